@@ -1,0 +1,1 @@
+//! The backlog folder: read, validate and write canonical items.

@@ -1,0 +1,1 @@
+//! Layered settings (defaults < file < environment), validated, secrets redacted.

@@ -1,0 +1,11 @@
+//! backlog-sync: one canonical Markdown backlog kept in two-way sync with Azure Boards and GitHub Issues.
+//!
+//! Layers (see DESIGN.md): `model` (types, no I/O) → `backlog` (the folder) → `drift` (pure rules)
+//! and the sync engine; `twin` emulates the remote APIs for tests, benchmarks and `demo`.
+
+pub mod backlog;
+pub mod cli;
+pub mod config;
+pub mod drift;
+pub mod model;
+pub mod twin;
