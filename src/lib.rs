@@ -7,5 +7,6 @@ pub mod backlog;
 pub mod cli;
 pub mod config;
 pub mod drift;
+pub mod mapping;
 pub mod model;
 pub mod twin;
