@@ -9,4 +9,5 @@ pub mod config;
 pub mod drift;
 pub mod mapping;
 pub mod model;
+pub mod reconcile;
 pub mod twin;
