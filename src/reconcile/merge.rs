@@ -133,10 +133,22 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
+    /// (name, base, canonical, remote, policy, newest, merged title, settled, held)
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        ConflictPolicy,
+        Option<Newest>,
+        &'static str,
+        Option<Settled>,
+        bool,
+    );
+
     #[test]
     fn table() {
-        // (name, base, canonical, remote, policy, newest, merged title, settled, held)
-        let cases: &[(&str, &str, &str, &str, ConflictPolicy, Option<Newest>, &str, Option<Settled>, bool)] = &[
+        let cases: &[Case] = &[
             ("nobody changed", "a", "a", "a", Manual, None, "a", None, false),
             ("canonical changed", "a", "b", "a", Manual, None, "b", None, false),
             ("remote changed", "a", "a", "r", Manual, None, "r", None, false),
