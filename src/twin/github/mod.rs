@@ -1,0 +1,1 @@
+//! The GitHub twin (issues, comments, labels, sub-issues, rate limits, webhooks).
