@@ -64,12 +64,22 @@ impl TwinServer {
     ///
     /// Every request gets a [`ConnectionKill`] extension for its connection.
     pub async fn serve(router: Router, port: u16) -> Result<TwinServer, ServeError> {
-        let listener = TcpListener::bind(("127.0.0.1", port))
+        TwinServer::serve_on(TwinServer::bind(port).await?, router)
+    }
+
+    /// Binds `127.0.0.1:port` (`0` = any free port) without serving yet, so a twin can learn its
+    /// address (for the URLs in its bodies) before it builds its router.
+    pub async fn bind(port: u16) -> Result<TcpListener, ServeError> {
+        TcpListener::bind(("127.0.0.1", port))
             .await
-            .map_err(|source| ServeError::Bind { port, source })?;
+            .map_err(|source| ServeError::Bind { port, source })
+    }
+
+    /// Serves `router` on a listener from [`TwinServer::bind`].
+    pub fn serve_on(listener: TcpListener, router: Router) -> Result<TwinServer, ServeError> {
         let addr = listener
             .local_addr()
-            .map_err(|source| ServeError::Bind { port, source })?;
+            .map_err(|source| ServeError::Bind { port: 0, source })?;
         let (stop, stop_rx) = watch::channel(false);
         let accept = tokio::spawn(accept_loop(listener, router, stop_rx));
         Ok(TwinServer {
