@@ -47,9 +47,7 @@ impl FromStr for Severity {
             "warning" | "warn" => Ok(Severity::Warning),
             "info" | "note" => Ok(Severity::Info),
             "off" => Err("`off` is handled by the caller".into()),
-            other => Err(format!(
-                "`{other}` is not a severity; use error, warning, info or off"
-            )),
+            other => Err(format!("`{other}` is not a severity; use error, warning, info or off")),
         }
     }
 }
@@ -101,7 +99,6 @@ impl Finding {
 /// Orders findings for output: by path, line, item, then rule.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (&a.path, a.line, &a.item, &a.rule, &a.message)
-            .cmp(&(&b.path, b.line, &b.item, &b.rule, &b.message))
+        (&a.path, a.line, &a.item, &a.rule, &a.message).cmp(&(&b.path, b.line, &b.item, &b.rule, &b.message))
     });
 }

@@ -31,22 +31,13 @@ impl StoryText {
 pub fn check_sentence(story: &StoryText) -> Vec<Finding> {
     let mut out = Vec::new();
     if story.persona.is_none() {
-        out.push(story.finding(
-            "story-missing-persona",
-            format!("`{}` names no persona", story.item),
-        ));
+        out.push(story.finding("story-missing-persona", format!("`{}` names no persona", story.item)));
     }
     if story.activity.is_none() {
-        out.push(story.finding(
-            "story-missing-activity",
-            format!("`{}` says nothing the persona can do", story.item),
-        ));
+        out.push(story.finding("story-missing-activity", format!("`{}` says nothing the persona can do", story.item)));
     }
     if story.benefit.is_none() {
-        out.push(story.finding(
-            "story-missing-benefit",
-            format!("`{}` gives no benefit", story.item),
-        ));
+        out.push(story.finding("story-missing-benefit", format!("`{}` gives no benefit", story.item)));
     }
     out
 }
@@ -65,10 +56,7 @@ pub fn check_persona(story: &StoryText, personas: &[Persona]) -> Option<Finding>
     (!known).then(|| {
         story.finding(
             "unknown-persona",
-            format!(
-                "`{}`: persona `{persona}` is not in `backlog.toml`",
-                story.item
-            ),
+            format!("`{}`: persona `{persona}` is not in `backlog.toml`", story.item),
         )
     })
 }
@@ -77,14 +65,8 @@ pub fn check_persona(story: &StoryText, personas: &[Persona]) -> Option<Finding>
 pub fn check_duplicates(stories: &[StoryText]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (i, s) in stories.iter().enumerate() {
-        if let Some(first) = stories[..i]
-            .iter()
-            .find(|o| o.text.trim().eq_ignore_ascii_case(s.text.trim()))
-        {
-            out.push(s.finding(
-                "duplicate-story",
-                format!("`{}` repeats `{}`", s.item, first.item),
-            ));
+        if let Some(first) = stories[..i].iter().find(|o| o.text.trim().eq_ignore_ascii_case(s.text.trim())) {
+            out.push(s.finding("duplicate-story", format!("`{}` repeats `{}`", s.item, first.item)));
         }
     }
     out

@@ -53,10 +53,7 @@ pub struct ItemId {
 
 impl ItemId {
     pub fn new(prefix: &str, number: u32) -> Self {
-        ItemId {
-            prefix: prefix.to_string(),
-            number,
-        }
+        ItemId { prefix: prefix.to_string(), number }
     }
     pub fn prefix(&self) -> &str {
         &self.prefix
@@ -96,13 +93,8 @@ impl FromStr for ItemId {
         if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_alphabetic()) {
             return Err(BadItemId(s.to_string()));
         }
-        let number = number
-            .parse::<u32>()
-            .map_err(|_| BadItemId(s.to_string()))?;
-        Ok(ItemId {
-            prefix: prefix.to_ascii_uppercase(),
-            number,
-        })
+        let number = number.parse::<u32>().map_err(|_| BadItemId(s.to_string()))?;
+        Ok(ItemId { prefix: prefix.to_ascii_uppercase(), number })
     }
 }
 
@@ -130,13 +122,7 @@ pub enum State {
 }
 
 impl State {
-    pub const ALL: [State; 5] = [
-        State::New,
-        State::Active,
-        State::Resolved,
-        State::Closed,
-        State::Removed,
-    ];
+    pub const ALL: [State; 5] = [State::New, State::Active, State::Resolved, State::Closed, State::Removed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -166,9 +152,7 @@ impl FromStr for State {
         State::ALL
             .into_iter()
             .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!("`{s}` is not a state; use one of new, active, resolved, closed, removed")
-            })
+            .ok_or_else(|| format!("`{s}` is not a state; use one of new, active, resolved, closed, removed"))
     }
 }
 

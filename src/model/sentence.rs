@@ -21,9 +21,7 @@ pub fn parse(text: &str) -> Option<StorySentence> {
         return None;
     }
     let clean = |s: &str| {
-        let s = s
-            .trim()
-            .trim_matches(|c: char| c == ',' || c == '.' || c.is_whitespace());
+        let s = s.trim().trim_matches(|c: char| c == ',' || c == '.' || c.is_whitespace());
         (!s.is_empty()).then(|| s.to_string())
     };
     let end_of_activity = benefit_at.unwrap_or(text.len());
