@@ -173,6 +173,7 @@ fn backlogs() -> Option<Vec<Backlog>> {
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
+    assert!(!dirs.is_empty(), "`{}` holds no backlogs", root.display());
     Some(dirs.iter().map(|d| Backlog::load(d)).collect())
 }
 

@@ -27,7 +27,7 @@ pub struct SentenceParts<'a> {
 }
 
 impl SentenceParts<'_> {
-    pub fn to_owned(self) -> StorySentence {
+    pub fn into_owned(self) -> StorySentence {
         StorySentence {
             persona: self.persona.map(str::to_string),
             activity: self.activity.map(str::to_string),
@@ -47,7 +47,7 @@ static MEANS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?xi)\b(?:i|we)
         (?:
             # a modal, maybe with 'like/want/need': I can, I'd like to, we would love to, I should
-            (?:\s*['’]\s*d|\s+(?:would|should|could|must|will|shall|might|may|can))
+            (?:\s*['’]\s*d|\s+(?:would|should|could|must|will|shall|might|may|can))\b
             (?:\s+(?:really|also|only|just|always|then|further|still))*
             (?:\s+(?:like|love|want|prefer|wish|need)\b(?:\s+to\b)?)?
           | # a verb of wanting, maybe after am/are/do: I want to, I'm able to, we need
@@ -70,14 +70,10 @@ static BENEFIT: LazyLock<Regex> = LazyLock::new(|| {
 /// has started: ", so I …", "… to ensure …", "… to make sure …", "… because …".
 static WEAK_BENEFIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i),\s*so\s+(?:i|we|you|they|he|she|it|my|our|their|users?)\b|\bto\s+(?:ensure|make\s+sure)\b|\bbecause\b",
+        r"(?i),?\s*\bso\s+(?:i|we|you|they|he|she|it|my|our|their|users?)\b|\bto\s+(?:ensure|make\s+sure)\b|\bbecause\b",
     )
     .unwrap()
 });
-
-/// A sentence break: end punctuation, space, then a capital or a digit.
-static SENTENCE_BREAK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[.!?]+\s+[\p{Lu}\d]").unwrap());
 
 /// A blank line: the story sentence is the first paragraph.
 static PARAGRAPH_BREAK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\n[ \t]*\r?\n").unwrap());
@@ -85,7 +81,7 @@ static PARAGRAPH_BREAK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\n[ \t]*
 /// Words that open an activity without saying anything yet: "to", "be able to", ….
 static ACTIVITY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:\s*(?:to|be\s+able\s+to|have\s+the\s+ability\s+to|be\s+allowed\s+to)\b\s*)+",
+        r"(?i)^[\s,;:–-]*(?:(?:to|be\s+able\s+to|have\s+the\s+ability\s+to|be\s+allowed\s+to)\b[\s,;:]*)*",
     )
     .unwrap()
 });
@@ -93,7 +89,7 @@ static ACTIVITY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 /// Parses one story sentence. Returns `None` when the text has no story shape at all
 /// (neither a role clause nor a means clause nor a benefit clause).
 pub fn parse(text: &str) -> Option<StorySentence> {
-    split(text).map(SentenceParts::to_owned)
+    split(text).map(SentenceParts::into_owned)
 }
 
 /// Like [`parse`], borrowing the parts from `text`.
@@ -125,15 +121,17 @@ pub fn split(text: &str) -> Option<SentenceParts<'_>> {
         activity_start.map(|s| s + ACTIVITY_PREFIX.find(&text[s..]).map_or(0, |m| m.end()));
 
     // The benefit: after a strict marker anywhere, else after a weak one within the sentence.
-    let (benefit_marker, benefit_start) = match (strict, activity_start) {
-        (Some(b), _) => (Some(b.start()), Some(b.end())),
-        (None, Some(s)) if role_end.is_some() || means.is_some() => {
-            weak_benefit(&text[..sentence_end(text, s)], s)
-                .map_or((None, None), |(at, st)| (Some(at), Some(st)))
+    let mut activity_end = strict.map(|b| b.start());
+    let mut benefit_start = strict.map(|b| b.end());
+    if let (None, Some(s)) = (strict, activity_start) {
+        let end = sentence_end(text, s);
+        activity_end = Some(end);
+        if let Some((at, start)) = weak_benefit(&text[..end], s) {
+            activity_end = Some(at);
+            benefit_start = Some(start);
         }
-        _ => (None, None),
-    };
-    if role_end.is_none() && means.is_none() && benefit_marker.is_none() {
+    }
+    if role_end.is_none() && means.is_none() && benefit_start.is_none() {
         return None;
     }
 
@@ -141,14 +139,12 @@ pub fn split(text: &str) -> Option<SentenceParts<'_>> {
         let end = means
             .map(|m| m.start())
             .or_else(|| text[r..].find(',').map(|c| r + c))
-            .or(benefit_marker)
+            .or(strict.map(|b| b.start()))
             .unwrap_or(text.len());
         clean(&text[r..end.max(r)])
     });
-    let activity = activity_start.and_then(|s| {
-        let end = benefit_marker.unwrap_or_else(|| sentence_end(text, s));
-        clean(&text[s..end.max(s)])
-    });
+    let activity =
+        activity_start.and_then(|s| clean(&text[s..activity_end.unwrap_or(text.len()).max(s)]));
     let benefit =
         benefit_start.and_then(|s| clean(strip_repeated_marker(&text[s..sentence_end(text, s)])));
     Some(SentenceParts {
@@ -158,38 +154,58 @@ pub fn split(text: &str) -> Option<SentenceParts<'_>> {
     })
 }
 
-/// Where the sentence that runs at `from` ends: at the first ".", "!" or "?" followed by a
-/// capital, after a word of three letters or more (so "e.g. Excel" or "Dr. Who" do not end it).
+/// Where the sentence that runs at `from` ends: at the first ".", "!" or "?" followed by space
+/// and a capital or digit, after a word of three letters or more (so "e.g. Excel" or "Dr. Who"
+/// do not end it). A byte scan: this runs on every parse.
 fn sentence_end(text: &str, from: usize) -> usize {
-    SENTENCE_BREAK
-        .find_iter(&text[from..])
-        .map(|m| from + m.start())
-        .find(|&at| {
-            let word = text[..at]
-                .rsplit(|c: char| c.is_whitespace())
-                .next()
-                .unwrap_or("");
-            word.chars().count() >= 3 && !word.contains('.')
-        })
-        .unwrap_or(text.len())
+    let bytes = text.as_bytes();
+    let is_end = |b: &u8| matches!(b, b'.' | b'!' | b'?');
+    let mut i = from;
+    while let Some(offset) = bytes[i..].iter().position(is_end) {
+        let at = i + offset;
+        i = at + bytes[at..].iter().take_while(|b| is_end(b)).count();
+        let rest = &text[i..];
+        let next = rest.trim_start();
+        let spaced = next.len() < rest.len();
+        if spaced && next.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()) {
+            let word = text[..at].rsplit(char::is_whitespace).next().unwrap_or("");
+            if word.chars().count() >= 3 && !word.contains('.') {
+                return at;
+            }
+        }
+    }
+    text.len()
 }
 
 /// The first weak benefit marker after the activity's first word: (marker start, benefit start).
+///
+/// A bare "so I …" counts only in a text written without commas; where the writer uses commas,
+/// "…, so I …" is the benefit and "… so I …" is not (as the benchmark's annotators read it).
 fn weak_benefit(text: &str, activity_start: usize) -> Option<(usize, usize)> {
-    let m = WEAK_BENEFIT
-        .find_at(text, activity_start)
-        .filter(|m| m.start() > activity_start)?;
-    let marker = m.as_str();
-    let benefit_start = if let Some(rest) = marker.strip_prefix(',') {
-        // ", so I can …": the benefit starts after "so".
-        m.start() + 1 + (rest.len() - rest.trim_start().len()) + 2
-    } else if marker.len() > 2 && marker[..2].eq_ignore_ascii_case("to") {
-        // "… to ensure X": the benefit is "ensure X".
-        m.start() + 2
-    } else {
-        m.end()
-    };
-    Some((m.start(), benefit_start))
+    let mut from = activity_start;
+    while let Some(m) = WEAK_BENEFIT.find_at(text, from) {
+        from = m.end();
+        let marker = m.as_str();
+        let word = marker.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
+        let word_at = m.end() - word.len();
+        if word_at <= activity_start {
+            continue;
+        }
+        let starts = |w: &str| word.get(..2).is_some_and(|two| two.eq_ignore_ascii_case(w));
+        let benefit_start = if starts("so") {
+            if !marker.starts_with(',') && text[..m.start()].contains(',') {
+                continue;
+            }
+            word_at + 2
+        } else if starts("to") {
+            // "… to ensure X": the benefit is "ensure X".
+            word_at + 2
+        } else {
+            m.end()
+        };
+        return Some((m.start(), benefit_start));
+    }
+    None
 }
 
 /// "so that so that we can …" (a typo seen in real backlogs) keeps one benefit.
@@ -268,6 +284,9 @@ mod tests {
             "As a user, I can import files, e.g. Excel, so that I can reuse data. Thanks! | user | import files, e.g. Excel | I can reuse data",
             "\n\nAs a user, I can log in\n\nso that: a note in the next paragraph | user | log in | -",
             "As a user, I can log in\nand see my data,\nso that I work. | user | log in\nand see my data | I work",
+            "As a user I want to export CSV so I can share it | user | export CSV | I can share it",
+            "As a user, I want to X: so you know | user | X: so you know | -",
+            "As a user, I want: to export | user | export | -",
         ];
         for case in cases {
             let c: Vec<&str> = case.split(" | ").collect();
@@ -296,7 +315,7 @@ mod tests {
         let text = "As a user, I can log in, so that I see my data.";
         let owned = parse(text).unwrap();
         assert_eq!(owned.persona.as_deref(), Some("user"));
-        assert_eq!(owned, split(text).unwrap().to_owned());
+        assert_eq!(owned, split(text).unwrap().into_owned());
     }
 
     proptest::proptest! {
@@ -309,7 +328,7 @@ mod tests {
         fn parse_never_panics_on_story_like_text(
             head in "(?i)(as an? |as the |as )?[a-zé ,]{0,12}",
             means in "(I|we|i'd|I’d)( want| can| would like| am able| 'm able)?( to)?( be able to)?",
-            rest in "[a-zü ,.!?’']{0,20}( so that| so as to|, so i| to ensure| because)?[a-z ,.]{0,10}",
+            rest in "[a-zü ,.!?’'ſK]{0,20}( so that| so as to|, so i| ſo we| to ensure| because)?[a-z ,.]{0,10}",
         ) {
             let text = format!("{head}{means}{rest}");
             if let Some(parts) = split(&text) {
