@@ -14,6 +14,8 @@ const SAMPLE_DEFECTS: &[(&str, &str)] = &[
     ("risk-review-overdue", "RK-5"),
     ("risk-missing-likelihood", "RK-6"),
     ("story-missing-benefit", "ST-7"),
+    ("story-not-atomic", "ST-14"),
+    ("story-not-implementation-free", "ST-15"),
     ("duplicate-story", "ST-18"),
     ("story-without-epic", "ST-19"),
     ("unknown-persona", "ST-20"),
@@ -61,7 +63,7 @@ fn lint_table_and_github_formats() {
     assert_eq!(out.status.code(), Some(1));
     let table = stdout(&out);
     assert!(table.contains("risk-missing-mitigation") && table.contains("examples/backlog/risks/RK-3.md:"), "{table}");
-    assert!(table.contains("3 error(s), 8 warning(s)"), "{table}");
+    assert!(table.contains("3 error(s), 8 warning(s), 2 info"), "{table}");
 
     let out = run_cli(&root(), &["lint", "examples/backlog", "--format", "github", "--today", "2026-11-22"]);
     let text = stdout(&out);

@@ -1,7 +1,14 @@
 //! Story rules: missing persona / activity / benefit, unknown persona, atomicity,
 //! implementation-freedom and duplicates. Pure functions over [`StoryText`].
 
+mod atomic;
+mod terms;
+
+use std::collections::HashMap;
 use std::path::PathBuf;
+
+pub use atomic::{JoinedActions, joined_actions};
+pub use terms::implementation_term;
 
 use super::Finding;
 use crate::model::Persona;
@@ -21,50 +28,160 @@ pub struct StoryText {
 }
 
 impl StoryText {
+    /// A story from one sentence, its parts parsed from it (`None` parts when it has no story shape).
+    pub fn from_sentence(item: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let parts = crate::model::sentence::parse(&text).unwrap_or_default();
+        StoryText {
+            item: item.into(),
+            text,
+            persona: parts.persona,
+            activity: parts.activity,
+            benefit: parts.benefit,
+            ..StoryText::default()
+        }
+    }
+
     fn finding(&self, rule: &str, message: String) -> Finding {
         Finding::new(rule, Some(self.item.clone()), message).at(self.path.clone(), self.line)
     }
+}
+
+/// A part counts as given when it holds more than whitespace.
+fn given(part: &Option<String>) -> Option<&str> {
+    part.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// `story-missing-persona`, `story-missing-activity`, `story-missing-benefit`,
 /// `story-not-atomic` and `story-not-implementation-free` for one story.
 pub fn check_sentence(story: &StoryText) -> Vec<Finding> {
     let mut out = Vec::new();
-    if story.persona.is_none() {
-        out.push(story.finding("story-missing-persona", format!("`{}` names no persona", story.item)));
+    let item = &story.item;
+    if given(&story.persona).is_none() {
+        out.push(story.finding("story-missing-persona", format!("`{item}` names no persona")));
     }
-    if story.activity.is_none() {
-        out.push(story.finding("story-missing-activity", format!("`{}` says nothing the persona can do", story.item)));
+    match given(&story.activity) {
+        None => out.push(story.finding("story-missing-activity", format!("`{item}` says nothing the persona can do"))),
+        Some(activity) => {
+            if let Some(j) = joined_actions(activity) {
+                let how = if j.joiner == "/" { "with a slash".to_string() } else { format!("with `{}`", j.joiner) };
+                out.push(story.finding(
+                    "story-not-atomic",
+                    format!("`{item}`: the activity joins `{}` and `{}` {how}", j.first, j.second),
+                ));
+            }
+            if let Some(term) = implementation_term(activity) {
+                out.push(story.finding(
+                    "story-not-implementation-free",
+                    format!("`{item}`: the activity names `{term}`, a technology or design choice"),
+                ));
+            }
+        }
     }
-    if story.benefit.is_none() {
-        out.push(story.finding("story-missing-benefit", format!("`{}` gives no benefit", story.item)));
+    if given(&story.benefit).is_none() {
+        out.push(story.finding("story-missing-benefit", format!("`{item}` gives no benefit")));
     }
     out
 }
 
-/// `unknown-persona`: the persona matches no persona name or alias (case-insensitive);
-/// the hint suggests the nearest one.
+/// A persona name as compared: lowercase, single spaces, no article, no plural "s".
+fn persona_key(name: &str) -> String {
+    let lower = name.to_lowercase().replace(['-', '_'], " ");
+    let mut words: Vec<&str> = lower.split_whitespace().collect();
+    if words.len() > 1 && matches!(words[0], "a" | "an" | "the") {
+        words.remove(0);
+    }
+    let mut key = words.join(" ");
+    if key.len() > 3 && key.ends_with('s') && !key.ends_with("ss") {
+        key.pop();
+    }
+    key
+}
+
+/// `unknown-persona`: the persona matches no persona name or alias (case-insensitive, articles
+/// and a plural "s" tolerated); the hint suggests the nearest name or alias.
 pub fn check_persona(story: &StoryText, personas: &[Persona]) -> Option<Finding> {
-    let persona = story.persona.as_deref()?;
+    let persona = given(&story.persona)?;
     if personas.is_empty() {
         return None;
     }
-    let known = personas
-        .iter()
-        .flat_map(|p| std::iter::once(&p.name).chain(p.aliases.iter()))
-        .any(|n| n.eq_ignore_ascii_case(persona.trim()));
-    (!known).then(|| {
-        story.finding("unknown-persona", format!("`{}`: persona `{persona}` is not in `backlog.toml`", story.item))
-    })
+    let key = persona_key(persona);
+    let names = || personas.iter().flat_map(|p| std::iter::once(&p.name).chain(p.aliases.iter()));
+    if names().any(|n| persona_key(n) == key) {
+        return None;
+    }
+    let nearest = names()
+        .map(|n| {
+            let k = persona_key(n);
+            let contained = !k.is_empty() && format!(" {key} ").contains(&format!(" {k} "));
+            let prefix = k.len() >= 3 && (key.starts_with(&k) || k.starts_with(&key));
+            let score = if contained {
+                0.9
+            } else if prefix {
+                0.8
+            } else {
+                strsim::normalized_damerau_levenshtein(&key, &k)
+            };
+            (score, n)
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let hint = match nearest {
+        Some((score, name)) if score >= 0.5 => {
+            format!("did you mean `{name}`? otherwise add `{persona}` to the personas in `backlog.toml`")
+        }
+        _ => {
+            let known: Vec<String> = personas.iter().map(|p| format!("`{}`", p.name)).collect();
+            format!("use one of {} or add `{persona}` to the personas in `backlog.toml`", known.join(", "))
+        }
+    };
+    Some(
+        story
+            .finding("unknown-persona", format!("`{}`: persona `{persona}` is not in `backlog.toml`", story.item))
+            .with_hint(hint),
+    )
 }
 
-/// `duplicate-story` over a set of stories: one finding per later copy.
+/// A story as compared for duplicates: lowercase words without punctuation or articles.
+pub fn duplicate_key(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let words =
+        lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty() && !matches!(*w, "a" | "an" | "the"));
+    let mut key = String::with_capacity(lower.len());
+    for w in words {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(w);
+    }
+    key
+}
+
+/// `duplicate-story` over a set of stories: one finding per later copy, naming the first.
 pub fn check_duplicates(stories: &[StoryText]) -> Vec<Finding> {
+    let mut first_by_key: HashMap<String, usize> = HashMap::with_capacity(stories.len());
     let mut out = Vec::new();
     for (i, s) in stories.iter().enumerate() {
-        if let Some(first) = stories[..i].iter().find(|o| o.text.trim().eq_ignore_ascii_case(s.text.trim())) {
-            out.push(s.finding("duplicate-story", format!("`{}` repeats `{}`", s.item, first.item)));
+        let key = if s.text.trim().is_empty() {
+            let parts: Vec<&str> =
+                [&s.persona, &s.activity, &s.benefit].into_iter().flatten().map(String::as_str).collect();
+            duplicate_key(&parts.join(" "))
+        } else {
+            duplicate_key(&s.text)
+        };
+        if key.is_empty() {
+            continue;
+        }
+        match first_by_key.get(&key) {
+            Some(&first) => {
+                out.push(s.finding("duplicate-story", format!("`{}` repeats `{}`", s.item, stories[first].item)))
+            }
+            None => {
+                first_by_key.insert(key, i);
+            }
         }
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

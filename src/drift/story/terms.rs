@@ -1,0 +1,100 @@
+//! Implementation-freedom: the curated terms that name a technology or a design choice
+//! (a table, an endpoint, a framework, a database, a button, a dropdown…) instead of what the
+//! persona gets done. Matched case-insensitively on word boundaries.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Technology and design terms, grouped by what they name. Plurals are matched by the regex.
+#[rustfmt::skip]
+const TERMS: &[&str] = &[
+    // user-interface controls
+    "button", "radio button", "dropdown", "drop-down", "drop down", "dropdown menu", "checkbox",
+    "check box", "text field", "text box", "textbox", "input field", "form field", "combo box",
+    "combobox", "popup", "pop-up", "modal dialog", "modal window", "dialog box", "tooltip",
+    "sidebar", "navbar", "navigation bar", "hamburger menu", "carousel", "widget", "scrollbar",
+    "click", "double-click", "right-click",
+    // storage
+    "database", "db", "table", "column", "sql", "nosql", "stored procedure", "foreign key",
+    "primary key", "database index", "cache", "redis", "mysql", "postgres", "postgresql", "sqlite",
+    "mongodb", "elasticsearch", "dynamodb", "s3 bucket", "blob storage",
+    // services and protocols
+    "endpoint", "rest api", "restful", "rest call", "graphql", "soap api", "grpc", "microservice",
+    "backend", "back-end", "back end", "frontend", "front-end", "server-side", "client-side",
+    "cron job", "cron", "kafka", "rabbitmq", "lambda function", "docker", "kubernetes", "aws",
+    "heroku", "ajax", "websocket", "http request", "post request", "get request", "session cookie",
+    "local storage", "localstorage", "jwt",
+    // frameworks and languages
+    "framework", "react.js", "reactjs", "react native", "angular", "vue", "vue.js", "django",
+    "flask", "rails", "ruby on rails", "laravel", "spring boot", "node.js", "nodejs", "express.js",
+    "jquery", "bootstrap", "javascript", "typescript", "php", "html", "xhtml", "css",
+];
+
+static TERM: LazyLock<Regex> = LazyLock::new(|| {
+    let mut terms: Vec<&str> = TERMS.to_vec();
+    // Longest first, so "radio button" wins over "button".
+    terms.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    let alternatives: Vec<String> = terms.iter().map(|t| regex::escape(t).replace(' ', r"\s+")).collect();
+    Regex::new(&format!(r"(?i)\b(?:{})(?:e?s)?\b", alternatives.join("|"))).expect("the term list is a valid regex")
+});
+
+/// Phrases that contain a term but name something the persona sees or gets.
+static USER_LEVEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:pivot\s+tables?|periodic\s+tables?|round\s+tables?|tables?\s+of\s+contents|html\s+files?)\b")
+        .expect("a valid regex")
+});
+
+/// The first technology or design term the activity names, as written there.
+pub fn implementation_term(activity: &str) -> Option<&str> {
+    let user_level: Vec<(usize, usize)> = USER_LEVEL.find_iter(activity).map(|m| (m.start(), m.end())).collect();
+    TERM.find_iter(activity)
+        .find(|m| !user_level.iter().any(|&(s, e)| m.start() >= s && m.end() <= e))
+        .map(|m| m.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_term_as_written() {
+        let cases = [
+            ("store the visualisation state in the Database", "Database"),
+            ("pick a country from a drop-down", "drop-down"),
+            ("choose with a radio button", "radio button"),
+            ("press the Buttons on the device", "Buttons"),
+            ("add a column to the users table", "column"),
+            ("call the /v1/items endpoint", "endpoint"),
+            ("use bootstrap in the process of developing", "bootstrap"),
+            ("have created database indexes", "database indexes"),
+            ("have a site which is compliant with XHTML and CSS standards", "XHTML"),
+            ("specify schema as a SQL schema string", "SQL"),
+            ("click on the address", "click"),
+            ("see the pivot table in the database", "database"),
+        ];
+        for (activity, term) in cases {
+            assert_eq!(implementation_term(activity), Some(term), "{activity}");
+        }
+    }
+
+    #[test]
+    fn plain_activities_name_no_term() {
+        for activity in [
+            "invite teammates by email",
+            "see my timetable for next week",
+            "normalise measures by socioeconomic indexes",
+            "export a transcript of a game",
+            "get a password reminder",
+            "record the outcome of the meeting",
+            "see which facilities accept glass",
+            "have a device that only reacts to me",
+            "see the amounts in a pivot table",
+            "export a transcript as an HTML file",
+            "read the table of contents",
+            "",
+        ] {
+            assert_eq!(implementation_term(activity), None, "{activity}");
+        }
+    }
+}
