@@ -64,7 +64,7 @@ pub async fn list(
     }
     let render = Render { base: &state.base, store: &store };
     let items = milestones.into_iter().map(|m| render.milestone(repo, m)).collect();
-    Ok(api::paged(&state, &format!("/repos/{owner}/{name}/milestones"), raw.as_deref(), items))
+    Ok(api::paged(&state, &format!("/repos/{owner}/{name}/milestones"), raw.as_deref(), items, std::convert::identity))
 }
 
 /// `POST /repos/{owner}/{repo}/milestones` `{title, state?, description?, due_on?}`.
