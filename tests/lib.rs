@@ -6,3 +6,4 @@ mod backlog_files;
 mod lint_cli;
 mod mapping_github;
 mod story_data;
+mod twin_github;

@@ -29,13 +29,20 @@ pub fn created(body: &Value) -> Response {
     response
 }
 
-/// One page of `items` with GitHub's `Link` header, for a list at `path` (no query).
-pub fn paged(state: &GithubState, path: &str, raw_query: Option<&str>, items: Vec<Value>) -> Response {
+/// One page of `items` with GitHub's `Link` header, for a list at `path` (no query); only the
+/// items on the page are rendered.
+pub fn paged<T>(
+    state: &GithubState,
+    path: &str,
+    raw_query: Option<&str>,
+    items: Vec<T>,
+    render: impl FnMut(T) -> Value,
+) -> Response {
     let query = parse_query(raw_query);
     let request = PageRequest::from_query(&query);
     let total = items.len();
     let range = request.range(total);
-    let page: Vec<Value> = items.into_iter().skip(range.start).take(range.len()).collect();
+    let page: Vec<Value> = items.into_iter().skip(range.start).take(range.len()).map(render).collect();
     let mut response = json(StatusCode::OK, &Value::Array(page));
     let url = format!("{}{}", state.base, path);
     if let Some(link) = request.link_header(&url, &query, total)

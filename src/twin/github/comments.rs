@@ -64,7 +64,7 @@ pub async fn list_issue(
         .map(|c| render.comment(repo, c))
         .collect();
     let path = format!("/repos/{owner}/{name}/issues/{number_text}/comments");
-    Ok(api::paged(&state, &path, raw.as_deref(), items))
+    Ok(api::paged(&state, &path, raw.as_deref(), items, std::convert::identity))
 }
 
 /// `GET /repos/{owner}/{repo}/issues/comments`: `sort` created|updated, `direction`, `since`.
@@ -99,8 +99,8 @@ pub async fn list_repo(
         comments.reverse();
     }
     let render = Render { base: &state.base, store: &store };
-    let items = comments.into_iter().map(|c| render.comment(repo, c)).collect();
-    Ok(api::paged(&state, &format!("/repos/{owner}/{name}/issues/comments"), raw.as_deref(), items))
+    let path = format!("/repos/{owner}/{name}/issues/comments");
+    Ok(api::paged(&state, &path, raw.as_deref(), comments, |c| render.comment(repo, c)))
 }
 
 fn body_field(body: &Bytes) -> Result<String, ApiError> {

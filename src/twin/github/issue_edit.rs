@@ -134,10 +134,7 @@ pub fn apply(
 ) -> Result<Vec<Happened>, ApiError> {
     let repo = store.repos.get(&at.repo).ok_or_else(|| ApiError::not_found(docs))?;
     let issue_type = validate(repo, &changes, docs)?;
-    let label_ids = match &changes.labels {
-        Some(names) => Some(ensure_labels(store, &at.repo, names)),
-        None => None,
-    };
+    let label_ids = changes.labels.as_ref().map(|names| ensure_labels(store, &at.repo, names));
     for login in changes.assignees.iter().flatten() {
         store.user_id(login);
     }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::GithubState;
 use super::api::{self, check_issue, number, object};
 use super::errors::{ApiError, docs};
-use super::issue_edit::{self, Changes};
+use super::issue_edit::{self, Changes, Happened};
 use super::pagination::parse_query;
 use super::render::Render;
 use super::store::{IdKind, Issue, IssueRef, IssueState, Repo, parse_time};
@@ -30,18 +30,23 @@ pub async fn list(
     let store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, docs::LIST_ISSUES)?;
     let mut issues: Vec<&Issue> = repo.issues.values().filter(|i| filter.keeps(repo, i)).collect();
+    let mut comment_counts = std::collections::HashMap::new();
+    if filter.sort == Sort::Comments {
+        for c in repo.comments.values() {
+            *comment_counts.entry(c.issue_number).or_insert(0i64) += 1;
+        }
+    }
     issues.sort_by_key(|i| match filter.sort {
         Sort::Created => (i.created_at, i.id),
         Sort::Updated => (i.updated_at, i.id),
-        Sort::Comments => (repo.comment_count(i.number) as i64, i.id),
+        Sort::Comments => (comment_counts.get(&i.number).copied().unwrap_or(0), i.id),
     });
     if filter.descending {
         issues.reverse();
     }
     let render = Render { base: &state.base, store: &store };
-    let items = issues.into_iter().map(|i| render.issue(repo, i)).collect();
     let path = format!("/repos/{owner}/{name}/issues");
-    Ok(api::paged(&state, &path, raw.as_deref(), items))
+    Ok(api::paged(&state, &path, raw.as_deref(), issues, |i| render.issue(repo, i)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,7 +188,11 @@ pub async fn create(
         sub_issues::check_room(&store, parent, d)?;
     }
     let at = open_issue(&mut store, &key, changes.title.clone().unwrap_or_default(), &login);
-    let happened = issue_edit::apply(&mut store, &at, Changes { title: None, ..changes }, &login, d)?;
+    // Creation sets the other fields; only labels, assignees and milestone are reported (as
+    // `labeled`, `assigned`, `milestoned` after `opened`), as GitHub does.
+    let creation = Changes { title: None, state: None, state_reason: None, ..changes };
+    let mut happened = issue_edit::apply(&mut store, &at, creation, &login, d)?;
+    happened.retain(|h| !matches!(h, Happened::Edited { .. }));
     let mut events = {
         let render = Render { base: &state.base, store: &store };
         let repo = &store.repos[&key];

@@ -51,7 +51,7 @@ pub async fn list(
     let mut labels: Vec<&Label> = repo.labels.iter().collect();
     labels.sort_by_key(|l| l.name.to_lowercase());
     let items = labels.into_iter().map(|l| render.label(repo, l)).collect();
-    Ok(api::paged(&state, &format!("/repos/{owner}/{name}/labels"), raw.as_deref(), items))
+    Ok(api::paged(&state, &format!("/repos/{owner}/{name}/labels"), raw.as_deref(), items, std::convert::identity))
 }
 
 /// `POST /repos/{owner}/{repo}/labels` `{name, color?, description?}`.
@@ -195,7 +195,13 @@ pub async fn list_on_issue(
     let store = state.store.lock().expect("store lock");
     let at = issue_ref(&store, &owner, &name, &number_text)?;
     let items = issue_labels(&state, &store, &at);
-    Ok(api::paged(&state, &format!("/repos/{owner}/{name}/issues/{number_text}/labels"), raw.as_deref(), items))
+    Ok(api::paged(
+        &state,
+        &format!("/repos/{owner}/{name}/issues/{number_text}/labels"),
+        raw.as_deref(),
+        items,
+        std::convert::identity,
+    ))
 }
 
 /// Reads `{"labels": [...]}` (or a bare list) of names or `{name}` objects.

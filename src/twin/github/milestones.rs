@@ -48,12 +48,12 @@ pub async fn list(
     let mut milestones: Vec<&Milestone> =
         repo.milestones.values().filter(|m| wanted.is_none_or(|s| m.state == s)).collect();
     let completeness = |m: &Milestone| {
-        let (open, closed) =
-            repo.issues
-                .values()
-                .filter(|i| i.milestone == Some(m.number))
-                .fold((0u64, 0u64), |(o, c), i| if i.state == IssueState::Open { (o + 1, c) } else { (o, c + 1) });
-        if open + closed == 0 { 0 } else { closed * 100 / (open + closed) }
+        let (open, closed) = repo
+            .issues
+            .values()
+            .filter(|i| i.milestone == Some(m.number))
+            .fold((0u64, 0u64), |(o, c), i| if i.state == IssueState::Open { (o + 1, c) } else { (o, c + 1) });
+        (closed * 100).checked_div(open + closed).unwrap_or(0)
     };
     // Milestones without a due date sort after those with one, like GitHub.
     milestones.sort_by_key(|m| {
@@ -64,7 +64,7 @@ pub async fn list(
     }
     let render = Render { base: &state.base, store: &store };
     let items = milestones.into_iter().map(|m| render.milestone(repo, m)).collect();
-    Ok(api::paged(&state, &format!("/repos/{owner}/{name}/milestones"), raw.as_deref(), items))
+    Ok(api::paged(&state, &format!("/repos/{owner}/{name}/milestones"), raw.as_deref(), items, std::convert::identity))
 }
 
 /// `POST /repos/{owner}/{repo}/milestones` `{title, state?, description?, due_on?}`.

@@ -175,7 +175,8 @@ impl GithubTwin {
         &self.state.control
     }
 
-    /// Loads data as `POST /_twin/seed` does (see [`seed`](self) for the shape).
+    /// Loads data as `POST /_twin/seed` does: `{"repositories", "labels", "milestones",
+    /// "issues"}` (each issue may carry `comments` and a `parent` number); all or nothing.
     pub fn seed(&self, body: serde_json::Value) -> Result<serde_json::Value, SeedError> {
         self.state.seed(body)
     }
@@ -219,6 +220,7 @@ fn router(state: Arc<GithubState>) -> Router {
         .route(&format!("{repo}/milestones/{{milestone_number}}"), get(milestones::get))
         .route(&format!("{repo}/issue-types"), get(milestones::list_issue_types))
         .fallback(api::not_found)
+        .method_not_allowed_fallback(api::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::github_layer))
         .with_state(state.clone());
     let twin_only = Router::new()

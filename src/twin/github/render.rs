@@ -173,7 +173,7 @@ impl Render<'_> {
             "sub_issues_summary": {
                 "total": total,
                 "completed": completed,
-                "percent_completed": if total == 0 { 0 } else { completed * 100 / total },
+                "percent_completed": (completed * 100).checked_div(total).unwrap_or(0),
             },
             "parent_issue_url": parent_url,
         })

@@ -153,7 +153,7 @@ pub struct IssueRef {
 }
 
 /// All of the twin's data. Not thread-safe by itself; the twin keeps it behind a mutex.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Store {
     /// Repositories keyed by lower-case `owner/name`.
     pub repos: BTreeMap<String, Repo>,
@@ -187,18 +187,6 @@ impl Default for Ids {
             milestone: 9_000_000,
             issue_type: 400,
             user: 1000,
-        }
-    }
-}
-
-impl Default for Store {
-    fn default() -> Store {
-        Store {
-            repos: BTreeMap::new(),
-            users: BTreeMap::new(),
-            index: BTreeMap::new(),
-            next_ids: Ids::default(),
-            last_time: 0,
         }
     }
 }

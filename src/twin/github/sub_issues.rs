@@ -154,7 +154,7 @@ pub async fn list(
         .map(|at| render.issue(&store.repos[&at.repo], store.issue(&at).expect("sub-issue exists")))
         .collect();
     let path = format!("/repos/{owner}/{name}/issues/{number_text}/sub_issues");
-    Ok(api::paged(&state, &path, raw.as_deref(), items))
+    Ok(api::paged(&state, &path, raw.as_deref(), items, std::convert::identity))
 }
 
 /// `POST .../issues/{issue_number}/sub_issues` `{sub_issue_id, replace_parent}`; answers 201 with
