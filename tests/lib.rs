@@ -4,3 +4,4 @@ mod common;
 
 mod backlog_files;
 mod lint_cli;
+mod store;
