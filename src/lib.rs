@@ -10,4 +10,5 @@ pub mod drift;
 pub mod mapping;
 pub mod model;
 pub mod reconcile;
+pub mod store;
 pub mod twin;

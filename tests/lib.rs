@@ -5,5 +5,6 @@ mod common;
 mod backlog_files;
 mod lint_cli;
 mod mapping_github;
+mod store;
 mod story_data;
 mod twin_github;

@@ -1,0 +1,187 @@
+//! The numbered schema migrations of the state database, tracked in `PRAGMA user_version`.
+//!
+//! Migration N takes the schema from version N-1 to N and runs in its own immediate transaction
+//! together with the version bump, so a crash never leaves half a migration behind and two
+//! processes opening the same new file do not both migrate it. Never edit a shipped migration;
+//! append a new one.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::StoreError;
+
+/// The migrations, in order: `MIGRATIONS[0]` brings an empty file to version 1.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE links (
+        target          TEXT NOT NULL,
+        item_id         TEXT NOT NULL,
+        remote_id       TEXT NOT NULL,
+        remote_key      TEXT,
+        remote_url      TEXT,
+        base            TEXT NOT NULL DEFAULT '{}',   -- JSON object: field name -> value
+        remote_version  TEXT,
+        synced_at       TEXT NOT NULL,
+        PRIMARY KEY (target, item_id),
+        UNIQUE (target, remote_id)
+    );
+
+    CREATE TABLE intents (
+        target      TEXT NOT NULL,
+        item_id     TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        PRIMARY KEY (target, item_id)
+    );
+
+    CREATE TABLE watermarks (
+        target  TEXT PRIMARY KEY NOT NULL,
+        since   TEXT NOT NULL,
+        etag    TEXT,
+        query   TEXT
+    );
+
+    CREATE TABLE runs (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind              TEXT NOT NULL,
+        targets           TEXT,                       -- JSON array; NULL = every target
+        started_at        TEXT NOT NULL,
+        finished_at       TEXT,
+        outcome           TEXT NOT NULL DEFAULT 'running',
+        inbound_created   INTEGER NOT NULL DEFAULT 0,
+        inbound_updated   INTEGER NOT NULL DEFAULT 0,
+        outbound_created  INTEGER NOT NULL DEFAULT 0,
+        outbound_updated  INTEGER NOT NULL DEFAULT 0,
+        removed           INTEGER NOT NULL DEFAULT 0,
+        conflicts         INTEGER NOT NULL DEFAULT 0,
+        error             TEXT
+    );
+    CREATE INDEX runs_by_outcome ON runs (outcome, id);
+
+    CREATE TABLE changes (
+        id         INTEGER PRIMARY KEY,
+        run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        at         TEXT NOT NULL,
+        item_id    TEXT NOT NULL,
+        target     TEXT,
+        direction  TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        field      TEXT,
+        old        TEXT,
+        new        TEXT
+    );
+    CREATE INDEX changes_by_time ON changes (at);
+    CREATE INDEX changes_by_run ON changes (run_id);
+
+    CREATE TABLE conflicts (
+        id           INTEGER PRIMARY KEY,
+        target       TEXT NOT NULL,
+        item_id      TEXT NOT NULL,
+        field        TEXT NOT NULL,
+        base         TEXT,
+        canonical    TEXT,
+        remote       TEXT,
+        detected_at  TEXT NOT NULL,
+        resolved_at  TEXT
+    );
+    CREATE UNIQUE INDEX conflicts_open ON conflicts (target, item_id, field) WHERE resolved_at IS NULL;
+
+    CREATE TABLE deliveries (
+        source       TEXT NOT NULL,
+        delivery_id  TEXT NOT NULL,
+        received_at  TEXT NOT NULL,
+        PRIMARY KEY (source, delivery_id)
+    );
+    CREATE INDEX deliveries_by_time ON deliveries (received_at);
+
+    CREATE TABLE budgets (
+        target      TEXT PRIMARY KEY NOT NULL,
+        remaining   INTEGER,
+        "limit"     INTEGER,
+        reset_at    TEXT,
+        updated_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE posts (
+        channel     TEXT NOT NULL,
+        audience    TEXT NOT NULL,
+        period      TEXT NOT NULL,
+        remote_ref  TEXT,
+        posted_at   TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        PRIMARY KEY (channel, audience, period)
+    );
+    "#,
+];
+
+/// The schema version this binary writes and understands.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+pub(super) fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Brings the database up to [`SCHEMA_VERSION`], refusing one written by a newer binary.
+pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    apply(conn, path, MIGRATIONS)
+}
+
+fn apply(conn: &Connection, path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
+    let supported = migrations.len() as u32;
+    let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+    let found = user_version(conn).map_err(open_err)?;
+    if found > supported {
+        return Err(StoreError::TooNew { path: path.to_path_buf(), found, supported });
+    }
+    for (i, sql) in migrations.iter().enumerate().skip(found as usize) {
+        let version = i as u32 + 1;
+        let failed = |source| StoreError::Migration { version, source };
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(failed)?;
+        // Another process may have migrated while we waited for the write lock.
+        if user_version(&tx).map_err(failed)? >= version {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(failed)?;
+        tx.pragma_update(None, "user_version", version).map_err(failed)?;
+        tx.commit().map_err(failed)?;
+        tracing::debug!(version, path = %path.display(), "migrated state database");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_in_order_and_only_once() {
+        let conn = Connection::open_in_memory().unwrap();
+        let steps = ["CREATE TABLE a (x)", "ALTER TABLE a ADD COLUMN y"];
+        apply(&conn, Path::new(":memory:"), &steps[..1]).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        apply(&conn, Path::new(":memory:"), &steps).unwrap();
+        apply(&conn, Path::new(":memory:"), &steps).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 2);
+        conn.execute("INSERT INTO a (x, y) VALUES (1, 2)", []).unwrap();
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_previous_version_intact() {
+        let conn = Connection::open_in_memory().unwrap();
+        let steps = ["CREATE TABLE a (x)", "CREATE TABLE b (x); CREATE TABLE a (x)"];
+        let err = apply(&conn, Path::new(":memory:"), &steps).unwrap_err();
+        assert!(matches!(err, StoreError::Migration { version: 2, .. }), "{err}");
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        let b: i64 = conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'b'", [], |r| r.get(0)).unwrap();
+        assert_eq!(b, 0, "table `b` of the failed migration was rolled back");
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        let err = migrate(&conn, Path::new("state.db")).unwrap_err();
+        assert!(matches!(err, StoreError::TooNew { found, .. } if found == SCHEMA_VERSION + 1));
+    }
+}
