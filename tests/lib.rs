@@ -3,8 +3,12 @@
 mod common;
 
 mod backlog_files;
+mod cli_twin;
 mod lint_cli;
 mod mapping_github;
 mod store;
 mod story_data;
+mod support;
+mod sync_crash;
+mod sync_github;
 mod twin_github;

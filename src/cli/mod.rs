@@ -1,8 +1,12 @@
 //! The command line: argument parsing, logging set-up, exit codes, and dispatch to one thin file
 //! per subcommand.
 
+mod drift;
 mod init;
 mod lint;
+mod status;
+mod sync;
+mod twin;
 mod validate;
 
 use std::path::PathBuf;
@@ -40,6 +44,18 @@ pub enum Command {
     Validate(validate::Args),
     /// Create a new backlog folder with one example of each kind and a settings file.
     Init(init::Args),
+    /// Show what a sync would change, in both directions, changing nothing.
+    Plan(sync::PlanArgs),
+    /// Sync what changed since the last run, in both directions, with every target.
+    Sync(sync::Args),
+    /// Compare everything on both sides (finds remote deletions and orphans), then sync.
+    Reconcile(sync::Args),
+    /// Links, last runs, open conflicts and rate-limit budgets.
+    Status(status::Args),
+    /// Lint findings plus remote drift: conflicts, orphans, vanished items, state mismatches.
+    Drift(drift::Args),
+    /// Run a local emulator of the GitHub or Azure DevOps API (for tests and trying things out).
+    Twin(twin::Args),
 }
 
 /// What a command ended with, when it did not fail.
@@ -80,10 +96,17 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let config = cli.config.as_ref();
+    let runtime = || tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime starts");
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, config),
         Command::Validate(args) => validate::run(args, config),
         Command::Init(args) => init::run(args),
+        Command::Plan(args) => runtime().block_on(sync::plan(args, config)),
+        Command::Sync(args) => runtime().block_on(sync::run(args, config, false)),
+        Command::Reconcile(args) => runtime().block_on(sync::run(args, config, true)),
+        Command::Status(args) => status::run(args, config),
+        Command::Drift(args) => runtime().block_on(drift::run(args, config)),
+        Command::Twin(args) => runtime().block_on(twin::run(args)),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -151,7 +151,8 @@ pub struct LintSettings {
 
 impl Settings {
     /// Loads defaults, then `file` if given, then the environment, and validates the result.
-    /// A relative `backlog.path` is relative to the settings file's folder when there is one.
+    /// Relative paths in a settings file (`backlog.path`, each target's `mapping` and
+    /// `token_file`) are relative to that file's folder.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         let mut builder =
             config::Config::builder().add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml));
@@ -164,10 +165,19 @@ impl Settings {
         builder =
             builder.add_source(config::Environment::with_prefix("BACKLOG_SYNC").prefix_separator("__").separator("__"));
         let mut settings: Settings = builder.build()?.try_deserialize()?;
-        if let Some(dir) = file.and_then(Path::parent)
-            && settings.backlog.path.is_relative()
-        {
-            settings.backlog.path = dir.join(&settings.backlog.path);
+        if let Some(dir) = file.and_then(Path::parent) {
+            let anchor = |p: &mut PathBuf| {
+                if p.is_relative() {
+                    *p = dir.join(&*p);
+                }
+            };
+            anchor(&mut settings.backlog.path);
+            for t in &mut settings.targets {
+                anchor(&mut t.mapping);
+                if let Some(f) = t.token_file.as_mut() {
+                    anchor(f);
+                }
+            }
         }
         settings.validate()?;
         Ok(settings)

@@ -3,6 +3,7 @@
 //! Every rule is a small pure function; `lint` runs the local ones over a loaded backlog.
 
 pub mod lint;
+pub mod remote;
 pub mod report;
 pub mod rules;
 pub mod story;

@@ -1,9 +1,14 @@
-//! Reconcile: the three-way `merge`, the pure `plan`, and `apply`, the only writer.
+//! Reconcile: the three-way `merge`, the pure `plan`, `apply` (the only writer), the `engine`
+//! that runs them against the targets, and a read-only `inspect` for drift.
 
+pub mod apply;
+pub mod engine;
+pub mod inspect;
 pub mod merge;
 pub mod plan;
 #[cfg(test)]
 mod plan_tests;
+pub mod remote;
 
 pub use merge::{FieldConflict, Policies, Settled};
 pub use plan::{Action, CanonicalItem, LinkView, Plan, PlanInput, RemoteItem, TargetInput, plan};

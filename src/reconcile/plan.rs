@@ -290,13 +290,20 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan) {
                     new_base.insert(f.clone(), link.base.get(f).cloned().unwrap_or_default());
                 }
                 if !outbound.is_empty() {
+                    // The remote gets the merged fields, except held ones, which keep its own value.
+                    let mut desired = merged.clone();
+                    for f in &held {
+                        if let Some(v) = view.get(f) {
+                            desired.insert(f.clone(), v.clone());
+                        }
+                    }
                     out.actions.push(Action::UpdateRemote {
                         target: t.name.clone(),
                         id: item.id.clone(),
                         remote_id: link.remote_id.clone(),
                         kind: item.kind,
                         changes: outbound,
-                        fields: merged.clone(),
+                        fields: desired,
                     });
                 } else if new_base != link.base {
                     out.actions.push(Action::Rebase { target: t.name.clone(), id: item.id.clone(), base: new_base });
@@ -307,11 +314,23 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan) {
                     r.marker.as_ref() == Some(&item.id) && !t.links.values().any(|l| l.remote_id == r.remote_id)
                 });
                 if let Some(r) = marked {
+                    // A create whose answer was lost: link it, then finish what the create began.
                     out.actions.push(Action::Adopt {
                         target: t.name.clone(),
                         id: item.id.clone(),
                         remote_id: r.remote_id.clone(),
                     });
+                    let outbound = changes(&r.fields, &merged, &BTreeSet::new());
+                    if !outbound.is_empty() {
+                        out.actions.push(Action::UpdateRemote {
+                            target: t.name.clone(),
+                            id: item.id.clone(),
+                            remote_id: r.remote_id.clone(),
+                            kind: item.kind,
+                            changes: outbound,
+                            fields: merged.clone(),
+                        });
+                    }
                 } else if merged.get("state").map(String::as_str) != Some(State::Removed.as_str()) {
                     out.actions.push(Action::CreateRemote {
                         target: t.name.clone(),

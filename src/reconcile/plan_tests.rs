@@ -190,3 +190,21 @@ fn unlinked_typed_issues_are_imported_with_the_next_id_and_marked_ones_adopted()
         matches!(&p.actions[2], Action::CreateRemote { target, id, .. } if target == "boards" && id.to_string() == "ST-10")
     );
 }
+
+#[test]
+fn an_update_never_carries_a_held_field_to_the_remote() {
+    let mut canonical = item("ST-1", "mine");
+    canonical.fields.insert("state".into(), "active".into());
+    let p = plan(&input(vec![canonical], vec![target("gh", &[("ST-1", link("7", "a"))], &[remote("7", "theirs")])]));
+    let update = p.actions.iter().find_map(|a| match a {
+        Action::UpdateRemote { changes, fields, .. } => Some((changes.clone(), fields.clone())),
+        _ => None,
+    });
+    let (changes, fields) = update.expect("the state change goes out");
+    assert_eq!(changes, fields_of(&[("state", "active")]));
+    assert_eq!(fields["title"], "theirs", "the held title keeps the remote's value");
+}
+
+fn fields_of(pairs: &[(&str, &str)]) -> FieldMap {
+    fields(pairs)
+}

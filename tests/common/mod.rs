@@ -67,3 +67,36 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Writes a synthetic backlog of `epics` epics, `stories` stories (spread over the epics) and
+/// `risks` risks into `dir`, and returns the folder.
+pub fn synthetic_backlog(dir: &Path, epics: usize, stories: usize, risks: usize) -> PathBuf {
+    let root = dir.join("backlog");
+    for sub in ["epics", "stories", "risks"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    std::fs::write(root.join("backlog.toml"), "name = \"Synthetic\"\n\n[[personas]]\nname = \"planner\"\n").unwrap();
+    for e in 1..=epics {
+        std::fs::write(
+            root.join(format!("epics/EP-{e}.md")),
+            format!("---\nid: EP-{e}\ntitle: Epic number {e}\nstate: active\n---\nWhat epic {e} delivers.\n"),
+        )
+        .unwrap();
+    }
+    for s in 1..=stories {
+        let epic = if epics == 0 { String::new() } else { format!("epic: EP-{}\n", (s - 1) % epics + 1) };
+        std::fs::write(
+            root.join(format!("stories/ST-{s}.md")),
+            format!("---\nid: ST-{s}\ntitle: Story number {s}\n{epic}persona: planner\nactivity: plan shift {s}\nbenefit: the team knows when to work\nstate: new\npriority: {}\n---\nDetails of story {s}.\n\n## Acceptance criteria\n- [ ] shift {s} is planned\n", s % 4 + 1),
+        )
+        .unwrap();
+    }
+    for r in 1..=risks {
+        std::fs::write(
+            root.join(format!("risks/RK-{r}.md")),
+            format!("---\nid: RK-{r}\ntitle: Risk number {r}\nlikelihood: medium\nseverity: high\nmitigation: watch it closely\nowner: alice@contoso.com\nstate: active\n---\n"),
+        )
+        .unwrap();
+    }
+    root
+}

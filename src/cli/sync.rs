@@ -1,0 +1,233 @@
+//! `backlog-sync plan`, `sync` and `reconcile`: one run of the engine, printed for people or as JSON.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{Outcome, RemoteFailure};
+use crate::reconcile::engine::{self, Progress, RunOptions, RunReport, SyncError};
+use crate::reconcile::{Action, Plan};
+
+/// Output format of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum RunFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The backlog folder (default: `backlog.path` from the settings).
+    pub path: Option<PathBuf>,
+    /// Show what would change and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Allow a run that closes or removes more items than `sync.max_removals`.
+    #[arg(long)]
+    pub allow_mass_removal: bool,
+    /// Wait up to this many seconds for another run that holds a target, instead of stopping.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "600")]
+    pub wait: Option<u64>,
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    pub format: RunFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The backlog folder (default: `backlog.path` from the settings).
+    pub path: Option<PathBuf>,
+    /// Compare everything, as `reconcile` would, instead of what changed since the last run.
+    #[arg(long)]
+    pub full: bool,
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    pub format: RunFormat,
+}
+
+fn progress_bar() -> (Option<Progress>, Option<ProgressBar>) {
+    if !std::io::stdout().is_terminal() {
+        return (None, None);
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("template parses"));
+    let started = Instant::now();
+    let shown = Arc::new(Mutex::new(false));
+    let b = bar.clone();
+    let progress: Progress = Arc::new(move |done, total, what| {
+        b.set_length(total as u64);
+        b.set_position(done as u64);
+        b.set_message(what.to_string());
+        let mut shown = shown.lock().expect("progress lock");
+        if !*shown && started.elapsed() > Duration::from_secs(1) {
+            b.set_draw_target(ProgressDrawTarget::stderr());
+            *shown = true;
+        }
+    });
+    (Some(progress), Some(bar))
+}
+
+fn to_anyhow(e: SyncError) -> anyhow::Error {
+    match e {
+        SyncError::Remote(r) => anyhow::Error::new(RemoteFailure(r.to_string())),
+        other => other.into(),
+    }
+}
+
+/// `sync` (incremental) or `reconcile` (everything).
+pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::Result<Outcome> {
+    let settings = super::settings(config, args.path.as_ref())?;
+    let (progress, bar) = if args.format == RunFormat::Table { progress_bar() } else { (None, None) };
+    let opts = RunOptions {
+        full,
+        dry_run: args.dry_run,
+        allow_mass_removal: args.allow_mass_removal,
+        wait: args.wait.map(Duration::from_secs),
+        progress,
+        label: None,
+    };
+    let report = engine::run(&settings, &opts).await.map_err(to_anyhow)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    match args.format {
+        RunFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        RunFormat::Table if args.dry_run => print!("{}", render_plan(&report.plan)),
+        RunFormat::Table => print!("{}", render_report(&report)),
+    }
+    finish(&report)
+}
+
+/// `plan`: what a sync would change, both directions, changing nothing.
+pub async fn plan(args: &PlanArgs, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
+    let settings = super::settings(config, args.path.as_ref())?;
+    let opts = RunOptions { full: args.full, dry_run: true, ..RunOptions::default() };
+    let report = engine::run(&settings, &opts).await.map_err(to_anyhow)?;
+    match args.format {
+        RunFormat::Json => println!("{}", serde_json::to_string_pretty(&report.plan)?),
+        RunFormat::Table => print!("{}", render_plan(&report.plan)),
+    }
+    Ok(if report.plan.blocked.is_some() { Outcome::Findings } else { Outcome::Ok })
+}
+
+fn finish(report: &RunReport) -> anyhow::Result<Outcome> {
+    if let Some(reason) = &report.plan.blocked {
+        eprintln!("stopped: {reason}");
+        return Ok(Outcome::Findings);
+    }
+    if !report.errors.is_empty() {
+        return Err(anyhow::Error::new(RemoteFailure(format!(
+            "{} action(s) failed and will be retried by the next run: {}",
+            report.errors.len(),
+            report.errors.join("; ")
+        ))));
+    }
+    Ok(if report.open_conflicts > 0 { Outcome::Findings } else { Outcome::Ok })
+}
+
+fn diff(changes: &crate::mapping::FieldMap) -> String {
+    changes
+        .iter()
+        .map(|(k, v)| {
+            let v = if v.chars().count() > 60 {
+                format!("{}…", v.chars().take(60).collect::<String>())
+            } else {
+                v.clone()
+            };
+            format!("{k} → {:?}", v)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The plan as a table: direction, target, item, action, field-level changes.
+pub fn render_plan(plan: &Plan) -> String {
+    if let Some(reason) = &plan.blocked {
+        return format!("blocked: {reason}\n");
+    }
+    let rows: Vec<[String; 5]> = plan
+        .actions
+        .iter()
+        .filter_map(|a| {
+            Some(match a {
+                Action::UpdateCanonical { id, changes, from } => {
+                    ["inbound".into(), from.join(", "), id.to_string(), "update file".into(), diff(changes)]
+                }
+                Action::Import { target, remote_id, id, .. } => {
+                    ["inbound".into(), target.clone(), id.to_string(), format!("import #{remote_id}"), String::new()]
+                }
+                Action::MarkRemoved { target, id, remote_id } => [
+                    "inbound".into(),
+                    target.clone(),
+                    id.to_string(),
+                    format!("mark removed (#{remote_id} deleted)"),
+                    String::new(),
+                ],
+                Action::Adopt { target, id, remote_id } => {
+                    ["link".into(), target.clone(), id.to_string(), format!("adopt #{remote_id}"), String::new()]
+                }
+                Action::CreateRemote { target, id, .. } => {
+                    ["outbound".into(), target.clone(), id.to_string(), "create".into(), String::new()]
+                }
+                Action::UpdateRemote { target, id, remote_id, changes, .. } => {
+                    ["outbound".into(), target.clone(), id.to_string(), format!("update #{remote_id}"), diff(changes)]
+                }
+                Action::CloseRemote { target, id, remote_id } => [
+                    "outbound".into(),
+                    target.clone(),
+                    id.to_string(),
+                    format!("close #{remote_id} as removed"),
+                    String::new(),
+                ],
+                Action::Conflicts { target, id, open } if !open.is_empty() => [
+                    "conflict".into(),
+                    target.clone(),
+                    id.to_string(),
+                    "left for a person".into(),
+                    open.iter()
+                        .map(|c| format!("{}: file {:?} / remote {:?}", c.field, c.canonical, c.remote))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ],
+                Action::Rebase { .. } | Action::Conflicts { .. } => return None,
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return "no changes: the backlog and every target agree\n".into();
+    }
+    let mut t = Table::new();
+    t.load_style(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
+    t.set_header(vec!["direction", "target", "item", "action", "changes"]);
+    for r in &rows {
+        t.add_row(r.to_vec());
+    }
+    let settled = plan.conflicts.iter().filter(|c| c.conflict.settled != crate::reconcile::Settled::Manual).count();
+    format!("{t}\n{} change(s); {} conflict(s) settled by policy\n", rows.len(), settled)
+}
+
+fn render_report(r: &RunReport) -> String {
+    let mut out = String::new();
+    for a in &r.applied {
+        out.push_str(&format!("{:<8} {:<10} {}\n", a.item, a.target.as_deref().unwrap_or("file"), a.what));
+    }
+    let c = &r.counts;
+    if r.applied.is_empty() {
+        out.push_str("no changes: the backlog and every target agree\n");
+    }
+    let requests: Vec<String> = r.requests.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    out.push_str(&format!(
+        "inbound: {} created, {} updated; outbound: {} created, {} updated; {} removed; {} open conflict(s); requests: {}\n",
+        c.inbound_created,
+        c.inbound_updated,
+        c.outbound_created,
+        c.outbound_updated,
+        c.removed,
+        r.open_conflicts,
+        requests.join(", ")
+    ));
+    out
+}

@@ -1,0 +1,245 @@
+//! Requests to the GitHub REST API through octocrab: error classification, rate-limit headers,
+//! conditional requests, and pacing of content-creating writes under the secondary limit.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+use http::{HeaderMap, Method, StatusCode};
+use octocrab::Octocrab;
+
+use crate::connector::{Budget, ErrorKind, RemoteError};
+
+/// One answer: status, headers and the body text.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Keeps content-creating requests under GitHub's secondary limits (default 80 a minute and
+/// 500 an hour) by waiting before a write that would exceed them.
+#[derive(Debug)]
+pub struct Pacer {
+    per_minute: usize,
+    per_hour: usize,
+    sent: Mutex<VecDeque<Instant>>,
+}
+
+impl Pacer {
+    pub fn new(per_minute: usize, per_hour: usize) -> Pacer {
+        Pacer { per_minute, per_hour, sent: Mutex::new(VecDeque::new()) }
+    }
+
+    /// How long to wait before the next write may go, at `now`.
+    pub fn wait_before(&self, now: Instant) -> Duration {
+        let mut sent = self.sent.lock().expect("pacer lock");
+        while sent.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(3600)) {
+            sent.pop_front();
+        }
+        let mut wait = Duration::ZERO;
+        let in_minute: Vec<&Instant> =
+            sent.iter().filter(|t| now.duration_since(**t) < Duration::from_secs(60)).collect();
+        if in_minute.len() >= self.per_minute {
+            let oldest = in_minute[in_minute.len() - self.per_minute];
+            wait = wait.max(Duration::from_secs(60) - now.duration_since(*oldest));
+        }
+        if sent.len() >= self.per_hour {
+            let oldest = sent[sent.len() - self.per_hour];
+            wait = wait.max(Duration::from_secs(3600) - now.duration_since(oldest));
+        }
+        wait
+    }
+
+    pub fn record(&self, at: Instant) {
+        self.sent.lock().expect("pacer lock").push_back(at);
+    }
+}
+
+/// The HTTP side of the connector.
+pub struct Http {
+    pub target: String,
+    client: Octocrab,
+    pacer: Pacer,
+    budget: Mutex<Budget>,
+    requests: std::sync::atomic::AtomicU64,
+}
+
+impl Http {
+    pub fn new(target: &str, client: Octocrab, pacer: Pacer) -> Http {
+        Http {
+            target: target.to_string(),
+            client,
+            pacer,
+            budget: Mutex::new(Budget::default()),
+            requests: Default::default(),
+        }
+    }
+
+    pub fn budget(&self) -> Budget {
+        *self.budget.lock().expect("budget lock")
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn error(&self, operation: &str, kind: ErrorKind, status: Option<u16>, message: String) -> RemoteError {
+        RemoteError { target: self.target.clone(), operation: operation.to_string(), kind, status, message }
+    }
+
+    /// Sends one request. `etag` makes a GET conditional; `body` goes as JSON.
+    pub async fn send(
+        &self,
+        operation: &str,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        etag: Option<&str>,
+    ) -> Result<Reply, RemoteError> {
+        let writes = method != Method::GET;
+        if writes {
+            let wait = self.pacer.wait_before(Instant::now());
+            if !wait.is_zero() {
+                tracing::info!(target = %self.target, ?wait, "pacing writes under GitHub's content-creation limit");
+                tokio::time::sleep(wait).await;
+            }
+            self.pacer.record(Instant::now());
+        }
+        self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let result = match method {
+            Method::GET => {
+                let mut headers = HeaderMap::new();
+                if let Some(tag) = etag.and_then(|t| t.parse().ok()) {
+                    headers.insert(http::header::IF_NONE_MATCH, tag);
+                }
+                self.client._get_with_headers(path, Some(headers)).await
+            }
+            Method::POST => self.client._post(path, body).await,
+            Method::PATCH => self.client._patch(path, body).await,
+            Method::DELETE => self.client._delete(path, body).await,
+            other => unreachable!("the GitHub connector never sends {other}"),
+        };
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => {
+                // The request may have reached GitHub: a create is then of unknown outcome.
+                let kind = if method == Method::POST { ErrorKind::UnknownOutcome } else { ErrorKind::Transient };
+                return Err(self.error(
+                    operation,
+                    kind,
+                    None,
+                    format!("the connection failed: {}", short(&e.to_string())),
+                ));
+            }
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        self.note_budget(&headers);
+        let text = match self.client.body_to_string(response).await {
+            Ok(t) => t,
+            Err(e) => {
+                let kind = if method == Method::POST { ErrorKind::UnknownOutcome } else { ErrorKind::Transient };
+                return Err(self.error(
+                    operation,
+                    kind,
+                    Some(status.as_u16()),
+                    format!("the answer was cut off: {}", short(&e.to_string())),
+                ));
+            }
+        };
+        let reply = Reply { status, headers, body: text };
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            return Ok(reply);
+        }
+        Err(self.classify(operation, &reply))
+    }
+
+    fn note_budget(&self, headers: &HeaderMap) {
+        let num = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        let mut b = self.budget.lock().expect("budget lock");
+        if let Some(r) = num("x-ratelimit-remaining") {
+            b.remaining = Some(r as u32);
+        }
+        if let Some(l) = num("x-ratelimit-limit") {
+            b.limit = Some(l as u32);
+        }
+        if let Some(reset) = num("x-ratelimit-reset") {
+            b.reset_at = Utc.timestamp_opt(reset as i64, 0).single();
+        }
+    }
+
+    fn classify(&self, operation: &str, reply: &Reply) -> RemoteError {
+        let status = reply.status.as_u16();
+        let message = serde_json::from_str::<serde_json::Value>(&reply.body)
+            .ok()
+            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+            .unwrap_or_else(|| short(&reply.body));
+        let retry_after =
+            reply.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+        let exhausted = reply.header("x-ratelimit-remaining") == Some("0");
+        let kind = match status {
+            401 => {
+                let msg = format!(
+                    "GitHub refused the token ({message}); check the variable named by `token_env` for target `{}`",
+                    self.target
+                );
+                return self.error(operation, ErrorKind::Fatal, Some(status), msg);
+            }
+            403 | 429 if retry_after.is_some() => ErrorKind::RateLimited(retry_after.unwrap_or_default()),
+            403 | 429 if exhausted => {
+                let reset = reply
+                    .header("x-ratelimit-reset")
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .and_then(|r| Utc.timestamp_opt(r, 0).single());
+                ErrorKind::RateLimited(until(reset).unwrap_or(Duration::from_secs(60)))
+            }
+            429 => ErrorKind::RateLimited(Duration::from_secs(60)),
+            404 | 410 => ErrorKind::NotFound,
+            500..=599 => ErrorKind::Transient,
+            _ => ErrorKind::Fatal,
+        };
+        self.error(operation, kind, Some(status), message)
+    }
+}
+
+fn until(at: Option<DateTime<Utc>>) -> Option<Duration> {
+    (at? - Utc::now()).to_std().ok()
+}
+
+fn short(s: &str) -> String {
+    let s = s.trim();
+    if s.len() > 300 {
+        format!("{}…", &s[..s.char_indices().nth(300).map(|(i, _)| i).unwrap_or(s.len())])
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacer_waits_only_when_a_window_is_full() {
+        let p = Pacer::new(3, 5);
+        let t0 = Instant::now();
+        for i in 0..3 {
+            assert_eq!(p.wait_before(t0 + Duration::from_secs(i)), Duration::ZERO);
+            p.record(t0 + Duration::from_secs(i));
+        }
+        assert_eq!(p.wait_before(t0 + Duration::from_secs(3)), Duration::from_secs(57));
+        assert_eq!(p.wait_before(t0 + Duration::from_secs(60)), Duration::ZERO);
+        p.record(t0 + Duration::from_secs(60));
+        p.record(t0 + Duration::from_secs(61));
+        assert_eq!(p.wait_before(t0 + Duration::from_secs(130)), Duration::from_secs(3600 - 130));
+    }
+}

@@ -1,0 +1,235 @@
+//! The GitHub Issues connector on octocrab: incremental listing with a `since` watermark and
+//! conditional requests, full listing, create / update / close, sub-issue links, finding an issue
+//! by its marker, retries, and writes paced under the content-creation limit.
+
+mod http;
+pub mod types;
+
+use std::time::Duration;
+
+use ::http::Method;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::json;
+
+pub use self::http::Pacer;
+use self::http::{Http, Reply};
+use super::retry::RetryPolicy;
+use super::{Budget, ErrorKind, RemoteError};
+use crate::config::Secret;
+use crate::mapping::IssueContent;
+pub use types::{Issue, IssueWrite};
+
+/// How far back an incremental listing reaches before the watermark, for clock skew and for
+/// changes that landed in the same second.
+pub const WATERMARK_OVERLAP: Duration = Duration::from_secs(5);
+
+/// The result of a listing.
+#[derive(Debug)]
+pub enum Listing {
+    /// Nothing changed since the ETag was taken (a 304 that costs no quota).
+    NotModified,
+    Issues {
+        issues: Vec<Issue>,
+        etag: Option<String>,
+    },
+}
+
+/// One GitHub repository.
+pub struct GithubConnector {
+    http: Http,
+    repo: String,
+    retry: RetryPolicy,
+}
+
+fn parse_error(target: &str, operation: &str, e: serde_json::Error) -> RemoteError {
+    RemoteError {
+        target: target.into(),
+        operation: operation.into(),
+        kind: ErrorKind::Fatal,
+        status: None,
+        message: format!("unexpected answer: {e}"),
+    }
+}
+
+impl GithubConnector {
+    /// A connector for `repository` (`owner/name`) at `api_url`.
+    pub fn new(target: &str, api_url: &str, repository: &str, token: &Secret) -> Result<GithubConnector, RemoteError> {
+        let fail = |message: String| RemoteError {
+            target: target.into(),
+            operation: "connect".into(),
+            kind: ErrorKind::Fatal,
+            status: None,
+            message,
+        };
+        if repository.split('/').count() != 2 || repository.starts_with('/') || repository.ends_with('/') {
+            return Err(fail(format!("`{repository}` is not `owner/name`; set `repository` of target `{target}`")));
+        }
+        let client = octocrab::Octocrab::builder()
+            .base_uri(api_url)
+            .map_err(|e| fail(format!("`{api_url}` is not a usable API URL: {e}")))?
+            .personal_token(token.expose().to_string())
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .build()
+            .map_err(|e| fail(format!("cannot set up the GitHub client: {e}")))?;
+        Ok(GithubConnector {
+            http: Http::new(target, client, Pacer::new(80, 500)),
+            repo: repository.to_string(),
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    /// Replaces the retry policy (tests and benchmarks use shorter waits).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn target(&self) -> &str {
+        &self.http.target
+    }
+
+    pub fn budget(&self) -> Budget {
+        self.http.budget()
+    }
+
+    /// Requests sent so far, retries included.
+    pub fn requests(&self) -> u64 {
+        self.http.requests()
+    }
+
+    async fn call(
+        &self,
+        op: &str,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        etag: Option<&str>,
+    ) -> Result<Reply, RemoteError> {
+        self.retry.run(|| self.http.send(op, method.clone(), path, body, etag)).await
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self, op: &str, reply: &Reply) -> Result<T, RemoteError> {
+        serde_json::from_str(&reply.body).map_err(|e| parse_error(self.target(), op, e))
+    }
+
+    /// Issues (not pull requests) updated at or after `since` (all when `None`), every state,
+    /// oldest change first. With `etag`, the first page is asked conditionally.
+    pub async fn list(&self, since: Option<DateTime<Utc>>, etag: Option<&str>) -> Result<Listing, RemoteError> {
+        let mut path = format!("/repos/{}/issues?state=all&sort=updated&direction=asc&per_page=100", self.repo);
+        if let Some(s) = since {
+            path.push_str(&format!("&since={}", s.to_rfc3339_opts(SecondsFormat::Secs, true)));
+        }
+        let mut issues = Vec::new();
+        let mut first_etag = None;
+        let mut next = Some(path);
+        let mut first = true;
+        while let Some(page) = next.take() {
+            let reply = self.call("list issues", Method::GET, &page, None, if first { etag } else { None }).await?;
+            if first && reply.status == ::http::StatusCode::NOT_MODIFIED {
+                return Ok(Listing::NotModified);
+            }
+            if first {
+                first_etag = reply.header("etag").map(str::to_string);
+            }
+            first = false;
+            let batch: Vec<Issue> = self.parse("list issues", &reply)?;
+            issues.extend(batch.into_iter().filter(|i| i.pull_request.is_none()));
+            next = reply.header("link").and_then(next_link).map(|url| path_of(&url));
+        }
+        Ok(Listing::Issues { issues, etag: first_etag })
+    }
+
+    /// One issue; `None` when it is gone (404, 410).
+    pub async fn get(&self, number: u64) -> Result<Option<Issue>, RemoteError> {
+        let path = format!("/repos/{}/issues/{number}", self.repo);
+        match self.call("get issue", Method::GET, &path, None, None).await {
+            Ok(reply) => self.parse("get issue", &reply).map(Some),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates an issue. Never retried blindly: a failure of unknown outcome is for the caller to
+    /// settle by looking for the marker (see [`GithubConnector::find_by_marker`]).
+    pub async fn create(&self, content: &IssueContent) -> Result<Issue, RemoteError> {
+        let body = serde_json::to_value(IssueWrite::from_content(content, true)).expect("issue body serializes");
+        let path = format!("/repos/{}/issues", self.repo);
+        let reply = self.http.send("create issue", Method::POST, &path, Some(&body), None).await?;
+        let mut issue: Issue = self.parse("create issue", &reply)?;
+        if content.state == "closed" {
+            issue = self.update(issue.number, content).await?;
+        }
+        Ok(issue)
+    }
+
+    /// Brings an issue to `content`: title, body, state and reason, labels, and assignees when known.
+    pub async fn update(&self, number: u64, content: &IssueContent) -> Result<Issue, RemoteError> {
+        let body = serde_json::to_value(IssueWrite::from_content(content, false)).expect("issue body serializes");
+        let path = format!("/repos/{}/issues/{number}", self.repo);
+        let reply = self.call("update issue", Method::PATCH, &path, Some(&body), None).await?;
+        self.parse("update issue", &reply)
+    }
+
+    /// Makes `child_id` (the child's issue *id*) a sub-issue of issue `parent`, moving it from any
+    /// other parent.
+    pub async fn set_parent(&self, parent: u64, child_id: u64) -> Result<(), RemoteError> {
+        let path = format!("/repos/{}/issues/{parent}/sub_issues", self.repo);
+        let body = json!({"sub_issue_id": child_id, "replace_parent": true});
+        self.call("add sub-issue", Method::POST, &path, Some(&body), None).await.map(|_| ())
+    }
+
+    /// Removes `child_id` from issue `parent`'s sub-issues.
+    pub async fn remove_parent(&self, parent: u64, child_id: u64) -> Result<(), RemoteError> {
+        let path = format!("/repos/{}/issues/{parent}/sub_issue", self.repo);
+        let body = json!({"sub_issue_id": child_id});
+        match self.call("remove sub-issue", Method::DELETE, &path, Some(&body), None).await {
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// The issue whose body carries `marker`, among issues updated since `since`.
+    pub async fn find_by_marker(
+        &self,
+        marker: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Option<Issue>, RemoteError> {
+        let since = since.map(|s| s - chrono::Duration::from_std(WATERMARK_OVERLAP).unwrap_or_default());
+        match self.list(since, None).await? {
+            Listing::Issues { issues, .. } => {
+                Ok(issues.into_iter().find(|i| i.body.as_deref().is_some_and(|b| b.contains(marker))))
+            }
+            Listing::NotModified => Ok(None),
+        }
+    }
+}
+
+/// The `rel="next"` URL of a `Link` header.
+fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (url, rel) = part.split_once(';')?;
+        rel.contains("rel=\"next\"").then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+    })
+}
+
+/// The path and query of an absolute URL (octocrab adds its base URI).
+fn path_of(url: &str) -> String {
+    match url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| i + 3 + j)) {
+        Some(start) => url[start..].to_string(),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_header_next_is_found() {
+        let h = "<https://api.github.com/repositories/1/issues?page=2&per_page=100>; rel=\"next\", <https://api.github.com/repositories/1/issues?page=5&per_page=100>; rel=\"last\"";
+        assert_eq!(next_link(h).as_deref(), Some("https://api.github.com/repositories/1/issues?page=2&per_page=100"));
+        assert_eq!(path_of(&next_link(h).unwrap()), "/repositories/1/issues?page=2&per_page=100");
+        assert_eq!(next_link("<https://x/y?page=1>; rel=\"prev\""), None);
+    }
+}

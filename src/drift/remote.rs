@@ -1,0 +1,147 @@
+//! Remote drift, pure over a snapshot: open conflicts, remote orphans, links whose remote item
+//! vanished, owners with no identity, and items whose state differs between targets.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Finding;
+use crate::model::ItemId;
+
+/// One target's side of the snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct TargetSnapshot {
+    pub name: String,
+    /// item id → remote id
+    pub links: BTreeMap<String, String>,
+    /// Every remote backlog item listed: remote id → (marker, state, title).
+    pub listed: BTreeMap<String, (Option<ItemId>, String, String)>,
+    /// Linked remote ids confirmed gone.
+    pub vanished: BTreeSet<String>,
+}
+
+/// An open manual conflict.
+#[derive(Debug, Clone)]
+pub struct OpenConflict {
+    pub target: String,
+    pub item: String,
+    pub field: String,
+    pub canonical: String,
+    pub remote: String,
+}
+
+/// Everything remote drift is computed from.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub targets: Vec<TargetSnapshot>,
+    pub conflicts: Vec<OpenConflict>,
+    /// Owners (item id, owner) that have no entry in `mappings/identities.toml`.
+    pub unknown_owners: Vec<(String, String)>,
+}
+
+/// The remote drift findings.
+pub fn remote_findings(s: &Snapshot) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for c in &s.conflicts {
+        out.push(Finding::new(
+            "sync-conflict",
+            Some(c.item.clone()),
+            format!(
+                "`{}` field `{}`: the file says {:?}, `{}` says {:?}",
+                c.item, c.field, c.canonical, c.target, c.remote
+            ),
+        ));
+    }
+    for t in &s.targets {
+        let linked: BTreeSet<&String> = t.links.values().collect();
+        for (remote_id, (marker, _, title)) in &t.listed {
+            if linked.contains(remote_id) {
+                continue;
+            }
+            let what = match marker {
+                Some(id) => format!("carries the marker of `{id}` but is not linked to it"),
+                None => "has a backlog type but is linked to no item".to_string(),
+            };
+            out.push(Finding::new(
+                "remote-orphan",
+                marker.as_ref().map(|m| m.to_string()),
+                format!("`{}` #{remote_id} {:?} {what}", t.name, title),
+            ));
+        }
+        for (item, remote_id) in &t.links {
+            if t.vanished.contains(remote_id) {
+                out.push(Finding::new(
+                    "remote-missing",
+                    Some(item.clone()),
+                    format!("`{item}` is linked to `{}` #{remote_id}, which no longer exists", t.name),
+                ));
+            }
+        }
+    }
+    for (item, owner) in &s.unknown_owners {
+        out.push(Finding::new(
+            "unknown-identity",
+            Some(item.clone()),
+            format!("`{item}`: owner `{owner}` has no entry in `mappings/identities.toml`"),
+        ));
+    }
+    let mut states: BTreeMap<&String, Vec<(&str, &str)>> = BTreeMap::new();
+    for t in &s.targets {
+        for (item, remote_id) in &t.links {
+            if let Some((_, state, _)) = t.listed.get(remote_id) {
+                states.entry(item).or_default().push((t.name.as_str(), state.as_str()));
+            }
+        }
+    }
+    for (item, seen) in states {
+        if seen.iter().any(|(_, s)| *s != seen[0].1) {
+            let list: Vec<String> = seen.iter().map(|(t, s)| format!("{s} on `{t}`")).collect();
+            out.push(Finding::new("state-mismatch", Some(item.clone()), format!("`{item}` is {}", list.join(", "))));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_remote_drift_is_found() {
+        let t = |name: &str, state: &str| TargetSnapshot {
+            name: name.into(),
+            links: [("ST-1".to_string(), "1".to_string()), ("ST-2".to_string(), "2".to_string())].into(),
+            listed: [
+                ("1".to_string(), (None, state.to_string(), "one".to_string())),
+                ("9".to_string(), (None, "new".to_string(), "stray".to_string())),
+            ]
+            .into(),
+            vanished: ["2".to_string()].into(),
+        };
+        let snapshot = Snapshot {
+            targets: vec![t("boards", "active"), t("github", "resolved")],
+            conflicts: vec![OpenConflict {
+                target: "github".into(),
+                item: "ST-1".into(),
+                field: "title".into(),
+                canonical: "a".into(),
+                remote: "b".into(),
+            }],
+            unknown_owners: vec![("ST-1".into(), "zed@x".into())],
+        };
+        let rules: Vec<String> = remote_findings(&snapshot)
+            .into_iter()
+            .map(|f| format!("{} {}", f.rule, f.item.unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "sync-conflict ST-1",
+                "remote-orphan ",
+                "remote-missing ST-2",
+                "remote-orphan ",
+                "remote-missing ST-2",
+                "unknown-identity ST-1",
+                "state-mismatch ST-1"
+            ]
+        );
+    }
+}

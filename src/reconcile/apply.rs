@@ -1,0 +1,319 @@
+//! Apply: the only writer. Executes a plan action by action — canonical files first, then remote
+//! writes — and records progress in the store after every remote write, so that a run killed at
+//! any point resumes without duplicates or lost edits.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::engine::{Progress, SyncError};
+use super::plan::{Action, Plan};
+use super::remote::{Fetched, ItemWrite, Remote, Written};
+use crate::backlog::{Backlog, ItemFile};
+use crate::connector::ErrorKind;
+use crate::mapping::FieldMap;
+use crate::mapping::fields::apply_fields;
+use crate::model::{Item, ItemId, Kind};
+use crate::store::{Change, Conflict, Direction, Link, RunCounts, Store};
+
+/// One action done, in words for people.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Applied {
+    pub target: Option<String>,
+    pub item: String,
+    pub what: String,
+}
+
+struct Ctx<'a> {
+    backlog: &'a Backlog,
+    store: &'a Store,
+    remotes: BTreeMap<&'a str, &'a Remote>,
+    fetched: &'a BTreeMap<String, Fetched>,
+    run_id: i64,
+    files: BTreeMap<ItemId, ItemFile>,
+    applied: Vec<Applied>,
+    counts: RunCounts,
+}
+
+impl Ctx<'_> {
+    fn log(&mut self, target: Option<&str>, item: &ItemId, what: String) {
+        tracing::info!(target = target.unwrap_or("-"), item = %item, "{what}");
+        self.applied.push(Applied { target: target.map(str::to_string), item: item.to_string(), what });
+    }
+
+    fn change(
+        &self,
+        item: &ItemId,
+        target: Option<&str>,
+        direction: Direction,
+        action: &str,
+        field: Option<(&str, &str, &str)>,
+    ) -> Result<(), SyncError> {
+        let change = Change {
+            at: Utc::now(),
+            item_id: item.to_string(),
+            target: target.map(str::to_string),
+            direction,
+            action: action.to_string(),
+            field: field.map(|f| f.0.to_string()),
+            old: field.map(|f| f.1.to_string()),
+            new: field.map(|f| f.2.to_string()),
+        };
+        Ok(self.store.record_change(self.run_id, &change)?)
+    }
+
+    fn kind_of(&self, id: &ItemId) -> Kind {
+        self.backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story)
+    }
+
+    fn link(&self, target: &str, id: &ItemId) -> Result<Option<Link>, SyncError> {
+        Ok(self.store.link(target, &id.to_string())?)
+    }
+
+    fn save_link(&self, target: &str, id: &ItemId, w: &Written, base: FieldMap) -> Result<(), SyncError> {
+        let link = Link {
+            target: target.to_string(),
+            item_id: id.to_string(),
+            remote_id: w.remote_id.clone(),
+            remote_key: w.remote_key.clone(),
+            remote_url: w.url.clone(),
+            base,
+            remote_version: w.version.clone(),
+            synced_at: Utc::now(),
+        };
+        Ok(self.store.upsert_link(&link)?)
+    }
+
+    /// The epic's link on `target` for a story's `epic` field, if both exist.
+    fn parent_link(&self, target: &str, fields: &FieldMap) -> Result<Option<Link>, SyncError> {
+        match fields.get("epic").filter(|e| !e.is_empty()).and_then(|e| e.parse::<ItemId>().ok()) {
+            Some(epic) => self.link(target, &epic),
+            None => Ok(None),
+        }
+    }
+
+    fn write_item(&mut self, id: &ItemId, changes: &FieldMap) -> Result<(), SyncError> {
+        let Some(file) = self.files.get(id) else { return Ok(()) };
+        let new = apply_fields(&file.item, changes)
+            .map_err(|e| SyncError::Target { target: id.to_string(), reason: e.to_string() })?;
+        let written = Backlog::update_item(file, &new)?;
+        self.files.insert(id.clone(), written);
+        Ok(())
+    }
+}
+
+/// Base after a remote write: what the remote holds now, and for fields it cannot tell (an owner
+/// without identity), the value we sent.
+fn base_from(remote: &Remote, sent: &FieldMap, read_back: &FieldMap) -> FieldMap {
+    let mut base = sent.clone();
+    let owner_known = sent.get("owner").is_none_or(|o| remote.carries_owner(o));
+    base.extend(
+        read_back.iter().filter(|(k, _)| owner_known || k.as_str() != "owner").map(|(k, v)| (k.clone(), v.clone())),
+    );
+    base
+}
+
+/// Executes `plan`. Returns what was done, the counts, and per-item errors (the run goes on past
+/// them; a fatal error such as a refused token stops it).
+pub async fn apply(
+    backlog: &Backlog,
+    store: &Store,
+    remotes: &[Remote],
+    fetched: &BTreeMap<String, Fetched>,
+    plan: &Plan,
+    run_id: i64,
+    progress: Option<&Progress>,
+) -> Result<(Vec<Applied>, RunCounts, Vec<String>), SyncError> {
+    let mut ctx = Ctx {
+        backlog,
+        store,
+        remotes: remotes.iter().map(|r| (r.name(), r)).collect(),
+        fetched,
+        run_id,
+        files: backlog.items.iter().map(|f| (f.item.id.clone(), f.clone())).collect(),
+        applied: Vec::new(),
+        counts: RunCounts::default(),
+    };
+    let mut errors = Vec::new();
+    let total = plan.actions.len();
+    for (done, action) in plan.actions.iter().enumerate() {
+        if let Some(p) = progress {
+            p(done, total, &describe(action));
+        }
+        match one(&mut ctx, action).await {
+            Ok(()) => {}
+            Err(SyncError::Remote(e)) if e.kind != ErrorKind::Fatal => {
+                tracing::warn!(error = %e, "action failed; the next run retries it");
+                errors.push(e.to_string());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some(p) = progress {
+        p(total, total, "done");
+    }
+    Ok((ctx.applied, ctx.counts, errors))
+}
+
+fn describe(action: &Action) -> String {
+    let v = serde_json::to_value(action).unwrap_or_default();
+    format!("{} {}", v["action"].as_str().unwrap_or(""), v["id"].as_str().unwrap_or(""))
+}
+
+async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
+    match action {
+        Action::UpdateCanonical { id, changes, from } => {
+            let before = ctx.files.get(id).map(|f| crate::mapping::fields::item_fields(&f.item)).unwrap_or_default();
+            ctx.write_item(id, changes)?;
+            for (field, new) in changes {
+                let old = before.get(field).map(String::as_str).unwrap_or("");
+                ctx.change(
+                    id,
+                    from.first().map(String::as_str),
+                    Direction::Inbound,
+                    "updated",
+                    Some((field, old, new)),
+                )?;
+            }
+            ctx.counts.inbound_updated += 1;
+            let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
+            ctx.log(None, id, format!("file updated from {}: {}", from.join(", "), fields.join(", ")));
+        }
+        Action::Import { target, remote_id, id, kind, fields } => {
+            let mut item = Item::new(id.clone(), *kind, fields.get("title").cloned().unwrap_or_default());
+            item = apply_fields(&item, fields)
+                .map_err(|e| SyncError::Target { target: target.clone(), reason: e.to_string() })?;
+            let file = ctx.backlog.create_item(&item)?;
+            ctx.files.insert(id.clone(), file);
+            let meta = ctx.fetched.get(target).and_then(|f| f.meta.get(remote_id)).cloned();
+            let remote = ctx.remotes[target.as_str()];
+            if let Some(meta) = meta {
+                ctx.save_link(target, id, &meta, meta.fields.clone())?;
+                // Stamp the marker so the issue is recognised as this item from now on.
+                let link = ctx.link(target, id)?.expect("link just saved");
+                let w = remote.update(&link, ItemWrite { id, kind: *kind, fields, parent: None }, fields, None).await?;
+                ctx.save_link(target, id, &w, base_from(remote, fields, &w.fields))?;
+            }
+            ctx.change(id, Some(target), Direction::Inbound, "imported", None)?;
+            ctx.counts.inbound_created += 1;
+            ctx.log(Some(target), id, format!("imported #{remote_id} as a new file"));
+        }
+        Action::MarkRemoved { target, id, remote_id } => {
+            let changes: FieldMap = [("state".to_string(), "removed".to_string())].into();
+            ctx.write_item(id, &changes)?;
+            ctx.store.delete_link(target, &id.to_string())?;
+            ctx.change(id, Some(target), Direction::Inbound, "removed", None)?;
+            ctx.counts.removed += 1;
+            ctx.log(Some(target), id, format!("#{remote_id} was deleted remotely; marked removed"));
+        }
+        Action::Adopt { target, id, remote_id } => {
+            let meta = ctx.fetched.get(target).and_then(|f| f.meta.get(remote_id)).cloned();
+            if let Some(meta) = meta {
+                ctx.save_link(target, id, &meta, meta.fields.clone())?;
+                ctx.store.clear_intent(target, &id.to_string())?;
+                ctx.log(Some(target), id, format!("linked to #{remote_id}, which carries its marker"));
+            }
+        }
+        Action::CreateRemote { target, id, kind, fields } => {
+            let remote = ctx.remotes[target.as_str()];
+            let since =
+                ctx.store.intents(target)?.into_iter().find(|i| i.item_id == id.to_string()).map(|i| i.created_at);
+            ctx.store.record_intent(target, &id.to_string())?;
+            let parent = ctx.parent_link(target, fields)?;
+            let w = remote
+                .create(ItemWrite { id, kind: *kind, fields, parent: parent.as_ref() }, since.unwrap_or_else(Utc::now))
+                .await?;
+            ctx.save_link(target, id, &w, base_from(remote, fields, &w.fields))?;
+            ctx.store.clear_intent(target, &id.to_string())?;
+            ctx.change(id, Some(target), Direction::Outbound, "created", None)?;
+            ctx.counts.outbound_created += 1;
+            ctx.log(Some(target), id, format!("created #{}", w.remote_id));
+        }
+        Action::UpdateRemote { target, id, kind, changes, fields, .. } => {
+            let remote = ctx.remotes[target.as_str()];
+            let Some(link) = ctx.link(target, id)? else { return Ok(()) };
+            let parent = ctx.parent_link(target, fields)?;
+            let old_parent = ctx.parent_link(target, &link.base)?;
+            let w = remote
+                .update(
+                    &link,
+                    ItemWrite { id, kind: *kind, fields, parent: parent.as_ref() },
+                    changes,
+                    old_parent.as_ref(),
+                )
+                .await?;
+            ctx.save_link(target, id, &w, base_from(remote, fields, &w.fields))?;
+            for (field, new) in changes {
+                let old = link.base.get(field).map(String::as_str).unwrap_or("");
+                ctx.change(id, Some(target), Direction::Outbound, "updated", Some((field, old, new)))?;
+            }
+            ctx.counts.outbound_updated += 1;
+            let names: Vec<&str> = changes.keys().map(String::as_str).collect();
+            ctx.log(Some(target), id, format!("updated #{}: {}", w.remote_id, names.join(", ")));
+        }
+        Action::CloseRemote { target, id, remote_id } => {
+            let remote = ctx.remotes[target.as_str()];
+            if let Some(link) = ctx.link(target, id)? {
+                let mut fields = link.base.clone();
+                fields.insert("state".into(), "removed".into());
+                let changes: FieldMap = [("state".to_string(), "removed".to_string())].into();
+                match remote
+                    .update(
+                        &link,
+                        ItemWrite { id, kind: ctx.kind_of(id), fields: &fields, parent: None },
+                        &changes,
+                        None,
+                    )
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(e) if e.kind == ErrorKind::NotFound => {}
+                    Err(e) => return Err(e.into()),
+                }
+                ctx.store.delete_link(target, &id.to_string())?;
+                ctx.change(id, Some(target), Direction::Outbound, "closed", None)?;
+                ctx.counts.removed += 1;
+                ctx.log(Some(target), id, format!("file deleted; closed #{remote_id} as not planned"));
+            }
+        }
+        Action::Rebase { target, id, base } => {
+            if let Some(mut link) = ctx.link(target, id)? {
+                link.base = base.clone();
+                link.synced_at = Utc::now();
+                ctx.store.upsert_link(&link)?;
+            }
+        }
+        Action::Conflicts { target, id, open } => {
+            let key = id.to_string();
+            for stored in ctx.store.open_conflicts()?.into_iter().filter(|c| &c.target == target && c.item_id == key) {
+                if !open.iter().any(|c| c.field == stored.field) {
+                    ctx.store.resolve_conflict(target, &key, &stored.field)?;
+                    ctx.log(Some(target), id, format!("conflict on `{}` resolved: both sides agree", stored.field));
+                }
+            }
+            for c in open {
+                let conflict = Conflict {
+                    target: target.clone(),
+                    item_id: key.clone(),
+                    field: c.field.clone(),
+                    base: Some(c.base.clone()),
+                    canonical: Some(c.canonical.clone()),
+                    remote: Some(c.remote.clone()),
+                    detected_at: Utc::now(),
+                };
+                ctx.store.record_conflict(&conflict)?;
+                ctx.counts.conflicts += 1;
+                ctx.log(
+                    Some(target),
+                    id,
+                    format!(
+                        "conflict on `{}` left for a person: file says {:?}, {target} says {:?}",
+                        c.field, c.canonical, c.remote
+                    ),
+                );
+            }
+        }
+    }
+    Ok(())
+}

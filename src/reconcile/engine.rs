@@ -1,0 +1,260 @@
+//! One run of the sync: read the backlog, the store and each target; plan; apply. Used by the
+//! `plan`, `sync` and `reconcile` commands, `demo` and the daemon.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::apply::{self, Applied};
+use super::merge::Policies;
+use super::plan::{CanonicalItem, LinkView, Plan, PlanInput, TargetInput, plan};
+use super::remote::{Fetched, GithubRemote, Remote};
+use crate::backlog::{Backlog, BacklogError};
+use crate::config::{Secret, Settings, TargetKind, TargetSettings, parse_max_removals};
+use crate::connector::RemoteError;
+use crate::connector::github::GithubConnector;
+use crate::mapping::fields::item_fields;
+use crate::mapping::{GithubMapping, Identities, MappingError};
+use crate::model::{ItemId, Kind};
+use crate::store::{RunCounts, RunOutcome, Store, StoreError, SyncLock};
+
+/// Why a run could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Backlog(#[from] BacklogError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error("target `{target}`: {reason}")]
+    Target { target: String, reason: String },
+    #[error("no targets are configured; add a `[[targets]]` table to the settings (see config/default.toml)")]
+    NoTargets,
+}
+
+/// Which run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunKind {
+    /// Incremental: what changed since the last run.
+    Sync,
+    /// Everything, both sides, including remote deletions.
+    Reconcile,
+}
+
+/// Reports progress: (done, total, what).
+pub type Progress = Arc<dyn Fn(usize, usize, &str) + Send + Sync>;
+
+/// How to run.
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    pub full: bool,
+    /// Plan only: change nothing anywhere.
+    pub dry_run: bool,
+    pub allow_mass_removal: bool,
+    /// Wait this long for another run holding a target's lock.
+    pub wait: Option<Duration>,
+    pub progress: Option<Progress>,
+    /// Recorded as the run's kind (`sync`, `reconcile`, `webhook`, `demo`…).
+    pub label: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct RunReport {
+    pub run_id: Option<i64>,
+    pub plan: Plan,
+    pub applied: Vec<Applied>,
+    pub counts: RunCounts,
+    /// Remote requests sent per target in this run.
+    pub requests: BTreeMap<String, u64>,
+    /// Items that failed; the rest of the run went on.
+    pub errors: Vec<String>,
+    /// Open manual conflicts after the run.
+    pub open_conflicts: usize,
+}
+
+/// Builds the remote of one target from its settings.
+pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
+    let fail = |reason: String| SyncError::Target { target: target.name.clone(), reason };
+    let token = match (&target.token_env, &target.token_file) {
+        (_, Some(file)) => Secret::from_file(file),
+        (Some(var), None) => Secret::from_env(var),
+        (None, None) => Err("set `token_env` or `token_file`".to_string()),
+    }
+    .map_err(fail)?;
+    let identities = Identities::load(&identities_path(&target.mapping))?;
+    match target.kind {
+        TargetKind::Github => {
+            let mapping = GithubMapping::load(&target.mapping)?;
+            let api = target.api_url.as_deref().unwrap_or("https://api.github.com");
+            let repo = target.repository.as_deref().unwrap_or_default();
+            let connector = GithubConnector::new(&target.name, api, repo, &token)?;
+            Ok(Remote::Github(GithubRemote { name: target.name.clone(), connector, mapping, people: identities }))
+        }
+        TargetKind::AzureBoards => Err(fail("Azure Boards targets are not supported by this build yet".into())),
+    }
+}
+
+/// `mappings/identities.toml`: beside the folder of the target's mapping file.
+pub fn identities_path(mapping: &Path) -> std::path::PathBuf {
+    mapping.parent().and_then(Path::parent).unwrap_or(Path::new(".")).join("identities.toml")
+}
+
+fn modified(path: &Path) -> Option<DateTime<Utc>> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from)
+}
+
+/// Runs one sync or reconcile over every configured target.
+pub async fn run(settings: &Settings, opts: &RunOptions) -> Result<RunReport, SyncError> {
+    if settings.targets.is_empty() {
+        return Err(SyncError::NoTargets);
+    }
+    let remotes: Vec<Remote> = settings.targets.iter().map(connect).collect::<Result<_, _>>()?;
+    run_with(settings, &remotes, opts).await
+}
+
+/// Runs against remotes already built (the daemon and `demo` keep theirs).
+pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions) -> Result<RunReport, SyncError> {
+    let backlog = Backlog::load(&settings.backlog.path)?;
+    let state_path = settings.state_path();
+    let names: Vec<&str> = remotes.iter().map(Remote::name).collect();
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(SyncLock::acquire(state_path.parent().unwrap_or(Path::new(".")), &names, opts.wait)?)
+    };
+    let store = if opts.dry_run && !state_path.exists() { Store::open_in_memory()? } else { Store::open(&state_path)? };
+    let before: BTreeMap<String, u64> = remotes.iter().map(|r| (r.name().to_string(), r.requests())).collect();
+
+    let mut inputs = Vec::new();
+    let mut fetched: BTreeMap<String, Fetched> = BTreeMap::new();
+    let conflicts = store.open_conflicts()?;
+    for remote in remotes {
+        let name = remote.name().to_string();
+        let links = store.links(&name)?;
+        let parents: BTreeMap<String, ItemId> =
+            links.iter().filter_map(|l| Some((l.remote_id.clone(), l.item_id.parse().ok()?))).collect();
+        let full = opts.full || store.watermark(&name)?.is_none();
+        let mut got = remote.fetch(full, store.watermark(&name)?.as_ref(), &parents).await?;
+        for (remote_id, listed) in got.listed.iter_mut() {
+            let owner = parents.get(remote_id).and_then(|id| backlog.get(id)).and_then(|f| f.item.owner.clone());
+            if owner.is_some_and(|o| !remote.carries_owner(&o)) {
+                listed.fields.remove("owner");
+            }
+        }
+        let mut input = TargetInput { name: name.clone(), listed: got.listed.clone(), ..TargetInput::default() };
+        for link in &links {
+            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
+            if full && !got.listed.contains_key(&link.remote_id) {
+                let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
+                match remote.get(&link.remote_id, kind, &parents).await? {
+                    None => {
+                        input.vanished.insert(link.remote_id.clone());
+                    }
+                    Some(w) => {
+                        let item = super::plan::RemoteItem {
+                            remote_id: w.remote_id.clone(),
+                            kind: Some(kind),
+                            fields: w.fields.clone(),
+                            marker: None,
+                            updated_at: Some(w.updated_at),
+                        };
+                        input.listed.insert(w.remote_id.clone(), item);
+                    }
+                }
+            }
+            let held = conflicts
+                .iter()
+                .filter(|c| c.target == name && c.item_id == link.item_id)
+                .map(|c| (c.field.clone(), c.remote.clone().unwrap_or_default()))
+                .collect();
+            input
+                .links
+                .insert(id, LinkView { remote_id: link.remote_id.clone(), base: link.base.clone(), conflicts: held });
+        }
+        inputs.push(input);
+        fetched.insert(name, got);
+    }
+
+    let items: Vec<CanonicalItem> = backlog
+        .items
+        .iter()
+        .map(|f| CanonicalItem {
+            id: f.item.id.clone(),
+            kind: f.item.kind,
+            fields: item_fields(&f.item),
+            modified: modified(&f.path),
+        })
+        .collect();
+    let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
+    let max_removals = parse_max_removals(&settings.sync.max_removals)
+        .map_err(|reason| SyncError::Target { target: "sync".into(), reason })?;
+    let input = PlanInput {
+        items,
+        unreadable,
+        targets: inputs,
+        policies: Policies { default: settings.sync.conflict_policy, per_field: settings.sync.field_policies.clone() },
+        max_removals,
+        allow_mass_removal: opts.allow_mass_removal,
+        next_ids: Kind::ALL.into_iter().map(|k| (k, backlog.next_id(k))).collect(),
+    };
+    let the_plan = plan(&input);
+    let mut report = RunReport { plan: the_plan, ..RunReport::default() };
+    if opts.dry_run {
+        report.requests = requests_since(remotes, &before);
+        return Ok(report);
+    }
+    let label = opts.label.clone().unwrap_or_else(|| if opts.full { "reconcile".into() } else { "sync".into() });
+    let run_id = store.start_run_for(&label, &names)?;
+    report.run_id = Some(run_id);
+    if let Some(reason) = report.plan.blocked.clone() {
+        store.finish_run(run_id, &RunCounts::default(), RunOutcome::Stopped, Some(&reason))?;
+        report.requests = requests_since(remotes, &before);
+        return Ok(report);
+    }
+    let outcome = apply::apply(&backlog, &store, remotes, &fetched, &report.plan, run_id, opts.progress.as_ref()).await;
+    let (applied, counts, errors) = match outcome {
+        Ok(done) => done,
+        Err(e) => {
+            store.finish_run(run_id, &RunCounts::default(), RunOutcome::Failed, Some(&e.to_string()))?;
+            return Err(e);
+        }
+    };
+    if errors.is_empty() {
+        for (name, got) in &fetched {
+            if let Some(wm) = &got.watermark {
+                store.set_watermark(name, wm)?;
+            }
+        }
+    }
+    for remote in remotes {
+        let b = remote.budget();
+        let budget = crate::store::Budget {
+            remaining: b.remaining,
+            limit: b.limit,
+            reset_at: b.reset_at,
+            updated_at: Utc::now(),
+        };
+        store.set_budget(remote.name(), &budget)?;
+    }
+    let outcome = if errors.is_empty() { RunOutcome::Success } else { RunOutcome::Failed };
+    store.finish_run(run_id, &counts, outcome, (!errors.is_empty()).then(|| errors.join("; ")).as_deref())?;
+    report.applied = applied;
+    report.counts = counts;
+    report.errors = errors;
+    report.open_conflicts = store.open_conflicts()?.len();
+    report.requests = requests_since(remotes, &before);
+    Ok(report)
+}
+
+fn requests_since(remotes: &[Remote], before: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    remotes.iter().map(|r| (r.name().to_string(), r.requests() - before.get(r.name()).copied().unwrap_or(0))).collect()
+}

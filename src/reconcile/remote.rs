@@ -1,0 +1,320 @@
+//! One target as the engine sees it: a connector plus its mapping, speaking canonical field maps.
+//! Listing, reading back, creating with marker adoption, updating and re-parenting.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::plan::RemoteItem;
+use crate::connector::github::{GithubConnector, Issue, Listing, WATERMARK_OVERLAP};
+use crate::connector::{Budget, ErrorKind, RemoteError};
+use crate::mapping::{FieldMap, GithubMapping, Identities};
+use crate::model::{ItemId, Kind};
+use crate::store::{Link, Watermark};
+
+/// A remote item as written or read back: identity and the canonical fields it now holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub remote_id: String,
+    pub remote_key: Option<String>,
+    pub url: Option<String>,
+    pub version: Option<String>,
+    pub fields: FieldMap,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What to write for one item: its identity, the fields the remote should hold, and the epic's
+/// link on this target (the parent of a story).
+#[derive(Debug, Clone, Copy)]
+pub struct ItemWrite<'a> {
+    pub id: &'a ItemId,
+    pub kind: Kind,
+    pub fields: &'a FieldMap,
+    pub parent: Option<&'a Link>,
+}
+
+/// What one listing brought.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    pub listed: BTreeMap<String, RemoteItem>,
+    pub meta: BTreeMap<String, Written>,
+    /// The watermark to store after a successful run (`None`: keep the old one).
+    pub watermark: Option<Watermark>,
+    pub not_modified: bool,
+}
+
+/// A GitHub repository target.
+pub struct GithubRemote {
+    pub name: String,
+    pub connector: GithubConnector,
+    pub mapping: GithubMapping,
+    pub people: Identities,
+}
+
+/// A configured target.
+pub enum Remote {
+    Github(GithubRemote),
+}
+
+impl Remote {
+    pub fn name(&self) -> &str {
+        match self {
+            Remote::Github(g) => &g.name,
+        }
+    }
+
+    /// Whether this target can show `owner` (empty, or a person with an identity here). When it
+    /// cannot, what the remote says about the owner is no information, never a change.
+    pub fn carries_owner(&self, owner: &str) -> bool {
+        match self {
+            Remote::Github(g) => owner.is_empty() || g.people.github_login(owner).is_some(),
+        }
+    }
+
+    pub fn budget(&self) -> Budget {
+        match self {
+            Remote::Github(g) => g.connector.budget(),
+        }
+    }
+
+    pub fn requests(&self) -> u64 {
+        match self {
+            Remote::Github(g) => g.connector.requests(),
+        }
+    }
+
+    /// Lists changed items since the watermark (or everything when `full`). `parents` maps remote
+    /// ids to linked item ids so that a parent issue becomes the `epic` field.
+    pub async fn fetch(
+        &self,
+        full: bool,
+        watermark: Option<&Watermark>,
+        parents: &BTreeMap<String, ItemId>,
+    ) -> Result<Fetched, RemoteError> {
+        match self {
+            Remote::Github(g) => g.fetch(full, watermark, parents).await,
+        }
+    }
+
+    /// The item now, or `None` when it was deleted.
+    pub async fn get(
+        &self,
+        remote_id: &str,
+        kind: Kind,
+        parents: &BTreeMap<String, ItemId>,
+    ) -> Result<Option<Written>, RemoteError> {
+        match self {
+            Remote::Github(g) => {
+                let Ok(number) = remote_id.parse() else { return Ok(None) };
+                Ok(g.connector.get(number).await?.map(|i| g.written(kind, &i, parents)))
+            }
+        }
+    }
+
+    /// Creates the item stamped with its marker; `parent` is the epic's link on this target.
+    /// A create of unknown outcome is settled by looking for the marker before trying again.
+    pub async fn create(&self, item: ItemWrite<'_>, since: DateTime<Utc>) -> Result<Written, RemoteError> {
+        match self {
+            Remote::Github(g) => g.create(item, since).await,
+        }
+    }
+
+    /// Brings the remote item to `fields`; moves it under `parent` when the epic changed.
+    pub async fn update(
+        &self,
+        link: &Link,
+        item: ItemWrite<'_>,
+        changes: &FieldMap,
+        old_parent: Option<&Link>,
+    ) -> Result<Written, RemoteError> {
+        match self {
+            Remote::Github(g) => g.update(link, item, changes, old_parent).await,
+        }
+    }
+}
+
+impl GithubRemote {
+    fn written(&self, kind: Kind, issue: &Issue, parents: &BTreeMap<String, ItemId>) -> Written {
+        let mut fields = self.mapping.from_issue(kind, &issue.content(), &self.people);
+        if kind == Kind::Story {
+            match issue.parent_number() {
+                None => {
+                    fields.insert("epic".into(), String::new());
+                }
+                Some(n) => {
+                    if let Some(epic) = parents.get(&n.to_string()) {
+                        fields.insert("epic".into(), epic.to_string());
+                    }
+                }
+            }
+        }
+        Written {
+            remote_id: issue.number.to_string(),
+            remote_key: Some(issue.id.to_string()),
+            url: issue.html_url.clone(),
+            version: Some(issue.updated_at.to_rfc3339()),
+            fields,
+            updated_at: issue.updated_at,
+        }
+    }
+
+    async fn fetch(
+        &self,
+        full: bool,
+        watermark: Option<&Watermark>,
+        parents: &BTreeMap<String, ItemId>,
+    ) -> Result<Fetched, RemoteError> {
+        let since = if full {
+            None
+        } else {
+            watermark.map(|w| w.since - chrono::Duration::from_std(WATERMARK_OVERLAP).unwrap_or_default())
+        };
+        let query = since.map(|s| s.to_rfc3339());
+        let etag = watermark.filter(|w| !full && w.query == query).and_then(|w| w.etag.as_deref());
+        let issues = match self.connector.list(since, etag).await? {
+            Listing::NotModified => return Ok(Fetched { not_modified: true, ..Fetched::default() }),
+            Listing::Issues { issues, etag } => {
+                let newest = issues.iter().map(|i| i.updated_at).max();
+                let since = newest.or(watermark.map(|w| w.since));
+                let wm = since.map(|s| {
+                    let q = Some((s - chrono::Duration::from_std(WATERMARK_OVERLAP).unwrap_or_default()).to_rfc3339());
+                    // The ETag belongs to this query; it is reused only when the next query is the same.
+                    Watermark { since: s, etag: if q == query { etag.clone() } else { None }, query: q }
+                });
+                (issues, wm)
+            }
+        };
+        let (issues, watermark) = issues;
+        let mut out = Fetched { watermark, ..Fetched::default() };
+        for issue in &issues {
+            let labels = issue.label_names();
+            let kind = self.mapping.kind_of(&labels);
+            let marker = issue.body.as_deref().and_then(|b| self.mapping.marker_in(b));
+            let linked = parents.contains_key(&issue.number.to_string());
+            let Some(k) = kind.or_else(|| marker.as_ref().map(|_| Kind::Story)) else {
+                if !linked {
+                    continue;
+                }
+                // A linked issue whose type label was removed: still ours, read as a story.
+                let w = self.written(Kind::Story, issue, parents);
+                out.listed.insert(
+                    w.remote_id.clone(),
+                    RemoteItem {
+                        remote_id: w.remote_id.clone(),
+                        kind: None,
+                        fields: w.fields.clone(),
+                        marker,
+                        updated_at: Some(w.updated_at),
+                    },
+                );
+                out.meta.insert(w.remote_id.clone(), w);
+                continue;
+            };
+            let w = self.written(k, issue, parents);
+            out.listed.insert(
+                w.remote_id.clone(),
+                RemoteItem {
+                    remote_id: w.remote_id.clone(),
+                    kind,
+                    fields: w.fields.clone(),
+                    marker,
+                    updated_at: Some(w.updated_at),
+                },
+            );
+            out.meta.insert(w.remote_id.clone(), w);
+        }
+        Ok(out)
+    }
+
+    async fn create(&self, item: ItemWrite<'_>, since: DateTime<Utc>) -> Result<Written, RemoteError> {
+        let ItemWrite { id, kind, fields, parent } = item;
+        let content = self.mapping.to_issue(kind, id, fields, &self.people);
+        let marker = self.mapping.marker_for(id);
+        let mut attempts = 0;
+        let issue = loop {
+            attempts += 1;
+            if attempts > 1
+                && let Some(found) = self.connector.find_by_marker(&marker, Some(since)).await?
+            {
+                tracing::info!(item = %id, number = found.number, "adopted the issue a lost create made");
+                break self.connector.update(found.number, &content).await?;
+            }
+            match self.connector.create(&content).await {
+                Ok(issue) => break issue,
+                Err(e)
+                    if attempts < 4
+                        && matches!(
+                            e.kind,
+                            ErrorKind::UnknownOutcome | ErrorKind::Transient | ErrorKind::RateLimited(_)
+                        ) =>
+                {
+                    if let ErrorKind::RateLimited(wait) = e.kind {
+                        tokio::time::sleep(wait).await;
+                    }
+                    tracing::warn!(item = %id, error = %e, "create failed; looking for its marker before trying again");
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if kind == Kind::Story
+            && let Some(epic) = parent.and_then(|p| p.remote_id.parse::<u64>().ok())
+        {
+            self.connector.set_parent(epic, issue.id).await?;
+        }
+        let refreshed = if parent.is_some() { self.connector.get(issue.number).await?.unwrap_or(issue) } else { issue };
+        let parents: BTreeMap<String, ItemId> =
+            parent.map(|p| (p.remote_id.clone(), p.item_id.parse().expect("linked ids parse"))).into_iter().collect();
+        Ok(self.written(kind, &refreshed, &parents))
+    }
+
+    async fn update(
+        &self,
+        link: &Link,
+        item: ItemWrite<'_>,
+        changes: &FieldMap,
+        old_parent: Option<&Link>,
+    ) -> Result<Written, RemoteError> {
+        let ItemWrite { id, kind, fields, parent } = item;
+        let number: u64 = link.remote_id.parse().map_err(|_| RemoteError {
+            target: self.name.clone(),
+            operation: "update issue".into(),
+            kind: ErrorKind::Fatal,
+            status: None,
+            message: format!("the link of `{id}` names `{}`, which is not an issue number", link.remote_id),
+        })?;
+        let content = self.mapping.to_issue(kind, id, fields, &self.people);
+        let mut issue = if changes.keys().any(|k| k != "epic") {
+            Some(self.connector.update(number, &content).await?)
+        } else {
+            None
+        };
+        if kind == Kind::Story && changes.contains_key("epic") {
+            let child_id: u64 = match link.remote_key.as_deref().and_then(|k| k.parse().ok()) {
+                Some(k) => k,
+                None => self.connector.get(number).await?.map(|i| i.id).unwrap_or_default(),
+            };
+            match parent.and_then(|p| p.remote_id.parse::<u64>().ok()) {
+                Some(p) => self.connector.set_parent(p, child_id).await?,
+                None => {
+                    if let Some(old) = old_parent.and_then(|p| p.remote_id.parse::<u64>().ok()) {
+                        self.connector.remove_parent(old, child_id).await?;
+                    }
+                }
+            }
+            issue = self.connector.get(number).await?;
+        }
+        let issue = match issue {
+            Some(i) => i,
+            None => self.connector.get(number).await?.ok_or_else(|| RemoteError {
+                target: self.name.clone(),
+                operation: "update issue".into(),
+                kind: ErrorKind::NotFound,
+                status: Some(404),
+                message: format!("issue #{number} of `{id}` is gone"),
+            })?,
+        };
+        let parents: BTreeMap<String, ItemId> =
+            parent.map(|p| (p.remote_id.clone(), p.item_id.parse().expect("linked ids parse"))).into_iter().collect();
+        Ok(self.written(kind, &issue, &parents))
+    }
+}

@@ -1,0 +1,36 @@
+//! `backlog-sync twin github` as a user runs it: prints its URL first and serves until killed.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twin_github_prints_its_url_and_serves_until_killed() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backlog-sync"))
+        .args(["twin", "github", "--port", "0", "--token", "t0k"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let http = reqwest::Client::new();
+    let issues = http
+        .get(format!("{url}/repos/contoso/onboarding/issues"))
+        .header("authorization", "token t0k")
+        .header("user-agent", "t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issues.status(), 200);
+    let refused =
+        http.get(format!("{url}/repos/contoso/onboarding/issues")).header("user-agent", "t").send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let stats: serde_json::Value = http.get(format!("{url}/_twin/stats")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(stats["requests"], 2);
+    assert_eq!(stats["by_operation"]["GET /repos/{owner}/{repo}/issues"], 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(http.get(format!("{url}/_twin/stats")).send().await.is_err(), "gone once killed");
+}

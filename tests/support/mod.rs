@@ -1,0 +1,3 @@
+//! Test worlds shared by several suites.
+
+pub mod github_env;
