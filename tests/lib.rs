@@ -4,6 +4,7 @@ mod common;
 
 mod backlog_files;
 mod cli_twin;
+mod drift_remote;
 mod lint_cli;
 mod mapping_github;
 mod store;

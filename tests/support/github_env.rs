@@ -183,3 +183,11 @@ pub fn json_state(state: &str, reason: Option<&str>) -> Value {
         None => json!({"state": state}),
     }
 }
+
+impl GhEnv {
+    /// Deletes an issue as an admin would in the web UI (the REST API cannot).
+    pub async fn delete_issue(&self, number: u64) {
+        let r = self.http.delete(self.url(&format!("/_twin/repos/{REPO}/issues/{number}"))).send().await.unwrap();
+        assert!(r.status().is_success(), "delete #{number}: {}", r.status());
+    }
+}
