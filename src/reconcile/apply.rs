@@ -2,12 +2,13 @@
 //! writes — and records progress in the store after every remote write, so that a run killed at
 //! any point resumes without duplicates or lost edits.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Utc;
 use serde::Serialize;
 
 use super::engine::{Progress, SyncError};
+use super::merge::{Policies, merge3};
 use super::plan::{Action, Plan};
 use super::remote::{Fetched, ItemWrite, Remote, Written};
 use crate::backlog::{Backlog, ItemFile};
@@ -32,6 +33,7 @@ struct Ctx<'a> {
     fetched: &'a BTreeMap<String, Fetched>,
     run_id: i64,
     files: BTreeMap<ItemId, ItemFile>,
+    policies: Policies,
     applied: Vec<Applied>,
     counts: RunCounts,
 }
@@ -61,6 +63,11 @@ impl Ctx<'_> {
             new: field.map(|f| f.2.to_string()),
         };
         Ok(self.store.record_change(self.run_id, &change)?)
+    }
+
+    /// Remote id → item id of every link on `target`: how a parent becomes an `epic`.
+    fn parents(&self, target: &str) -> Result<BTreeMap<String, ItemId>, SyncError> {
+        Ok(self.store.links(target)?.into_iter().filter_map(|l| Some((l.remote_id, l.item_id.parse().ok()?))).collect())
     }
 
     fn kind_of(&self, id: &ItemId) -> Kind {
@@ -122,6 +129,7 @@ pub async fn apply(
     remotes: &[Remote],
     fetched: &BTreeMap<String, Fetched>,
     plan: &Plan,
+    policies: &Policies,
     run_id: i64,
     progress: Option<&Progress>,
 ) -> Result<(Vec<Applied>, RunCounts, Vec<String>), SyncError> {
@@ -132,6 +140,7 @@ pub async fn apply(
         fetched,
         run_id,
         files: backlog.items.iter().map(|f| (f.item.id.clone(), f.clone())).collect(),
+        policies: policies.clone(),
         applied: Vec::new(),
         counts: RunCounts::default(),
     };
@@ -232,18 +241,40 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
         }
         Action::UpdateRemote { target, id, kind, changes, fields, .. } => {
             let remote = ctx.remotes[target.as_str()];
-            let Some(link) = ctx.link(target, id)? else { return Ok(()) };
-            let parent = ctx.parent_link(target, fields)?;
+            let Some(mut link) = ctx.link(target, id)? else { return Ok(()) };
             let old_parent = ctx.parent_link(target, &link.base)?;
-            let w = remote
-                .update(
-                    &link,
-                    ItemWrite { id, kind: *kind, fields, parent: parent.as_ref() },
-                    changes,
-                    old_parent.as_ref(),
-                )
-                .await?;
-            ctx.save_link(target, id, &w, base_from(remote, fields, &w.fields))?;
+            let mut desired = fields.clone();
+            let mut attempt = 0;
+            let w = loop {
+                attempt += 1;
+                let parent = ctx.parent_link(target, &desired)?;
+                let write = ItemWrite { id, kind: *kind, fields: &desired, parent: parent.as_ref() };
+                match remote.update(&link, write, changes, old_parent.as_ref()).await {
+                    Ok(w) => break w,
+                    Err(e) if e.kind == ErrorKind::Conflict && attempt < 4 => {
+                        // Someone edited the item between our read and our write (the remote's
+                        // revision check failed): re-read it, merge again, and retry.
+                        let parents = ctx.parents(target)?;
+                        let Some(fresh) = remote.get(&link.remote_id, *kind, &parents).await? else { return Err(e.into()) };
+                        let m = merge3(&link.base, &desired, &fresh.fields, &ctx.policies, None);
+                        let inbound = crate::reconcile::merge::changes(&desired, &m.fields, &BTreeSet::new());
+                        if !inbound.is_empty() {
+                            ctx.write_item(id, &inbound)?;
+                            let names: Vec<&str> = inbound.keys().map(String::as_str).collect();
+                            ctx.log(Some(target), id, format!("file updated from {target} after a concurrent edit: {}", names.join(", ")));
+                        }
+                        desired = m.fields;
+                        for f in &m.held {
+                            if let Some(v) = fresh.fields.get(f) {
+                                desired.insert(f.clone(), v.clone());
+                            }
+                        }
+                        link.remote_version = fresh.version.clone();
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            };
+            ctx.save_link(target, id, &w, base_from(remote, &desired, &w.fields))?;
             for (field, new) in changes {
                 let old = link.base.get(field).map(String::as_str).unwrap_or("");
                 ctx.change(id, Some(target), Direction::Outbound, "updated", Some((field, old, new)))?;
