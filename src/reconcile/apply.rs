@@ -121,18 +121,24 @@ fn base_from(remote: &Remote, sent: &FieldMap, read_back: &FieldMap) -> FieldMap
     base
 }
 
+/// What `apply` reads and writes besides the plan.
+pub struct World<'a> {
+    pub backlog: &'a Backlog,
+    pub store: &'a Store,
+    pub remotes: &'a [Remote],
+    pub fetched: &'a BTreeMap<String, Fetched>,
+    pub policies: &'a Policies,
+}
+
 /// Executes `plan`. Returns what was done, the counts, and per-item errors (the run goes on past
 /// them; a fatal error such as a refused token stops it).
 pub async fn apply(
-    backlog: &Backlog,
-    store: &Store,
-    remotes: &[Remote],
-    fetched: &BTreeMap<String, Fetched>,
+    world: World<'_>,
     plan: &Plan,
-    policies: &Policies,
     run_id: i64,
     progress: Option<&Progress>,
 ) -> Result<(Vec<Applied>, RunCounts, Vec<String>), SyncError> {
+    let World { backlog, store, remotes, fetched, policies } = world;
     let mut ctx = Ctx {
         backlog,
         store,
@@ -255,13 +261,19 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                         // Someone edited the item between our read and our write (the remote's
                         // revision check failed): re-read it, merge again, and retry.
                         let parents = ctx.parents(target)?;
-                        let Some(fresh) = remote.get(&link.remote_id, *kind, &parents).await? else { return Err(e.into()) };
+                        let Some(fresh) = remote.get(&link.remote_id, *kind, &parents).await? else {
+                            return Err(e.into());
+                        };
                         let m = merge3(&link.base, &desired, &fresh.fields, &ctx.policies, None);
                         let inbound = crate::reconcile::merge::changes(&desired, &m.fields, &BTreeSet::new());
                         if !inbound.is_empty() {
                             ctx.write_item(id, &inbound)?;
                             let names: Vec<&str> = inbound.keys().map(String::as_str).collect();
-                            ctx.log(Some(target), id, format!("file updated from {target} after a concurrent edit: {}", names.join(", ")));
+                            ctx.log(
+                                Some(target),
+                                id,
+                                format!("file updated from {target} after a concurrent edit: {}", names.join(", ")),
+                            );
                         }
                         desired = m.fields;
                         for f in &m.held {

@@ -220,7 +220,13 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         report.requests = requests_since(remotes, &before);
         return Ok(report);
     }
-    let outcome = apply::apply(&backlog, &store, remotes, &fetched, &report.plan, &input.policies, run_id, opts.progress.as_ref()).await;
+    let outcome = apply::apply(
+        apply::World { backlog: &backlog, store: &store, remotes, fetched: &fetched, policies: &input.policies },
+        &report.plan,
+        run_id,
+        opts.progress.as_ref(),
+    )
+    .await;
     let (applied, counts, errors) = match outcome {
         Ok(done) => done,
         Err(e) => {
