@@ -251,3 +251,22 @@ fn walk(dir: &std::path::Path) -> Vec<(String, String)> {
     out.sort();
     out
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_run_on_the_same_target_says_so_and_stops_or_waits() {
+    let env = GhEnv::new(&sample_backlog(), "manual").await;
+    let state_dir = env.dir.join(".backlog-sync");
+    let lock = backlog_sync::store::SyncLock::acquire(&state_dir, &["github"], None).unwrap();
+    let out = env.cli(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("is syncing target `github`"), "{}", stderr(&out));
+    assert_eq!(env.writes().await, 0);
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        drop(lock);
+    });
+    let out = env.cli(&["sync", "--wait", "20"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    release.await.unwrap();
+    assert_eq!(env.issues().await.len(), 32, "the waiting run went ahead once the first finished");
+}
