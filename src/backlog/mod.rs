@@ -7,6 +7,7 @@
 pub mod frontmatter;
 pub mod item_file;
 pub mod project;
+pub mod synthetic;
 mod validate;
 
 use std::collections::BTreeSet;
