@@ -7,5 +7,7 @@ pub mod backlog;
 pub mod cli;
 pub mod config;
 pub mod drift;
+pub mod mapping;
 pub mod model;
+pub mod reconcile;
 pub mod twin;

@@ -1,1 +1,7 @@
+//! The integration suite: one test binary, one module per area.
 
+mod common;
+
+mod backlog_files;
+mod lint_cli;
+mod mapping_github;

@@ -1,22 +1,96 @@
-//! The command line: argument parsing and dispatch to one thin file per subcommand.
+//! The command line: argument parsing, logging set-up, exit codes, and dispatch to one thin file
+//! per subcommand.
 
+mod init;
+mod lint;
+mod validate;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Keep one canonical backlog in two-way sync with Azure Boards and GitHub Issues.
+use crate::config::Settings;
+
+/// Keep one canonical backlog — epics, user stories and risks as Markdown files — in two-way sync
+/// with Azure Boards and GitHub Issues; flag drift; post stakeholder summaries.
+///
+/// Exit codes: 0 ok, 1 findings or conflicts at error level, 2 usage or config error,
+/// 3 remote failure.
 #[derive(Debug, Parser)]
-#[command(name = "backlog-sync", version, about, long_about = None)]
+#[command(name = "backlog-sync", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
+    /// Settings file (TOML); defaults < this file < BACKLOG_SYNC__SECTION__KEY variables.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// More log output on stderr (-v debug, -vv trace); RUST_LOG works too.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Check the backlog's quality: stories without persona or benefit, risks without mitigation…
+    Lint(lint::Args),
+    /// Check the settings and the backlog's structure without touching any remote.
+    Validate(validate::Args),
+    /// Create a new backlog folder with one example of each kind and a settings file.
+    Init(init::Args),
+}
+
+/// What a command ended with, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// Findings or conflicts at error level.
+    Findings,
+}
+
+/// Marks an error that came from a remote system (exit code 3 instead of 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RemoteFailure(pub String);
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "backlog_sync=debug,info",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Loads the settings for a command; the backlog path argument, when given, wins.
+pub(crate) fn settings(cli_config: Option<&PathBuf>, backlog: Option<&PathBuf>) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(cli_config.map(PathBuf::as_path))?;
+    if let Some(path) = backlog {
+        settings.backlog.path = path.clone();
+    }
+    Ok(settings)
+}
 
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn run() -> ExitCode {
-    let _cli = Cli::parse();
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let config = cli.config.as_ref();
+    let result = match &cli.command {
+        Command::Lint(args) => lint::run(args, config),
+        Command::Validate(args) => validate::run(args, config),
+        Command::Init(args) => init::run(args),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if err.chain().any(|c| c.is::<RemoteFailure>()) { ExitCode::from(3) } else { ExitCode::from(2) }
+        }
+    }
 }

@@ -1,1 +1,288 @@
-//! Layered settings (defaults < file < environment), validated, secrets redacted.
+//! Layered settings — built-in defaults < `--config FILE` < environment `BACKLOG_SYNC__SECTION__KEY` —
+//! validated after loading; secrets are read from the environment or a file and never printed.
+
+mod secret;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use secret::Secret;
+
+use crate::drift::Severity;
+use crate::drift::lint::SeverityOverrides;
+
+/// The documented defaults, shipped as `config/default.toml`.
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+/// Why the settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot load settings: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("`{0}` does not exist; pass an existing file to `--config` or leave it out to use the defaults")]
+    Missing(PathBuf),
+    #[error("invalid setting `{key}`: {reason}")]
+    Invalid { key: String, reason: String },
+}
+
+/// Every setting; see `config/default.toml` for what each one means.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub backlog: BacklogSettings,
+    pub state: StateSettings,
+    #[serde(default)]
+    pub targets: Vec<TargetSettings>,
+    pub sync: SyncSettings,
+    pub server: ServerSettings,
+    pub webhooks: WebhookSettings,
+    pub schedule: ScheduleSettings,
+    pub lint: LintSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BacklogSettings {
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StateSettings {
+    /// Relative paths are relative to the backlog folder.
+    pub path: PathBuf,
+}
+
+/// Which remote a target is.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    Github,
+    AzureBoards,
+}
+
+/// One remote system instance.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSettings {
+    pub name: String,
+    pub kind: TargetKind,
+    /// GitHub: `owner/name`.
+    pub repository: Option<String>,
+    /// GitHub: the REST API root.
+    pub api_url: Option<String>,
+    /// Azure DevOps: `https://dev.azure.com/ORG`.
+    pub organization_url: Option<String>,
+    /// Azure DevOps: the project name.
+    pub project: Option<String>,
+    /// The environment variable that holds the token.
+    pub token_env: Option<String>,
+    /// Or a file that holds it.
+    pub token_file: Option<PathBuf>,
+    pub mapping: PathBuf,
+}
+
+/// How a conflict (both sides changed one field differently) is settled.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConflictPolicy {
+    CanonicalWins,
+    RemoteWins,
+    NewestWins,
+    Manual,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    pub conflict_policy: ConflictPolicy,
+    /// Per-field policies that override `conflict_policy`.
+    #[serde(default)]
+    pub field_policies: BTreeMap<String, ConflictPolicy>,
+    /// `"10%"` or a count such as `"25"`.
+    pub max_removals: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    #[serde(default)]
+    pub github: GithubHookSettings,
+    #[serde(default)]
+    pub azure_devops: AzureHookSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GithubHookSettings {
+    pub secret_env: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AzureHookSettings {
+    pub username: Option<String>,
+    pub password_env: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSettings {
+    pub sync: String,
+    pub reconcile: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LintSettings {
+    /// Rule id → `error`, `warning`, `info` or `off`.
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+}
+
+impl Settings {
+    /// Loads defaults, then `file` if given, then the environment, and validates the result.
+    /// A relative `backlog.path` is relative to the settings file's folder when there is one.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut builder =
+            config::Config::builder().add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::Missing(path.to_path_buf()));
+            }
+            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+        }
+        builder =
+            builder.add_source(config::Environment::with_prefix("BACKLOG_SYNC").prefix_separator("__").separator("__"));
+        let mut settings: Settings = builder.build()?.try_deserialize()?;
+        if let Some(dir) = file.and_then(Path::parent)
+            && settings.backlog.path.is_relative()
+        {
+            settings.backlog.path = dir.join(&settings.backlog.path);
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what serde cannot: known rule ids, severities, policies, unique target names and
+    /// the fields each target kind needs.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.severity_overrides()?;
+        parse_max_removals(&self.sync.max_removals)
+            .map_err(|reason| ConfigError::Invalid { key: "sync.max_removals".into(), reason })?;
+        let mut names = BTreeSet::new();
+        for (i, t) in self.targets.iter().enumerate() {
+            let key = |k: &str| format!("targets[{i}].{k}");
+            if !names.insert(t.name.as_str()) {
+                return Err(ConfigError::Invalid {
+                    key: key("name"),
+                    reason: format!("two targets are named `{}`; give each a unique name", t.name),
+                });
+            }
+            let needs: &[(&str, &Option<String>)] = match t.kind {
+                TargetKind::Github => &[("repository", &t.repository)],
+                TargetKind::AzureBoards => &[("organization_url", &t.organization_url), ("project", &t.project)],
+            };
+            for (field, value) in needs {
+                if value.as_deref().is_none_or(str::is_empty) {
+                    return Err(ConfigError::Invalid {
+                        key: key(field),
+                        reason: format!("target `{}` needs `{field}`", t.name),
+                    });
+                }
+            }
+            if t.token_env.is_none() && t.token_file.is_none() {
+                return Err(ConfigError::Invalid {
+                    key: key("token_env"),
+                    reason: format!("target `{}` needs `token_env` or `token_file` to find its token", t.name),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `[lint.severity]` as overrides; unknown rules and severities are errors.
+    pub fn severity_overrides(&self) -> Result<SeverityOverrides, ConfigError> {
+        let mut out = BTreeMap::new();
+        for (rule, level) in &self.lint.severity {
+            let key = format!("lint.severity.{rule}");
+            if crate::drift::rule(rule).is_none() {
+                return Err(ConfigError::Invalid {
+                    key,
+                    reason: format!("there is no rule `{rule}`; `backlog-sync lint --rules` lists them"),
+                });
+            }
+            let level = if level.eq_ignore_ascii_case("off") {
+                None
+            } else {
+                Some(level.parse::<Severity>().map_err(|reason| ConfigError::Invalid { key, reason })?)
+            };
+            out.insert(rule.clone(), level);
+        }
+        Ok(SeverityOverrides(out))
+    }
+
+    /// The SQLite file: `state.path`, relative to the backlog folder unless absolute.
+    pub fn state_path(&self) -> PathBuf {
+        if self.state.path.is_absolute() { self.state.path.clone() } else { self.backlog.path.join(&self.state.path) }
+    }
+}
+
+/// How many removals one run may make: `"10%"` of the linked items or a plain count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MaxRemovals {
+    Percent(f64),
+    Count(usize),
+}
+
+impl MaxRemovals {
+    /// The largest number of removals allowed among `total` linked items (at least one).
+    pub fn limit(self, total: usize) -> usize {
+        match self {
+            MaxRemovals::Percent(p) => ((total as f64) * p / 100.0).floor().max(1.0) as usize,
+            MaxRemovals::Count(n) => n,
+        }
+    }
+}
+
+pub fn parse_max_removals(s: &str) -> Result<MaxRemovals, String> {
+    let s = s.trim();
+    let bad = || format!("`{s}` is neither a percentage like `10%` nor a count like `25`");
+    match s.strip_suffix('%') {
+        Some(p) => {
+            p.trim().parse::<f64>().ok().filter(|p| (0.0..=100.0).contains(p)).map(MaxRemovals::Percent).ok_or_else(bad)
+        }
+        None => s.parse::<usize>().map(MaxRemovals::Count).map_err(|_| bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_validate() {
+        let s = Settings::load(None).unwrap();
+        assert_eq!(s.sync.conflict_policy, ConflictPolicy::Manual);
+        assert_eq!(parse_max_removals(&s.sync.max_removals), Ok(MaxRemovals::Percent(10.0)));
+        assert!(s.targets.is_empty());
+    }
+
+    #[test]
+    fn max_removals_limits() {
+        let cases = [("10%", 100, 10), ("10%", 5, 1), ("3", 100, 3), ("0%", 50, 1)];
+        for (text, total, want) in cases {
+            assert_eq!(parse_max_removals(text).unwrap().limit(total), want, "{text} of {total}");
+        }
+        assert!(parse_max_removals("ten").is_err());
+    }
+}

@@ -2,6 +2,7 @@
 //!
 //! Every rule is a small pure function; `lint` runs the local ones over a loaded backlog.
 
+pub mod lint;
 pub mod report;
 pub mod rules;
 pub mod story;
@@ -96,9 +97,22 @@ impl Finding {
     }
 }
 
-/// Orders findings for output: by path, line, item, then rule.
+/// Orders findings for output: by path (numbers in names compared as numbers, so `ST-7` comes
+/// before `ST-18`), then line, rule and message.
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (&a.path, a.line, &a.item, &a.rule, &a.message).cmp(&(&b.path, b.line, &b.item, &b.rule, &b.message))
-    });
+    fn natural(p: &Option<PathBuf>) -> Vec<(String, u64)> {
+        let text = p.as_ref().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut parts = Vec::new();
+        let mut rest = text.as_str();
+        while !rest.is_empty() {
+            let digits_at = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+            let (word, tail) = rest.split_at(digits_at);
+            let digits_end = tail.find(|c: char| !c.is_ascii_digit()).unwrap_or(tail.len());
+            let (num, tail) = tail.split_at(digits_end);
+            parts.push((word.to_string(), num.parse().unwrap_or(0)));
+            rest = tail;
+        }
+        parts
+    }
+    findings.sort_by_cached_key(|f| (natural(&f.path), f.line, f.rule.clone(), f.message.clone()));
 }

@@ -54,10 +54,7 @@ pub fn check_persona(story: &StoryText, personas: &[Persona]) -> Option<Finding>
         .flat_map(|p| std::iter::once(&p.name).chain(p.aliases.iter()))
         .any(|n| n.eq_ignore_ascii_case(persona.trim()));
     (!known).then(|| {
-        story.finding(
-            "unknown-persona",
-            format!("`{}`: persona `{persona}` is not in `backlog.toml`", story.item),
-        )
+        story.finding("unknown-persona", format!("`{}`: persona `{persona}` is not in `backlog.toml`", story.item))
     })
 }
 

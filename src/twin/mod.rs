@@ -2,3 +2,6 @@
 //! served over HTTP on 127.0.0.1 for tests, benchmarks and `demo`.
 
 pub mod azure;
+pub mod control;
+pub mod github;
+pub mod server;

@@ -1,0 +1,405 @@
+//! One item file as text: YAML front matter plus a Markdown body, edited line by line so that a
+//! change to one field rewrites that field's line only and everything else survives byte for byte.
+
+use std::collections::BTreeMap;
+
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// Why a file is not a well-formed front matter document. `line` is 1-based in the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct SyntaxError {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// A value written into the front matter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Text(String),
+    Number(f64),
+    List(Vec<String>),
+}
+
+/// The span of one top-level key: its first line and how many lines it takes (a block list or
+/// an indented continuation belongs to the key above it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct KeySpan {
+    first: usize,
+    count: usize,
+}
+
+/// A parsed item file. `lines` holds the front matter lines between the `---` fences, each with
+/// its own line ending, so that rendering an unchanged document gives back the exact input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    opening: String,
+    lines: Vec<String>,
+    closing: String,
+    body: String,
+    newline: &'static str,
+    values: BTreeMap<String, Yaml>,
+    spans: Vec<(String, KeySpan)>,
+}
+
+fn split_keep_ends(text: &str) -> Vec<&str> {
+    text.split_inclusive('\n').collect()
+}
+
+fn is_fence(line: &str) -> bool {
+    line.trim_end_matches(['\r', '\n']).trim_end() == "---"
+}
+
+/// The top-level key a front matter line starts, if it starts one.
+fn top_level_key(line: &str) -> Option<&str> {
+    if line.starts_with([' ', '\t', '#', '-']) {
+        return None;
+    }
+    let colon = line.find(':')?;
+    let key = line[..colon].trim();
+    let key = key.trim_matches(|c| c == '"' || c == '\'');
+    (!key.is_empty() && !key.contains(' ')).then_some(key)
+}
+
+impl Document {
+    /// Parses a file's text. The file must open with a `---` line and close the front matter with
+    /// another; the front matter must be a YAML mapping.
+    pub fn parse(text: &str) -> Result<Document, SyntaxError> {
+        let all = split_keep_ends(text);
+        let newline = if all.first().is_some_and(|l| l.ends_with("\r\n")) { "\r\n" } else { "\n" };
+        let Some(first) = all.first().filter(|l| is_fence(l)) else {
+            return Err(SyntaxError {
+                line: 1,
+                reason: "the file does not start with `---`; an item file opens with YAML front matter between two `---` lines".into(),
+            });
+        };
+        let Some(close) = all.iter().skip(1).position(|l| is_fence(l)).map(|p| p + 1) else {
+            return Err(SyntaxError {
+                line: all.len().max(1),
+                reason: "the front matter is never closed; add a `---` line after the last key".into(),
+            });
+        };
+        let lines: Vec<String> = all[1..close].iter().map(|s| s.to_string()).collect();
+        let body: String = all[close + 1..].concat();
+        let yaml_text: String = lines.concat();
+        let docs = YamlLoader::load_from_str(&yaml_text).map_err(|e| SyntaxError {
+            // A marker past the last key (an unclosed value noticed at the end) points at that key.
+            line: e.marker().line().clamp(1, lines.len().max(1)) + 1,
+            reason: format!("the front matter is not valid YAML: {}", e.info()),
+        })?;
+        let mut values = BTreeMap::new();
+        match docs.into_iter().next() {
+            None | Some(Yaml::Null) => {}
+            Some(Yaml::Hash(hash)) => {
+                for (k, v) in hash {
+                    let key = match k {
+                        Yaml::String(s) => s,
+                        other => format!("{other:?}"),
+                    };
+                    values.insert(key, v);
+                }
+            }
+            Some(_) => {
+                return Err(SyntaxError {
+                    line: 2,
+                    reason: "the front matter is not a set of `key: value` lines".into(),
+                });
+            }
+        }
+        let mut spans: Vec<(String, KeySpan)> = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            if let Some(key) = top_level_key(line) {
+                spans.push((key.to_string(), KeySpan { first: i, count: 1 }));
+            } else if let Some((_, span)) = spans.last_mut() {
+                let trimmed = line.trim();
+                let continues = line.starts_with([' ', '\t', '-']) && !trimmed.is_empty();
+                if continues && span.first + span.count == i {
+                    span.count += 1;
+                }
+            }
+        }
+        Ok(Document {
+            opening: first.to_string(),
+            lines,
+            closing: all[close].to_string(),
+            body,
+            newline,
+            values,
+            spans,
+        })
+    }
+
+    /// A new document holding `fields` in the given order and `body`.
+    pub fn new(fields: &[(&str, FieldValue)], body: &str) -> Document {
+        let text = format!("---\n---\n{body}");
+        let mut doc = Document::parse(&text).expect("an empty front matter always parses");
+        for (key, value) in fields {
+            doc.set(key, value.clone());
+        }
+        doc
+    }
+
+    /// The file's text: exactly the input when nothing was changed.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(self.body.len() + 64 * self.lines.len());
+        out.push_str(&self.opening);
+        for line in &self.lines {
+            out.push_str(line);
+        }
+        out.push_str(&self.closing);
+        out.push_str(&self.body);
+        out
+    }
+
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    pub fn set_body(&mut self, body: &str) {
+        self.body = body.to_string();
+    }
+
+    /// The parsed value of a top-level key.
+    pub fn get(&self, key: &str) -> Option<&Yaml> {
+        self.values.get(key)
+    }
+
+    /// Top-level keys in file order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.spans.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// The 1-based file line where `key` is written (the opening fence is line 1).
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        self.span(key).map(|s| s.first + 2)
+    }
+
+    /// The 1-based file line where the body starts.
+    pub fn body_line(&self) -> usize {
+        self.lines.len() + 3
+    }
+
+    fn span(&self, key: &str) -> Option<KeySpan> {
+        self.spans.iter().find(|(k, _)| k == key).map(|(_, s)| *s)
+    }
+
+    /// Sets `key` to `value`: rewrites that key's line(s) only, keeping a trailing comment on a
+    /// one-line value; a new key is appended after the last key.
+    pub fn set(&mut self, key: &str, value: FieldValue) {
+        let rendered = render_value(&value);
+        let yaml = to_yaml(&value);
+        match self.span(key) {
+            Some(span) => {
+                let old = &self.lines[span.first];
+                let comment = if span.count == 1 { trailing_comment(old) } else { None };
+                let ending = line_ending(old, self.newline);
+                let new_line = match comment {
+                    Some(c) => format!("{key}: {rendered} {c}{ending}"),
+                    None => format!("{key}: {rendered}{ending}"),
+                };
+                self.replace_span(span, vec![new_line]);
+            }
+            None => {
+                let at = self.spans.last().map(|(_, s)| s.first + s.count).unwrap_or(self.lines.len());
+                if let Some(prev) = at.checked_sub(1).and_then(|i| self.lines.get_mut(i))
+                    && !prev.ends_with('\n')
+                {
+                    prev.push_str(self.newline);
+                }
+                self.lines.insert(at, format!("{key}: {rendered}{}", self.newline));
+                self.reindex();
+            }
+        }
+        self.values.insert(key.to_string(), yaml);
+    }
+
+    /// Removes `key` and its lines; does nothing when it is absent.
+    pub fn remove(&mut self, key: &str) {
+        if let Some(span) = self.span(key) {
+            self.replace_span(span, Vec::new());
+            self.values.remove(key);
+        }
+    }
+
+    fn replace_span(&mut self, span: KeySpan, with: Vec<String>) {
+        self.lines.splice(span.first..span.first + span.count, with);
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        let text = self.lines.concat();
+        let reparsed = Document::parse(&format!("---\n{text}---\n")).expect("a rendered front matter parses again");
+        self.spans = reparsed.spans;
+    }
+}
+
+fn line_ending(line: &str, default: &'static str) -> &'static str {
+    if line.ends_with("\r\n") {
+        "\r\n"
+    } else if line.ends_with('\n') {
+        "\n"
+    } else if line.is_empty() {
+        default
+    } else {
+        ""
+    }
+}
+
+/// A ` # comment` after a plain value, when the `#` is outside quotes.
+fn trailing_comment(line: &str) -> Option<&str> {
+    let body = line.trim_end_matches(['\r', '\n']);
+    let (mut single, mut double) = (false, false);
+    let bytes = body.as_bytes();
+    for (i, c) in body.char_indices() {
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '#' if !single && !double && i > 0 && bytes[i - 1].is_ascii_whitespace() => {
+                return Some(&body[i..]);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn to_yaml(value: &FieldValue) -> Yaml {
+    match value {
+        FieldValue::Text(s) => Yaml::String(s.clone()),
+        FieldValue::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Yaml::Integer(*n as i64),
+        FieldValue::Number(n) => Yaml::Real(n.to_string()),
+        FieldValue::List(items) => Yaml::Array(items.iter().map(|s| Yaml::String(s.clone())).collect()),
+    }
+}
+
+/// Renders a value the way a person would write it: plain when YAML reads it back as the same
+/// string, double-quoted otherwise.
+pub fn render_value(value: &FieldValue) -> String {
+    match value {
+        FieldValue::Text(s) => render_scalar(s, false),
+        FieldValue::Number(n) => n.to_string(),
+        FieldValue::List(items) => {
+            let parts: Vec<String> = items.iter().map(|s| render_scalar(s, true)).collect();
+            format!("[{}]", parts.join(", "))
+        }
+    }
+}
+
+fn render_scalar(s: &str, in_flow: bool) -> String {
+    if plain_is_safe(s, in_flow) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn plain_is_safe(s: &str, in_flow: bool) -> bool {
+    if s.is_empty() || s != s.trim() || s.contains(['\n', '\r', '\t']) {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+        return false;
+    }
+    if in_flow && s.contains([',', '[', ']', '{', '}']) {
+        return false;
+    }
+    // YAML 1.1 readers take these for booleans; quote them for every reader's sake.
+    if ["yes", "no", "on", "off", "y", "n", "true", "false", "null", "~"].iter().any(|w| w.eq_ignore_ascii_case(s)) {
+        return false;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        return false;
+    }
+    // YAML must read it back as this very string, not a number, bool or null.
+    matches!(YamlLoader::load_from_str(&format!("k: {s}")).as_deref(),
+        Ok([Yaml::Hash(h)]) if h.get(&Yaml::String("k".into())) == Some(&Yaml::String(s.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "---\nid: ST-1\ntitle: Invite teammates   # keep me\ntags: [a, b]\nlinks:\n  - one\n  - two\ncustom: kept\n---\nBody text.\n";
+
+    #[test]
+    fn unchanged_document_renders_byte_identical() {
+        for text in [SAMPLE, "---\r\nid: ST-1\r\n---\r\nbody\r\n", "---\nid: EP-1\n---\n", "---\nid: EP-1\n---"] {
+            assert_eq!(Document::parse(text).unwrap().render(), text);
+        }
+    }
+
+    #[test]
+    fn setting_one_field_changes_only_its_line_and_keeps_its_comment() {
+        let mut doc = Document::parse(SAMPLE).unwrap();
+        doc.set("title", FieldValue::Text("Invite the whole team".into()));
+        let out = doc.render();
+        let changed: Vec<(&str, &str)> = SAMPLE.lines().zip(out.lines()).filter(|(a, b)| a != b).collect();
+        assert_eq!(changed, vec![("title: Invite teammates   # keep me", "title: Invite the whole team # keep me")]);
+        assert_eq!(doc.get("title"), Some(&Yaml::String("Invite the whole team".into())));
+    }
+
+    #[test]
+    fn multi_line_values_are_replaced_whole_and_new_keys_go_after_the_last() {
+        let mut doc = Document::parse(SAMPLE).unwrap();
+        doc.set("links", FieldValue::List(vec!["three".into()]));
+        doc.set("owner", FieldValue::Text("alice@contoso.com".into()));
+        let out = doc.render();
+        assert!(out.contains("links: [three]\ncustom: kept\nowner: alice@contoso.com\n---\nBody text.\n"), "{out}");
+        let again = Document::parse(&out).unwrap();
+        assert_eq!(again.line_of("owner"), Some(7));
+    }
+
+    #[test]
+    fn values_that_yaml_would_misread_are_quoted() {
+        let cases = [
+            ("plain words", "plain words"),
+            ("yes", "\"yes\""),
+            ("42", "\"42\""),
+            ("a: b", "\"a: b\""),
+            ("say \"hi\"", "say \"hi\""),
+            ("# not a comment", "\"# not a comment\""),
+            ("", "\"\""),
+            ("null", "\"null\""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(render_value(&FieldValue::Text(input.into())), want, "{input}");
+            let mut doc = Document::new(&[], "");
+            doc.set("k", FieldValue::Text(input.into()));
+            let back = Document::parse(&doc.render()).unwrap();
+            assert_eq!(back.get("k"), Some(&Yaml::String(input.into())), "{input}");
+        }
+        assert_eq!(render_value(&FieldValue::List(vec!["a, b".into(), "c".into()])), "[\"a, b\", c]");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_file_line() {
+        let err = Document::parse("---\nid: ST-1\ntitle: [unclosed\nstate: new\n---\n").unwrap_err();
+        assert!(err.line >= 3, "{err:?}");
+        let err = Document::parse("no front matter\n").unwrap_err();
+        assert_eq!(err.line, 1);
+        let err = Document::parse("---\nid: ST-1\n").unwrap_err();
+        assert!(err.reason.contains("never closed"));
+    }
+
+    #[test]
+    fn removing_a_key_drops_its_lines() {
+        let mut doc = Document::parse(SAMPLE).unwrap();
+        doc.remove("links");
+        assert_eq!(doc.render(), SAMPLE.replace("links:\n  - one\n  - two\n", ""));
+        assert!(doc.get("links").is_none());
+    }
+}

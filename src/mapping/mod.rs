@@ -1,0 +1,32 @@
+//! Mappings: `mappings/*.toml` loaded and validated, and the pure translation between canonical
+//! fields and each remote's fields, states and body sections.
+
+pub mod fields;
+pub mod github;
+pub mod identities;
+
+use std::path::{Path, PathBuf};
+
+pub use fields::FieldMap;
+pub use github::{GithubMapping, IssueContent};
+pub use identities::Identities;
+
+/// A mapping file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum MappingError {
+    #[error("cannot read the mapping `{path}`: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("the mapping `{path}` line {line}: {reason}")]
+    Syntax { path: PathBuf, line: usize, reason: String },
+    #[error("the mapping `{path}`: {reason}")]
+    Invalid { path: PathBuf, reason: String },
+}
+
+pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, MappingError> {
+    let text = std::fs::read_to_string(path).map_err(|source| MappingError::Io { path: path.to_path_buf(), source })?;
+    crate::backlog::project::parse_toml(&text).map_err(|e| MappingError::Syntax {
+        path: path.to_path_buf(),
+        line: e.line,
+        reason: e.reason,
+    })
+}

@@ -1,0 +1,288 @@
+//! The GitHub twin: a stateful emulator of the GitHub REST API for issues, comments, labels,
+//! milestones, sub-issues and issue types, with GitHub's auth, rate limits, pagination, error
+//! bodies and webhooks, served on 127.0.0.1 beside the shared `/_twin/*` control routes.
+
+mod api;
+mod comments;
+mod errors;
+mod issue_edit;
+mod issues;
+mod labels;
+mod milestones;
+mod pagination;
+mod ratelimit;
+mod render;
+mod seed;
+mod store;
+mod sub_issues;
+mod webhooks;
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch};
+
+pub use webhooks::sign_github_payload;
+
+use super::control::{Control, SeedError, Stats, Twin, twin_router};
+use super::server::{ServeError, TwinServer};
+use errors::{ApiError, DOCS};
+use ratelimit::RateLimits;
+use store::Store;
+
+/// How to start a GitHub twin.
+#[derive(Debug, Clone)]
+pub struct GithubTwinConfig {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// The personal access token every request must carry (`token T` or `Bearer T`).
+    pub token: String,
+    /// The login of the token's user (author of what the API creates, webhook `sender`).
+    pub login: String,
+    /// Repositories that exist from the start, as `owner/name`; others answer 404 until seeded.
+    pub repositories: Vec<String>,
+    /// Primary limit: requests per hour for the token.
+    pub primary_limit_per_hour: u32,
+    /// Secondary limit: content-creating requests per minute.
+    pub content_limit_per_minute: u32,
+    /// Secondary limit: content-creating requests per hour.
+    pub content_limit_per_hour: u32,
+}
+
+impl Default for GithubTwinConfig {
+    fn default() -> GithubTwinConfig {
+        GithubTwinConfig {
+            port: 0,
+            token: String::new(),
+            login: "octocat".into(),
+            repositories: Vec::new(),
+            primary_limit_per_hour: 5000,
+            content_limit_per_minute: 80,
+            content_limit_per_hour: 500,
+        }
+    }
+}
+
+/// Why a GitHub twin could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum GithubTwinError {
+    /// The port could not be bound.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    /// The token is empty.
+    #[error("the github twin needs a `token`; pass `--token T` (any non-empty string)")]
+    MissingToken,
+    /// A repository name is not `owner/name`.
+    #[error("repository `{0}` is not `owner/name`; write it like `contoso/onboarding`")]
+    BadRepository(String),
+}
+
+/// Everything the twin's handlers share.
+pub(crate) struct GithubState {
+    config: GithubTwinConfig,
+    /// `http://127.0.0.1:PORT`: the prefix of every URL in bodies and `Link` headers.
+    base: String,
+    store: Mutex<Store>,
+    limits: Mutex<RateLimits>,
+    control: Control,
+    hook_id: u64,
+    hookshot: String,
+}
+
+impl GithubState {
+    fn fresh_store(config: &GithubTwinConfig) -> Result<Store, GithubTwinError> {
+        let mut store = Store::default();
+        store.user_id(&config.login);
+        for repo in &config.repositories {
+            store
+                .add_repo(repo)
+                .ok_or_else(|| GithubTwinError::BadRepository(repo.clone()))?;
+        }
+        Ok(store)
+    }
+
+    fn fresh_limits(config: &GithubTwinConfig) -> RateLimits {
+        RateLimits::new(
+            config.primary_limit_per_hour,
+            config.content_limit_per_minute,
+            config.content_limit_per_hour,
+        )
+    }
+}
+
+impl Twin for GithubState {
+    fn control(&self) -> &Control {
+        &self.control
+    }
+
+    fn reset_data(&self) {
+        let store = GithubState::fresh_store(&self.config).unwrap_or_default();
+        *self.store.lock().expect("store lock") = store;
+        *self.limits.lock().expect("rate limit lock") = GithubState::fresh_limits(&self.config);
+    }
+
+    fn seed(&self, body: serde_json::Value) -> Result<serde_json::Value, SeedError> {
+        let mut store = self.store.lock().expect("store lock");
+        seed::apply(&mut store, &self.config.login, &body)
+    }
+
+    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+        let mut response = ApiError::new(status, message, DOCS).into_response();
+        ratelimit::current_headers(self, &mut response);
+        response
+    }
+}
+
+/// A running GitHub twin.
+pub struct GithubTwin {
+    state: Arc<GithubState>,
+    server: TwinServer,
+}
+
+impl GithubTwin {
+    /// Starts a twin on `127.0.0.1:config.port` and returns once it accepts connections.
+    pub async fn start(config: GithubTwinConfig) -> Result<GithubTwin, GithubTwinError> {
+        if config.token.is_empty() {
+            return Err(GithubTwinError::MissingToken);
+        }
+        let store = GithubState::fresh_store(&config)?;
+        let listener = TwinServer::bind(config.port).await?;
+        let base = format!(
+            "http://{}",
+            listener.local_addr().map_err(|source| {
+                ServeError::Bind {
+                    port: config.port,
+                    source,
+                }
+            })?
+        );
+        let state = Arc::new(GithubState {
+            limits: Mutex::new(GithubState::fresh_limits(&config)),
+            config,
+            base,
+            store: Mutex::new(store),
+            control: Control::new(),
+            hook_id: 1000 + u64::from(rand::random::<u16>()),
+            hookshot: format!("{:07x}", rand::random::<u32>() & 0x0fff_ffff),
+        });
+        let server = TwinServer::serve_on(listener, router(state.clone()))?;
+        Ok(GithubTwin { state, server })
+    }
+
+    /// `http://127.0.0.1:PORT`: the API root to give octocrab as `base_uri`.
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    /// What the twin has been asked so far.
+    pub fn stats(&self) -> Stats {
+        self.state.control.stats()
+    }
+
+    /// Counters, faults and webhooks.
+    pub fn control(&self) -> &Control {
+        &self.state.control
+    }
+
+    /// Loads data as `POST /_twin/seed` does (see [`seed`](self) for the shape).
+    pub fn seed(&self, body: serde_json::Value) -> Result<serde_json::Value, SeedError> {
+        self.state.seed(body)
+    }
+
+    /// Stops the server, letting in-flight requests finish.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+}
+
+/// The API routes behind auth and rate limits, wrapped with the control middleware, plus the
+/// control routes (and the twin-only `DELETE /_twin/repos/{owner}/{repo}/issues/{number}`, which
+/// deletes an issue as a person would in the web UI).
+fn router(state: Arc<GithubState>) -> Router {
+    let repo = "/repos/{owner}/{repo}";
+    let api = Router::new()
+        .route("/rate_limit", get(ratelimit::get_rate_limit))
+        .route(
+            &format!("{repo}/issues"),
+            get(issues::list).post(issues::create),
+        )
+        .route(&format!("{repo}/issues/comments"), get(comments::list_repo))
+        .route(
+            &format!("{repo}/issues/comments/{{comment_id}}"),
+            get(comments::get)
+                .patch(comments::update)
+                .delete(comments::delete),
+        )
+        .route(
+            &format!("{repo}/issues/{{issue_number}}"),
+            get(issues::get).patch(issues::update),
+        )
+        .route(
+            &format!("{repo}/issues/{{issue_number}}/comments"),
+            get(comments::list_issue).post(comments::create),
+        )
+        .route(
+            &format!("{repo}/issues/{{issue_number}}/labels"),
+            get(labels::list_on_issue)
+                .post(labels::add_to_issue)
+                .put(labels::set_on_issue)
+                .delete(labels::clear_on_issue),
+        )
+        .route(
+            &format!("{repo}/issues/{{issue_number}}/labels/{{name}}"),
+            delete(labels::remove_from_issue),
+        )
+        .route(
+            &format!("{repo}/issues/{{issue_number}}/parent"),
+            get(sub_issues::parent),
+        )
+        .route(
+            &format!("{repo}/issues/{{issue_number}}/sub_issues"),
+            get(sub_issues::list).post(sub_issues::add),
+        )
+        .route(
+            &format!("{repo}/issues/{{issue_number}}/sub_issue"),
+            delete(sub_issues::remove),
+        )
+        .route(
+            &format!("{repo}/issues/{{issue_number}}/sub_issues/priority"),
+            patch(sub_issues::reprioritize),
+        )
+        .route(
+            &format!("{repo}/labels"),
+            get(labels::list).post(labels::create),
+        )
+        .route(
+            &format!("{repo}/labels/{{name}}"),
+            get(labels::get)
+                .patch(labels::update)
+                .delete(labels::delete),
+        )
+        .route(
+            &format!("{repo}/milestones"),
+            get(milestones::list).post(milestones::create),
+        )
+        .route(
+            &format!("{repo}/milestones/{{milestone_number}}"),
+            get(milestones::get),
+        )
+        .route(
+            &format!("{repo}/issue-types"),
+            get(milestones::list_issue_types),
+        )
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::github_layer,
+        ))
+        .with_state(state.clone());
+    let twin_only = Router::new()
+        .route(
+            "/_twin/repos/{owner}/{repo}/issues/{issue_number}",
+            delete(issues::delete_as_person),
+        )
+        .with_state(state.clone());
+    twin_router(state, api).merge(twin_only)
+}

@@ -1,0 +1,158 @@
+//! `backlog-sync lint`, `validate` and `init` as a user runs them: a real process, real files.
+
+use std::collections::BTreeSet;
+use std::fs;
+
+use crate::common::{copy_tree, root, run_cli, sample_backlog, stderr, stdout};
+
+/// The deliberate defects of `examples/backlog`, each noted in a comment in its file.
+const SAMPLE_DEFECTS: &[(&str, &str)] = &[
+    ("epic-closed-with-open-stories", "EP-3"),
+    ("epic-without-stories", "EP-4"),
+    ("risk-missing-mitigation", "RK-3"),
+    ("risk-missing-owner", "RK-4"),
+    ("risk-review-overdue", "RK-5"),
+    ("risk-missing-likelihood", "RK-6"),
+    ("story-missing-benefit", "ST-7"),
+    ("duplicate-story", "ST-18"),
+    ("story-without-epic", "ST-19"),
+    ("unknown-persona", "ST-20"),
+    ("story-missing-persona", "ST-21"),
+];
+
+fn lint_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let out = run_cli(&root(), args);
+    let json = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    (out.status.code().unwrap(), json)
+}
+
+#[test]
+fn lint_reports_every_deliberate_defect_of_the_sample_and_nothing_else() {
+    let (code, json) = lint_json(&["lint", "examples/backlog", "--format", "json", "--today", "2026-11-22"]);
+    assert_eq!(code, 1, "error-level findings exit 1");
+    let found: BTreeSet<(String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["item"].as_str().unwrap().to_string()))
+        .collect();
+    let want: BTreeSet<(String, String)> = SAMPLE_DEFECTS.iter().map(|(r, i)| (r.to_string(), i.to_string())).collect();
+    assert_eq!(found, want);
+    for f in json["findings"].as_array().unwrap() {
+        let path = root().join(f["path"].as_str().unwrap());
+        let line = f["line"].as_u64().unwrap() as usize;
+        assert!(line >= 1 && line <= fs::read_to_string(&path).unwrap().lines().count() + 1, "{f}");
+    }
+    // Every defect is noted in a comment in its file.
+    for (rule, item) in SAMPLE_DEFECTS {
+        let folder = match &item[..2] {
+            "EP" => "epics",
+            "ST" => "stories",
+            _ => "risks",
+        };
+        let text = fs::read_to_string(sample_backlog().join(folder).join(format!("{item}.md"))).unwrap();
+        assert!(text.contains(&format!("({rule})")), "{item} does not note its defect `{rule}`");
+    }
+}
+
+#[test]
+fn lint_table_and_github_formats() {
+    let out = run_cli(&root(), &["lint", "examples/backlog", "--today", "2026-11-22"]);
+    assert_eq!(out.status.code(), Some(1));
+    let table = stdout(&out);
+    assert!(table.contains("risk-missing-mitigation") && table.contains("examples/backlog/risks/RK-3.md:"), "{table}");
+    assert!(table.contains("3 error(s), 8 warning(s)"), "{table}");
+
+    let out = run_cli(&root(), &["lint", "examples/backlog", "--format", "github", "--today", "2026-11-22"]);
+    let text = stdout(&out);
+    assert!(
+        text.lines().all(|l| l.starts_with("::error ") || l.starts_with("::warning ") || l.starts_with("::notice ")),
+        "{text}"
+    );
+    assert!(text.contains("::error file=examples/backlog/risks/RK-3.md,line="), "{text}");
+}
+
+#[test]
+fn lint_stories_file_reports_lines_and_skips_blank_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("export.txt");
+    fs::write(
+        &file,
+        "As a customer admin, I want to invite teammates, so that my team is onboarded.\n\nI want to export my data so that I can leave.\nAs a support agent, I want to see delivery status\n",
+    )
+    .unwrap();
+    let out = run_cli(tmp.path(), &["lint", "--stories", "export.txt", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let found: BTreeSet<(String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        BTreeSet::from([("story-missing-persona".to_string(), 3), ("story-missing-benefit".to_string(), 4)])
+    );
+}
+
+#[test]
+fn lint_on_a_folder_that_is_not_a_backlog_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_cli(tmp.path(), &["lint", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("backlog-sync init"), "{}", stderr(&out));
+    let out = run_cli(tmp.path(), &["lint", "--format", "yaml"]);
+    assert_eq!(out.status.code(), Some(2), "bad arguments are usage errors");
+}
+
+#[test]
+fn severity_overrides_from_settings_apply() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("settings.toml");
+    fs::write(&cfg, "[lint.severity]\nrisk-missing-mitigation = \"warning\"\nrisk-missing-likelihood = \"off\"\nstory-missing-persona = \"info\"\n").unwrap();
+    let out = run_cli(
+        &root(),
+        &["lint", "examples/backlog", "--config", cfg.to_str().unwrap(), "--format", "json", "--today", "2026-11-22"],
+    );
+    assert_eq!(out.status.code(), Some(0), "no error-level finding is left: {}", stdout(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(!json["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "risk-missing-likelihood"));
+
+    fs::write(&cfg, "[lint.severity]\nno-such-rule = \"error\"\n").unwrap();
+    let out = run_cli(&root(), &["lint", "examples/backlog", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no-such-rule"), "{}", stderr(&out));
+}
+
+#[test]
+fn init_scaffolds_a_backlog_that_validates_and_lints_clean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_cli(tmp.path(), &["init", "mine"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = tmp.path().join("mine");
+    for f in
+        ["backlog.toml", "stakeholders.toml", "epics/EP-1.md", "stories/ST-1.md", "risks/RK-1.md", "backlog-sync.toml"]
+    {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let out = run_cli(tmp.path(), &["validate", "--config", "mine/backlog-sync.toml"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("1 epic(s), 1 stor(ies), 1 risk(s)"), "{}", stdout(&out));
+    let out = run_cli(tmp.path(), &["lint", "mine", "--today", "2026-11-22"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let again = run_cli(tmp.path(), &["init", "mine"]);
+    assert_eq!(again.status.code(), Some(2), "init never overwrites");
+}
+
+#[test]
+fn validate_reports_structure_problems_without_changing_anything() {
+    let (_tmp, dir) = copy_tree(&sample_backlog());
+    fs::write(dir.join("stories/ST-5.md"), "no front matter here\n").unwrap();
+    let out = run_cli(&dir, &["validate", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("ST-5.md:1:") && text.contains("does not start with `---`"), "{text}");
+    assert!(text.contains("note: `ST-9`: persona, activity and benefit derived from its title"), "{text}");
+    assert_eq!(fs::read_to_string(dir.join("stories/ST-5.md")).unwrap(), "no front matter here\n");
+}
