@@ -30,26 +30,13 @@ pub fn record(
         id,
         work_item_id,
         format: if markdown { "markdown" } else { "html" }.to_string(),
-        versions: vec![CommentVersion {
-            version: 1,
-            text: text.to_string(),
-            date: now,
-            by,
-        }],
+        versions: vec![CommentVersion { version: 1, text: text.to_string(), date: now, by }],
         is_deleted: false,
     };
     let list = store.comments.entry(work_item_id).or_default();
     list.push(comment);
     let count = list.iter().filter(|c| !c.is_deleted).count();
-    (
-        CommentVersionRef {
-            comment_id: id,
-            version: 1,
-            text: text.to_string(),
-            is_deleted: false,
-        },
-        count,
-    )
+    (CommentVersionRef { comment_id: id, version: 1, text: text.to_string(), is_deleted: false }, count)
 }
 
 fn revise(
@@ -59,21 +46,14 @@ fn revise(
     by: &Identity,
     now: DateTime<Utc>,
 ) -> u32 {
-    let count = store
-        .comments
-        .get(&work_item_id)
-        .map_or(0, |l| l.iter().filter(|c| !c.is_deleted).count());
+    let count = store.comments.get(&work_item_id).map_or(0, |l| l.iter().filter(|c| !c.is_deleted).count());
     let actor = store.people.register(by.clone()).to_ref(&store.base_url);
     let mut snapshot = store.items[&work_item_id].current().clone();
     snapshot.fields.remove("System.History");
     if !reference.is_deleted {
-        snapshot
-            .fields
-            .insert("System.History".into(), json!(reference.text));
+        snapshot.fields.insert("System.History".into(), json!(reference.text));
     }
-    snapshot
-        .fields
-        .insert("System.CommentCount".into(), json!(count));
+    snapshot.fields.insert("System.CommentCount".into(), json!(count));
     snapshot.comment = Some(reference);
     push_revision(store, work_item_id, snapshot, &actor, now, &BTreeSet::new())
 }
@@ -98,33 +78,16 @@ pub fn add(
     let rev = revise(store, work_item_id, reference, by, now);
     Ok((
         comment_id,
-        vec![
-            Event::Updated {
-                id: work_item_id,
-                rev,
-            },
-            Event::Commented {
-                id: work_item_id,
-                comment_id,
-                rev,
-            },
-        ],
+        vec![Event::Updated { id: work_item_id, rev }, Event::Commented { id: work_item_id, comment_id, rev }],
     ))
 }
 
-fn find_mut(
-    store: &mut Store,
-    work_item_id: i64,
-    comment_id: i64,
-) -> Result<&mut Comment, AzureError> {
+fn find_mut(store: &mut Store, work_item_id: i64, comment_id: i64) -> Result<&mut Comment, AzureError> {
     store
         .comments
         .get_mut(&work_item_id)
         .and_then(|l| l.iter_mut().find(|c| c.id == comment_id && !c.is_deleted))
-        .ok_or(AzureError::CommentNotFound {
-            work_item_id,
-            comment_id,
-        })
+        .ok_or(AzureError::CommentNotFound { work_item_id, comment_id })
 }
 
 /// Edits a comment's text (and optionally its format).
@@ -141,35 +104,17 @@ pub fn update(
     let by = store.people.register(by.clone());
     let comment = find_mut(store, work_item_id, comment_id)?;
     let version = comment.latest().version + 1;
-    comment.versions.push(CommentVersion {
-        version,
-        text: text.to_string(),
-        date: now,
-        by: by.clone(),
-    });
+    comment.versions.push(CommentVersion { version, text: text.to_string(), date: now, by: by.clone() });
     if let Some(markdown) = markdown {
         comment.format = if markdown { "markdown" } else { "html" }.to_string();
     }
-    let reference = CommentVersionRef {
-        comment_id,
-        version,
-        text: text.to_string(),
-        is_deleted: false,
-    };
+    let reference = CommentVersionRef { comment_id, version, text: text.to_string(), is_deleted: false };
     let rev = revise(store, work_item_id, reference, &by, now);
-    Ok(vec![Event::Updated {
-        id: work_item_id,
-        rev,
-    }])
+    Ok(vec![Event::Updated { id: work_item_id, rev }])
 }
 
 /// Deletes a comment.
-pub fn delete(
-    store: &mut Store,
-    work_item_id: i64,
-    comment_id: i64,
-    by: &Identity,
-) -> Result<Vec<Event>, AzureError> {
+pub fn delete(store: &mut Store, work_item_id: i64, comment_id: i64, by: &Identity) -> Result<Vec<Event>, AzureError> {
     store.live(work_item_id, None)?;
     let now = store.clock.now();
     let comment = find_mut(store, work_item_id, comment_id)?;
@@ -181,30 +126,16 @@ pub fn delete(
         is_deleted: true,
     };
     let rev = revise(store, work_item_id, reference, by, now);
-    Ok(vec![Event::Updated {
-        id: work_item_id,
-        rev,
-    }])
+    Ok(vec![Event::Updated { id: work_item_id, rev }])
 }
 
 /// A comment by id (deleted ones only when asked).
-pub fn get(
-    store: &Store,
-    work_item_id: i64,
-    comment_id: i64,
-    include_deleted: bool,
-) -> Result<&Comment, AzureError> {
+pub fn get(store: &Store, work_item_id: i64, comment_id: i64, include_deleted: bool) -> Result<&Comment, AzureError> {
     store
         .comments
         .get(&work_item_id)
-        .and_then(|l| {
-            l.iter()
-                .find(|c| c.id == comment_id && (include_deleted || !c.is_deleted))
-        })
-        .ok_or(AzureError::CommentNotFound {
-            work_item_id,
-            comment_id,
-        })
+        .and_then(|l| l.iter().find(|c| c.id == comment_id && (include_deleted || !c.is_deleted)))
+        .ok_or(AzureError::CommentNotFound { work_item_id, comment_id })
 }
 
 /// The `Comment` JSON; `project_id` scopes its URL.
@@ -225,19 +156,14 @@ pub fn to_json(store: &Store, project_id: &str, comment: &Comment, rendered: boo
         "url": format!("{}/{project_id}/_apis/wit/workItems/{}/comments/{}", store.base_url, comment.work_item_id, comment.id),
     });
     if rendered {
-        body["renderedText"] = json!(if comment.format == "markdown" {
-            markdown_to_html(&latest.text)
-        } else {
-            latest.text.clone()
-        });
+        body["renderedText"] =
+            json!(if comment.format == "markdown" { markdown_to_html(&latest.text) } else { latest.text.clone() });
     }
     body
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn inline(text: &str) -> String {
@@ -269,10 +195,7 @@ pub fn markdown_to_html(text: &str) -> String {
     for block in text.replace("\r\n", "\n").split("\n\n") {
         for line in block.lines() {
             let trimmed = line.trim_start();
-            if let Some(item) = trimmed
-                .strip_prefix("- ")
-                .or_else(|| trimmed.strip_prefix("* "))
-            {
+            if let Some(item) = trimmed.strip_prefix("- ").or_else(|| trimmed.strip_prefix("* ")) {
                 if !in_list {
                     html.push_str("<ul>");
                     in_list = true;
@@ -286,10 +209,7 @@ pub fn markdown_to_html(text: &str) -> String {
             }
             let level = trimmed.chars().take_while(|c| *c == '#').count();
             if (1..=6).contains(&level) && trimmed[level..].starts_with(' ') {
-                html.push_str(&format!(
-                    "<h{level}>{}</h{level}>",
-                    inline(trimmed[level..].trim())
-                ));
+                html.push_str(&format!("<h{level}>{}</h{level}>", inline(trimmed[level..].trim())));
             } else if !trimmed.is_empty() {
                 html.push_str(&format!("<p>{}</p>", inline(trimmed)));
             }
@@ -310,10 +230,7 @@ mod tests {
     fn renders_common_markdown() {
         let cases = [
             ("Hello **world**", "<p>Hello <strong>world</strong></p>"),
-            (
-                "# Title\n\n- a\n- `b`",
-                "<h1>Title</h1><ul><li>a</li><li><code>b</code></li></ul>",
-            ),
+            ("# Title\n\n- a\n- `b`", "<h1>Title</h1><ul><li>a</li><li><code>b</code></li></ul>"),
             ("a < b *really*", "<p>a &lt; b <em>really</em></p>"),
             ("line one\nline two", "<p>line one</p><p>line two</p>"),
         ];

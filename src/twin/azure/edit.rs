@@ -63,23 +63,14 @@ pub fn create(
     options: &WriteOptions,
 ) -> Result<WriteOutcome, AzureError> {
     let project = store.project(project)?.clone();
-    let ty =
-        project
-            .process
-            .find_type(type_name)
-            .ok_or_else(|| AzureError::WorkItemTypeNotFound {
-                name: type_name.to_string(),
-            })?;
+    let ty = project
+        .process
+        .find_type(type_name)
+        .ok_or_else(|| AzureError::WorkItemTypeNotFound { name: type_name.to_string() })?;
     let id = store.next_id;
     let mut snapshot = Snapshot::default();
-    snapshot
-        .fields
-        .insert("System.WorkItemType".into(), json!(ty.name));
-    let draft = Draft {
-        id,
-        snapshot,
-        written: BTreeSet::new(),
-    };
+    snapshot.fields.insert("System.WorkItemType".into(), json!(ty.name));
+    let draft = Draft { id, snapshot, written: BTreeSet::new() };
     save(store, draft, None, project.name.clone(), ops, options)
 }
 
@@ -97,11 +88,7 @@ pub fn update(
     let mut snapshot = previous.clone();
     snapshot.fields.remove("System.History");
     snapshot.comment = None;
-    let draft = Draft {
-        id,
-        snapshot,
-        written: BTreeSet::new(),
-    };
+    let draft = Draft { id, snapshot, written: BTreeSet::new() };
     let home = item.project.clone();
     save(store, draft, Some(previous), home, ops, options)
 }
@@ -117,9 +104,7 @@ fn save(
     let id = draft.id;
     let now = store.clock.now();
     let mut people = store.people.clone();
-    let actor = people
-        .register(options.actor.clone())
-        .to_ref(&store.base_url);
+    let actor = people.register(options.actor.clone()).to_ref(&store.base_url);
     let mut next_resource_id = store.next_resource_id;
     let mut ctx = Context {
         people: &mut people,
@@ -132,9 +117,7 @@ fn save(
         draft.apply(op, &mut ctx)?;
     }
     let destination = if draft.written.contains("System.TeamProject") {
-        store
-            .project(&draft.snapshot.text("System.TeamProject"))?
-            .clone()
+        store.project(&draft.snapshot.text("System.TeamProject"))?.clone()
     } else {
         store.project(&home)?.clone()
     };
@@ -146,10 +129,7 @@ fn save(
         bypass_rules: options.bypass_rules,
     };
     rules::settle(&mut draft, previous.as_ref(), &rule_ctx)?;
-    let before = previous
-        .as_ref()
-        .map(|p| p.relations.as_slice())
-        .unwrap_or_default();
+    let before = previous.as_ref().map(|p| p.relations.as_slice()).unwrap_or_default();
     let plan = links::plan(store, id, before, &draft.snapshot.relations, now)?;
     check_dates(&draft, previous.as_ref(), now)?;
     let history = draft.snapshot.text("System.History");
@@ -157,18 +137,10 @@ fn save(
         && history.is_empty()
         && unchanged(previous, &draft.snapshot)
     {
-        return Ok(WriteOutcome {
-            id,
-            saved: false,
-            events: Vec::new(),
-        });
+        return Ok(WriteOutcome { id, saved: false, events: Vec::new() });
     }
     if options.validate_only {
-        return Ok(WriteOutcome {
-            id,
-            saved: false,
-            events: Vec::new(),
-        });
+        return Ok(WriteOutcome { id, saved: false, events: Vec::new() });
     }
 
     store.people = people;
@@ -177,67 +149,37 @@ fn save(
     let mut comment_id = None;
     if !history.is_empty() {
         let markdown = draft.snapshot.markdown.contains("System.History");
-        let (reference, count) =
-            comments::record(store, id, &history, markdown, &options.actor, now);
+        let (reference, count) = comments::record(store, id, &history, markdown, &options.actor, now);
         comment_id = Some(reference.comment_id);
         draft.snapshot.comment = Some(reference);
-        draft
-            .snapshot
-            .fields
-            .insert("System.CommentCount".into(), json!(count));
+        draft.snapshot.fields.insert("System.CommentCount".into(), json!(count));
     }
     if previous.is_none() {
         store.next_id += 1;
-        store.items.insert(
-            id,
-            WorkItem {
-                id,
-                project: destination.name.clone(),
-                revisions: Vec::new(),
-                deleted: None,
-            },
-        );
+        store
+            .items
+            .insert(id, WorkItem { id, project: destination.name.clone(), revisions: Vec::new(), deleted: None });
     }
     let rev = push_revision(store, id, draft.snapshot, &actor, now, &draft.written);
     if let Some(item) = store.items.get_mut(&id) {
         item.project = destination.name.clone();
     }
-    events.push(if rev == 1 {
-        Event::Created { id }
-    } else {
-        Event::Updated { id, rev }
-    });
+    events.push(if rev == 1 { Event::Created { id } } else { Event::Updated { id, rev } });
     if let Some(comment_id) = comment_id {
-        events.push(Event::Commented {
-            id,
-            comment_id,
-            rev,
-        });
+        events.push(Event::Commented { id, comment_id, rev });
     }
     events.extend(apply_plan(store, id, &plan, &actor, now));
-    Ok(WriteOutcome {
-        id,
-        saved: true,
-        events,
-    })
+    Ok(WriteOutcome { id, saved: true, events })
 }
 
 fn unchanged(previous: &Snapshot, draft: &Snapshot) -> bool {
     let volatile = |k: &&String| !matches!(k.as_str(), "System.History");
-    let a: Vec<_> = previous
-        .fields
-        .iter()
-        .filter(|(k, _)| volatile(k))
-        .collect();
+    let a: Vec<_> = previous.fields.iter().filter(|(k, _)| volatile(k)).collect();
     let b: Vec<_> = draft.fields.iter().filter(|(k, _)| volatile(k)).collect();
     a == b && previous.relations == draft.relations && previous.markdown == draft.markdown
 }
 
-fn check_dates(
-    draft: &Draft,
-    previous: Option<&Snapshot>,
-    now: DateTime<Utc>,
-) -> Result<(), AzureError> {
+fn check_dates(draft: &Draft, previous: Option<&Snapshot>, now: DateTime<Utc>) -> Result<(), AzureError> {
     if !draft.written.contains("System.ChangedDate") {
         return Ok(());
     }
@@ -253,13 +195,7 @@ fn check_dates(
     Ok(())
 }
 
-fn apply_plan(
-    store: &mut Store,
-    source: i64,
-    plan: &Plan,
-    actor: &Value,
-    now: DateTime<Utc>,
-) -> Vec<Event> {
+fn apply_plan(store: &mut Store, source: i64, plan: &Plan, actor: &Value, now: DateTime<Utc>) -> Vec<Event> {
     let source_url = store.work_item_url(source);
     let mut events = Vec::new();
     for (target, changes) in plan {
@@ -289,10 +225,7 @@ pub fn push_revision(
 ) -> u32 {
     store.watermark += 1;
     let watermark = store.watermark;
-    let item = store
-        .items
-        .get_mut(&id)
-        .expect("push_revision on a stored item");
+    let item = store.items.get_mut(&id).expect("push_revision on a stored item");
     let rev = item.revisions.last().map_or(1, |r| r.rev + 1);
     snapshot.rev = rev;
     let fields = &mut snapshot.fields;
@@ -304,10 +237,7 @@ pub fn push_revision(
     if !written.contains("System.ChangedBy") {
         fields.insert("System.ChangedBy".into(), actor.clone());
     }
-    let changed = fields
-        .get("System.ChangedDate")
-        .cloned()
-        .unwrap_or_else(|| json!(format_date(now)));
+    let changed = fields.get("System.ChangedDate").cloned().unwrap_or_else(|| json!(format_date(now)));
     fields.insert("System.AuthorizedDate".into(), changed);
     fields.insert("System.AuthorizedAs".into(), actor.clone());
     fields.insert("System.Watermark".into(), json!(watermark));
@@ -335,11 +265,7 @@ pub fn delete(
         }
         store.items.remove(&id);
         store.comments.remove(&id);
-        return Ok(if live {
-            vec![Event::Deleted { id }]
-        } else {
-            Vec::new()
-        });
+        return Ok(if live { vec![Event::Deleted { id }] } else { Vec::new() });
     }
     store.live(id, scope.as_ref())?;
     let date = store.clock.now();
@@ -351,11 +277,7 @@ pub fn delete(
 }
 
 /// Brings a work item back from the recycle bin.
-pub fn restore(
-    store: &mut Store,
-    id: i64,
-    project: Option<&str>,
-) -> Result<Vec<Event>, AzureError> {
+pub fn restore(store: &mut Store, id: i64, project: Option<&str>) -> Result<Vec<Event>, AzureError> {
     let scope = project.map(|p| store.project(p).cloned()).transpose()?;
     if store.live(id, scope.as_ref()).is_ok() {
         return Err(AzureError::NotDeleted { id });

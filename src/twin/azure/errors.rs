@@ -34,12 +34,7 @@ pub enum AzureError {
     WorkItemTypeNotFound { name: String },
     /// A field rule failed (state not allowed, required field empty, identity unknown…).
     #[error("TF401320: Rule Error for field {field}. Error code: {flags}.")]
-    RuleViolation {
-        field: String,
-        reference: String,
-        flags: String,
-        detail: String,
-    },
+    RuleViolation { field: String, reference: String, flags: String, detail: String },
     /// A field the work item type does not have.
     #[error("TF51535: Cannot find field {name}.")]
     FieldNotFound { name: String },
@@ -47,14 +42,8 @@ pub enum AzureError {
     #[error("TF401326: Invalid field status '{status}' for field '{field}'.")]
     InvalidFieldStatus { status: String, field: String },
     /// A failed `test` operation of a JSON Patch document.
-    #[error(
-        "VS403351: Test Operation for path {path} failed, value {current} was not equal to test value {expected}."
-    )]
-    TestFailed {
-        path: String,
-        current: String,
-        expected: String,
-    },
+    #[error("VS403351: Test Operation for path {path} failed, value {current} was not equal to test value {expected}.")]
+    TestFailed { path: String, current: String, expected: String },
     /// A JSON Patch document the service cannot apply.
     #[error("{message}")]
     PatchFailed { message: String },
@@ -71,11 +60,7 @@ pub enum AzureError {
     #[error(
         "TF201036: You cannot add a {end} link between work items {source_id} and {target_id} because a work item can have only one Parent link."
     )]
-    ExtraParent {
-        end: &'static str,
-        source_id: i64,
-        target_id: i64,
-    },
+    ExtraParent { end: &'static str, source_id: i64, target_id: i64 },
     /// A hierarchy link that would make an item its own ancestor.
     #[error(
         "TF201063: You cannot add a link between work items {source_id} and {target_id} because it would create a circular relationship."
@@ -94,9 +79,7 @@ pub enum AzureError {
     #[error("TF51006: Query syntax error: {detail}. The error is caused by «{near}».")]
     QuerySyntax { detail: String, near: String },
     /// A WIQL statement naming an unknown field.
-    #[error(
-        "TF51005: The query references a field that does not exist. The error is caused by «{name}»."
-    )]
+    #[error("TF51005: The query references a field that does not exist. The error is caused by «{name}».")]
     QueryUnknownField { name: String },
     /// A date literal with a time while the query runs at date precision.
     #[error(
@@ -126,9 +109,7 @@ pub enum AzureError {
     )]
     ApiVersionMissing { method: String },
     /// An `api-version` that does not parse.
-    #[error(
-        "The api-version '{raw}' is not valid. Specify a version such as '7.1' or '7.1-preview.4'."
-    )]
+    #[error("The api-version '{raw}' is not valid. Specify a version such as '7.1' or '7.1-preview.4'.")]
     ApiVersionInvalid { raw: String },
     /// An `api-version` above what the service serves.
     #[error(
@@ -160,9 +141,7 @@ pub enum AzureError {
     #[error("The wiki '{name}' does not exist.")]
     WikiNotFound { name: String },
     /// A wiki page path or id that does not exist.
-    #[error(
-        "Wiki page ‘{path}’ could not be found. Ensure that the path of the page is correct and the page exists."
-    )]
+    #[error("Wiki page ‘{path}’ could not be found. Ensure that the path of the page is correct and the page exists.")]
     WikiPageNotFound { path: String },
     /// A page whose parent page does not exist.
     #[error("One or more ancestor pages of the page '{path}' does not exist.")]
@@ -178,9 +157,7 @@ pub enum AzureError {
     )]
     WikiPageConflict { path: String },
     /// An `If-Match` that is not a version id.
-    #[error(
-        "The value of the If-Match header is not a valid version. Specify the ETag of the page."
-    )]
+    #[error("The value of the If-Match header is not a valid version. Specify the ETag of the page.")]
     WikiIfMatchInvalid,
 }
 
@@ -231,9 +208,7 @@ impl AzureError {
             UnknownRelationType { .. } => "WorkItemRelationTypeNotFoundException",
             BadArgument { .. } => "ArgumentException",
             QuerySyntax { .. } => "SyntaxException",
-            QueryUnknownField { .. }
-            | QueryTimeWithDatePrecision { .. }
-            | QueryInvalidValue { .. } => "QueryException",
+            QueryUnknownField { .. } | QueryTimeWithDatePrecision { .. } | QueryInvalidValue { .. } => "QueryException",
             QueryTooLarge { .. } => "WorkItemTrackingQueryResultSizeLimitExceededException",
             NotDeleted { .. } => "WorkItemInvalidRestoreRequestException",
             CommentNotFound { .. } => "CommentNotFoundException",
@@ -319,13 +294,7 @@ impl AzureError {
             "errorCode": 0,
             "eventId": self.event_id(),
         });
-        if let AzureError::RuleViolation {
-            reference,
-            flags,
-            detail,
-            ..
-        } = self
-        {
+        if let AzureError::RuleViolation { reference, flags, detail, .. } = self {
             body["customProperties"] = json!({
                 "FieldReferenceName": reference,
                 "FieldStatusFlags": flags.to_lowercase(),
@@ -363,18 +332,9 @@ mod tests {
     #[test]
     fn bodies_carry_the_service_shape() {
         let cases = [
+            (AzureError::WorkItemNotFound { id: 7 }, 404, "WorkItemUnauthorizedAccessException", 3200),
             (
-                AzureError::WorkItemNotFound { id: 7 },
-                404,
-                "WorkItemUnauthorizedAccessException",
-                3200,
-            ),
-            (
-                AzureError::TestFailed {
-                    path: "/rev".into(),
-                    current: "2".into(),
-                    expected: "1".into(),
-                },
+                AzureError::TestFailed { path: "/rev".into(), current: "2".into(), expected: "1".into() },
                 412,
                 "TestPatchOperationFailedException",
                 3200,
@@ -385,18 +345,8 @@ mod tests {
                 "WorkItemTrackingQueryResultSizeLimitExceededException",
                 3200,
             ),
-            (
-                AzureError::WikiPageConflict { path: "/A".into() },
-                412,
-                "WikiPageHasConflictsException",
-                3000,
-            ),
-            (
-                AzureError::Unauthorized,
-                401,
-                "UnauthorizedRequestException",
-                3000,
-            ),
+            (AzureError::WikiPageConflict { path: "/A".into() }, 412, "WikiPageHasConflictsException", 3000),
+            (AzureError::Unauthorized, 401, "UnauthorizedRequestException", 3000),
         ];
         for (error, status, key, event) in cases {
             let body = error.body();
@@ -413,32 +363,16 @@ mod tests {
     #[test]
     fn messages_carry_the_service_codes() {
         let e = AzureError::WorkItemNotFound { id: 12 };
-        assert_eq!(
-            e.to_string(),
-            "TF401232: Work item 12 does not exist, or you do not have permissions to read it."
-        );
-        let e = AzureError::TestFailed {
-            path: "/rev".into(),
-            current: "5".into(),
-            expected: "4".into(),
-        };
-        assert!(
-            e.to_string()
-                .starts_with("VS403351: Test Operation for path /rev failed")
-        );
+        assert_eq!(e.to_string(), "TF401232: Work item 12 does not exist, or you do not have permissions to read it.");
+        let e = AzureError::TestFailed { path: "/rev".into(), current: "5".into(), expected: "4".into() };
+        assert!(e.to_string().starts_with("VS403351: Test Operation for path /rev failed"));
         let e = AzureError::RuleViolation {
             field: "State".into(),
             reference: "System.State".into(),
             flags: "InvalidListValue".into(),
             detail: "x".into(),
         };
-        assert_eq!(
-            e.to_string(),
-            "TF401320: Rule Error for field State. Error code: InvalidListValue."
-        );
-        assert_eq!(
-            e.body()["customProperties"]["FieldReferenceName"],
-            "System.State"
-        );
+        assert_eq!(e.to_string(), "TF401320: Rule Error for field State. Error code: InvalidListValue.");
+        assert_eq!(e.body()["customProperties"]["FieldReferenceName"], "System.State");
     }
 }

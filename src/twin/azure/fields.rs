@@ -66,37 +66,15 @@ pub struct FieldDef {
 }
 
 const fn f(reference_name: &'static str, name: &'static str, kind: FieldKind) -> FieldDef {
-    FieldDef {
-        reference_name,
-        name,
-        kind,
-        read_only: false,
-        allowed: &[],
-    }
+    FieldDef { reference_name, name, kind, read_only: false, allowed: &[] }
 }
 
 const fn ro(reference_name: &'static str, name: &'static str, kind: FieldKind) -> FieldDef {
-    FieldDef {
-        reference_name,
-        name,
-        kind,
-        read_only: true,
-        allowed: &[],
-    }
+    FieldDef { reference_name, name, kind, read_only: true, allowed: &[] }
 }
 
-const fn pick(
-    reference_name: &'static str,
-    name: &'static str,
-    allowed: &'static [&'static str],
-) -> FieldDef {
-    FieldDef {
-        reference_name,
-        name,
-        kind: FieldKind::String,
-        read_only: false,
-        allowed,
-    }
+const fn pick(reference_name: &'static str, name: &'static str, allowed: &'static [&'static str]) -> FieldDef {
+    FieldDef { reference_name, name, kind: FieldKind::String, read_only: false, allowed }
 }
 
 use FieldKind::*;
@@ -165,102 +143,32 @@ pub const FIELDS: &[FieldDef] = &[
     f("System.History", "History", History),
     ro("System.CommentCount", "Comment Count", Integer),
     ro("System.Parent", "Parent", Integer),
-    ro(
-        "Microsoft.VSTS.Common.StateChangeDate",
-        "State Change Date",
-        DateTime,
-    ),
-    FieldDef {
-        allowed: &["1", "2", "3", "4"],
-        ..f("Microsoft.VSTS.Common.Priority", "Priority", Integer)
-    },
-    f(
-        "Microsoft.VSTS.Common.AcceptanceCriteria",
-        "Acceptance Criteria",
-        Html,
-    ),
-    pick(
-        "Microsoft.VSTS.Common.ValueArea",
-        "Value Area",
-        &["Architectural", "Business"],
-    ),
-    pick(
-        "Microsoft.VSTS.Common.Risk",
-        "Risk",
-        &["1 - High", "2 - Medium", "3 - Low"],
-    ),
-    pick(
-        "Microsoft.VSTS.Common.Severity",
-        "Severity",
-        &["1 - Critical", "2 - High", "3 - Medium", "4 - Low"],
-    ),
-    f(
-        "Microsoft.VSTS.Common.BusinessValue",
-        "Business Value",
-        Integer,
-    ),
-    f(
-        "Microsoft.VSTS.Common.TimeCriticality",
-        "Time Criticality",
-        Double,
-    ),
-    f(
-        "Microsoft.VSTS.Scheduling.StoryPoints",
-        "Story Points",
-        Double,
-    ),
+    ro("Microsoft.VSTS.Common.StateChangeDate", "State Change Date", DateTime),
+    FieldDef { allowed: &["1", "2", "3", "4"], ..f("Microsoft.VSTS.Common.Priority", "Priority", Integer) },
+    f("Microsoft.VSTS.Common.AcceptanceCriteria", "Acceptance Criteria", Html),
+    pick("Microsoft.VSTS.Common.ValueArea", "Value Area", &["Architectural", "Business"]),
+    pick("Microsoft.VSTS.Common.Risk", "Risk", &["1 - High", "2 - Medium", "3 - Low"]),
+    pick("Microsoft.VSTS.Common.Severity", "Severity", &["1 - Critical", "2 - High", "3 - Medium", "4 - Low"]),
+    f("Microsoft.VSTS.Common.BusinessValue", "Business Value", Integer),
+    f("Microsoft.VSTS.Common.TimeCriticality", "Time Criticality", Double),
+    f("Microsoft.VSTS.Scheduling.StoryPoints", "Story Points", Double),
     f("Microsoft.VSTS.Scheduling.Effort", "Effort", Double),
     f("Microsoft.VSTS.Scheduling.Size", "Size", Double),
-    f(
-        "Microsoft.VSTS.Scheduling.RemainingWork",
-        "Remaining Work",
-        Double,
-    ),
-    f(
-        "Microsoft.VSTS.Scheduling.OriginalEstimate",
-        "Original Estimate",
-        Double,
-    ),
-    f(
-        "Microsoft.VSTS.Scheduling.CompletedWork",
-        "Completed Work",
-        Double,
-    ),
-    f(
-        "Microsoft.VSTS.Scheduling.StartDate",
-        "Start Date",
-        DateTime,
-    ),
-    f(
-        "Microsoft.VSTS.Scheduling.TargetDate",
-        "Target Date",
-        DateTime,
-    ),
+    f("Microsoft.VSTS.Scheduling.RemainingWork", "Remaining Work", Double),
+    f("Microsoft.VSTS.Scheduling.OriginalEstimate", "Original Estimate", Double),
+    f("Microsoft.VSTS.Scheduling.CompletedWork", "Completed Work", Double),
+    f("Microsoft.VSTS.Scheduling.StartDate", "Start Date", DateTime),
+    f("Microsoft.VSTS.Scheduling.TargetDate", "Target Date", DateTime),
     f("Microsoft.VSTS.Scheduling.DueDate", "Due Date", DateTime),
     pick(
         "Microsoft.VSTS.Common.Activity",
         "Activity",
-        &[
-            "Deployment",
-            "Design",
-            "Development",
-            "Documentation",
-            "Requirements",
-            "Testing",
-        ],
+        &["Deployment", "Design", "Development", "Documentation", "Requirements", "Testing"],
     ),
     f("Microsoft.VSTS.TCM.ReproSteps", "Repro Steps", Html),
     f("Microsoft.VSTS.TCM.SystemInfo", "System Info", Html),
-    ro(
-        "Microsoft.VSTS.Common.ActivatedDate",
-        "Activated Date",
-        DateTime,
-    ),
-    ro(
-        "Microsoft.VSTS.Common.ResolvedDate",
-        "Resolved Date",
-        DateTime,
-    ),
+    ro("Microsoft.VSTS.Common.ActivatedDate", "Activated Date", DateTime),
+    ro("Microsoft.VSTS.Common.ResolvedDate", "Resolved Date", DateTime),
     ro("Microsoft.VSTS.Common.ClosedDate", "Closed Date", DateTime),
     f("Microsoft.VSTS.Common.Resolution", "Resolution", Html),
     pick(
@@ -279,49 +187,25 @@ pub const FIELDS: &[FieldDef] = &[
         ],
     ),
     pick("Microsoft.VSTS.CMMI.Blocked", "Blocked", &["Yes", "No"]),
-    pick(
-        "Microsoft.VSTS.CMMI.TaskType",
-        "Task Type",
-        &["Corrective Action", "Mitigation Action", "Planned"],
-    ),
+    pick("Microsoft.VSTS.CMMI.TaskType", "Task Type", &["Corrective Action", "Mitigation Action", "Planned"]),
     pick(
         "Microsoft.VSTS.Common.Discipline",
         "Discipline",
-        &[
-            "Analysis",
-            "Development",
-            "Test",
-            "User Education",
-            "User Experience",
-        ],
+        &["Analysis", "Development", "Test", "User Education", "User Experience"],
     ),
     f("Microsoft.VSTS.CMMI.Justification", "Justification", Html),
     pick("Microsoft.VSTS.CMMI.Escalate", "Escalate", &["Yes", "No"]),
     f("Microsoft.VSTS.CMMI.Minutes", "Minutes", Html),
     f("Microsoft.VSTS.CMMI.Probability", "Probability", Integer),
-    f(
-        "Microsoft.VSTS.CMMI.MitigationPlan",
-        "Mitigation Plan",
-        Html,
-    ),
-    f(
-        "Microsoft.VSTS.CMMI.ContingencyPlan",
-        "Contingency Plan",
-        Html,
-    ),
-    f(
-        "Microsoft.VSTS.CMMI.MitigationTriggers",
-        "Mitigation Triggers",
-        Html,
-    ),
+    f("Microsoft.VSTS.CMMI.MitigationPlan", "Mitigation Plan", Html),
+    f("Microsoft.VSTS.CMMI.ContingencyPlan", "Contingency Plan", Html),
+    f("Microsoft.VSTS.CMMI.MitigationTriggers", "Mitigation Triggers", Html),
 ];
 
 /// Finds a field by reference name or friendly name, ignoring case.
 pub fn find(name: &str) -> Option<&'static FieldDef> {
     let name = name.trim();
-    FIELDS
-        .iter()
-        .find(|f| f.reference_name.eq_ignore_ascii_case(name) || f.name.eq_ignore_ascii_case(name))
+    FIELDS.iter().find(|f| f.reference_name.eq_ignore_ascii_case(name) || f.name.eq_ignore_ascii_case(name))
 }
 
 /// Whether the field holds long text whose format (HTML or Markdown) can be chosen.
@@ -334,11 +218,7 @@ pub fn format_date(at: DateTime<Utc>) -> std::string::String {
     let text = at.to_rfc3339_opts(SecondsFormat::Millis, true);
     let (head, ms) = text.trim_end_matches('Z').split_at(text.len() - 5);
     let ms = ms.trim_end_matches('0');
-    if ms.len() <= 1 {
-        format!("{head}Z")
-    } else {
-        format!("{head}{ms}Z")
-    }
+    if ms.len() <= 1 { format!("{head}Z") } else { format!("{head}{ms}Z") }
 }
 
 /// Parses a date a client sends (RFC 3339, or a date alone meaning midnight UTC).
@@ -350,10 +230,7 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(naive) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
         return Some(naive.and_utc());
     }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| d.and_utc())
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc())
 }
 
 /// Normalises tags as the service stores them: trimmed, de-duplicated (any case), sorted, `"; "`-joined.
@@ -374,10 +251,7 @@ pub fn tag_count(text: &str) -> usize {
 }
 
 fn invalid(def: &FieldDef) -> AzureError {
-    AzureError::InvalidFieldStatus {
-        status: "InvalidType".into(),
-        field: def.name.into(),
-    }
+    AzureError::InvalidFieldStatus { status: "InvalidType".into(), field: def.name.into() }
 }
 
 fn not_allowed(def: &FieldDef, value: &str) -> AzureError {
@@ -406,9 +280,7 @@ pub fn coerce(def: &FieldDef, value: &Value) -> Result<Option<Value>, AzureError
     let coerced = match def.kind {
         Integer => {
             let n = match value {
-                Value::Number(n) => n
-                    .as_i64()
-                    .or_else(|| n.as_f64().filter(|x| x.fract() == 0.0).map(|x| x as i64)),
+                Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|x| x.fract() == 0.0).map(|x| x as i64)),
                 Value::String(s) => s.trim().parse::<i64>().ok(),
                 _ => None,
             };
@@ -424,10 +296,7 @@ pub fn coerce(def: &FieldDef, value: &Value) -> Result<Option<Value>, AzureError
             json!(n)
         }
         DateTime => {
-            let at = value
-                .as_str()
-                .and_then(parse_date)
-                .ok_or_else(|| invalid(def))?;
+            let at = value.as_str().and_then(parse_date).ok_or_else(|| invalid(def))?;
             json!(format_date(at))
         }
         Boolean => match value {
@@ -443,10 +312,7 @@ pub fn coerce(def: &FieldDef, value: &Value) -> Result<Option<Value>, AzureError
                     field: def.name.into(),
                     reference: def.reference_name.into(),
                     flags: "TooLong".into(),
-                    detail: format!(
-                        "The value of field '{}' is longer than 255 characters.",
-                        def.name
-                    ),
+                    detail: format!("The value of field '{}' is longer than 255 characters.", def.name),
                 });
             }
             json!(text)
@@ -455,9 +321,7 @@ pub fn coerce(def: &FieldDef, value: &Value) -> Result<Option<Value>, AzureError
             let tags = normalize_tags(&as_text()?);
             if tag_count(&tags) > 100 {
                 return Err(AzureError::BadArgument {
-                    message:
-                        "TF401421: The number of tags on a work item exceeds the limit of 100."
-                            .into(),
+                    message: "TF401421: The number of tags on a work item exceeds the limit of 100.".into(),
                 });
             }
             if tags.is_empty() {
@@ -489,10 +353,7 @@ mod tests {
     #[test]
     fn finds_fields_by_either_name() {
         assert_eq!(find("system.title").unwrap().name, "Title");
-        assert_eq!(
-            find("Story Points").unwrap().reference_name,
-            "Microsoft.VSTS.Scheduling.StoryPoints"
-        );
+        assert_eq!(find("Story Points").unwrap().reference_name, "Microsoft.VSTS.Scheduling.StoryPoints");
         assert!(find("System.Nope").is_none());
     }
 
@@ -514,22 +375,10 @@ mod tests {
             (points, json!(""), Ok(None)),
             (risk, json!("2 - medium"), Ok(Some(json!("2 - Medium")))),
             (risk, json!("huge"), Err(())),
-            (
-                target,
-                json!("2024-05-01"),
-                Ok(Some(json!("2024-05-01T00:00:00Z"))),
-            ),
-            (
-                target,
-                json!("2024-05-01T10:11:12.340+02:00"),
-                Ok(Some(json!("2024-05-01T08:11:12.34Z"))),
-            ),
+            (target, json!("2024-05-01"), Ok(Some(json!("2024-05-01T00:00:00Z")))),
+            (target, json!("2024-05-01T10:11:12.340+02:00"), Ok(Some(json!("2024-05-01T08:11:12.34Z")))),
             (target, json!("soon"), Err(())),
-            (
-                tags,
-                json!("zeta; Alpha;; alpha ; beta"),
-                Ok(Some(json!("Alpha; beta; zeta"))),
-            ),
+            (tags, json!("zeta; Alpha;; alpha ; beta"), Ok(Some(json!("Alpha; beta; zeta")))),
             (tags, json!(" ; "), Ok(None)),
         ];
         for (def, value, want) in cases {
@@ -541,21 +390,9 @@ mod tests {
     #[test]
     fn formats_dates_like_the_service() {
         let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        assert_eq!(
-            format_date(at("2014-12-29T20:49:23.933Z")),
-            "2014-12-29T20:49:23.933Z"
-        );
-        assert_eq!(
-            format_date(at("2017-10-06T01:04:51.570Z")),
-            "2017-10-06T01:04:51.57Z"
-        );
-        assert_eq!(
-            format_date(at("2017-09-04T02:08:16.000Z")),
-            "2017-09-04T02:08:16Z"
-        );
-        assert_eq!(
-            parse_date("2024-01-02").unwrap(),
-            at("2024-01-02T00:00:00Z")
-        );
+        assert_eq!(format_date(at("2014-12-29T20:49:23.933Z")), "2014-12-29T20:49:23.933Z");
+        assert_eq!(format_date(at("2017-10-06T01:04:51.570Z")), "2017-10-06T01:04:51.57Z");
+        assert_eq!(format_date(at("2017-09-04T02:08:16.000Z")), "2017-09-04T02:08:16Z");
+        assert_eq!(parse_date("2024-01-02").unwrap(), at("2024-01-02T00:00:00Z"));
     }
 }

@@ -35,11 +35,7 @@ impl Identity {
             let mail = text[open + 1..text.len() - 1].trim();
             let name = text[..open].trim();
             if mail.contains('@') {
-                let name = if name.is_empty() {
-                    name_from_mail(mail)
-                } else {
-                    name.to_string()
-                };
+                let name = if name.is_empty() { name_from_mail(mail) } else { name.to_string() };
                 return Some(Identity::new(&name, mail));
             }
             return None;
@@ -83,16 +79,9 @@ impl Identity {
     /// Reads back an identity from a stored `IdentityRef`.
     pub fn from_ref(value: &Value) -> Option<Identity> {
         let display = value.get("displayName")?.as_str()?;
-        let unique = value
-            .get("uniqueName")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let unique = value.get("uniqueName").and_then(Value::as_str).unwrap_or("");
         let mut identity = Identity::new(display, unique);
-        if let Some(id) = value
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|s| Uuid::parse_str(s).ok())
-        {
+        if let Some(id) = value.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok()) {
             identity.id = id;
         }
         Some(identity)
@@ -132,10 +121,11 @@ pub struct Directory {
 impl Directory {
     /// Adds (or returns the known) person with this identity's mail.
     pub fn register(&mut self, identity: Identity) -> Identity {
-        if let Some(known) = self.people.iter().find(|p| {
-            !identity.unique_name.is_empty()
-                && p.unique_name.eq_ignore_ascii_case(&identity.unique_name)
-        }) {
+        if let Some(known) = self
+            .people
+            .iter()
+            .find(|p| !identity.unique_name.is_empty() && p.unique_name.eq_ignore_ascii_case(&identity.unique_name))
+        {
             return known.clone();
         }
         self.people.push(identity.clone());
@@ -147,20 +137,12 @@ impl Directory {
     /// A mail or `Name <mail>` always resolves (the person joins the directory); a bare display
     /// name must be known. With `bypass_rules` any text is stored as a name-only identity, as the
     /// service does.
-    pub fn resolve(
-        &mut self,
-        value: &Value,
-        field: &str,
-        bypass_rules: bool,
-    ) -> Result<Identity, AzureError> {
+    pub fn resolve(&mut self, value: &Value, field: &str, bypass_rules: bool) -> Result<Identity, AzureError> {
         let text = match value {
             Value::String(s) => s.clone(),
             Value::Object(_) => {
                 if let Some(unique) = value.get("uniqueName").and_then(Value::as_str)
-                    && let Some(known) = self
-                        .people
-                        .iter()
-                        .find(|p| p.unique_name.eq_ignore_ascii_case(unique))
+                    && let Some(known) = self.people.iter().find(|p| p.unique_name.eq_ignore_ascii_case(unique))
                 {
                     return Ok(known.clone());
                 }
@@ -177,11 +159,7 @@ impl Directory {
             return Ok(self.register(parsed));
         }
         if bypass_rules {
-            return Ok(Identity {
-                id: Uuid::nil(),
-                display_name: text,
-                unique_name: String::new(),
-            });
+            return Ok(Identity { id: Uuid::nil(), display_name: text, unique_name: String::new() });
         }
         Err(invalid_identity(field, &text))
     }
@@ -203,60 +181,29 @@ mod tests {
     #[test]
     fn parses_the_forms_people_write() {
         let cases = [
-            (
-                "Alice Smith <alice@contoso.com>",
-                Some(("Alice Smith", "alice@contoso.com")),
-            ),
-            (
-                "bob.jones@contoso.com",
-                Some(("Bob Jones", "bob.jones@contoso.com")),
-            ),
+            ("Alice Smith <alice@contoso.com>", Some(("Alice Smith", "alice@contoso.com"))),
+            ("bob.jones@contoso.com", Some(("Bob Jones", "bob.jones@contoso.com"))),
             ("<carol@contoso.com>", Some(("Carol", "carol@contoso.com"))),
             ("Just A Name", None),
             ("Name <not-a-mail>", None),
         ];
         for (text, want) in cases {
             let got = Identity::parse(text).map(|i| (i.display_name, i.unique_name));
-            assert_eq!(
-                got,
-                want.map(|(a, b)| (a.to_string(), b.to_string())),
-                "{text}"
-            );
+            assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())), "{text}");
         }
     }
 
     #[test]
     fn resolves_known_names_and_refuses_unknown_ones() {
         let mut dir = Directory::default();
-        let alice = dir
-            .resolve(
-                &json!("Alice <alice@contoso.com>"),
-                "System.AssignedTo",
-                false,
-            )
-            .unwrap();
-        assert_eq!(
-            dir.resolve(&json!("alice"), "System.AssignedTo", false)
-                .unwrap(),
-            alice
-        );
-        assert_eq!(
-            dir.resolve(&json!("ALICE@contoso.com"), "System.AssignedTo", false)
-                .unwrap(),
-            alice
-        );
+        let alice = dir.resolve(&json!("Alice <alice@contoso.com>"), "System.AssignedTo", false).unwrap();
+        assert_eq!(dir.resolve(&json!("alice"), "System.AssignedTo", false).unwrap(), alice);
+        assert_eq!(dir.resolve(&json!("ALICE@contoso.com"), "System.AssignedTo", false).unwrap(), alice);
         let object = alice.to_ref("http://x/org");
-        assert_eq!(
-            dir.resolve(&object, "System.AssignedTo", false).unwrap(),
-            alice
-        );
-        let err = dir
-            .resolve(&json!("Nobody Known"), "System.AssignedTo", false)
-            .unwrap_err();
+        assert_eq!(dir.resolve(&object, "System.AssignedTo", false).unwrap(), alice);
+        let err = dir.resolve(&json!("Nobody Known"), "System.AssignedTo", false).unwrap_err();
         assert!(err.to_string().starts_with("TF401320"));
-        let loose = dir
-            .resolve(&json!("Invalid Value"), "System.AssignedTo", true)
-            .unwrap();
+        let loose = dir.resolve(&json!("Invalid Value"), "System.AssignedTo", true).unwrap();
         assert_eq!(loose.display_name, "Invalid Value");
     }
 

@@ -61,9 +61,7 @@ pub enum Target {
 }
 
 fn failed(message: impl Into<String>) -> AzureError {
-    AzureError::PatchFailed {
-        message: message.into(),
-    }
+    AzureError::PatchFailed { message: message.into() }
 }
 
 /// Parses the request body of a create or update.
@@ -76,12 +74,7 @@ pub fn parse_document(body: &Value) -> Result<Vec<PatchOp>, AzureError> {
     items
         .iter()
         .map(|item| {
-            let op = match item
-                .get("op")
-                .and_then(Value::as_str)
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
+            let op = match item.get("op").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
                 Some("add") => Op::Add,
                 Some("remove") => Op::Remove,
                 Some("replace") => Op::Replace,
@@ -95,19 +88,11 @@ pub fn parse_document(body: &Value) -> Result<Vec<PatchOp>, AzureError> {
                     )));
                 }
             };
-            let path = item
-                .get("path")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
+            let path = item.get("path").and_then(Value::as_str).unwrap_or_default().to_string();
             if path.is_empty() {
                 return Err(failed("A JSON Patch operation must have a path."));
             }
-            Ok(PatchOp {
-                op,
-                path,
-                value: item.get("value").cloned(),
-            })
+            Ok(PatchOp { op, path, value: item.get("value").cloned() })
         })
         .collect()
 }
@@ -119,23 +104,14 @@ pub fn parse_path(path: &str) -> Result<Target, AzureError> {
     match parts.as_slice() {
         [p] if p.eq_ignore_ascii_case("rev") => Ok(Target::Rev),
         [p] if p.eq_ignore_ascii_case("id") => Ok(Target::Id),
-        [p, name] if p.eq_ignore_ascii_case("fields") && !name.is_empty() => {
-            Ok(Target::Field(name.to_string()))
-        }
+        [p, name] if p.eq_ignore_ascii_case("fields") && !name.is_empty() => Ok(Target::Field(name.to_string())),
         [p, name] if p.eq_ignore_ascii_case("multilineFieldsFormat") && !name.is_empty() => {
             Ok(Target::MultilineFormat(name.to_string()))
         }
         [p, "-"] if p.eq_ignore_ascii_case("relations") => Ok(Target::RelationsEnd),
-        [p, index] if p.eq_ignore_ascii_case("relations") => {
-            index.parse().map(Target::Relation).map_err(|_| unknown())
-        }
-        [p, index, a, name]
-            if p.eq_ignore_ascii_case("relations") && a.eq_ignore_ascii_case("attributes") =>
-        {
-            Ok(Target::RelationAttribute(
-                index.parse().map_err(|_| unknown())?,
-                name.to_string(),
-            ))
+        [p, index] if p.eq_ignore_ascii_case("relations") => index.parse().map(Target::Relation).map_err(|_| unknown()),
+        [p, index, a, name] if p.eq_ignore_ascii_case("relations") && a.eq_ignore_ascii_case("attributes") => {
+            Ok(Target::RelationAttribute(index.parse().map_err(|_| unknown())?, name.to_string()))
         }
         _ => Err(unknown()),
     }
@@ -179,20 +155,14 @@ const SYSTEM_ONLY: &[&str] = &[
 ];
 
 fn field_def(name: &str) -> Result<&'static FieldDef, AzureError> {
-    fields::find(name).ok_or_else(|| AzureError::FieldNotFound {
-        name: name.to_string(),
-    })
+    fields::find(name).ok_or_else(|| AzureError::FieldNotFound { name: name.to_string() })
 }
 
 fn text_of(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
-        Value::Object(o) => o
-            .get("displayName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+        Value::Object(o) => o.get("displayName").and_then(Value::as_str).unwrap_or_default().to_string(),
         other => other.to_string(),
     }
 }
@@ -213,22 +183,13 @@ impl Draft {
     /// Applies one operation.
     pub fn apply(&mut self, op: &PatchOp, ctx: &mut Context<'_>) -> Result<(), AzureError> {
         if matches!(op.op, Op::Move | Op::Copy) {
-            return Err(failed(
-                format!(
-                    "The operation '{:?}' is not supported for work items.",
-                    op.op
-                )
-                .to_lowercase(),
-            ));
+            return Err(failed(format!("The operation '{:?}' is not supported for work items.", op.op).to_lowercase()));
         }
         let value = op.value.clone().unwrap_or(Value::Null);
         match parse_path(&op.path)? {
             Target::Rev | Target::Id => {
                 if op.op != Op::Test {
-                    return Err(failed(format!(
-                        "The path '{}' can only be tested.",
-                        op.path
-                    )));
+                    return Err(failed(format!("The path '{}' can only be tested.", op.path)));
                 }
                 let current = if parse_path(&op.path)? == Target::Rev {
                     Value::from(self.snapshot.rev)
@@ -241,39 +202,25 @@ impl Draft {
             Target::MultilineFormat(name) => {
                 let def = field_def(&name)?;
                 if !fields::is_multiline(def) {
-                    return Err(failed(format!(
-                        "The field '{}' is not a multiline field.",
-                        def.reference_name
-                    )));
+                    return Err(failed(format!("The field '{}' is not a multiline field.", def.reference_name)));
                 }
                 let format = text_of(&value).to_ascii_lowercase();
                 match (op.op, format.as_str()) {
                     (Op::Test, _) => {
-                        let now = if self.snapshot.markdown.contains(def.reference_name) {
-                            "markdown"
-                        } else {
-                            "html"
-                        };
+                        let now = if self.snapshot.markdown.contains(def.reference_name) { "markdown" } else { "html" };
                         self.check(&op.path, &Value::from(now), &Value::from(format))
                     }
-                    (Op::Remove, _) | (_, "html")
-                        if self.snapshot.markdown.contains(def.reference_name) =>
-                    {
-                        Err(AzureError::MarkdownIsFinal {
-                            field: def.reference_name.into(),
-                        })
+                    (Op::Remove, _) | (_, "html") if self.snapshot.markdown.contains(def.reference_name) => {
+                        Err(AzureError::MarkdownIsFinal { field: def.reference_name.into() })
                     }
                     (Op::Remove, _) | (_, "html") => Ok(()),
                     (_, "markdown") => {
-                        self.snapshot
-                            .markdown
-                            .insert(def.reference_name.to_string());
+                        self.snapshot.markdown.insert(def.reference_name.to_string());
                         Ok(())
                     }
-                    _ => Err(failed(format!(
-                        "The format '{}' is not valid; use 'Markdown' or 'Html'.",
-                        text_of(&value)
-                    ))),
+                    _ => {
+                        Err(failed(format!("The format '{}' is not valid; use 'Markdown' or 'Html'.", text_of(&value))))
+                    }
                 }
             }
             Target::RelationsEnd => match op.op {
@@ -294,19 +241,13 @@ impl Draft {
                     }
                     Op::Test => {
                         let rel = &self.snapshot.relations[index];
-                        let matches = value
-                            .get("url")
-                            .and_then(Value::as_str)
-                            .is_none_or(|u| u.eq_ignore_ascii_case(&rel.url))
-                            && value
-                                .get("rel")
-                                .and_then(Value::as_str)
-                                .is_none_or(|r| r.eq_ignore_ascii_case(&rel.rel));
-                        if matches {
-                            Ok(())
-                        } else {
-                            Err(self.test_failed(&op.path, &rel.url, &text_of(&value)))
-                        }
+                        let matches =
+                            value.get("url").and_then(Value::as_str).is_none_or(|u| u.eq_ignore_ascii_case(&rel.url))
+                                && value
+                                    .get("rel")
+                                    .and_then(Value::as_str)
+                                    .is_none_or(|r| r.eq_ignore_ascii_case(&rel.rel));
+                        if matches { Ok(()) } else { Err(self.test_failed(&op.path, &rel.url, &text_of(&value))) }
                     }
                     _ => {
                         self.snapshot.relations.remove(index);
@@ -320,9 +261,7 @@ impl Draft {
             Target::RelationAttribute(index, name) => {
                 let id = self.id;
                 let rel = self.snapshot.relations.get_mut(index).ok_or_else(|| {
-                    failed(format!(
-                        "The relation at index {index} does not exist on work item {id}."
-                    ))
+                    failed(format!("The relation at index {index} does not exist on work item {id}."))
                 })?;
                 match op.op {
                     Op::Remove => {
@@ -342,11 +281,7 @@ impl Draft {
     }
 
     fn test_failed(&self, path: &str, current: &str, expected: &str) -> AzureError {
-        AzureError::TestFailed {
-            path: path.to_string(),
-            current: current.to_string(),
-            expected: expected.to_string(),
-        }
+        AzureError::TestFailed { path: path.to_string(), current: current.to_string(), expected: expected.to_string() }
     }
 
     fn check(&self, path: &str, current: &Value, expected: &Value) -> Result<(), AzureError> {
@@ -357,29 +292,15 @@ impl Draft {
         }
     }
 
-    fn apply_field(
-        &mut self,
-        op: Op,
-        name: &str,
-        value: Value,
-        ctx: &mut Context<'_>,
-    ) -> Result<(), AzureError> {
+    fn apply_field(&mut self, op: Op, name: &str, value: Value, ctx: &mut Context<'_>) -> Result<(), AzureError> {
         let def = field_def(name)?;
         let key = def.reference_name.to_string();
         if op == Op::Test {
-            let current = self
-                .snapshot
-                .fields
-                .get(&key)
-                .cloned()
-                .unwrap_or(Value::Null);
+            let current = self.snapshot.fields.get(&key).cloned().unwrap_or(Value::Null);
             return self.check(&format!("/fields/{key}"), &current, &value);
         }
         if SYSTEM_ONLY.contains(&def.reference_name) || (def.read_only && !ctx.bypass_rules) {
-            return Err(AzureError::InvalidFieldStatus {
-                status: "ReadOnly".into(),
-                field: def.name.into(),
-            });
+            return Err(AzureError::InvalidFieldStatus { status: "ReadOnly".into(), field: def.name.into() });
         }
         self.written.insert(key.clone());
         let stored = match op {
@@ -407,28 +328,18 @@ impl Draft {
         if rel.is_empty() || url.is_empty() {
             return Err(failed("A relation must have 'rel' and 'url'."));
         }
-        let def = relations::find(rel).ok_or_else(|| AzureError::UnknownRelationType {
-            rel: rel.to_string(),
-        })?;
+        let def = relations::find(rel).ok_or_else(|| AzureError::UnknownRelationType { rel: rel.to_string() })?;
         let url = if def.is_work_item_link() {
             let target = work_item_id_from_url(url).ok_or_else(|| {
-                failed(format!(
-                    "The URL '{url}' of a '{}' relation must point at a work item.",
-                    def.reference_name
-                ))
+                failed(format!("The URL '{url}' of a '{}' relation must point at a work item.", def.reference_name))
             })?;
             format!("{}/_apis/wit/workItems/{target}", ctx.base_url)
         } else {
             url.to_string()
         };
         *ctx.next_resource_id += 1;
-        let attributes =
-            relations::new_attributes(def, value.get("attributes"), ctx.now, *ctx.next_resource_id);
-        self.snapshot.relations.push(Relation {
-            rel: def.reference_name.to_string(),
-            url,
-            attributes,
-        });
+        let attributes = relations::new_attributes(def, value.get("attributes"), ctx.now, *ctx.next_resource_id);
+        self.snapshot.relations.push(Relation { rel: def.reference_name.to_string(), url, attributes });
         Ok(())
     }
 }
@@ -439,16 +350,9 @@ mod tests {
     use serde_json::json;
 
     fn draft() -> Draft {
-        let mut snapshot = Snapshot {
-            rev: 3,
-            ..Snapshot::default()
-        };
+        let mut snapshot = Snapshot { rev: 3, ..Snapshot::default() };
         snapshot.fields.insert("System.Title".into(), json!("Old"));
-        Draft {
-            id: 9,
-            snapshot,
-            written: BTreeSet::new(),
-        }
+        Draft { id: 9, snapshot, written: BTreeSet::new() }
     }
 
     fn run(draft: &mut Draft, body: Value) -> Result<(), AzureError> {
@@ -471,20 +375,11 @@ mod tests {
     fn parses_paths() {
         let cases = [
             ("/rev", Ok(Target::Rev)),
-            (
-                "/fields/System.Title",
-                Ok(Target::Field("System.Title".into())),
-            ),
+            ("/fields/System.Title", Ok(Target::Field("System.Title".into()))),
             ("/relations/-", Ok(Target::RelationsEnd)),
             ("/relations/2", Ok(Target::Relation(2))),
-            (
-                "/relations/2/attributes/comment",
-                Ok(Target::RelationAttribute(2, "comment".into())),
-            ),
-            (
-                "/multilineFieldsFormat/System.Description",
-                Ok(Target::MultilineFormat("System.Description".into())),
-            ),
+            ("/relations/2/attributes/comment", Ok(Target::RelationAttribute(2, "comment".into()))),
+            ("/multilineFieldsFormat/System.Description", Ok(Target::MultilineFormat("System.Description".into()))),
             ("/nope", Err(())),
             ("/relations/x", Err(())),
         ];
@@ -495,30 +390,11 @@ mod tests {
 
     #[test]
     fn test_on_rev_compares_numbers_and_strings() {
-        assert!(
-            run(
-                &mut draft(),
-                json!([{"op": "test", "path": "/rev", "value": 3}])
-            )
-            .is_ok()
-        );
-        assert!(
-            run(
-                &mut draft(),
-                json!([{"op": "test", "path": "/rev", "value": "3"}])
-            )
-            .is_ok()
-        );
-        let err = run(
-            &mut draft(),
-            json!([{"op": "test", "path": "/rev", "value": 2}]),
-        )
-        .unwrap_err();
+        assert!(run(&mut draft(), json!([{"op": "test", "path": "/rev", "value": 3}])).is_ok());
+        assert!(run(&mut draft(), json!([{"op": "test", "path": "/rev", "value": "3"}])).is_ok());
+        let err = run(&mut draft(), json!([{"op": "test", "path": "/rev", "value": 2}])).unwrap_err();
         assert_eq!(err.status().as_u16(), 412);
-        assert!(
-            err.to_string()
-                .contains("value 3 was not equal to test value 2")
-        );
+        assert!(err.to_string().contains("value 3 was not equal to test value 2"));
     }
 
     #[test]
@@ -536,18 +412,14 @@ mod tests {
         ])).unwrap();
         assert_eq!(d.snapshot.fields["System.Title"], "New");
         assert_eq!(d.snapshot.fields["System.Tags"], "a; b");
-        assert_eq!(
-            d.snapshot.fields["System.AssignedTo"]["uniqueName"],
-            "ann@contoso.com"
-        );
+        assert_eq!(d.snapshot.fields["System.AssignedTo"]["uniqueName"], "ann@contoso.com");
         assert_eq!(d.snapshot.relations.len(), 1);
-        assert_eq!(
-            d.snapshot.relations[0].url,
-            "http://t/o/_apis/wit/workItems/4"
-        );
+        assert_eq!(d.snapshot.relations[0].url, "http://t/o/_apis/wit/workItems/4");
         assert_eq!(d.snapshot.relations[0].attributes["comment"], "d");
         assert!(d.snapshot.markdown.contains("System.Description"));
-        let err = run(&mut d, json!([{"op": "add", "path": "/multilineFieldsFormat/System.Description", "value": "html"}])).unwrap_err();
+        let err =
+            run(&mut d, json!([{"op": "add", "path": "/multilineFieldsFormat/System.Description", "value": "html"}]))
+                .unwrap_err();
         assert!(matches!(err, AzureError::MarkdownIsFinal { .. }));
     }
 

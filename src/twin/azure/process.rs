@@ -55,9 +55,7 @@ impl Process {
 
     /// Finds a type by name, ignoring case (`user story` finds `User Story`).
     pub fn find_type(self, name: &str) -> Option<&'static WorkItemTypeDef> {
-        self.types()
-            .iter()
-            .find(|t| t.name.eq_ignore_ascii_case(name.trim()))
+        self.types().iter().find(|t| t.name.eq_ignore_ascii_case(name.trim()))
     }
 }
 
@@ -103,9 +101,7 @@ impl WorkItemTypeDef {
 
     /// Finds a state by name, ignoring case.
     pub fn find_state(&self, name: &str) -> Option<&'static StateDef> {
-        self.states
-            .iter()
-            .find(|s| s.name.eq_ignore_ascii_case(name.trim()))
+        self.states.iter().find(|s| s.name.eq_ignore_ascii_case(name.trim()))
     }
 
     /// Whether the type carries `field` (a reference name) beyond the core fields.
@@ -114,18 +110,8 @@ impl WorkItemTypeDef {
     }
 }
 
-const fn st(
-    name: &'static str,
-    category: &'static str,
-    color: &'static str,
-    reason: &'static str,
-) -> StateDef {
-    StateDef {
-        name,
-        category,
-        color,
-        reason,
-    }
+const fn st(name: &'static str, category: &'static str, color: &'static str, reason: &'static str) -> StateDef {
+    StateDef { name, category, color, reason }
 }
 
 const GREY: &str = "b2b2b2";
@@ -171,12 +157,7 @@ const PLANNING: &[&str] = &[
 const AGILE_STATES: &[StateDef] = &[
     st("New", "Proposed", GREY, "New"),
     st("Active", "InProgress", BLUE, "Implementation started"),
-    st(
-        "Resolved",
-        "Resolved",
-        ORANGE,
-        "Code complete and unit tests pass",
-    ),
+    st("Resolved", "Resolved", ORANGE, "Code complete and unit tests pass"),
     st("Closed", "Completed", GREEN, "Acceptance tests pass"),
     st("Removed", "Removed", WHITE, "Removed from the backlog"),
 ];
@@ -259,14 +240,7 @@ const AGILE: &[WorkItemTypeDef] = &[
             st("Closed", "Completed", GREEN, "Completed"),
             st("Removed", "Removed", WHITE, "Removed from the backlog"),
         ],
-        fields: &[
-            REMAINING,
-            ORIGINAL,
-            COMPLETED,
-            ACTIVITY,
-            ACTIVATED_DATE,
-            CLOSED_DATE,
-        ],
+        fields: &[REMAINING, ORIGINAL, COMPLETED, ACTIVITY, ACTIVATED_DATE, CLOSED_DATE],
     },
     WorkItemTypeDef {
         name: "Bug",
@@ -300,10 +274,7 @@ const AGILE: &[WorkItemTypeDef] = &[
         color: "B4009E",
         icon: "icon_traffic_cone",
         category: "Microsoft.HiddenCategory",
-        states: &[
-            st("Active", "InProgress", BLUE, "New"),
-            st("Closed", "Completed", GREEN, "Resolved"),
-        ],
+        states: &[st("Active", "InProgress", BLUE, "New"), st("Closed", "Completed", GREEN, "Resolved")],
         fields: &["Microsoft.VSTS.Scheduling.DueDate", CLOSED_DATE],
     },
 ];
@@ -317,18 +288,8 @@ const SCRUM_PLANNING_STATES: &[StateDef] = &[
 
 const SCRUM_BACKLOG_STATES: &[StateDef] = &[
     st("New", "Proposed", GREY, "New backlog item"),
-    st(
-        "Approved",
-        "Proposed",
-        GREY,
-        "Approved by the Product Owner",
-    ),
-    st(
-        "Committed",
-        "InProgress",
-        BLUE,
-        "Commitment made by the team",
-    ),
+    st("Approved", "Proposed", GREY, "Approved by the Product Owner"),
+    st("Committed", "InProgress", BLUE, "Commitment made by the team"),
     st("Done", "Completed", GREEN, "Work finished"),
     st("Removed", "Removed", WHITE, "Removed from the backlog"),
 ];
@@ -342,16 +303,7 @@ const SCRUM: &[WorkItemTypeDef] = &[
         icon: "icon_crown",
         category: "Microsoft.EpicCategory",
         states: SCRUM_PLANNING_STATES,
-        fields: &[
-            ACCEPTANCE,
-            VALUE_AREA,
-            BUSINESS_VALUE,
-            TIME_CRITICALITY,
-            EFFORT,
-            START,
-            TARGET,
-            CLOSED_DATE,
-        ],
+        fields: &[ACCEPTANCE, VALUE_AREA, BUSINESS_VALUE, TIME_CRITICALITY, EFFORT, START, TARGET, CLOSED_DATE],
     },
     WorkItemTypeDef {
         name: "Feature",
@@ -361,16 +313,7 @@ const SCRUM: &[WorkItemTypeDef] = &[
         icon: "icon_trophy",
         category: "Microsoft.FeatureCategory",
         states: SCRUM_PLANNING_STATES,
-        fields: &[
-            ACCEPTANCE,
-            VALUE_AREA,
-            BUSINESS_VALUE,
-            TIME_CRITICALITY,
-            EFFORT,
-            START,
-            TARGET,
-            CLOSED_DATE,
-        ],
+        fields: &[ACCEPTANCE, VALUE_AREA, BUSINESS_VALUE, TIME_CRITICALITY, EFFORT, START, TARGET, CLOSED_DATE],
     },
     WorkItemTypeDef {
         name: "Product Backlog Item",
@@ -406,30 +349,12 @@ const SCRUM: &[WorkItemTypeDef] = &[
         category: "Microsoft.BugCategory",
         states: &[
             st("New", "Proposed", GREY, "New defect reported"),
-            st(
-                "Approved",
-                "Proposed",
-                GREY,
-                "Approved by the Product Owner",
-            ),
-            st(
-                "Committed",
-                "InProgress",
-                BLUE,
-                "Commitment made by the team",
-            ),
+            st("Approved", "Proposed", GREY, "Approved by the Product Owner"),
+            st("Committed", "InProgress", BLUE, "Commitment made by the team"),
             st("Done", "Completed", GREEN, "Work finished"),
             st("Removed", "Removed", WHITE, "Removed from the backlog"),
         ],
-        fields: &[
-            EFFORT,
-            REPRO,
-            SYSTEM_INFO,
-            SEVERITY,
-            ACCEPTANCE,
-            VALUE_AREA,
-            CLOSED_DATE,
-        ],
+        fields: &[EFFORT, REPRO, SYSTEM_INFO, SEVERITY, ACCEPTANCE, VALUE_AREA, CLOSED_DATE],
     },
     WorkItemTypeDef {
         name: "Impediment",
@@ -449,12 +374,7 @@ const SCRUM: &[WorkItemTypeDef] = &[
 const CMMI_STATES: &[StateDef] = &[
     st("Proposed", "Proposed", GREY, "New"),
     st("Active", "InProgress", BLUE, "Accepted"),
-    st(
-        "Resolved",
-        "Resolved",
-        ORANGE,
-        "Code complete and unit tests pass",
-    ),
+    st("Resolved", "Resolved", ORANGE, "Code complete and unit tests pass"),
     st("Closed", "Completed", GREEN, "Validation tests pass"),
     st("Removed", "Removed", WHITE, "Removed from the backlog"),
 ];
@@ -497,12 +417,7 @@ const CMMI: &[WorkItemTypeDef] = &[
         states: &[
             st("Proposed", "Proposed", GREY, "New"),
             st("Active", "InProgress", BLUE, "Accepted"),
-            st(
-                "Resolved",
-                "Resolved",
-                ORANGE,
-                "Code complete and unit tests pass",
-            ),
+            st("Resolved", "Resolved", ORANGE, "Code complete and unit tests pass"),
             st("Closed", "Completed", GREEN, "Validation tests pass"),
         ],
         fields: &[
@@ -527,12 +442,7 @@ const CMMI: &[WorkItemTypeDef] = &[
         states: &[
             st("Proposed", "Proposed", GREY, "New"),
             st("Active", "InProgress", BLUE, "Accepted"),
-            st(
-                "Resolved",
-                "Resolved",
-                ORANGE,
-                "Complete and Requires Review/Test",
-            ),
+            st("Resolved", "Resolved", ORANGE, "Complete and Requires Review/Test"),
             st("Closed", "Completed", GREEN, "Completed"),
         ],
         fields: &[
@@ -553,14 +463,7 @@ const CMMI: &[WorkItemTypeDef] = &[
         icon: "icon_insect",
         category: "Microsoft.BugCategory",
         states: CMMI_FOUR,
-        fields: &[
-            REPRO,
-            SYSTEM_INFO,
-            SEVERITY,
-            SIZE,
-            "Microsoft.VSTS.CMMI.Blocked",
-            CLOSED_DATE,
-        ],
+        fields: &[REPRO, SYSTEM_INFO, SEVERITY, SIZE, "Microsoft.VSTS.CMMI.Blocked", CLOSED_DATE],
     },
     WorkItemTypeDef {
         name: "Change Request",
@@ -570,11 +473,7 @@ const CMMI: &[WorkItemTypeDef] = &[
         icon: "icon_chat_bubble",
         category: "Microsoft.ChangeRequestCategory",
         states: CMMI_FOUR,
-        fields: &[
-            "Microsoft.VSTS.CMMI.Justification",
-            "Microsoft.VSTS.CMMI.Blocked",
-            CLOSED_DATE,
-        ],
+        fields: &["Microsoft.VSTS.CMMI.Justification", "Microsoft.VSTS.CMMI.Blocked", CLOSED_DATE],
     },
     WorkItemTypeDef {
         name: "Issue",
@@ -584,11 +483,7 @@ const CMMI: &[WorkItemTypeDef] = &[
         icon: "icon_traffic_cone",
         category: "Microsoft.HiddenCategory",
         states: CMMI_FOUR,
-        fields: &[
-            "Microsoft.VSTS.CMMI.Escalate",
-            "Microsoft.VSTS.Scheduling.DueDate",
-            CLOSED_DATE,
-        ],
+        fields: &["Microsoft.VSTS.CMMI.Escalate", "Microsoft.VSTS.Scheduling.DueDate", CLOSED_DATE],
     },
     WorkItemTypeDef {
         name: "Review",
@@ -597,10 +492,7 @@ const CMMI: &[WorkItemTypeDef] = &[
         color: "60AF49",
         icon: "icon_review",
         category: "Microsoft.ReviewCategory",
-        states: &[
-            st("Active", "InProgress", BLUE, "New"),
-            st("Closed", "Completed", GREEN, "Accepted (as is)"),
-        ],
+        states: &[st("Active", "InProgress", BLUE, "New"), st("Closed", "Completed", GREEN, "Accepted (as is)")],
         fields: &["Microsoft.VSTS.CMMI.Minutes", CLOSED_DATE],
     },
     WorkItemTypeDef {
@@ -701,36 +593,11 @@ mod tests {
         let points = "Microsoft.VSTS.Scheduling.StoryPoints";
         let effort = "Microsoft.VSTS.Scheduling.Effort";
         let size = "Microsoft.VSTS.Scheduling.Size";
-        assert!(
-            Process::Agile
-                .find_type("User Story")
-                .unwrap()
-                .has_extra_field(points)
-        );
-        assert!(
-            Process::Scrum
-                .find_type("Product Backlog Item")
-                .unwrap()
-                .has_extra_field(effort)
-        );
-        assert!(
-            Process::Cmmi
-                .find_type("Requirement")
-                .unwrap()
-                .has_extra_field(size)
-        );
-        assert!(
-            Process::Basic
-                .find_type("Issue")
-                .unwrap()
-                .has_extra_field(effort)
-        );
-        assert!(
-            !Process::Scrum
-                .find_type("Product Backlog Item")
-                .unwrap()
-                .has_extra_field(points)
-        );
+        assert!(Process::Agile.find_type("User Story").unwrap().has_extra_field(points));
+        assert!(Process::Scrum.find_type("Product Backlog Item").unwrap().has_extra_field(effort));
+        assert!(Process::Cmmi.find_type("Requirement").unwrap().has_extra_field(size));
+        assert!(Process::Basic.find_type("Issue").unwrap().has_extra_field(effort));
+        assert!(!Process::Scrum.find_type("Product Backlog Item").unwrap().has_extra_field(points));
     }
 
     #[test]
@@ -738,14 +605,6 @@ mod tests {
         assert_eq!(Process::parse("CMMI"), Some(Process::Cmmi));
         assert_eq!(Process::parse(" agile "), Some(Process::Agile));
         assert_eq!(Process::parse("kanban"), None);
-        assert_eq!(
-            Process::Scrum
-                .find_type("task")
-                .unwrap()
-                .find_state("in progress")
-                .unwrap()
-                .name,
-            "In Progress"
-        );
+        assert_eq!(Process::Scrum.find_type("task").unwrap().find_state("in progress").unwrap().name, "In Progress");
     }
 }

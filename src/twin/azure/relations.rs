@@ -33,14 +33,8 @@ impl RelationTypeDef {
     /// The `WorkItemRelationType` JSON, with its URL under `base`.
     pub fn to_json(&self, base: &str) -> Value {
         let mut attributes = Map::new();
-        attributes.insert(
-            "usage".into(),
-            json!(if self.is_work_item_link() {
-                "workItemLink"
-            } else {
-                "resourceLink"
-            }),
-        );
+        attributes
+            .insert("usage".into(), json!(if self.is_work_item_link() { "workItemLink" } else { "resourceLink" }));
         attributes.insert("editable".into(), json!(self.editable));
         attributes.insert("enabled".into(), json!(true));
         if let Some(topology) = self.topology {
@@ -78,25 +72,11 @@ const fn link(
     is_forward: bool,
     editable: bool,
 ) -> RelationTypeDef {
-    RelationTypeDef {
-        reference_name,
-        name,
-        opposite: Some(opposite),
-        topology: Some(topology),
-        is_forward,
-        editable,
-    }
+    RelationTypeDef { reference_name, name, opposite: Some(opposite), topology: Some(topology), is_forward, editable }
 }
 
 const fn resource(reference_name: &'static str, name: &'static str) -> RelationTypeDef {
-    RelationTypeDef {
-        reference_name,
-        name,
-        opposite: None,
-        topology: None,
-        is_forward: false,
-        editable: false,
-    }
+    RelationTypeDef { reference_name, name, opposite: None, topology: None, is_forward: false, editable: false }
 }
 
 /// Every relation type, in the order `GET …/workitemrelationtypes` lists them.
@@ -133,14 +113,7 @@ pub const RELATION_TYPES: &[RelationTypeDef] = &[
         false,
         true,
     ),
-    link(
-        "System.LinkTypes.Duplicate-Forward",
-        "Duplicate",
-        "System.LinkTypes.Duplicate-Reverse",
-        "tree",
-        true,
-        false,
-    ),
+    link("System.LinkTypes.Duplicate-Forward", "Duplicate", "System.LinkTypes.Duplicate-Reverse", "tree", true, false),
     link(
         "System.LinkTypes.Duplicate-Reverse",
         "Duplicate Of",
@@ -167,14 +140,7 @@ pub const RELATION_TYPES: &[RelationTypeDef] = &[
     ),
     link(CHILD, "Child", PARENT, "tree", true, false),
     link(PARENT, "Parent", CHILD, "tree", false, false),
-    link(
-        "System.LinkTypes.Related",
-        "Related",
-        "System.LinkTypes.Related",
-        "network",
-        false,
-        false,
-    ),
+    link("System.LinkTypes.Related", "Related", "System.LinkTypes.Related", "network", false, false),
     resource("AttachedFile", "Attached File"),
     resource("Hyperlink", "Hyperlink"),
     resource("ArtifactLink", "Artifact Link"),
@@ -182,9 +148,9 @@ pub const RELATION_TYPES: &[RelationTypeDef] = &[
 
 /// Finds a relation type by reference name or name, ignoring case.
 pub fn find(rel: &str) -> Option<&'static RelationTypeDef> {
-    RELATION_TYPES.iter().find(|r| {
-        r.reference_name.eq_ignore_ascii_case(rel.trim()) || r.name.eq_ignore_ascii_case(rel.trim())
-    })
+    RELATION_TYPES
+        .iter()
+        .find(|r| r.reference_name.eq_ignore_ascii_case(rel.trim()) || r.name.eq_ignore_ascii_case(rel.trim()))
 }
 
 /// The attributes a new relation is stored with: the client's, plus what the service adds.
@@ -224,17 +190,9 @@ mod tests {
     fn ends_pair_up() {
         for def in RELATION_TYPES.iter().filter(|d| d.is_work_item_link()) {
             let opposite = find(def.opposite.unwrap()).unwrap();
-            assert_eq!(
-                opposite.opposite,
-                Some(def.reference_name),
-                "{}",
-                def.reference_name
-            );
+            assert_eq!(opposite.opposite, Some(def.reference_name), "{}", def.reference_name);
         }
-        assert_eq!(
-            find("system.linktypes.dependency-forward").unwrap().name,
-            "Successor"
-        );
+        assert_eq!(find("system.linktypes.dependency-forward").unwrap().name, "Successor");
         assert_eq!(find("Parent").unwrap().reference_name, PARENT);
         assert!(find("System.LinkTypes.Nope").is_none());
     }
@@ -245,15 +203,9 @@ mod tests {
         assert_eq!(child["attributes"]["topology"], "tree");
         assert_eq!(child["attributes"]["oppositeEndReferenceName"], PARENT);
         assert_eq!(child["attributes"]["isForward"], true);
-        let related = find("System.LinkTypes.Related")
-            .unwrap()
-            .to_json("http://x/o");
+        let related = find("System.LinkTypes.Related").unwrap().to_json("http://x/o");
         assert_eq!(related["attributes"]["directional"], false);
-        assert!(
-            related["attributes"]
-                .get("oppositeEndReferenceName")
-                .is_none()
-        );
+        assert!(related["attributes"].get("oppositeEndReferenceName").is_none());
         let hyperlink = find("Hyperlink").unwrap().to_json("http://x/o");
         assert_eq!(hyperlink["attributes"]["usage"], "resourceLink");
     }
@@ -261,12 +213,7 @@ mod tests {
     #[test]
     fn new_attributes_keep_the_clients_comment() {
         let def = find(PARENT).unwrap();
-        let attrs = new_attributes(
-            def,
-            Some(&json!({"comment": "decomposition"})),
-            Utc::now(),
-            1,
-        );
+        let attrs = new_attributes(def, Some(&json!({"comment": "decomposition"})), Utc::now(), 1);
         assert_eq!(attrs["isLocked"], false);
         assert_eq!(attrs["name"], "Parent");
         assert_eq!(attrs["comment"], "decomposition");

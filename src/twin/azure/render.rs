@@ -63,48 +63,31 @@ pub struct View {
 
 impl View {
     /// Checks `fields` against `$expand` and resolves names; the service refuses the mix.
-    pub fn new(
-        expand: Expand,
-        fields: Option<Vec<String>>,
-        links_by_default: bool,
-    ) -> Result<View, AzureError> {
+    pub fn new(expand: Expand, fields: Option<Vec<String>>, links_by_default: bool) -> Result<View, AzureError> {
         let fields = match fields {
             Some(names) => {
                 if matches!(expand, Expand::Relations | Expand::Fields | Expand::All) {
                     return Err(AzureError::BadArgument {
-                        message: "The expand parameter can not be used with the fields parameter."
-                            .into(),
+                        message: "The expand parameter can not be used with the fields parameter.".into(),
                     });
                 }
                 let mut resolved = Vec::new();
                 for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-                    let def = fields::find(name).ok_or_else(|| AzureError::FieldNotFound {
-                        name: name.to_string(),
-                    })?;
+                    let def = fields::find(name).ok_or_else(|| AzureError::FieldNotFound { name: name.to_string() })?;
                     resolved.push(def.reference_name.to_string());
                 }
                 Some(resolved)
             }
             None => None,
         };
-        Ok(View {
-            expand,
-            fields,
-            links_by_default,
-        })
+        Ok(View { expand, fields, links_by_default })
     }
 }
 
 /// `{base}/{projectId}/_apis/wit/workItems/{id}`.
 pub fn item_url(store: &Store, item: &WorkItem) -> String {
-    let project = store
-        .project(&item.project)
-        .map(|p| p.id.to_string())
-        .unwrap_or_else(|_| item.project.clone());
-    format!(
-        "{}/{project}/_apis/wit/workItems/{}",
-        store.base_url, item.id
-    )
+    let project = store.project(&item.project).map(|p| p.id.to_string()).unwrap_or_else(|_| item.project.clone());
+    format!("{}/{project}/_apis/wit/workItems/{}", store.base_url, item.id)
 }
 
 fn revised_date(item: &WorkItem, rev: u32) -> String {
@@ -124,50 +107,25 @@ fn visible_relations(store: &Store, relations: &[Relation]) -> Vec<Value> {
 
 fn field_map(item: &WorkItem, snapshot: &Snapshot, view: &View) -> Map<String, Value> {
     let mut all = snapshot.fields.clone();
-    all.insert(
-        "System.RevisedDate".into(),
-        json!(revised_date(item, snapshot.rev)),
-    );
+    all.insert("System.RevisedDate".into(), json!(revised_date(item, snapshot.rev)));
     match &view.fields {
-        Some(names) => names
-            .iter()
-            .filter_map(|n| all.get(n).map(|v| (n.clone(), v.clone())))
-            .collect(),
+        Some(names) => names.iter().filter_map(|n| all.get(n).map(|v| (n.clone(), v.clone()))).collect(),
         None if view.expand.all_fields() => all.into_iter().collect(),
-        None => all
-            .into_iter()
-            .filter(|(k, _)| !HIDDEN_FIELDS.contains(&k.as_str()))
-            .collect(),
+        None => all.into_iter().filter(|(k, _)| !HIDDEN_FIELDS.contains(&k.as_str())).collect(),
     }
 }
 
 /// The `WorkItem` JSON of `snapshot` (a revision of `item`); `url` is the resource's own URL.
-pub fn work_item(
-    store: &Store,
-    item: &WorkItem,
-    snapshot: &Snapshot,
-    view: &View,
-    url: &str,
-) -> Value {
+pub fn work_item(store: &Store, item: &WorkItem, snapshot: &Snapshot, view: &View, url: &str) -> Value {
     let base = item_url(store, item);
     let mut body = Map::new();
     body.insert("id".into(), json!(item.id));
     body.insert("rev".into(), json!(snapshot.rev));
-    body.insert(
-        "fields".into(),
-        Value::Object(field_map(item, snapshot, view)),
-    );
+    body.insert("fields".into(), Value::Object(field_map(item, snapshot, view)));
     if view.expand.relations() {
-        body.insert(
-            "relations".into(),
-            json!(visible_relations(store, &snapshot.relations)),
-        );
+        body.insert("relations".into(), json!(visible_relations(store, &snapshot.relations)));
     }
-    let formats: Map<String, Value> = snapshot
-        .markdown
-        .iter()
-        .map(|f| (f.clone(), json!("markdown")))
-        .collect();
+    let formats: Map<String, Value> = snapshot.markdown.iter().map(|f| (f.clone(), json!("markdown"))).collect();
     body.insert("multilineFieldsFormat".into(), Value::Object(formats));
     if let Some(comment) = &snapshot.comment {
         body.insert(
@@ -183,10 +141,7 @@ pub fn work_item(
         );
     }
     if view.links_by_default || matches!(view.expand, Expand::Links | Expand::All) {
-        let project = store
-            .project(&item.project)
-            .map(|p| p.id.to_string())
-            .unwrap_or_default();
+        let project = store.project(&item.project).map(|p| p.id.to_string()).unwrap_or_default();
         let type_name = snapshot.text("System.WorkItemType").replace(' ', "%20");
         body.insert(
             "_links".into(),
@@ -226,17 +181,11 @@ pub fn update(store: &Store, item: &WorkItem, rev: u32) -> Option<Value> {
     let index = (rev as usize).checked_sub(1)?;
     let current = item.revisions.get(index)?;
     let empty = Snapshot::default();
-    let previous = index
-        .checked_sub(1)
-        .and_then(|i| item.revisions.get(i))
-        .unwrap_or(&empty);
+    let previous = index.checked_sub(1).and_then(|i| item.revisions.get(i)).unwrap_or(&empty);
     let mut old = previous.fields.clone();
     let mut new = current.fields.clone();
     if index > 0 {
-        old.insert(
-            "System.RevisedDate".into(),
-            json!(format_date(current.changed_date())),
-        );
+        old.insert("System.RevisedDate".into(), json!(format_date(current.changed_date())));
     }
     new.insert("System.RevisedDate".into(), json!(revised_date(item, rev)));
     let mut changes = Map::new();
@@ -256,38 +205,21 @@ pub fn update(store: &Store, item: &WorkItem, rev: u32) -> Option<Value> {
     }
     let same = |a: &Relation, b: &Relation| a.rel == b.rel && a.url.eq_ignore_ascii_case(&b.url);
     let render = |r: &Relation| json!({ "rel": r.rel, "url": r.url, "attributes": r.attributes });
-    let added: Vec<Value> = current
-        .relations
-        .iter()
-        .filter(|r| !previous.relations.iter().any(|p| same(p, r)))
-        .map(render)
-        .collect();
-    let removed: Vec<Value> = previous
-        .relations
-        .iter()
-        .filter(|p| !current.relations.iter().any(|r| same(p, r)))
-        .map(render)
-        .collect();
+    let added: Vec<Value> =
+        current.relations.iter().filter(|r| !previous.relations.iter().any(|p| same(p, r))).map(render).collect();
+    let removed: Vec<Value> =
+        previous.relations.iter().filter(|p| !current.relations.iter().any(|r| same(p, r))).map(render).collect();
     let updated: Vec<Value> = current
         .relations
         .iter()
-        .filter(|r| {
-            previous
-                .relations
-                .iter()
-                .any(|p| same(p, r) && p.attributes != r.attributes)
-        })
+        .filter(|r| previous.relations.iter().any(|p| same(p, r) && p.attributes != r.attributes))
         .map(render)
         .collect();
     let base = item_url(store, item);
     let url = format!("{base}/updates/{rev}");
-    let mut revised_by = identity_of(current.fields.get("System.ChangedBy"))
-        .map(|i| i.to_ref(&store.base_url))
-        .unwrap_or(Value::Null);
-    if let (Some(by), Value::Object(map)) = (
-        identity_of(current.fields.get("System.ChangedBy")),
-        &mut revised_by,
-    ) {
+    let mut revised_by =
+        identity_of(current.fields.get("System.ChangedBy")).map(|i| i.to_ref(&store.base_url)).unwrap_or(Value::Null);
+    if let (Some(by), Value::Object(map)) = (identity_of(current.fields.get("System.ChangedBy")), &mut revised_by) {
         map.insert("name".into(), json!(by.combo()));
     }
     let mut body = json!({
@@ -318,18 +250,9 @@ pub fn update(store: &Store, item: &WorkItem, rev: u32) -> Option<Value> {
 
 /// The `WorkItemDelete` JSON of an item in (or just restored from) the recycle bin.
 pub fn deleted(store: &Store, item: &WorkItem, code: u16) -> Value {
-    let project = store
-        .project(&item.project)
-        .map(|p| p.id.to_string())
-        .unwrap_or_default();
-    let url = format!(
-        "{}/{project}/_apis/wit/recyclebin/{}",
-        store.base_url, item.id
-    );
-    let view = View {
-        links_by_default: true,
-        ..View::default()
-    };
+    let project = store.project(&item.project).map(|p| p.id.to_string()).unwrap_or_default();
+    let url = format!("{}/{project}/_apis/wit/recyclebin/{}", store.base_url, item.id);
+    let view = View { links_by_default: true, ..View::default() };
     let snapshot = item.current();
     let mut body = json!({
         "id": item.id,

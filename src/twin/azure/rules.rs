@@ -32,12 +32,7 @@ pub fn on_type(ty: &WorkItemTypeDef, field: &str) -> bool {
 }
 
 fn rule(field: &str, reference: &str, flags: &str, detail: String) -> AzureError {
-    AzureError::RuleViolation {
-        field: field.into(),
-        reference: reference.into(),
-        flags: flags.into(),
-        detail,
-    }
+    AzureError::RuleViolation { field: field.into(), reference: reference.into(), flags: flags.into(), detail }
 }
 
 fn invalid_state(value: &str) -> AzureError {
@@ -45,9 +40,7 @@ fn invalid_state(value: &str) -> AzureError {
         "State",
         "System.State",
         "Required, HasValues, LimitedToValues, AllowsOldValue, InvalidListValue",
-        format!(
-            "The field 'State' contains the value '{value}' that is not in the list of supported values"
-        ),
+        format!("The field 'State' contains the value '{value}' that is not in the list of supported values"),
     )
 }
 
@@ -66,14 +59,10 @@ pub fn settle(
     let ty = ctx
         .process
         .find_type(&type_name)
-        .ok_or_else(|| AzureError::WorkItemTypeNotFound {
-            name: type_name.clone(),
-        })?;
+        .ok_or_else(|| AzureError::WorkItemTypeNotFound { name: type_name.clone() })?;
     set(&mut draft.snapshot, "System.WorkItemType", json!(ty.name));
     if let Some(missing) = draft.written.iter().find(|f| !on_type(ty, f)) {
-        return Err(AzureError::FieldNotFound {
-            name: missing.clone(),
-        });
+        return Err(AzureError::FieldNotFound { name: missing.clone() });
     }
     draft.snapshot.fields.retain(|key, _| on_type(ty, key));
 
@@ -99,15 +88,8 @@ pub fn settle(
     }
     if moved {
         let at = json!(format_date(ctx.now));
-        if !draft
-            .written
-            .contains("Microsoft.VSTS.Common.StateChangeDate")
-        {
-            set(
-                &mut draft.snapshot,
-                "Microsoft.VSTS.Common.StateChangeDate",
-                at.clone(),
-            );
+        if !draft.written.contains("Microsoft.VSTS.Common.StateChangeDate") {
+            set(&mut draft.snapshot, "Microsoft.VSTS.Common.StateChangeDate", at.clone());
         }
         stamp_category_dates(draft, ty, state, at);
     }
@@ -130,9 +112,7 @@ fn choose_state(
             if !written || wanted.is_empty() {
                 return Ok(ty.initial_state());
             }
-            let state = ty
-                .find_state(&wanted)
-                .ok_or_else(|| invalid_state(&wanted))?;
+            let state = ty.find_state(&wanted).ok_or_else(|| invalid_state(&wanted))?;
             if state.name != ty.initial_state().name && !ctx.bypass_rules {
                 return Err(invalid_state(&wanted));
             }
@@ -154,11 +134,7 @@ fn choose_state(
 }
 
 fn paths(draft: &mut Draft, is_new: bool, ctx: &RuleContext<'_>) -> Result<(), AzureError> {
-    set(
-        &mut draft.snapshot,
-        "System.TeamProject",
-        json!(ctx.project),
-    );
+    set(&mut draft.snapshot, "System.TeamProject", json!(ctx.project));
     for field in ["System.AreaPath", "System.IterationPath"] {
         let path = draft.snapshot.text(field);
         if path.is_empty() {
@@ -168,10 +144,7 @@ fn paths(draft: &mut Draft, is_new: bool, ctx: &RuleContext<'_>) -> Result<(), A
         let root = path.split('\\').next().unwrap_or_default();
         if !root.eq_ignore_ascii_case(ctx.project) || path.ends_with('\\') {
             let id = if is_new { -1 } else { draft.id };
-            return Err(AzureError::InvalidTreeName {
-                id,
-                field: field.to_string(),
-            });
+            return Err(AzureError::InvalidTreeName { id, field: field.to_string() });
         }
         let canonical = format!("{}{}", ctx.project, &path[root.len()..]);
         set(&mut draft.snapshot, field, json!(canonical));
@@ -229,11 +202,7 @@ mod tests {
                 written.insert(k.to_string());
             }
         }
-        Draft {
-            id: 5,
-            snapshot,
-            written,
-        }
+        Draft { id: 5, snapshot, written }
     }
 
     fn ctx(process: Process, bypass_rules: bool) -> (Value, Process, bool) {
@@ -247,13 +216,7 @@ mod tests {
         bypass: bool,
     ) -> Result<String, AzureError> {
         let (actor, process, bypass_rules) = ctx(process, bypass);
-        let c = RuleContext {
-            process,
-            project: "Onboarding",
-            now: Utc::now(),
-            actor: &actor,
-            bypass_rules,
-        };
+        let c = RuleContext { process, project: "Onboarding", now: Utc::now(), actor: &actor, bypass_rules };
         settle(d, previous, &c).map(|_| d.snapshot.text("System.State"))
     }
 
@@ -272,21 +235,10 @@ mod tests {
                 pairs.push(("System.State", s));
             }
             let got = settle_with(&mut draft(&pairs), None, process, false);
-            assert_eq!(
-                got.map_err(|_| ()),
-                want.map(String::from),
-                "{process:?} {ty} {state:?}"
-            );
+            assert_eq!(got.map_err(|_| ()), want.map(String::from), "{process:?} {ty} {state:?}");
         }
-        let mut d = draft(&[
-            ("System.WorkItemType", "User Story"),
-            ("System.Title", "T"),
-            ("System.State", "Closed"),
-        ]);
-        assert_eq!(
-            settle_with(&mut d, None, Process::Agile, true).unwrap(),
-            "Closed"
-        );
+        let mut d = draft(&[("System.WorkItemType", "User Story"), ("System.Title", "T"), ("System.State", "Closed")]);
+        assert_eq!(settle_with(&mut d, None, Process::Agile, true).unwrap(), "Closed");
     }
 
     #[test]
@@ -294,45 +246,17 @@ mod tests {
         let mut first = draft(&[("System.WorkItemType", "User Story"), ("System.Title", "T")]);
         settle_with(&mut first, None, Process::Agile, false).unwrap();
         assert_eq!(first.snapshot.text("System.Reason"), "New");
-        assert_eq!(
-            first.snapshot.fields["Microsoft.VSTS.Common.Priority"],
-            json!(2)
-        );
+        assert_eq!(first.snapshot.fields["Microsoft.VSTS.Common.Priority"], json!(2));
         let saved = first.snapshot.clone();
-        let mut next = Draft {
-            id: 5,
-            snapshot: saved.clone(),
-            written: ["System.State".to_string()].into(),
-        };
-        next.snapshot
-            .fields
-            .insert("System.State".into(), json!("resolved"));
-        assert_eq!(
-            settle_with(&mut next, Some(&saved), Process::Agile, false).unwrap(),
-            "Resolved"
-        );
-        assert_eq!(
-            next.snapshot.text("System.Reason"),
-            "Code complete and unit tests pass"
-        );
-        assert!(
-            next.snapshot
-                .fields
-                .contains_key("Microsoft.VSTS.Common.ResolvedDate")
-        );
-        let mut bad = Draft {
-            id: 5,
-            snapshot: saved.clone(),
-            written: ["System.State".to_string()].into(),
-        };
-        bad.snapshot
-            .fields
-            .insert("System.State".into(), json!("Doing"));
+        let mut next = Draft { id: 5, snapshot: saved.clone(), written: ["System.State".to_string()].into() };
+        next.snapshot.fields.insert("System.State".into(), json!("resolved"));
+        assert_eq!(settle_with(&mut next, Some(&saved), Process::Agile, false).unwrap(), "Resolved");
+        assert_eq!(next.snapshot.text("System.Reason"), "Code complete and unit tests pass");
+        assert!(next.snapshot.fields.contains_key("Microsoft.VSTS.Common.ResolvedDate"));
+        let mut bad = Draft { id: 5, snapshot: saved.clone(), written: ["System.State".to_string()].into() };
+        bad.snapshot.fields.insert("System.State".into(), json!("Doing"));
         let err = settle_with(&mut bad, Some(&saved), Process::Agile, false).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("TF401320: Rule Error for field State.")
-        );
+        assert!(err.to_string().starts_with("TF401320: Rule Error for field State."));
     }
 
     #[test]
@@ -342,32 +266,18 @@ mod tests {
             ("System.Title", "T"),
             ("Microsoft.VSTS.Scheduling.StoryPoints", "3"),
         ]);
-        assert!(matches!(
-            settle_with(&mut d, None, Process::Scrum, false),
-            Err(AzureError::FieldNotFound { .. })
-        ));
-        let mut d = draft(&[
-            ("System.WorkItemType", "Epic"),
-            ("System.Title", "T"),
-            ("System.AreaPath", "Other\\Team"),
-        ]);
+        assert!(matches!(settle_with(&mut d, None, Process::Scrum, false), Err(AzureError::FieldNotFound { .. })));
+        let mut d =
+            draft(&[("System.WorkItemType", "Epic"), ("System.Title", "T"), ("System.AreaPath", "Other\\Team")]);
         assert!(matches!(
             settle_with(&mut d, None, Process::Basic, false),
             Err(AzureError::InvalidTreeName { id: -1, .. })
         ));
-        let mut d = draft(&[
-            ("System.WorkItemType", "Epic"),
-            ("System.Title", "T"),
-            ("System.AreaPath", "onboarding\\Web"),
-        ]);
+        let mut d =
+            draft(&[("System.WorkItemType", "Epic"), ("System.Title", "T"), ("System.AreaPath", "onboarding\\Web")]);
         settle_with(&mut d, None, Process::Basic, false).unwrap();
         assert_eq!(d.snapshot.text("System.AreaPath"), "Onboarding\\Web");
         let mut d = draft(&[("System.WorkItemType", "Epic"), ("System.Title", " ")]);
-        assert!(
-            settle_with(&mut d, None, Process::Basic, false)
-                .unwrap_err()
-                .to_string()
-                .contains("field Title")
-        );
+        assert!(settle_with(&mut d, None, Process::Basic, false).unwrap_err().to_string().contains("field Title"));
     }
 }

@@ -146,9 +146,7 @@ pub struct WorkItem {
 impl WorkItem {
     /// The current state.
     pub fn current(&self) -> &Snapshot {
-        self.revisions
-            .last()
-            .expect("a work item has at least one revision")
+        self.revisions.last().expect("a work item has at least one revision")
     }
 
     /// The current revision number.
@@ -188,9 +186,7 @@ pub struct Comment {
 impl Comment {
     /// The latest version.
     pub fn latest(&self) -> &CommentVersion {
-        self.versions
-            .last()
-            .expect("a comment has at least one version")
+        self.versions.last().expect("a comment has at least one version")
     }
 }
 
@@ -202,18 +198,14 @@ pub struct Clock {
 
 impl Default for Clock {
     fn default() -> Clock {
-        Clock {
-            last: Utc.timestamp_opt(0, 0).unwrap(),
-        }
+        Clock { last: Utc.timestamp_opt(0, 0).unwrap() }
     }
 }
 
 impl Clock {
     /// The next write time.
     pub fn now(&mut self) -> DateTime<Utc> {
-        let wall = Utc::now()
-            .duration_trunc(Duration::milliseconds(1))
-            .unwrap_or_else(|_| Utc::now());
+        let wall = Utc::now().duration_trunc(Duration::milliseconds(1)).unwrap_or_else(|_| Utc::now());
         let next = wall.max(self.last + Duration::milliseconds(1));
         self.last = next;
         next
@@ -293,20 +285,12 @@ impl Store {
 
     /// Adds a project (and its project wiki); an existing name is kept as it is.
     pub fn add_project(&mut self, name: &str, process: Process) -> &Project {
-        if let Some(index) = self
-            .projects
-            .iter()
-            .position(|p| p.name.eq_ignore_ascii_case(name))
-        {
+        if let Some(index) = self.projects.iter().position(|p| p.name.eq_ignore_ascii_case(name)) {
             return &self.projects[index];
         }
         let id = stable_uuid(&format!("project:{}:{name}", self.organization));
         self.wikis.push(Wiki::project_wiki(id, name));
-        self.projects.push(Project {
-            id,
-            name: name.to_string(),
-            process,
-        });
+        self.projects.push(Project { id, name: name.to_string(), process });
         self.projects.last().expect("just pushed")
     }
 
@@ -314,13 +298,8 @@ impl Store {
     pub fn project(&self, name_or_id: &str) -> Result<&Project, AzureError> {
         self.projects
             .iter()
-            .find(|p| {
-                p.name.eq_ignore_ascii_case(name_or_id)
-                    || p.id.to_string().eq_ignore_ascii_case(name_or_id)
-            })
-            .ok_or_else(|| AzureError::ProjectNotFound {
-                name: name_or_id.to_string(),
-            })
+            .find(|p| p.name.eq_ignore_ascii_case(name_or_id) || p.id.to_string().eq_ignore_ascii_case(name_or_id))
+            .ok_or_else(|| AzureError::ProjectNotFound { name: name_or_id.to_string() })
     }
 
     /// A live (not deleted) work item, optionally required to be in `project`.
@@ -343,9 +322,7 @@ impl Store {
 
     /// The process of the project an item lives in.
     pub fn process_of(&self, item: &WorkItem) -> Process {
-        self.project(&item.project)
-            .map(|p| p.process)
-            .unwrap_or_default()
+        self.project(&item.project).map(|p| p.process).unwrap_or_default()
     }
 
     /// The org-level URL of a work item (`{base}/_apis/wit/workItems/{id}`).
@@ -373,18 +350,9 @@ mod tests {
     #[test]
     fn reads_ids_from_work_item_urls() {
         let cases = [
-            (
-                "https://dev.azure.com/fabrikam/_apis/wit/workItems/297",
-                Some(297),
-            ),
-            (
-                "http://127.0.0.1:9/contoso/_apis/wit/workitems/5?x=1",
-                Some(5),
-            ),
-            (
-                "http://127.0.0.1:9/contoso/Proj/_apis/wit/WorkItems/8/",
-                Some(8),
-            ),
+            ("https://dev.azure.com/fabrikam/_apis/wit/workItems/297", Some(297)),
+            ("http://127.0.0.1:9/contoso/_apis/wit/workitems/5?x=1", Some(5)),
+            ("http://127.0.0.1:9/contoso/Proj/_apis/wit/WorkItems/8/", Some(8)),
             ("http://blogs.msdn.com/b/x", None),
             ("https://dev.azure.com/f/_apis/wit/workItems/abc", None),
         ];
@@ -395,18 +363,11 @@ mod tests {
 
     #[test]
     fn finds_projects_by_name_or_id() {
-        let store = Store::new(
-            "contoso",
-            "http://x/contoso",
-            &[("Onboarding".into(), Process::Scrum)],
-        );
+        let store = Store::new("contoso", "http://x/contoso", &[("Onboarding".into(), Process::Scrum)]);
         let id = store.projects[0].id.to_string();
         assert_eq!(store.project("onboarding").unwrap().process, Process::Scrum);
         assert_eq!(store.project(&id).unwrap().name, "Onboarding");
-        assert!(matches!(
-            store.project("Other"),
-            Err(AzureError::ProjectNotFound { .. })
-        ));
+        assert!(matches!(store.project("Other"), Err(AzureError::ProjectNotFound { .. })));
         assert_eq!(store.wikis.len(), 1);
     }
 }

@@ -64,38 +64,24 @@ impl Recursion {
 
 /// Normalises a page path: a leading `/`, no trailing `/`, no empty segments.
 pub fn normalize_path(path: &str) -> String {
-    let parts: Vec<&str> = path
-        .split('/')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts: Vec<&str> = path.split('/').map(str::trim).filter(|p| !p.is_empty()).collect();
     format!("/{}", parts.join("/"))
 }
 
 /// The `.md` file behind a page path (spaces become dashes, as the service stores them).
 pub fn git_item_path(path: &str) -> String {
-    if path == "/" {
-        "/".to_string()
-    } else {
-        format!("{}.md", path.replace(' ', "-"))
-    }
+    if path == "/" { "/".to_string() } else { format!("{}.md", path.replace(' ', "-")) }
 }
 
 fn parent_of(path: &str) -> Option<String> {
     let (parent, _) = path.rsplit_once('/')?;
-    Some(if parent.is_empty() {
-        "/".to_string()
-    } else {
-        parent.to_string()
-    })
+    Some(if parent.is_empty() { "/".to_string() } else { parent.to_string() })
 }
 
 fn strip_quotes(tag: &str) -> &str {
     let tag = tag.trim();
     let tag = tag.strip_prefix("W/").unwrap_or(tag);
-    tag.strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(tag)
+    tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(tag)
 }
 
 impl Wiki {
@@ -115,8 +101,7 @@ impl Wiki {
 
     /// Whether `identifier` (name or id, any case) names this wiki.
     pub fn answers_to(&self, identifier: &str) -> bool {
-        self.name.eq_ignore_ascii_case(identifier)
-            || self.id.to_string().eq_ignore_ascii_case(identifier)
+        self.name.eq_ignore_ascii_case(identifier) || self.id.to_string().eq_ignore_ascii_case(identifier)
     }
 
     fn next_version(&mut self, path: &str, content: &str) -> String {
@@ -128,9 +113,7 @@ impl Wiki {
     /// The page at `path` (`/` is the root, which always exists).
     pub fn page(&self, path: &str) -> Option<&Page> {
         let path = normalize_path(path);
-        self.pages
-            .iter()
-            .find(|p| p.path.eq_ignore_ascii_case(&path))
+        self.pages.iter().find(|p| p.path.eq_ignore_ascii_case(&path))
     }
 
     /// The page with this id.
@@ -145,22 +128,14 @@ impl Wiki {
     }
 
     /// Creates or edits a page under the `If-Match` rules; answers the page and whether it is new.
-    pub fn put(
-        &mut self,
-        path: &str,
-        content: &str,
-        if_match: Option<&str>,
-    ) -> Result<(Page, bool), AzureError> {
+    pub fn put(&mut self, path: &str, content: &str, if_match: Option<&str>) -> Result<(Page, bool), AzureError> {
         let path = normalize_path(path);
         if path == "/" {
             return Err(AzureError::BadArgument {
                 message: "The page path '/' is not valid for this operation.".into(),
             });
         }
-        let existing = self
-            .pages
-            .iter()
-            .position(|p| p.path.eq_ignore_ascii_case(&path));
+        let existing = self.pages.iter().position(|p| p.path.eq_ignore_ascii_case(&path));
         let Some(wanted) = if_match.map(strip_quotes).filter(|t| !t.is_empty()) else {
             if existing.is_some() {
                 return Err(AzureError::WikiPageExists { path });
@@ -171,16 +146,8 @@ impl Wiki {
                 return Err(AzureError::WikiAncestorNotFound { path });
             }
             let version = self.next_version(&path, content);
-            let order = self
-                .children(parent_of(&path).as_deref().unwrap_or("/"))
-                .len() as i64;
-            let page = Page {
-                id: self.next_page_id,
-                path,
-                content: content.to_string(),
-                version,
-                order,
-            };
+            let order = self.children(parent_of(&path).as_deref().unwrap_or("/")).len() as i64;
+            let page = Page { id: self.next_page_id, path, content: content.to_string(), version, order };
             self.next_page_id += 1;
             self.pages.push(page.clone());
             return Ok((page, true));
@@ -192,9 +159,7 @@ impl Wiki {
             return Err(AzureError::WikiPageNotFound { path });
         };
         if !self.pages[index].version.eq_ignore_ascii_case(wanted) {
-            return Err(AzureError::WikiPageConflict {
-                path: self.pages[index].path.clone(),
-            });
+            return Err(AzureError::WikiPageConflict { path: self.pages[index].path.clone() });
         }
         let version = self.next_version(&path, content);
         let page = &mut self.pages[index];
@@ -206,13 +171,9 @@ impl Wiki {
     /// Deletes a page and everything below it; answers the deleted page.
     pub fn delete(&mut self, path: &str) -> Result<Page, AzureError> {
         let path = normalize_path(path);
-        let page = self
-            .page(&path)
-            .cloned()
-            .ok_or_else(|| AzureError::WikiPageNotFound { path: path.clone() })?;
+        let page = self.page(&path).cloned().ok_or_else(|| AzureError::WikiPageNotFound { path: path.clone() })?;
         let prefix = format!("{}/", page.path.to_lowercase());
-        self.pages
-            .retain(|p| p.id != page.id && !p.path.to_lowercase().starts_with(&prefix));
+        self.pages.retain(|p| p.id != page.id && !p.path.to_lowercase().starts_with(&prefix));
         self.edits += 1;
         Ok(page)
     }
@@ -247,13 +208,7 @@ impl Wiki {
     }
 
     /// The `WikiPage` JSON for `path` with sub-pages to `depth`; content only when asked.
-    pub fn page_json(
-        &self,
-        base: &str,
-        path: &str,
-        depth: Recursion,
-        with_content: bool,
-    ) -> Option<Value> {
+    pub fn page_json(&self, base: &str, path: &str, depth: Recursion, with_content: bool) -> Option<Value> {
         let path = normalize_path(path);
         let (id, content, order) = if path == "/" {
             (None, String::new(), 0)
@@ -268,10 +223,7 @@ impl Wiki {
             Recursion::None => None,
         };
         let sub_pages: Vec<Value> = match sub_depth {
-            Some(d) => children
-                .iter()
-                .filter_map(|c| self.page_json(base, &c.path, d, false))
-                .collect(),
+            Some(d) => children.iter().filter_map(|c| self.page_json(base, &c.path, d, false)).collect(),
             None => Vec::new(),
         };
         let encoded: String = url_encode(&path);
@@ -299,9 +251,7 @@ pub fn url_encode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -324,31 +274,13 @@ mod tests {
         assert_eq!(page.path, "/Release notes");
         assert_eq!(page.version.len(), 40);
         // A create of an existing page, a stale version, a bad version, a missing page.
-        assert!(matches!(
-            w.put("/Release notes", "x", None),
-            Err(AzureError::WikiPageExists { .. })
-        ));
+        assert!(matches!(w.put("/Release notes", "x", None), Err(AzureError::WikiPageExists { .. })));
         let stale = "0".repeat(40);
-        assert!(matches!(
-            w.put("/Release notes", "x", Some(&stale)),
-            Err(AzureError::WikiPageConflict { .. })
-        ));
-        assert!(matches!(
-            w.put("/Release notes", "x", Some("\"v1\"")),
-            Err(AzureError::WikiIfMatchInvalid)
-        ));
-        assert!(matches!(
-            w.put("/Other", "x", Some(&stale)),
-            Err(AzureError::WikiPageNotFound { .. })
-        ));
+        assert!(matches!(w.put("/Release notes", "x", Some(&stale)), Err(AzureError::WikiPageConflict { .. })));
+        assert!(matches!(w.put("/Release notes", "x", Some("\"v1\"")), Err(AzureError::WikiIfMatchInvalid)));
+        assert!(matches!(w.put("/Other", "x", Some(&stale)), Err(AzureError::WikiPageNotFound { .. })));
         // The current version (quoted, as an ETag) edits.
-        let (edited, created) = w
-            .put(
-                "/release NOTES",
-                "v2",
-                Some(&format!("\"{}\"", page.version)),
-            )
-            .unwrap();
+        let (edited, created) = w.put("/release NOTES", "v2", Some(&format!("\"{}\"", page.version))).unwrap();
         assert!(!created);
         assert_eq!((edited.id, edited.content.as_str()), (page.id, "v2"));
         assert_ne!(edited.version, page.version);
@@ -357,24 +289,14 @@ mod tests {
     #[test]
     fn pages_need_their_ancestors_and_delete_takes_the_subtree() {
         let mut w = wiki();
-        assert!(matches!(
-            w.put("/A/B", "x", None),
-            Err(AzureError::WikiAncestorNotFound { .. })
-        ));
+        assert!(matches!(w.put("/A/B", "x", None), Err(AzureError::WikiAncestorNotFound { .. })));
         w.put("/A", "a", None).unwrap();
         w.put("/A/B", "b", None).unwrap();
         w.put("/A/B/C", "c", None).unwrap();
-        let root = w
-            .page_json("http://x/o", "/", Recursion::Full, false)
-            .unwrap();
+        let root = w.page_json("http://x/o", "/", Recursion::Full, false).unwrap();
         assert_eq!(root["subPages"][0]["subPages"][0]["path"], "/A/B");
-        assert_eq!(
-            root["subPages"][0]["subPages"][0]["subPages"][0]["path"],
-            "/A/B/C"
-        );
-        let one = w
-            .page_json("http://x/o", "/A", Recursion::OneLevel, true)
-            .unwrap();
+        assert_eq!(root["subPages"][0]["subPages"][0]["subPages"][0]["path"], "/A/B/C");
+        let one = w.page_json("http://x/o", "/A", Recursion::OneLevel, true).unwrap();
         assert_eq!(one["content"], "a");
         assert_eq!(one["isParentPage"], true);
         assert_eq!(one["subPages"][0]["subPages"], json!([]));
