@@ -5,3 +5,4 @@ mod common;
 mod backlog_files;
 mod lint_cli;
 mod mapping_github;
+mod twin_azure;

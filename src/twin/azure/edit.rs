@@ -149,7 +149,12 @@ fn save(
     let mut comment_id = None;
     if !history.is_empty() {
         let markdown = draft.snapshot.markdown.contains("System.History");
-        let (reference, count) = comments::record(store, id, &history, markdown, &options.actor, now);
+        let stamp = if draft.written.contains("System.ChangedDate") {
+            parse_date(&draft.snapshot.text("System.ChangedDate")).unwrap_or(now)
+        } else {
+            now
+        };
+        let (reference, count) = comments::record(store, id, &history, markdown, &options.actor, stamp);
         comment_id = Some(reference.comment_id);
         draft.snapshot.comment = Some(reference);
         draft.snapshot.fields.insert("System.CommentCount".into(), json!(count));
@@ -249,7 +254,8 @@ pub fn push_revision(
     rev
 }
 
-/// Sends a work item to the recycle bin, or with `destroy` removes it for good.
+/// Sends a work item to the recycle bin. With `destroy` it is marked deleted too, and the caller
+/// removes it for good with [`purge`] once the `workitem.deleted` notice is built.
 pub fn delete(
     store: &mut Store,
     id: i64,
@@ -259,21 +265,25 @@ pub fn delete(
 ) -> Result<Vec<Event>, AzureError> {
     let scope = project.map(|p| store.project(p).cloned()).transpose()?;
     let live = store.live(id, scope.as_ref()).is_ok();
-    if destroy {
-        if !live {
+    if !live {
+        if destroy {
             store.deleted(id, scope.as_ref())?;
+            return Ok(Vec::new());
         }
-        store.items.remove(&id);
-        store.comments.remove(&id);
-        return Ok(if live { vec![Event::Deleted { id }] } else { Vec::new() });
+        return Err(AzureError::WorkItemNotFound { id });
     }
-    store.live(id, scope.as_ref())?;
     let date = store.clock.now();
     let by = store.people.register(actor.clone());
     if let Some(item) = store.items.get_mut(&id) {
         item.deleted = Some(Deletion { date, by });
     }
     Ok(vec![Event::Deleted { id }])
+}
+
+/// Removes a work item and its comments for good.
+pub fn purge(store: &mut Store, id: i64) {
+    store.items.remove(&id);
+    store.comments.remove(&id);
 }
 
 /// Brings a work item back from the recycle bin.

@@ -179,6 +179,17 @@ fn same(current: &Value, expected: &Value) -> bool {
     }
 }
 
+/// Keeps the spelling a tag already has on the item (tags are shared, so `alpha` is `Alpha`).
+fn recase_tags(tags: &str, existing: &str) -> String {
+    let known: Vec<&str> = existing.split(';').map(str::trim).filter(|t| !t.is_empty()).collect();
+    let recased: Vec<String> = tags
+        .split(';')
+        .map(str::trim)
+        .map(|tag| known.iter().find(|k| k.eq_ignore_ascii_case(tag)).map_or(tag, |k| *k).to_string())
+        .collect();
+    fields::normalize_tags(&recased.join(";"))
+}
+
 impl Draft {
     /// Applies one operation.
     pub fn apply(&mut self, op: &PatchOp, ctx: &mut Context<'_>) -> Result<(), AzureError> {
@@ -312,6 +323,11 @@ impl Draft {
                     let person = ctx.people.resolve(&value, def.name, ctx.bypass_rules)?;
                     Some(person.to_ref(ctx.base_url))
                 }
+            }
+            _ if def.reference_name == "System.Tags" => {
+                let existing = self.snapshot.text(&key);
+                fields::coerce(def, &value)?
+                    .map(|tags| Value::from(recase_tags(tags.as_str().unwrap_or_default(), &existing)))
             }
             _ => fields::coerce(def, &value)?,
         };

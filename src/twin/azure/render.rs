@@ -249,20 +249,22 @@ pub fn update(store: &Store, item: &WorkItem, rev: u32) -> Option<Value> {
 }
 
 /// The `WorkItemDelete` JSON of an item in (or just restored from) the recycle bin.
-pub fn deleted(store: &Store, item: &WorkItem, code: u16) -> Value {
+pub fn deleted(store: &Store, item: &WorkItem, code: Option<u16>) -> Value {
     let project = store.project(&item.project).map(|p| p.id.to_string()).unwrap_or_default();
     let url = format!("{}/{project}/_apis/wit/recyclebin/{}", store.base_url, item.id);
     let view = View { links_by_default: true, ..View::default() };
     let snapshot = item.current();
     let mut body = json!({
         "id": item.id,
-        "code": code,
         "type": snapshot.text("System.WorkItemType"),
         "name": snapshot.text("System.Title"),
         "project": item.project,
         "url": url,
         "resource": work_item(store, item, snapshot, &view, &item_url(store, item)),
     });
+    if let Some(code) = code {
+        body["code"] = json!(code);
+    }
     if let Some(deletion) = &item.deleted {
         body["deletedDate"] = json!(format_date(deletion.date));
         body["deletedBy"] = json!(deletion.by.combo());
