@@ -173,7 +173,8 @@ fn save(
     if let Some(comment_id) = comment_id {
         events.push(Event::Commented { id, comment_id, rev });
     }
-    events.extend(apply_plan(store, id, &plan, &actor, now));
+    let stamp = store.items[&id].current().changed_date();
+    events.extend(apply_plan(store, id, &plan, &actor, stamp));
     Ok(WriteOutcome { id, saved: true, events })
 }
 
@@ -200,18 +201,23 @@ fn check_dates(draft: &Draft, previous: Option<&Snapshot>, now: DateTime<Utc>) -
     Ok(())
 }
 
-fn apply_plan(store: &mut Store, source: i64, plan: &Plan, actor: &Value, now: DateTime<Utc>) -> Vec<Event> {
+/// Revises the other ends of changed links, dated with the writer's revision (or just after the
+/// target's last one, so dates keep increasing).
+fn apply_plan(store: &mut Store, source: i64, plan: &Plan, actor: &Value, stamp: DateTime<Utc>) -> Vec<Event> {
     let source_url = store.work_item_url(source);
+    let dated = BTreeSet::from(["System.ChangedDate".to_string()]);
     let mut events = Vec::new();
     for (target, changes) in plan {
         let Some(item) = store.items.get(target) else {
             continue;
         };
         let mut snapshot = item.current().clone();
+        let at = stamp.max(snapshot.changed_date() + chrono::Duration::milliseconds(1));
         snapshot.fields.remove("System.History");
+        snapshot.fields.insert("System.ChangedDate".into(), json!(format_date(at)));
         snapshot.comment = None;
         if links::apply_other_end(&mut snapshot.relations, &source_url, changes) {
-            let rev = push_revision(store, *target, snapshot, actor, now, &BTreeSet::new());
+            let rev = push_revision(store, *target, snapshot, actor, at, &dated);
             events.push(Event::Updated { id: *target, rev });
         }
     }

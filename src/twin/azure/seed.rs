@@ -182,14 +182,12 @@ fn seed_item(
     dated(&mut ops, date, &by, &base, true)?;
     let id = edit::create(store, &project, type_name, &ops, &options).map_err(|e| write_error(type_name, e))?.id;
 
+    let mut later_edits: Vec<(Option<String>, Identity, Vec<PatchOp>)> = Vec::new();
     if let Some(state) = state {
-        let mut ops = vec![op("/fields/System.State", state)];
-        dated(&mut ops, later(date, 1).as_deref(), &by, &base, false)?;
-        edit::update(store, id, None, &ops, &options).map_err(|e| write_error("state", e))?;
+        later_edits.push((later(date, 1), by.clone(), vec![op("/fields/System.State", state)]));
     }
     for (index, update) in spec.get("updates").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        let by = person(update.get("by"), &by)?;
-        let mut ops: Vec<PatchOp> = update
+        let ops = update
             .get("fields")
             .and_then(Value::as_object)
             .into_iter()
@@ -198,12 +196,9 @@ fn seed_item(
             .collect();
         let when =
             update.get("date").and_then(Value::as_str).map(str::to_string).or_else(|| later(date, 2 + index as i64));
-        dated(&mut ops, when.as_deref(), &by, &base, false)?;
-        let options = WriteOptions { actor: by, ..options.clone() };
-        edit::update(store, id, None, &ops, &options).map_err(|e| write_error("update", e))?;
+        later_edits.push((when, person(update.get("by"), &by)?, ops));
     }
     for (index, comment) in spec.get("comments").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        let by = person(comment.get("by"), &by)?;
         let text = comment.get("text").and_then(Value::as_str).ok_or_else(|| invalid("each comment needs `text`"))?;
         let mut ops = vec![op("/fields/System.History", json!(text))];
         if comment.get("format").and_then(Value::as_str).is_some_and(|f| f.eq_ignore_ascii_case("markdown")) {
@@ -211,9 +206,14 @@ fn seed_item(
         }
         let when =
             comment.get("date").and_then(Value::as_str).map(str::to_string).or_else(|| later(date, 100 + index as i64));
-        dated(&mut ops, when.as_deref(), &by, &base, false)?;
-        let options = WriteOptions { actor: by, ..options.clone() };
-        edit::update(store, id, None, &ops, &options).map_err(|e| write_error("comment", e))?;
+        later_edits.push((when, person(comment.get("by"), &by)?, ops));
+    }
+    // Dated edits happen in date order; undated ones after them, as listed.
+    later_edits.sort_by_key(|(when, _, _)| (when.is_none(), when.as_deref().and_then(parse_date)));
+    for (when, author, mut ops) in later_edits {
+        dated(&mut ops, when.as_deref(), &author, &base, false)?;
+        let options = WriteOptions { actor: author, ..options.clone() };
+        edit::update(store, id, None, &ops, &options).map_err(|e| write_error("update", e))?;
     }
     if spec.get("deleted").and_then(Value::as_bool).unwrap_or(false) {
         edit::delete(store, id, None, false, &by).map_err(|e| write_error("delete", e))?;
