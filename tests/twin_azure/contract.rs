@@ -4,12 +4,12 @@
 //! emulated.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use backlog_sync::twin::azure::Process;
 use reqwest::Method;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use super::schemas::Spec;
 use super::support::{API, PREVIEW, TOKEN, Twin, read, start};
 
 /// Operations of the trimmed specs the twin does not emulate.
@@ -17,81 +17,6 @@ const NOT_EMULATED: &[(&str, &str)] = &[
     ("get", "/{organization}/{project}/{team}/_apis/wit/wiql/{id}"),
     ("post", "/{organization}/{project}/_apis/wiki/wikis/{wikiIdentifier}/pagesbatch"),
 ];
-
-/// Swagger 2.0 schema → JSON Schema: a bare `{"type": "object"}` is .NET `object` (anything).
-fn convert(schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => {
-            let bare_object = map.get("type") == Some(&json!("object"))
-                && !map.contains_key("properties")
-                && !map.contains_key("allOf")
-                && map.get("additionalProperties").is_none_or(|a| a == &json!({"type": "object"}));
-            if bare_object && !map.contains_key("additionalProperties") {
-                return json!({});
-            }
-            let mut out = Map::new();
-            for (key, value) in map {
-                if key.starts_with("x-ms-") || key == "description" {
-                    continue;
-                }
-                let value = match key.as_str() {
-                    "properties" => {
-                        Value::Object(value.as_object().unwrap().iter().map(|(k, v)| (k.clone(), convert(v))).collect())
-                    }
-                    "additionalProperties" if value == &json!({"type": "object"}) => json!({}),
-                    "items" | "additionalProperties" => convert(value),
-                    "allOf" => Value::Array(value.as_array().unwrap().iter().map(convert).collect()),
-                    _ => value.clone(),
-                };
-                out.insert(key.clone(), value);
-            }
-            Value::Object(out)
-        }
-        other => other.clone(),
-    }
-}
-
-struct Spec {
-    doc: Value,
-    definitions: Value,
-}
-
-impl Spec {
-    fn load(dir: &Path, file: &str) -> Spec {
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
-        let definitions = Value::Object(
-            doc["definitions"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), convert(v))).collect(),
-        );
-        Spec { doc, definitions }
-    }
-
-    fn operations(&self) -> BTreeSet<(String, String)> {
-        let mut all = BTreeSet::new();
-        for section in ["paths", "x-ms-paths"] {
-            for (path, ops) in self.doc[section].as_object().into_iter().flatten() {
-                for method in ops.as_object().unwrap().keys().filter(|m| *m != "parameters") {
-                    all.insert((method.clone(), path.split('?').next().unwrap().to_string()));
-                }
-            }
-        }
-        all
-    }
-
-    /// The JSON Schema of an operation's answer (`{count, value}` for the service's lists).
-    fn response(&self, method: &str, template: &str, status: u16) -> Option<Value> {
-        let op = self.doc["paths"][template][method].as_object()?;
-        let schema = op["responses"][status.to_string()].get("schema")?;
-        let schema = convert(schema);
-        let schema = if schema["type"] == "array" {
-            json!({"type": "object", "required": ["count", "value"], "properties": {"count": {"type": "integer"}, "value": schema}})
-        } else {
-            schema
-        };
-        let mut root = schema.as_object().cloned().unwrap_or_default();
-        root.insert("definitions".into(), self.definitions.clone());
-        Some(Value::Object(root))
-    }
-}
 
 struct Contract {
     wit: Spec,

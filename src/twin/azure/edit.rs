@@ -13,7 +13,8 @@ use super::errors::AzureError;
 use super::fields::{format_date, parse_date};
 use super::identity::Identity;
 use super::links::{self, Plan};
-use super::patch::{Context, Draft, PatchOp};
+use super::draft::{Context, Draft};
+use super::patch::PatchOp;
 use super::rules::{self, RuleContext};
 use super::store::{Deletion, Snapshot, Store, WorkItem};
 

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::errors::AzureError;
 use super::fields::{CORE_FIELDS, format_date};
-use super::patch::Draft;
+use super::draft::Draft;
 use super::process::{Process, StateDef, WorkItemTypeDef};
 use super::store::Snapshot;
 

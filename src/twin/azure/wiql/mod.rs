@@ -1,6 +1,7 @@
 //! Query by WIQL: parse, check, run over the live work items (at `ASOF` when given), order, apply
 //! `$top` and the 20,000-item result limit, and answer a `WorkItemQueryResult` (ids and URLs only).
 
+pub mod ast;
 pub mod eval;
 pub mod lexer;
 pub mod parser;
