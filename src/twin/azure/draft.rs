@@ -285,7 +285,6 @@ mod tests {
         Ok(())
     }
 
-
     #[test]
     fn test_on_rev_compares_numbers_and_strings() {
         assert!(run(&mut draft(), json!([{"op": "test", "path": "/rev", "value": 3}])).is_ok());
