@@ -6,3 +6,4 @@ mod backlog_files;
 mod lint_cli;
 mod mapping_github;
 mod twin_azure;
+mod twin_github;

@@ -42,10 +42,7 @@ impl Control {
 
     /// Counts one request to the emulated API (done by [`twin_router`]'s middleware).
     pub fn record_request(&self, method: &axum::http::Method, operation: String) {
-        self.stats
-            .lock()
-            .expect("stats lock")
-            .record(method, operation);
+        self.stats.lock().expect("stats lock").record(method, operation);
     }
 
     /// Counts one request refused by a rate limit. Twins call this when they refuse one.
@@ -118,18 +115,11 @@ pub trait Twin: Send + Sync + 'static {
 /// Serve the result with [`TwinServer::serve`](super::server::TwinServer::serve) so the
 /// `drop_after_write` fault can close connections.
 pub fn twin_router<T: Twin>(twin: Arc<T>, api: Router) -> Router {
-    let api = api.layer(axum::middleware::from_fn_with_state(
-        twin.clone(),
-        control_middleware::<T>,
-    ));
+    let api = api.layer(axum::middleware::from_fn_with_state(twin.clone(), control_middleware::<T>));
     routes::control_routes(twin).merge(api)
 }
 
-async fn control_middleware<T: Twin>(
-    State(twin): State<Arc<T>>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn control_middleware<T: Twin>(State(twin): State<Arc<T>>, request: Request, next: Next) -> Response {
     let control = twin.control();
     let method = request.method().clone();
     let template = match request.extensions().get::<MatchedPath>() {
@@ -151,9 +141,7 @@ async fn control_middleware<T: Twin>(
         let message = status.canonical_reason().unwrap_or("Injected fault");
         let mut response = twin.error_response(status, message);
         if let Some(seconds) = fault.retry_after {
-            response
-                .headers_mut()
-                .insert("retry-after", HeaderValue::from(seconds));
+            response.headers_mut().insert("retry-after", HeaderValue::from(seconds));
         }
         return response;
     }

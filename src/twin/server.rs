@@ -23,9 +23,7 @@ const GRACE: Duration = Duration::from_secs(5);
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// The port could not be bound.
-    #[error(
-        "cannot listen on `127.0.0.1:{port}`: {source}; pick another `--port` or use 0 for any free port"
-    )]
+    #[error("cannot listen on `127.0.0.1:{port}`: {source}; pick another `--port` or use 0 for any free port")]
     Bind {
         /// The port asked for.
         port: u16,
@@ -70,23 +68,15 @@ impl TwinServer {
     /// Binds `127.0.0.1:port` (`0` = any free port) without serving yet, so a twin can learn its
     /// address (for the URLs in its bodies) before it builds its router.
     pub async fn bind(port: u16) -> Result<TcpListener, ServeError> {
-        TcpListener::bind(("127.0.0.1", port))
-            .await
-            .map_err(|source| ServeError::Bind { port, source })
+        TcpListener::bind(("127.0.0.1", port)).await.map_err(|source| ServeError::Bind { port, source })
     }
 
     /// Serves `router` on a listener from [`TwinServer::bind`].
     pub fn serve_on(listener: TcpListener, router: Router) -> Result<TwinServer, ServeError> {
-        let addr = listener
-            .local_addr()
-            .map_err(|source| ServeError::Bind { port: 0, source })?;
+        let addr = listener.local_addr().map_err(|source| ServeError::Bind { port: 0, source })?;
         let (stop, stop_rx) = watch::channel(false);
         let accept = tokio::spawn(accept_loop(listener, router, stop_rx));
-        Ok(TwinServer {
-            addr,
-            stop,
-            accept: Some(accept),
-        })
+        Ok(TwinServer { addr, stop, accept: Some(accept) })
     }
 
     /// The bound socket address.
@@ -141,8 +131,7 @@ async fn serve_connection(stream: TcpStream, router: Router, mut stop: watch::Re
         request.extensions_mut().insert(kill.clone());
         router.clone().oneshot(request)
     });
-    let connection =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     let mut connection: Pin<Box<dyn GracefulConnection>> = Box::pin(connection);
     // Borrowed, so the receiver lives (and `shutdown` waits) until the connection is done.
     let stopping = async {
@@ -200,10 +189,7 @@ mod tests {
         let ok = client.get(format!("{base}/ok")).send().await.unwrap();
         assert_eq!(ok.text().await.unwrap(), "ok");
         let dropped = client.get(format!("{base}/drop")).send().await;
-        assert!(
-            dropped.is_err(),
-            "expected a connection error, got {dropped:?}"
-        );
+        assert!(dropped.is_err(), "expected a connection error, got {dropped:?}");
         server.shutdown().await;
         assert!(client.get(format!("{base}/ok")).send().await.is_err());
     }

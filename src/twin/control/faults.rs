@@ -76,10 +76,7 @@ impl FaultRule {
 
     /// Whether the rule applies to a request.
     pub fn matches(&self, method: &Method, path: &str) -> bool {
-        let method_ok = self
-            .method
-            .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()));
+        let method_ok = self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()));
         method_ok && glob_matches(&self.path, path)
     }
 
@@ -164,15 +161,11 @@ mod tests {
     #[test]
     fn rules_are_consumed_as_they_fire() {
         let rule: FaultRule =
-            serde_json::from_str(r#"{"method":"patch","path":"/x/*","count":2,"status":503}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"method":"patch","path":"/x/*","count":2,"status":503}"#).unwrap();
         let mut faults = Faults::default();
         faults.arm([rule]);
         assert!(faults.take(&Method::GET, "/x/1").is_none());
-        assert_eq!(
-            faults.take(&Method::PATCH, "/x/1").unwrap().status,
-            Some(503)
-        );
+        assert_eq!(faults.take(&Method::PATCH, "/x/1").unwrap().status, Some(503));
         assert!(faults.take(&Method::PATCH, "/x/2").is_some());
         assert!(faults.take(&Method::PATCH, "/x/3").is_none());
     }

@@ -16,18 +16,8 @@ pub(super) fn control_routes<T: Twin>(twin: Arc<T>) -> Router {
     Router::new()
         .route("/_twin/stats", get(stats::<T>))
         .route("/_twin/reset", post(reset::<T>))
-        .route(
-            "/_twin/faults",
-            get(list_faults::<T>)
-                .post(arm_faults::<T>)
-                .delete(clear_faults::<T>),
-        )
-        .route(
-            "/_twin/webhooks",
-            get(webhooks::<T>)
-                .post(set_webhooks::<T>)
-                .delete(clear_webhooks::<T>),
-        )
+        .route("/_twin/faults", get(list_faults::<T>).post(arm_faults::<T>).delete(clear_faults::<T>))
+        .route("/_twin/webhooks", get(webhooks::<T>).post(set_webhooks::<T>).delete(clear_webhooks::<T>))
         .route("/_twin/seed", post(seed::<T>))
         .with_state(twin)
 }
@@ -66,11 +56,7 @@ async fn arm_faults<T: Twin>(State(twin): State<Arc<T>>, body: axum::body::Bytes
         }
     };
     match twin.control().arm_faults(rules) {
-        Ok(()) => (
-            StatusCode::CREATED,
-            Json(json!({ "faults": twin.control().armed_faults() })),
-        )
-            .into_response(),
+        Ok(()) => (StatusCode::CREATED, Json(json!({ "faults": twin.control().armed_faults() }))).into_response(),
         Err(error) => bad_request(error.to_string()),
     }
 }
@@ -122,10 +108,6 @@ async fn seed<T: Twin>(State(twin): State<Arc<T>>, body: axum::body::Bytes) -> R
     };
     match twin.seed(value) {
         Ok(summary) => (StatusCode::OK, Json(summary)).into_response(),
-        Err(error) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({ "message": error.to_string() })),
-        )
-            .into_response(),
+        Err(error) => (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "message": error.to_string() }))).into_response(),
     }
 }

@@ -133,10 +133,7 @@ async fn deliver_all(
     log: Arc<Mutex<Vec<Delivery>>>,
     pending: Arc<AtomicUsize>,
 ) {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap_or_default();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
     while let Some((url, webhook)) = rx.recv().await {
         let delivery = deliver(&client, url, webhook).await;
         log.lock().expect("webhook log lock").push(delivery);
@@ -149,19 +146,15 @@ async fn deliver(client: &reqwest::Client, url: String, webhook: OutgoingWebhook
         event: webhook.event.clone(),
         url: url.clone(),
         headers: webhook.headers.clone(),
-        payload: serde_json::from_slice(&webhook.body).unwrap_or_else(|_| {
-            serde_json::Value::String(String::from_utf8_lossy(&webhook.body).into_owned())
-        }),
+        payload: serde_json::from_slice(&webhook.body)
+            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&webhook.body).into_owned())),
         attempts: 0,
         status: None,
         error: None,
     };
     for attempt in 1..=DELIVERY_ATTEMPTS {
         delivery.attempts = attempt;
-        let mut request = client
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(webhook.body.clone());
+        let mut request = client.post(&url).header("content-type", "application/json").body(webhook.body.clone());
         for (name, value) in &webhook.headers {
             request = request.header(name, value);
         }

@@ -14,10 +14,7 @@ use super::store::{Repo, Store};
 /// A JSON answer with GitHub's content type.
 pub fn json(status: StatusCode, body: &Value) -> Response {
     let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
-    response.headers_mut().insert(
-        "content-type",
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
+    response.headers_mut().insert("content-type", HeaderValue::from_static("application/json; charset=utf-8"));
     response
 }
 
@@ -32,22 +29,20 @@ pub fn created(body: &Value) -> Response {
     response
 }
 
-/// One page of `items` with GitHub's `Link` header, for a list at `path` (no query).
-pub fn paged(
+/// One page of `items` with GitHub's `Link` header, for a list at `path` (no query); only the
+/// items on the page are rendered.
+pub fn paged<T>(
     state: &GithubState,
     path: &str,
     raw_query: Option<&str>,
-    items: Vec<Value>,
+    items: Vec<T>,
+    render: impl FnMut(T) -> Value,
 ) -> Response {
     let query = parse_query(raw_query);
     let request = PageRequest::from_query(&query);
     let total = items.len();
     let range = request.range(total);
-    let page: Vec<Value> = items
-        .into_iter()
-        .skip(range.start)
-        .take(range.len())
-        .collect();
+    let page: Vec<Value> = items.into_iter().skip(range.start).take(range.len()).map(render).collect();
     let mut response = json(StatusCode::OK, &Value::Array(page));
     let url = format!("{}{}", state.base, path);
     if let Some(link) = request.link_header(&url, &query, total)
@@ -65,11 +60,9 @@ pub fn object(body: &Bytes, docs: &'static str) -> Result<Map<String, Value>, Ap
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "Invalid request.\n\nInvalid input: object is expected.",
-            docs,
-        )),
+        Ok(_) => {
+            Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid request.\n\nInvalid input: object is expected.", docs))
+        }
         Err(_) => Err(ApiError::bad_json(docs)),
     }
 }
@@ -84,13 +77,7 @@ pub fn opt_string(
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(ApiError::invalid(
-            resource,
-            "invalid",
-            field,
-            Some(other.clone()),
-            docs,
-        )),
+        Some(other) => Err(ApiError::invalid(resource, "invalid", field, Some(other.clone()), docs)),
     }
 }
 
@@ -110,11 +97,7 @@ pub fn names(
         .iter()
         .map(|item| match item {
             Value::String(s) => Ok(s.clone()),
-            Value::Object(o) => o
-                .get(key)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or_else(invalid),
+            Value::Object(o) => o.get(key).and_then(Value::as_str).map(str::to_string).ok_or_else(invalid),
             _ => Err(invalid()),
         })
         .collect()
@@ -126,15 +109,8 @@ pub fn number(text: &str, docs: &'static str) -> Result<u64, ApiError> {
 }
 
 /// The repository, or GitHub's 404.
-pub fn repo<'s>(
-    store: &'s Store,
-    owner: &str,
-    name: &str,
-    docs: &'static str,
-) -> Result<&'s Repo, ApiError> {
-    store
-        .repo(owner, name)
-        .ok_or_else(|| ApiError::not_found(docs))
+pub fn repo<'s>(store: &'s Store, owner: &str, name: &str, docs: &'static str) -> Result<&'s Repo, ApiError> {
+    store.repo(owner, name).ok_or_else(|| ApiError::not_found(docs))
 }
 
 /// Checks that issue `number` exists: 404 when it never did, 410 when it was deleted.

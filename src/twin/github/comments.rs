@@ -30,26 +30,17 @@ fn comment_event(
     let repo = &store.repos[key];
     let comment = repo.comments.get(&id)?;
     let issue = repo.issues.get(&comment.issue_number)?;
-    let render = Render {
-        base: &state.base,
-        store,
-    };
+    let render = Render { base: &state.base, store };
     let body = render.comment(repo, comment);
-    Some(
-        Events {
-            render,
-            sender: &state.config.login,
-        }
-        .comment(repo, issue, &body, action, changes),
-    )
+    Some(Events { render, sender: &state.config.login }.comment(repo, issue, &body, action, changes))
 }
 
 fn since_filter(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     let query = parse_query(raw);
     match query.iter().rev().find(|(k, _)| k == "since") {
-        Some((_, text)) => parse_time(text).map(Some).ok_or_else(|| {
-            ApiError::invalid("IssueComment", "invalid", "since", Some(json!(text)), D)
-        }),
+        Some((_, text)) => parse_time(text)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid("IssueComment", "invalid", "since", Some(json!(text)), D)),
         None => Ok(None),
     }
 }
@@ -65,10 +56,7 @@ pub async fn list_issue(
     let store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, D)?;
     check_issue(repo, n, D)?;
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
+    let render = Render { base: &state.base, store: &store };
     let items = repo
         .comments
         .values()
@@ -76,7 +64,7 @@ pub async fn list_issue(
         .map(|c| render.comment(repo, c))
         .collect();
     let path = format!("/repos/{owner}/{name}/issues/{number_text}/comments");
-    Ok(api::paged(&state, &path, raw.as_deref(), items))
+    Ok(api::paged(&state, &path, raw.as_deref(), items, std::convert::identity))
 }
 
 /// `GET /repos/{owner}/{repo}/issues/comments`: `sort` created|updated, `direction`, `since`.
@@ -87,93 +75,42 @@ pub async fn list_repo(
 ) -> Result<Response, ApiError> {
     let since = since_filter(raw.as_deref())?;
     let query = parse_query(raw.as_deref());
-    let get = |k: &str| {
-        query
-            .iter()
-            .rev()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |k: &str| query.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let by_updated = match get("sort") {
         None | Some("created") => false,
         Some("updated") => true,
         Some(other) => {
-            return Err(ApiError::invalid(
-                "IssueComment",
-                "invalid",
-                "sort",
-                Some(json!(other)),
-                D,
-            ));
+            return Err(ApiError::invalid("IssueComment", "invalid", "sort", Some(json!(other)), D));
         }
     };
     let descending = match get("direction") {
         None | Some("asc") => false,
         Some("desc") => true,
         Some(other) => {
-            return Err(ApiError::invalid(
-                "IssueComment",
-                "invalid",
-                "direction",
-                Some(json!(other)),
-                D,
-            ));
+            return Err(ApiError::invalid("IssueComment", "invalid", "direction", Some(json!(other)), D));
         }
     };
     let store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, D)?;
-    let mut comments: Vec<&Comment> = repo
-        .comments
-        .values()
-        .filter(|c| since.is_none_or(|t| c.updated_at >= t))
-        .collect();
-    comments.sort_by_key(|c| {
-        (
-            if by_updated {
-                c.updated_at
-            } else {
-                c.created_at
-            },
-            c.id,
-        )
-    });
+    let mut comments: Vec<&Comment> =
+        repo.comments.values().filter(|c| since.is_none_or(|t| c.updated_at >= t)).collect();
+    comments.sort_by_key(|c| (if by_updated { c.updated_at } else { c.created_at }, c.id));
     if descending {
         comments.reverse();
     }
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
-    let items = comments
-        .into_iter()
-        .map(|c| render.comment(repo, c))
-        .collect();
-    Ok(api::paged(
-        &state,
-        &format!("/repos/{owner}/{name}/issues/comments"),
-        raw.as_deref(),
-        items,
-    ))
+    let render = Render { base: &state.base, store: &store };
+    let path = format!("/repos/{owner}/{name}/issues/comments");
+    Ok(api::paged(&state, &path, raw.as_deref(), comments, |c| render.comment(repo, c)))
 }
 
 fn body_field(body: &Bytes) -> Result<String, ApiError> {
     let body = object(body, D)?;
     match body.get("body") {
         Some(Value::String(text)) if !text.is_empty() => Ok(text.clone()),
-        Some(Value::String(_)) | None | Some(Value::Null) => Err(ApiError::invalid(
-            "IssueComment",
-            "missing_field",
-            "body",
-            None,
-            D,
-        )),
-        Some(other) => Err(ApiError::invalid(
-            "IssueComment",
-            "invalid",
-            "body",
-            Some(other.clone()),
-            D,
-        )),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            Err(ApiError::invalid("IssueComment", "missing_field", "body", None, D))
+        }
+        Some(other) => Err(ApiError::invalid("IssueComment", "invalid", "body", Some(other.clone()), D)),
     }
 }
 
@@ -188,34 +125,18 @@ pub async fn create(
     let mut store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, D)?;
     check_issue(repo, n, D)?;
-    let at = IssueRef {
-        repo: repo.full_name().to_ascii_lowercase(),
-        number: n,
-    };
+    let at = IssueRef { repo: repo.full_name().to_ascii_lowercase(), number: n };
     let id = store.next_id(IdKind::Comment);
     let now = store.now();
     let login = state.config.login.clone();
     store.user_id(&login);
     let repo = store.repos.get_mut(&at.repo).expect("repo exists");
-    repo.comments.insert(
-        id,
-        Comment {
-            id,
-            issue_number: n,
-            body: text,
-            user: login,
-            created_at: now,
-            updated_at: now,
-        },
-    );
+    repo.comments
+        .insert(id, Comment { id, issue_number: n, body: text, user: login, created_at: now, updated_at: now });
     repo.issues.get_mut(&n).expect("issue exists").updated_at = now;
     let event = comment_event(&state, &store, &at.repo, id, "created", None);
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
-    let response =
-        api::created(&render.comment(&store.repos[&at.repo], &store.repos[&at.repo].comments[&id]));
+    let render = Render { base: &state.base, store: &store };
+    let response = api::created(&render.comment(&store.repos[&at.repo], &store.repos[&at.repo].comments[&id]));
     drop(store);
     deliver(&state, event.into_iter().collect());
     Ok(response)
@@ -238,14 +159,8 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let store = state.store.lock().expect("store lock");
     let (key, id) = find(&store, &owner, &name, &id_text)?;
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
-    Ok(api::json(
-        StatusCode::OK,
-        &render.comment(&store.repos[&key], &store.repos[&key].comments[&id]),
-    ))
+    let render = Render { base: &state.base, store: &store };
+    Ok(api::json(StatusCode::OK, &render.comment(&store.repos[&key], &store.repos[&key].comments[&id])))
 }
 
 /// `PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}` `{body}`.
@@ -258,34 +173,15 @@ pub async fn update(
     let mut store = state.store.lock().expect("store lock");
     let (key, id) = find(&store, &owner, &name, &id_text)?;
     let now = store.now();
-    let comment = store
-        .repos
-        .get_mut(&key)
-        .expect("repo exists")
-        .comments
-        .get_mut(&id)
-        .expect("comment exists");
+    let comment = store.repos.get_mut(&key).expect("repo exists").comments.get_mut(&id).expect("comment exists");
     let mut event = None;
     if comment.body != text {
         let from = std::mem::replace(&mut comment.body, text);
         comment.updated_at = now;
-        event = comment_event(
-            &state,
-            &store,
-            &key,
-            id,
-            "edited",
-            Some(json!({ "body": { "from": from } })),
-        );
+        event = comment_event(&state, &store, &key, id, "edited", Some(json!({ "body": { "from": from } })));
     }
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
-    let response = api::json(
-        StatusCode::OK,
-        &render.comment(&store.repos[&key], &store.repos[&key].comments[&id]),
-    );
+    let render = Render { base: &state.base, store: &store };
+    let response = api::json(StatusCode::OK, &render.comment(&store.repos[&key], &store.repos[&key].comments[&id]));
     drop(store);
     deliver(&state, event.into_iter().collect());
     Ok(response)
@@ -299,12 +195,7 @@ pub async fn delete(
     let mut store = state.store.lock().expect("store lock");
     let (key, id) = find(&store, &owner, &name, &id_text)?;
     let event = comment_event(&state, &store, &key, id, "deleted", None);
-    store
-        .repos
-        .get_mut(&key)
-        .expect("repo exists")
-        .comments
-        .remove(&id);
+    store.repos.get_mut(&key).expect("repo exists").comments.remove(&id);
     drop(store);
     deliver(&state, event.into_iter().collect());
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -22,12 +22,7 @@ pub struct ApiError {
 impl ApiError {
     /// A plain error with GitHub's body shape.
     pub fn new(status: StatusCode, message: impl Into<String>, docs: &'static str) -> ApiError {
-        ApiError {
-            status,
-            message: message.into(),
-            documentation_url: docs,
-            errors: None,
-        }
+        ApiError { status, message: message.into(), documentation_url: docs, errors: None }
     }
 
     /// 404 `Not Found`.
@@ -46,13 +41,7 @@ impl ApiError {
     }
 
     /// 422 `Validation Failed` with one error `{resource, code, field}` (and `value` if given).
-    pub fn invalid(
-        resource: &str,
-        code: &str,
-        field: &str,
-        value: Option<Value>,
-        docs: &'static str,
-    ) -> ApiError {
+    pub fn invalid(resource: &str, code: &str, field: &str, value: Option<Value>, docs: &'static str) -> ApiError {
         let mut error = json!({ "resource": resource, "code": code, "field": field });
         if let Some(value) = value {
             error["value"] = value;
@@ -104,18 +93,14 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body())).into_response();
-        response.headers_mut().insert(
-            "content-type",
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
+        response.headers_mut().insert("content-type", HeaderValue::from_static("application/json; charset=utf-8"));
         response
     }
 }
 
 /// Documentation anchors per operation, as GitHub puts them in `documentation_url`.
 pub mod docs {
-    pub const LIST_ISSUES: &str =
-        "https://docs.github.com/rest/issues/issues#list-repository-issues";
+    pub const LIST_ISSUES: &str = "https://docs.github.com/rest/issues/issues#list-repository-issues";
     pub const GET_ISSUE: &str = "https://docs.github.com/rest/issues/issues#get-an-issue";
     pub const CREATE_ISSUE: &str = "https://docs.github.com/rest/issues/issues#create-an-issue";
     pub const UPDATE_ISSUE: &str = "https://docs.github.com/rest/issues/issues#update-an-issue";
@@ -124,9 +109,9 @@ pub mod docs {
     pub const MILESTONES: &str = "https://docs.github.com/rest/issues/milestones";
     pub const SUB_ISSUES: &str = "https://docs.github.com/rest/issues/sub-issues";
     pub const ISSUE_TYPES: &str = "https://docs.github.com/rest/issues/issue-types";
-    pub const RATE_LIMITS: &str =
-        "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
-    pub const SECONDARY: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
+    pub const RATE_LIMITS: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
+    pub const SECONDARY: &str =
+        "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 }
 
 #[cfg(test)]
@@ -136,15 +121,9 @@ mod tests {
     #[test]
     fn bodies_have_githubs_shape() {
         let body = ApiError::not_found(docs::GET_ISSUE).body();
-        assert_eq!(
-            body,
-            json!({"message": "Not Found", "documentation_url": docs::GET_ISSUE, "status": "404"})
-        );
+        assert_eq!(body, json!({"message": "Not Found", "documentation_url": docs::GET_ISSUE, "status": "404"}));
         let body = ApiError::invalid("Issue", "missing_field", "title", None, DOCS).body();
         assert_eq!(body["message"], "Validation Failed");
-        assert_eq!(
-            body["errors"][0],
-            json!({"resource": "Issue", "code": "missing_field", "field": "title"})
-        );
+        assert_eq!(body["errors"][0], json!({"resource": "Issue", "code": "missing_field", "field": "title"}));
     }
 }

@@ -26,33 +26,17 @@ pub struct Changes {
 const REASONS: [&str; 4] = ["completed", "not_planned", "duplicate", "reopened"];
 
 /// Reads a body the way GitHub validates it; `creating` requires a title.
-pub fn read(
-    body: &Map<String, Value>,
-    creating: bool,
-    docs: &'static str,
-) -> Result<Changes, ApiError> {
+pub fn read(body: &Map<String, Value>, creating: bool, docs: &'static str) -> Result<Changes, ApiError> {
     let mut changes = Changes::default();
     match body.get("title") {
         Some(Value::String(t)) if !t.is_empty() => changes.title = Some(t.clone()),
         Some(Value::Number(n)) => changes.title = Some(n.to_string()),
         None | Some(Value::Null) if !creating => {}
         Some(Value::String(_)) | None | Some(Value::Null) => {
-            return Err(ApiError::invalid(
-                "Issue",
-                "missing_field",
-                "title",
-                None,
-                docs,
-            ));
+            return Err(ApiError::invalid("Issue", "missing_field", "title", None, docs));
         }
         Some(other) => {
-            return Err(ApiError::invalid(
-                "Issue",
-                "invalid",
-                "title",
-                Some(other.clone()),
-                docs,
-            ));
+            return Err(ApiError::invalid("Issue", "invalid", "title", Some(other.clone()), docs));
         }
     }
     if body.contains_key("body") {
@@ -63,13 +47,7 @@ pub fn read(
             "open" => IssueState::Open,
             "closed" => IssueState::Closed,
             _ => {
-                return Err(ApiError::invalid(
-                    "Issue",
-                    "invalid",
-                    "state",
-                    Some(json!(state)),
-                    docs,
-                ));
+                return Err(ApiError::invalid("Issue", "invalid", "state", Some(json!(state)), docs));
             }
         });
     }
@@ -78,13 +56,7 @@ pub fn read(
         if let Some(r) = &reason
             && !REASONS.contains(&r.as_str())
         {
-            return Err(ApiError::invalid(
-                "Issue",
-                "invalid",
-                "state_reason",
-                Some(json!(r)),
-                docs,
-            ));
+            return Err(ApiError::invalid("Issue", "invalid", "state_reason", Some(json!(r)), docs));
         }
         changes.state_reason = Some(reason);
     }
@@ -103,13 +75,7 @@ pub fn read(
             Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
             Value::String(s) if s.parse::<u64>().is_ok() => s.parse().ok(),
             other => {
-                return Err(ApiError::invalid(
-                    "Issue",
-                    "invalid",
-                    "milestone",
-                    Some(other.clone()),
-                    docs,
-                ));
+                return Err(ApiError::invalid("Issue", "invalid", "milestone", Some(other.clone()), docs));
             }
         });
     }
@@ -119,13 +85,7 @@ pub fn read(
             Value::String(s) => Some(s.clone()),
             Value::Object(o) => o.get("value").and_then(Value::as_str).map(str::to_string),
             other => {
-                return Err(ApiError::invalid(
-                    "Issue",
-                    "invalid",
-                    "type",
-                    Some(other.clone()),
-                    docs,
-                ));
+                return Err(ApiError::invalid("Issue", "invalid", "type", Some(other.clone()), docs));
             }
         });
     }
@@ -135,10 +95,7 @@ pub fn read(
 /// What applying changes did, in the order GitHub reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Happened {
-    Edited {
-        title_from: Option<String>,
-        body_from: Option<String>,
-    },
+    Edited { title_from: Option<String>, body_from: Option<String> },
     Closed,
     Reopened,
     Labeled(u64),
@@ -150,32 +107,16 @@ pub enum Happened {
 }
 
 /// Checks the milestone and type exist; answers the type's id change.
-pub fn validate(
-    repo: &Repo,
-    changes: &Changes,
-    docs: &'static str,
-) -> Result<Option<Option<u64>>, ApiError> {
+pub fn validate(repo: &Repo, changes: &Changes, docs: &'static str) -> Result<Option<Option<u64>>, ApiError> {
     if let Some(Some(m)) = changes.milestone
         && !repo.milestones.contains_key(&m)
     {
-        return Err(ApiError::invalid(
-            "Issue",
-            "invalid",
-            "milestone",
-            Some(json!(m)),
-            docs,
-        ));
+        return Err(ApiError::invalid("Issue", "invalid", "milestone", Some(json!(m)), docs));
     }
     match &changes.issue_type {
         Some(Some(name)) => match repo.issue_type_by_name(name) {
             Some(t) => Ok(Some(Some(t.id))),
-            None => Err(ApiError::invalid(
-                "Issue",
-                "invalid",
-                "type",
-                Some(json!(name)),
-                docs,
-            )),
+            None => Err(ApiError::invalid("Issue", "invalid", "type", Some(json!(name)), docs)),
         },
         Some(None) => Ok(Some(None)),
         None => Ok(None),
@@ -191,65 +132,34 @@ pub fn apply(
     actor: &str,
     docs: &'static str,
 ) -> Result<Vec<Happened>, ApiError> {
-    let repo = store
-        .repos
-        .get(&at.repo)
-        .ok_or_else(|| ApiError::not_found(docs))?;
+    let repo = store.repos.get(&at.repo).ok_or_else(|| ApiError::not_found(docs))?;
     let issue_type = validate(repo, &changes, docs)?;
-    let label_ids = match &changes.labels {
-        Some(names) => Some(ensure_labels(store, &at.repo, names)),
-        None => None,
-    };
+    let label_ids = changes.labels.as_ref().map(|names| ensure_labels(store, &at.repo, names));
     for login in changes.assignees.iter().flatten() {
         store.user_id(login);
     }
     let now = store.now();
-    let repo = store
-        .repos
-        .get_mut(&at.repo)
-        .ok_or_else(|| ApiError::not_found(docs))?;
+    let repo = store.repos.get_mut(&at.repo).ok_or_else(|| ApiError::not_found(docs))?;
     let removed_labels: Vec<Label> = match &label_ids {
         Some(ids) => {
             let issue = &repo.issues[&at.number];
-            issue
-                .labels
-                .iter()
-                .filter(|id| !ids.contains(id))
-                .filter_map(|id| repo.label(*id).cloned())
-                .collect()
+            issue.labels.iter().filter(|id| !ids.contains(id)).filter_map(|id| repo.label(*id).cloned()).collect()
         }
         None => Vec::new(),
     };
-    let issue = repo
-        .issues
-        .get_mut(&at.number)
-        .ok_or_else(|| ApiError::not_found(docs))?;
+    let issue = repo.issues.get_mut(&at.number).ok_or_else(|| ApiError::not_found(docs))?;
     let mut happened = Vec::new();
-    let title_from = changes
-        .title
-        .filter(|t| *t != issue.title)
-        .map(|t| std::mem::replace(&mut issue.title, t));
-    let body_from = changes
-        .body
-        .filter(|b| *b != issue.body)
-        .map(|b| std::mem::replace(&mut issue.body, b));
+    let title_from = changes.title.filter(|t| *t != issue.title).map(|t| std::mem::replace(&mut issue.title, t));
+    let body_from = changes.body.filter(|b| *b != issue.body).map(|b| std::mem::replace(&mut issue.body, b));
     if title_from.is_some() || body_from.is_some() {
-        happened.push(Happened::Edited {
-            title_from,
-            body_from: body_from.map(Option::unwrap_or_default),
-        });
+        happened.push(Happened::Edited { title_from, body_from: body_from.map(Option::unwrap_or_default) });
     }
     match (changes.state, issue.state) {
         (Some(IssueState::Closed), IssueState::Open) => {
             issue.state = IssueState::Closed;
             issue.closed_at = Some(now);
             issue.closed_by = Some(actor.to_string());
-            issue.state_reason = Some(
-                changes
-                    .state_reason
-                    .flatten()
-                    .unwrap_or_else(|| "completed".into()),
-            );
+            issue.state_reason = Some(changes.state_reason.flatten().unwrap_or_else(|| "completed".into()));
             happened.push(Happened::Closed);
         }
         (Some(IssueState::Open), IssueState::Closed) => {
@@ -316,18 +226,13 @@ pub fn ensure_labels(store: &mut Store, repo_key: &str, names: &[String]) -> Vec
             Some(id) => id,
             None => {
                 let id = store.next_id(IdKind::Label);
-                store
-                    .repos
-                    .get_mut(repo_key)
-                    .expect("repo exists")
-                    .labels
-                    .push(Label {
-                        id,
-                        name: name.clone(),
-                        color: "ededed".into(),
-                        description: None,
-                        default: false,
-                    });
+                store.repos.get_mut(repo_key).expect("repo exists").labels.push(Label {
+                    id,
+                    name: name.clone(),
+                    color: "ededed".into(),
+                    description: None,
+                    default: false,
+                });
                 id
             }
         };
@@ -339,17 +244,8 @@ pub fn ensure_labels(store: &mut Store, repo_key: &str, names: &[String]) -> Vec
 }
 
 /// The `issues` webhooks for what happened to the issue at `at` (after the change).
-pub fn events(
-    store: &Store,
-    base: &str,
-    sender: &str,
-    at: &IssueRef,
-    happened: &[Happened],
-) -> Vec<Event> {
-    let events = Events {
-        render: Render { base, store },
-        sender,
-    };
+pub fn events(store: &Store, base: &str, sender: &str, at: &IssueRef, happened: &[Happened]) -> Vec<Event> {
+    let events = Events { render: Render { base, store }, sender };
     let (Some(repo), Some(issue)) = (store.repos.get(&at.repo), store.issue(at)) else {
         return Vec::new();
     };
@@ -358,10 +254,7 @@ pub fn events(
         .iter()
         .filter_map(|h| {
             let (action, extra) = match h {
-                Happened::Edited {
-                    title_from,
-                    body_from,
-                } => {
+                Happened::Edited { title_from, body_from } => {
                     let mut changes = Map::new();
                     if let Some(from) = title_from {
                         changes.insert("title".into(), json!({ "from": from }));
@@ -373,27 +266,16 @@ pub fn events(
                 }
                 Happened::Closed => ("closed", json!({})),
                 Happened::Reopened => ("reopened", json!({})),
-                Happened::Labeled(id) => (
-                    "labeled",
-                    json!({ "label": render.label(repo, repo.label(*id)?) }),
-                ),
-                Happened::Unlabeled(label) => {
-                    ("unlabeled", json!({ "label": render.label(repo, label) }))
+                Happened::Labeled(id) => ("labeled", json!({ "label": render.label(repo, repo.label(*id)?) })),
+                Happened::Unlabeled(label) => ("unlabeled", json!({ "label": render.label(repo, label) })),
+                Happened::Assigned(login) => ("assigned", json!({ "assignee": render.user(login) })),
+                Happened::Unassigned(login) => ("unassigned", json!({ "assignee": render.user(login) })),
+                Happened::Milestoned(n) => {
+                    ("milestoned", json!({ "milestone": render.milestone(repo, repo.milestones.get(n)?) }))
                 }
-                Happened::Assigned(login) => {
-                    ("assigned", json!({ "assignee": render.user(login) }))
+                Happened::Demilestoned(n) => {
+                    ("demilestoned", json!({ "milestone": render.milestone(repo, repo.milestones.get(n)?) }))
                 }
-                Happened::Unassigned(login) => {
-                    ("unassigned", json!({ "assignee": render.user(login) }))
-                }
-                Happened::Milestoned(n) => (
-                    "milestoned",
-                    json!({ "milestone": render.milestone(repo, repo.milestones.get(n)?) }),
-                ),
-                Happened::Demilestoned(n) => (
-                    "demilestoned",
-                    json!({ "milestone": render.milestone(repo, repo.milestones.get(n)?) }),
-                ),
             };
             Some(events.issue(repo, issue, action, extra))
         })
@@ -413,19 +295,9 @@ mod tests {
         let docs = "d";
         assert!(read(&body(json!({})), true, docs).is_err());
         assert!(read(&body(json!({"title": ""})), true, docs).is_err());
-        assert_eq!(
-            read(&body(json!({"title": 7})), true, docs)
-                .unwrap()
-                .title
-                .as_deref(),
-            Some("7")
-        );
-        let c = read(
-            &body(json!({"labels": ["a", {"name": "b"}], "milestone": null, "body": null})),
-            false,
-            docs,
-        )
-        .unwrap();
+        assert_eq!(read(&body(json!({"title": 7})), true, docs).unwrap().title.as_deref(), Some("7"));
+        let c =
+            read(&body(json!({"labels": ["a", {"name": "b"}], "milestone": null, "body": null})), false, docs).unwrap();
         assert_eq!(c.labels, Some(vec!["a".to_string(), "b".to_string()]));
         assert_eq!(c.milestone, Some(None));
         assert_eq!(c.body, Some(None));

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::GithubState;
 use super::api::{self, check_issue, number, object};
 use super::errors::{ApiError, docs};
-use super::issue_edit::{self, Changes};
+use super::issue_edit::{self, Changes, Happened};
 use super::pagination::parse_query;
 use super::render::Render;
 use super::store::{IdKind, Issue, IssueRef, IssueState, Repo, parse_time};
@@ -29,26 +29,24 @@ pub async fn list(
     let filter = Filter::read(&query)?;
     let store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, docs::LIST_ISSUES)?;
-    let mut issues: Vec<&Issue> = repo
-        .issues
-        .values()
-        .filter(|i| filter.keeps(repo, i))
-        .collect();
+    let mut issues: Vec<&Issue> = repo.issues.values().filter(|i| filter.keeps(repo, i)).collect();
+    let mut comment_counts = std::collections::HashMap::new();
+    if filter.sort == Sort::Comments {
+        for c in repo.comments.values() {
+            *comment_counts.entry(c.issue_number).or_insert(0i64) += 1;
+        }
+    }
     issues.sort_by_key(|i| match filter.sort {
         Sort::Created => (i.created_at, i.id),
         Sort::Updated => (i.updated_at, i.id),
-        Sort::Comments => (repo.comment_count(i.number) as i64, i.id),
+        Sort::Comments => (comment_counts.get(&i.number).copied().unwrap_or(0), i.id),
     });
     if filter.descending {
         issues.reverse();
     }
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
-    let items = issues.into_iter().map(|i| render.issue(repo, i)).collect();
+    let render = Render { base: &state.base, store: &store };
     let path = format!("/repos/{owner}/{name}/issues");
-    Ok(api::paged(&state, &path, raw.as_deref(), items))
+    Ok(api::paged(&state, &path, raw.as_deref(), issues, |i| render.issue(repo, i)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,21 +72,9 @@ struct Filter {
 
 impl Filter {
     fn read(query: &[(String, String)]) -> Result<Filter, ApiError> {
-        let get = |k: &str| {
-            query
-                .iter()
-                .rev()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.clone())
-        };
+        let get = |k: &str| query.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         let invalid = |field: &str, value: String| {
-            ApiError::invalid(
-                "Issue",
-                "invalid",
-                field,
-                Some(json!(value)),
-                docs::LIST_ISSUES,
-            )
+            ApiError::invalid("Issue", "invalid", field, Some(json!(value)), docs::LIST_ISSUES)
         };
         let state = match get("state").as_deref() {
             None | Some("open") => Some(IssueState::Open),
@@ -114,12 +100,7 @@ impl Filter {
         Ok(Filter {
             state,
             labels: get("labels")
-                .map(|l| {
-                    l.split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
+                .map(|l| l.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default(),
             since,
             sort,
@@ -132,30 +113,22 @@ impl Filter {
     }
 
     fn keeps(&self, repo: &Repo, issue: &Issue) -> bool {
-        let star_none =
-            |wanted: &Option<String>, has: Option<String>, matches: &dyn Fn(&str, &str) -> bool| {
-                match wanted.as_deref() {
-                    None => true,
-                    Some("*") => has.is_some(),
-                    Some("none") => has.is_none(),
-                    Some(w) => has.is_some_and(|h| matches(w, &h)),
-                }
-            };
+        let star_none = |wanted: &Option<String>, has: Option<String>, matches: &dyn Fn(&str, &str) -> bool| {
+            match wanted.as_deref() {
+                None => true,
+                Some("*") => has.is_some(),
+                Some("none") => has.is_none(),
+                Some(w) => has.is_some_and(|h| matches(w, &h)),
+            }
+        };
         let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
         self.state.is_none_or(|s| issue.state == s)
             && self.since.is_none_or(|t| issue.updated_at >= t)
-            && self.labels.iter().all(|wanted| {
-                issue
-                    .labels
-                    .iter()
-                    .filter_map(|id| repo.label(*id))
-                    .any(|l| same(&l.name, wanted))
-            })
-            && star_none(
-                &self.milestone,
-                issue.milestone.map(|m| m.to_string()),
-                &|w, h| w == h,
-            )
+            && self
+                .labels
+                .iter()
+                .all(|wanted| issue.labels.iter().filter_map(|id| repo.label(*id)).any(|l| same(&l.name, wanted)))
+            && star_none(&self.milestone, issue.milestone.map(|m| m.to_string()), &|w, h| w == h)
             && (self.assignee.as_deref().is_none_or(|w| match w {
                 "*" => !issue.assignees.is_empty(),
                 "none" => issue.assignees.is_empty(),
@@ -164,10 +137,7 @@ impl Filter {
             && self.creator.as_deref().is_none_or(|c| same(c, &issue.user))
             && star_none(
                 &self.issue_type,
-                issue
-                    .issue_type
-                    .and_then(|id| repo.issue_types.iter().find(|t| t.id == id))
-                    .map(|t| t.name.clone()),
+                issue.issue_type.and_then(|id| repo.issue_types.iter().find(|t| t.id == id)).map(|t| t.name.clone()),
                 &same,
             )
     }
@@ -182,14 +152,8 @@ pub async fn get(
     let store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, docs::GET_ISSUE)?;
     check_issue(repo, n, docs::GET_ISSUE)?;
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
-    Ok(api::json(
-        StatusCode::OK,
-        &render.issue(repo, &repo.issues[&n]),
-    ))
+    let render = Render { base: &state.base, store: &store };
+    Ok(api::json(StatusCode::OK, &render.issue(repo, &repo.issues[&n])))
 }
 
 /// `POST /repos/{owner}/{repo}/issues`.
@@ -203,19 +167,19 @@ pub async fn create(
     let changes = issue_edit::read(&body, true, d)?;
     let parent_id = match body.get("parent_issue_id") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().ok_or_else(|| {
-            ApiError::invalid("Issue", "invalid", "parent_issue_id", Some(v.clone()), d)
-        })?),
+        Some(v) => Some(
+            v.as_u64().ok_or_else(|| ApiError::invalid("Issue", "invalid", "parent_issue_id", Some(v.clone()), d))?,
+        ),
     };
     let login = state.config.login.clone();
     let mut store = state.store.lock().expect("store lock");
-    let key = api::repo(&store, &owner, &name, d)?
-        .full_name()
-        .to_ascii_lowercase();
+    let key = api::repo(&store, &owner, &name, d)?.full_name().to_ascii_lowercase();
     let parent = match parent_id {
-        Some(id) => Some(store.find_issue(id).ok_or_else(|| {
-            ApiError::invalid("Issue", "invalid", "parent_issue_id", Some(json!(id)), d)
-        })?),
+        Some(id) => Some(
+            store
+                .find_issue(id)
+                .ok_or_else(|| ApiError::invalid("Issue", "invalid", "parent_issue_id", Some(json!(id)), d))?,
+        ),
         None => None,
     };
     // Refuse a bad body before anything is created.
@@ -223,58 +187,24 @@ pub async fn create(
     if let Some(parent) = &parent {
         sub_issues::check_room(&store, parent, d)?;
     }
-    let at = open_issue(
-        &mut store,
-        &key,
-        changes.title.clone().unwrap_or_default(),
-        &login,
-    );
-    let happened = issue_edit::apply(
-        &mut store,
-        &at,
-        Changes {
-            title: None,
-            ..changes
-        },
-        &login,
-        d,
-    )?;
+    let at = open_issue(&mut store, &key, changes.title.clone().unwrap_or_default(), &login);
+    // Creation sets the other fields; only labels, assignees and milestone are reported (as
+    // `labeled`, `assigned`, `milestoned` after `opened`), as GitHub does.
+    let creation = Changes { title: None, state: None, state_reason: None, ..changes };
+    let mut happened = issue_edit::apply(&mut store, &at, creation, &login, d)?;
+    happened.retain(|h| !matches!(h, Happened::Edited { .. }));
     let mut events = {
-        let render = Render {
-            base: &state.base,
-            store: &store,
-        };
+        let render = Render { base: &state.base, store: &store };
         let repo = &store.repos[&key];
-        let opened = Events {
-            render,
-            sender: &login,
-        }
-        .issue(repo, &repo.issues[&at.number], "opened", json!({}));
+        let opened = Events { render, sender: &login }.issue(repo, &repo.issues[&at.number], "opened", json!({}));
         let mut events = vec![opened];
-        events.extend(issue_edit::events(
-            &store,
-            &state.base,
-            &login,
-            &at,
-            &happened,
-        ));
+        events.extend(issue_edit::events(&store, &state.base, &login, &at, &happened));
         events
     };
     if let Some(parent) = parent {
-        events.extend(sub_issues::link(
-            &mut store,
-            &state.base,
-            &login,
-            &parent,
-            &at,
-            false,
-            d,
-        )?);
+        events.extend(sub_issues::link(&mut store, &state.base, &login, &parent, &at, false, d)?);
     }
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
+    let render = Render { base: &state.base, store: &store };
     let repo = &store.repos[&key];
     let response = api::created(&render.issue(repo, &repo.issues[&at.number]));
     drop(store);
@@ -327,16 +257,10 @@ pub async fn update(
     let mut store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, d)?;
     check_issue(repo, n, d)?;
-    let at = IssueRef {
-        repo: repo.full_name().to_ascii_lowercase(),
-        number: n,
-    };
+    let at = IssueRef { repo: repo.full_name().to_ascii_lowercase(), number: n };
     let happened = issue_edit::apply(&mut store, &at, changes, &login, d)?;
     let events = issue_edit::events(&store, &state.base, &login, &at, &happened);
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
+    let render = Render { base: &state.base, store: &store };
     let repo = &store.repos[&at.repo];
     let response = api::json(StatusCode::OK, &render.issue(repo, &repo.issues[&n]));
     drop(store);
@@ -357,47 +281,19 @@ pub async fn delete_as_person(
     let repo = api::repo(&store, &owner, &name, d)?;
     check_issue(repo, n, d)?;
     let key = repo.full_name().to_ascii_lowercase();
-    let at = IssueRef {
-        repo: key.clone(),
-        number: n,
-    };
+    let at = IssueRef { repo: key.clone(), number: n };
     let mut events = Vec::new();
     let issue = store.repos[&key].issues[&n].clone();
     if let Some(parent) = issue.parent.and_then(|id| store.find_issue(id)) {
-        events.extend(sub_issues::unlink(
-            &mut store,
-            &state.base,
-            &login,
-            &parent,
-            &at,
-        )?);
+        events.extend(sub_issues::unlink(&mut store, &state.base, &login, &parent, &at)?);
     }
-    let subs: Vec<IssueRef> = issue
-        .sub_issues
-        .iter()
-        .filter_map(|id| store.find_issue(*id))
-        .collect();
+    let subs: Vec<IssueRef> = issue.sub_issues.iter().filter_map(|id| store.find_issue(*id)).collect();
     for sub in subs {
-        events.extend(sub_issues::unlink(
-            &mut store,
-            &state.base,
-            &login,
-            &at,
-            &sub,
-        )?);
+        events.extend(sub_issues::unlink(&mut store, &state.base, &login, &at, &sub)?);
     }
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
+    let render = Render { base: &state.base, store: &store };
     let repo = &store.repos[&key];
-    events.push(
-        Events {
-            render,
-            sender: &login,
-        }
-        .issue(repo, &repo.issues[&n], "deleted", json!({})),
-    );
+    events.push(Events { render, sender: &login }.issue(repo, &repo.issues[&n], "deleted", json!({})));
     store.remove_issue(&at);
     drop(store);
     deliver(&state, events);

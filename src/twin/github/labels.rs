@@ -27,36 +27,16 @@ fn color(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
             if c.len() == 6 && c.chars().all(|ch| ch.is_ascii_hexdigit()) {
                 Ok(Some(c))
             } else {
-                Err(ApiError::invalid(
-                    "Label",
-                    "invalid",
-                    "color",
-                    Some(json!(c)),
-                    D,
-                ))
+                Err(ApiError::invalid("Label", "invalid", "color", Some(json!(c)), D))
             }
         }
     }
 }
 
-fn label_response(
-    state: &GithubState,
-    store: &Store,
-    key: &str,
-    id: u64,
-    status: StatusCode,
-) -> Response {
+fn label_response(state: &GithubState, store: &Store, key: &str, id: u64, status: StatusCode) -> Response {
     let repo = &store.repos[key];
-    let body = Render {
-        base: &state.base,
-        store,
-    }
-    .label(repo, repo.label(id).expect("label exists"));
-    if status == StatusCode::CREATED {
-        api::created(&body)
-    } else {
-        api::json(status, &body)
-    }
+    let body = Render { base: &state.base, store }.label(repo, repo.label(id).expect("label exists"));
+    if status == StatusCode::CREATED { api::created(&body) } else { api::json(status, &body) }
 }
 
 /// `GET /repos/{owner}/{repo}/labels`.
@@ -67,19 +47,11 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, D)?;
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
+    let render = Render { base: &state.base, store: &store };
     let mut labels: Vec<&Label> = repo.labels.iter().collect();
     labels.sort_by_key(|l| l.name.to_lowercase());
     let items = labels.into_iter().map(|l| render.label(repo, l)).collect();
-    Ok(api::paged(
-        &state,
-        &format!("/repos/{owner}/{name}/labels"),
-        raw.as_deref(),
-        items,
-    ))
+    Ok(api::paged(&state, &format!("/repos/{owner}/{name}/labels"), raw.as_deref(), items, std::convert::identity))
 }
 
 /// `POST /repos/{owner}/{repo}/labels` `{name, color?, description?}`.
@@ -95,31 +67,18 @@ pub async fn create(
     let color = color(&body)?.unwrap_or_else(|| "ededed".into());
     let description = opt_string(&body, "description", "Label", D)?;
     let mut store = state.store.lock().expect("store lock");
-    let key = api::repo(&store, &owner, &name, D)?
-        .full_name()
-        .to_ascii_lowercase();
+    let key = api::repo(&store, &owner, &name, D)?.full_name().to_ascii_lowercase();
     if store.repos[&key].label_by_name(&label_name).is_some() {
-        return Err(ApiError::invalid(
-            "Label",
-            "already_exists",
-            "name",
-            None,
-            D,
-        ));
+        return Err(ApiError::invalid("Label", "already_exists", "name", None, D));
     }
     let id = store.next_id(IdKind::Label);
-    store
-        .repos
-        .get_mut(&key)
-        .expect("repo exists")
-        .labels
-        .push(Label {
-            id,
-            name: label_name,
-            color,
-            description,
-            default: false,
-        });
+    store.repos.get_mut(&key).expect("repo exists").labels.push(Label {
+        id,
+        name: label_name,
+        color,
+        description,
+        default: false,
+    });
     let event = label_event(&state, &store, &key, id, "created", None);
     let response = label_response(&state, &store, &key, id, StatusCode::CREATED);
     drop(store);
@@ -136,24 +95,14 @@ fn label_event(
     changes: Option<Value>,
 ) -> super::webhooks::Event {
     let repo = &store.repos[key];
-    let render = Render {
-        base: &state.base,
-        store,
-    };
+    let render = Render { base: &state.base, store };
     let label = render.label(repo, repo.label(id).expect("label exists"));
-    Events {
-        render,
-        sender: &state.config.login,
-    }
-    .label(repo, &label, action, changes)
+    Events { render, sender: &state.config.login }.label(repo, &label, action, changes)
 }
 
 fn find(store: &Store, owner: &str, name: &str, label: &str) -> Result<(String, u64), ApiError> {
     let repo = api::repo(store, owner, name, D)?;
-    let id = repo
-        .label_by_name(label)
-        .ok_or_else(|| ApiError::not_found(D))?
-        .id;
+    let id = repo.label_by_name(label).ok_or_else(|| ApiError::not_found(D))?.id;
     Ok((repo.full_name().to_ascii_lowercase(), id))
 }
 
@@ -176,59 +125,30 @@ pub async fn update(
     let body = object(&body, D)?;
     let new_name = opt_string(&body, "new_name", "Label", D)?.filter(|n| !n.trim().is_empty());
     let new_color = color(&body)?;
-    let new_description = if body.contains_key("description") {
-        Some(opt_string(&body, "description", "Label", D)?)
-    } else {
-        None
-    };
+    let new_description =
+        if body.contains_key("description") { Some(opt_string(&body, "description", "Label", D)?) } else { None };
     let mut store = state.store.lock().expect("store lock");
     let (key, id) = find(&store, &owner, &name, &label)?;
     if let Some(n) = &new_name
-        && store.repos[&key]
-            .label_by_name(n)
-            .is_some_and(|l| l.id != id)
+        && store.repos[&key].label_by_name(n).is_some_and(|l| l.id != id)
     {
-        return Err(ApiError::invalid(
-            "Label",
-            "already_exists",
-            "name",
-            None,
-            D,
-        ));
+        return Err(ApiError::invalid("Label", "already_exists", "name", None, D));
     }
     let repo = store.repos.get_mut(&key).expect("repo exists");
-    let label = repo
-        .labels
-        .iter_mut()
-        .find(|l| l.id == id)
-        .expect("label exists");
+    let label = repo.labels.iter_mut().find(|l| l.id == id).expect("label exists");
     let mut changes = Map::new();
     if let Some(n) = new_name.filter(|n| *n != label.name) {
-        changes.insert(
-            "name".into(),
-            json!({ "from": std::mem::replace(&mut label.name, n) }),
-        );
+        changes.insert("name".into(), json!({ "from": std::mem::replace(&mut label.name, n) }));
     }
     if let Some(c) = new_color.filter(|c| *c != label.color) {
-        changes.insert(
-            "color".into(),
-            json!({ "from": std::mem::replace(&mut label.color, c) }),
-        );
+        changes.insert("color".into(), json!({ "from": std::mem::replace(&mut label.color, c) }));
     }
     if let Some(d) = new_description.filter(|d| *d != label.description) {
         let from = std::mem::replace(&mut label.description, d).unwrap_or_default();
         changes.insert("description".into(), json!({ "from": from }));
     }
-    let event = (!changes.is_empty()).then(|| {
-        label_event(
-            &state,
-            &store,
-            &key,
-            id,
-            "edited",
-            Some(Value::Object(changes)),
-        )
-    });
+    let event =
+        (!changes.is_empty()).then(|| label_event(&state, &store, &key, id, "edited", Some(Value::Object(changes))));
     let response = label_response(&state, &store, &key, id, StatusCode::OK);
     drop(store);
     deliver(&state, event.into_iter().collect());
@@ -253,31 +173,17 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn issue_ref(
-    store: &Store,
-    owner: &str,
-    name: &str,
-    number_text: &str,
-) -> Result<IssueRef, ApiError> {
+fn issue_ref(store: &Store, owner: &str, name: &str, number_text: &str) -> Result<IssueRef, ApiError> {
     let n = number(number_text, D)?;
     let repo = api::repo(store, owner, name, D)?;
     check_issue(repo, n, D)?;
-    Ok(IssueRef {
-        repo: repo.full_name().to_ascii_lowercase(),
-        number: n,
-    })
+    Ok(IssueRef { repo: repo.full_name().to_ascii_lowercase(), number: n })
 }
 
 fn issue_labels(state: &GithubState, store: &Store, at: &IssueRef) -> Vec<Value> {
     let repo = &store.repos[&at.repo];
-    let render = Render {
-        base: &state.base,
-        store,
-    };
-    sorted_labels(repo, &repo.issues[&at.number])
-        .into_iter()
-        .map(|l| render.label(repo, l))
-        .collect()
+    let render = Render { base: &state.base, store };
+    sorted_labels(repo, &repo.issues[&at.number]).into_iter().map(|l| render.label(repo, l)).collect()
 }
 
 /// `GET /repos/{owner}/{repo}/issues/{issue_number}/labels`.
@@ -294,6 +200,7 @@ pub async fn list_on_issue(
         &format!("/repos/{owner}/{name}/issues/{number_text}/labels"),
         raw.as_deref(),
         items,
+        std::convert::identity,
     ))
 }
 
@@ -323,26 +230,12 @@ fn set_labels(
     let mut store = state.store.lock().expect("store lock");
     let at = issue_ref(&store, owner, name, number_text)?;
     let repo = &store.repos[&at.repo];
-    let current = sorted_labels(repo, &repo.issues[&at.number])
-        .into_iter()
-        .map(|l| l.name.clone())
-        .collect();
+    let current = sorted_labels(repo, &repo.issues[&at.number]).into_iter().map(|l| l.name.clone()).collect();
     let labels = wanted(current)?;
-    let happened = issue_edit::apply(
-        &mut store,
-        &at,
-        Changes {
-            labels: Some(labels),
-            ..Changes::default()
-        },
-        &login,
-        D,
-    )?;
+    let happened =
+        issue_edit::apply(&mut store, &at, Changes { labels: Some(labels), ..Changes::default() }, &login, D)?;
     let events = issue_edit::events(&store, &state.base, &login, &at, &happened);
-    let response = api::json(
-        StatusCode::OK,
-        &Value::Array(issue_labels(state, &store, &at)),
-    );
+    let response = api::json(StatusCode::OK, &Value::Array(issue_labels(state, &store, &at)));
     drop(store);
     deliver(state, events);
     Ok(response)
@@ -379,16 +272,9 @@ pub async fn remove_from_issue(
 ) -> Result<Response, ApiError> {
     set_labels(&state, &owner, &name, &number_text, |current| {
         let before = current.len();
-        let left: Vec<String> = current
-            .into_iter()
-            .filter(|l| !l.eq_ignore_ascii_case(&label))
-            .collect();
+        let left: Vec<String> = current.into_iter().filter(|l| !l.eq_ignore_ascii_case(&label)).collect();
         if left.len() == before {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "Label does not exist",
-                D,
-            ));
+            return Err(ApiError::new(StatusCode::NOT_FOUND, "Label does not exist", D));
         }
         Ok(left)
     })

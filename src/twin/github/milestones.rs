@@ -25,15 +25,8 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = parse_query(raw.as_deref());
-    let get = |k: &str| {
-        query
-            .iter()
-            .rev()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-    };
-    let invalid =
-        |field: &str, v: &str| ApiError::invalid("Milestone", "invalid", field, Some(json!(v)), D);
+    let get = |k: &str| query.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let invalid = |field: &str, v: &str| ApiError::invalid("Milestone", "invalid", field, Some(json!(v)), D);
     let wanted = match get("state") {
         None | Some("open") => Some(IssueState::Open),
         Some("closed") => Some(IssueState::Closed),
@@ -52,54 +45,26 @@ pub async fn list(
     };
     let store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, D)?;
-    let mut milestones: Vec<&Milestone> = repo
-        .milestones
-        .values()
-        .filter(|m| wanted.is_none_or(|s| m.state == s))
-        .collect();
+    let mut milestones: Vec<&Milestone> =
+        repo.milestones.values().filter(|m| wanted.is_none_or(|s| m.state == s)).collect();
     let completeness = |m: &Milestone| {
         let (open, closed) = repo
             .issues
             .values()
             .filter(|i| i.milestone == Some(m.number))
-            .fold((0u64, 0u64), |(o, c), i| {
-                if i.state == IssueState::Open {
-                    (o + 1, c)
-                } else {
-                    (o, c + 1)
-                }
-            });
-        if open + closed == 0 {
-            0
-        } else {
-            closed * 100 / (open + closed)
-        }
+            .fold((0u64, 0u64), |(o, c), i| if i.state == IssueState::Open { (o + 1, c) } else { (o, c + 1) });
+        (closed * 100).checked_div(open + closed).unwrap_or(0)
     };
     // Milestones without a due date sort after those with one, like GitHub.
     milestones.sort_by_key(|m| {
-        if by_completeness {
-            (completeness(m) as i64, m.number)
-        } else {
-            (m.due_on.unwrap_or(i64::MAX), m.number)
-        }
+        if by_completeness { (completeness(m) as i64, m.number) } else { (m.due_on.unwrap_or(i64::MAX), m.number) }
     });
     if descending {
         milestones.reverse();
     }
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
-    let items = milestones
-        .into_iter()
-        .map(|m| render.milestone(repo, m))
-        .collect();
-    Ok(api::paged(
-        &state,
-        &format!("/repos/{owner}/{name}/milestones"),
-        raw.as_deref(),
-        items,
-    ))
+    let render = Render { base: &state.base, store: &store };
+    let items = milestones.into_iter().map(|m| render.milestone(repo, m)).collect();
+    Ok(api::paged(&state, &format!("/repos/{owner}/{name}/milestones"), raw.as_deref(), items, std::convert::identity))
 }
 
 /// `POST /repos/{owner}/{repo}/milestones` `{title, state?, description?, due_on?}`.
@@ -116,45 +81,22 @@ pub async fn create(
         None | Some("open") => IssueState::Open,
         Some("closed") => IssueState::Closed,
         Some(other) => {
-            return Err(ApiError::invalid(
-                "Milestone",
-                "invalid",
-                "state",
-                Some(json!(other)),
-                D,
-            ));
+            return Err(ApiError::invalid("Milestone", "invalid", "state", Some(json!(other)), D));
         }
     };
     let due_on = match opt_string(&body, "due_on", "Milestone", D)? {
-        Some(text) => Some(parse_time(&text).ok_or_else(|| {
-            ApiError::invalid(
-                "Milestone",
-                "invalid",
-                "due_on",
-                Some(Value::String(text)),
-                D,
-            )
-        })?),
+        Some(text) => Some(
+            parse_time(&text)
+                .ok_or_else(|| ApiError::invalid("Milestone", "invalid", "due_on", Some(Value::String(text)), D))?,
+        ),
         None => None,
     };
     let description = opt_string(&body, "description", "Milestone", D)?;
     let login = state.config.login.clone();
     let mut store = state.store.lock().expect("store lock");
-    let key = api::repo(&store, &owner, &name, D)?
-        .full_name()
-        .to_ascii_lowercase();
-    if store.repos[&key]
-        .milestones
-        .values()
-        .any(|m| m.title == title)
-    {
-        return Err(ApiError::invalid(
-            "Milestone",
-            "already_exists",
-            "title",
-            None,
-            D,
-        ));
+    let key = api::repo(&store, &owner, &name, D)?.full_name().to_ascii_lowercase();
+    if store.repos[&key].milestones.values().any(|m| m.title == title) {
+        return Err(ApiError::invalid("Milestone", "already_exists", "title", None, D));
     }
     let id = store.next_id(IdKind::Milestone);
     let now = store.now();
@@ -176,14 +118,9 @@ pub async fn create(
             closed_at: (state_value == IssueState::Closed).then_some(now),
         },
     );
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
+    let render = Render { base: &state.base, store: &store };
     let repo = &store.repos[&key];
-    Ok(api::created(
-        &render.milestone(repo, &repo.milestones[&number]),
-    ))
+    Ok(api::created(&render.milestone(repo, &repo.milestones[&number])))
 }
 
 /// `GET /repos/{owner}/{repo}/milestones/{milestone_number}`.
@@ -194,18 +131,9 @@ pub async fn get(
     let n = number(&number_text, D)?;
     let store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, D)?;
-    let milestone = repo
-        .milestones
-        .get(&n)
-        .ok_or_else(|| ApiError::not_found(D))?;
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
-    Ok(api::json(
-        StatusCode::OK,
-        &render.milestone(repo, milestone),
-    ))
+    let milestone = repo.milestones.get(&n).ok_or_else(|| ApiError::not_found(D))?;
+    let render = Render { base: &state.base, store: &store };
+    Ok(api::json(StatusCode::OK, &render.milestone(repo, milestone)))
 }
 
 /// `GET /repos/{owner}/{repo}/issue-types`.
@@ -215,14 +143,7 @@ pub async fn list_issue_types(
 ) -> Result<Response, ApiError> {
     let store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, docs::ISSUE_TYPES)?;
-    let render = Render {
-        base: &state.base,
-        store: &store,
-    };
-    let items: Vec<Value> = repo
-        .issue_types
-        .iter()
-        .map(|t| render.issue_type(t))
-        .collect();
+    let render = Render { base: &state.base, store: &store };
+    let items: Vec<Value> = repo.issue_types.iter().map(|t| render.issue_type(t)).collect();
     Ok(api::json(StatusCode::OK, &Value::Array(items)))
 }

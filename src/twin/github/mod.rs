@@ -96,19 +96,13 @@ impl GithubState {
         let mut store = Store::default();
         store.user_id(&config.login);
         for repo in &config.repositories {
-            store
-                .add_repo(repo)
-                .ok_or_else(|| GithubTwinError::BadRepository(repo.clone()))?;
+            store.add_repo(repo).ok_or_else(|| GithubTwinError::BadRepository(repo.clone()))?;
         }
         Ok(store)
     }
 
     fn fresh_limits(config: &GithubTwinConfig) -> RateLimits {
-        RateLimits::new(
-            config.primary_limit_per_hour,
-            config.content_limit_per_minute,
-            config.content_limit_per_hour,
-        )
+        RateLimits::new(config.primary_limit_per_hour, config.content_limit_per_minute, config.content_limit_per_hour)
     }
 }
 
@@ -151,12 +145,7 @@ impl GithubTwin {
         let listener = TwinServer::bind(config.port).await?;
         let base = format!(
             "http://{}",
-            listener.local_addr().map_err(|source| {
-                ServeError::Bind {
-                    port: config.port,
-                    source,
-                }
-            })?
+            listener.local_addr().map_err(|source| { ServeError::Bind { port: config.port, source } })?
         );
         let state = Arc::new(GithubState {
             limits: Mutex::new(GithubState::fresh_limits(&config)),
@@ -186,7 +175,8 @@ impl GithubTwin {
         &self.state.control
     }
 
-    /// Loads data as `POST /_twin/seed` does (see [`seed`](self) for the shape).
+    /// Loads data as `POST /_twin/seed` does: `{"repositories", "labels", "milestones",
+    /// "issues"}` (each issue may carry `comments` and a `parent` number); all or nothing.
     pub fn seed(&self, body: serde_json::Value) -> Result<serde_json::Value, SeedError> {
         self.state.seed(body)
     }
@@ -204,25 +194,14 @@ fn router(state: Arc<GithubState>) -> Router {
     let repo = "/repos/{owner}/{repo}";
     let api = Router::new()
         .route("/rate_limit", get(ratelimit::get_rate_limit))
-        .route(
-            &format!("{repo}/issues"),
-            get(issues::list).post(issues::create),
-        )
+        .route(&format!("{repo}/issues"), get(issues::list).post(issues::create))
         .route(&format!("{repo}/issues/comments"), get(comments::list_repo))
         .route(
             &format!("{repo}/issues/comments/{{comment_id}}"),
-            get(comments::get)
-                .patch(comments::update)
-                .delete(comments::delete),
+            get(comments::get).patch(comments::update).delete(comments::delete),
         )
-        .route(
-            &format!("{repo}/issues/{{issue_number}}"),
-            get(issues::get).patch(issues::update),
-        )
-        .route(
-            &format!("{repo}/issues/{{issue_number}}/comments"),
-            get(comments::list_issue).post(comments::create),
-        )
+        .route(&format!("{repo}/issues/{{issue_number}}"), get(issues::get).patch(issues::update))
+        .route(&format!("{repo}/issues/{{issue_number}}/comments"), get(comments::list_issue).post(comments::create))
         .route(
             &format!("{repo}/issues/{{issue_number}}/labels"),
             get(labels::list_on_issue)
@@ -230,59 +209,22 @@ fn router(state: Arc<GithubState>) -> Router {
                 .put(labels::set_on_issue)
                 .delete(labels::clear_on_issue),
         )
-        .route(
-            &format!("{repo}/issues/{{issue_number}}/labels/{{name}}"),
-            delete(labels::remove_from_issue),
-        )
-        .route(
-            &format!("{repo}/issues/{{issue_number}}/parent"),
-            get(sub_issues::parent),
-        )
-        .route(
-            &format!("{repo}/issues/{{issue_number}}/sub_issues"),
-            get(sub_issues::list).post(sub_issues::add),
-        )
-        .route(
-            &format!("{repo}/issues/{{issue_number}}/sub_issue"),
-            delete(sub_issues::remove),
-        )
-        .route(
-            &format!("{repo}/issues/{{issue_number}}/sub_issues/priority"),
-            patch(sub_issues::reprioritize),
-        )
-        .route(
-            &format!("{repo}/labels"),
-            get(labels::list).post(labels::create),
-        )
-        .route(
-            &format!("{repo}/labels/{{name}}"),
-            get(labels::get)
-                .patch(labels::update)
-                .delete(labels::delete),
-        )
-        .route(
-            &format!("{repo}/milestones"),
-            get(milestones::list).post(milestones::create),
-        )
-        .route(
-            &format!("{repo}/milestones/{{milestone_number}}"),
-            get(milestones::get),
-        )
-        .route(
-            &format!("{repo}/issue-types"),
-            get(milestones::list_issue_types),
-        )
+        .route(&format!("{repo}/issues/{{issue_number}}/labels/{{name}}"), delete(labels::remove_from_issue))
+        .route(&format!("{repo}/issues/{{issue_number}}/parent"), get(sub_issues::parent))
+        .route(&format!("{repo}/issues/{{issue_number}}/sub_issues"), get(sub_issues::list).post(sub_issues::add))
+        .route(&format!("{repo}/issues/{{issue_number}}/sub_issue"), delete(sub_issues::remove))
+        .route(&format!("{repo}/issues/{{issue_number}}/sub_issues/priority"), patch(sub_issues::reprioritize))
+        .route(&format!("{repo}/labels"), get(labels::list).post(labels::create))
+        .route(&format!("{repo}/labels/{{name}}"), get(labels::get).patch(labels::update).delete(labels::delete))
+        .route(&format!("{repo}/milestones"), get(milestones::list).post(milestones::create))
+        .route(&format!("{repo}/milestones/{{milestone_number}}"), get(milestones::get))
+        .route(&format!("{repo}/issue-types"), get(milestones::list_issue_types))
         .fallback(api::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ratelimit::github_layer,
-        ))
+        .method_not_allowed_fallback(api::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::github_layer))
         .with_state(state.clone());
     let twin_only = Router::new()
-        .route(
-            "/_twin/repos/{owner}/{repo}/issues/{issue_number}",
-            delete(issues::delete_as_person),
-        )
+        .route("/_twin/repos/{owner}/{repo}/issues/{issue_number}", delete(issues::delete_as_person))
         .with_state(state.clone());
     twin_router(state, api).merge(twin_only)
 }

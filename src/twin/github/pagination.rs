@@ -12,16 +12,8 @@ impl PageRequest {
     /// Reads `per_page` and `page` from query pairs, as GitHub reads them: missing or unreadable
     /// values take the default, `per_page` is capped at 100 and `page` is at least 1.
     pub fn from_query(query: &[(String, String)]) -> PageRequest {
-        let get = |name: &str| {
-            query
-                .iter()
-                .find(|(k, _)| k == name)
-                .and_then(|(_, v)| v.parse::<usize>().ok())
-        };
-        PageRequest {
-            per_page: get("per_page").unwrap_or(30).clamp(1, 100),
-            page: get("page").unwrap_or(1).max(1),
-        }
+        let get = |name: &str| query.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse::<usize>().ok());
+        PageRequest { per_page: get("per_page").unwrap_or(30).clamp(1, 100), page: get("page").unwrap_or(1).max(1) }
     }
 
     /// The index range of this page within `total` items.
@@ -33,12 +25,7 @@ impl PageRequest {
 
     /// The `Link` header for this page of `total` items at `url` (no query), keeping the other
     /// query parameters in their order; `None` when everything fits on one page.
-    pub fn link_header(
-        &self,
-        url: &str,
-        query: &[(String, String)],
-        total: usize,
-    ) -> Option<String> {
+    pub fn link_header(&self, url: &str, query: &[(String, String)], total: usize) -> Option<String> {
         let last = total.div_ceil(self.per_page).max(1);
         if last == 1 && self.page == 1 {
             return None;
@@ -71,9 +58,7 @@ fn encode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => {
-                out.push(byte as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => out.push(byte as char),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -121,10 +106,7 @@ mod tests {
     use super::*;
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -137,11 +119,7 @@ mod tests {
         ];
         for (query, per_page, page) in cases {
             let request = PageRequest::from_query(&q(&query));
-            assert_eq!(
-                (request.per_page, request.page),
-                (per_page, page),
-                "{query:?}"
-            );
+            assert_eq!((request.per_page, request.page), (per_page, page), "{query:?}");
         }
     }
 
@@ -149,10 +127,7 @@ mod tests {
     fn link_header_table() {
         let url = "http://h/repos/o/r/issues";
         let query = q(&[("state", "all"), ("per_page", "100"), ("page", "2")]);
-        let at = |page| PageRequest {
-            per_page: 100,
-            page,
-        };
+        let at = |page| PageRequest { per_page: 100, page };
         assert_eq!(at(1).link_header(url, &query, 100), None);
         assert_eq!(at(1).link_header(url, &query, 0), None);
         assert_eq!(
@@ -178,9 +153,7 @@ mod tests {
 
     #[test]
     fn queries_round_trip() {
-        let pairs = parse_query(Some(
-            "labels=good%20first%20issue,bug&since=2024-01-01T00:00:00Z",
-        ));
+        let pairs = parse_query(Some("labels=good%20first%20issue,bug&since=2024-01-01T00:00:00Z"));
         assert_eq!(pairs[0].1, "good first issue,bug");
         assert_eq!(encode(&pairs[0].1), "good%20first%20issue,bug");
         assert_eq!(pairs[1].1, "2024-01-01T00:00:00Z");

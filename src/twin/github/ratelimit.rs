@@ -66,12 +66,7 @@ impl RateLimits {
     /// The primary quota at `now` (epoch seconds).
     pub fn quota(&mut self, now: i64) -> Quota {
         self.roll(now);
-        Quota {
-            limit: self.limit,
-            remaining: self.limit.saturating_sub(self.used),
-            used: self.used,
-            reset: self.reset,
-        }
+        Quota { limit: self.limit, remaining: self.limit.saturating_sub(self.used), used: self.used, reset: self.reset }
     }
 
     /// Counts one request against the primary limit.
@@ -82,19 +77,11 @@ impl RateLimits {
 
     /// Admits one content-creating request at `at`, or says how many seconds to wait.
     pub fn admit_content(&mut self, at: Instant) -> Result<(), u64> {
-        while self
-            .content
-            .front()
-            .is_some_and(|t| at.duration_since(*t) >= Duration::from_secs(3600))
-        {
+        while self.content.front().is_some_and(|t| at.duration_since(*t) >= Duration::from_secs(3600)) {
             self.content.pop_front();
         }
         let minute = Duration::from_secs(60);
-        let in_minute: Vec<&Instant> = self
-            .content
-            .iter()
-            .filter(|t| at.duration_since(**t) < minute)
-            .collect();
+        let in_minute: Vec<&Instant> = self.content.iter().filter(|t| at.duration_since(**t) < minute).collect();
         let wait = if in_minute.len() >= self.per_minute {
             Some(minute - at.duration_since(*in_minute[in_minute.len() - self.per_minute]))
         } else if self.content.len() >= self.per_hour {
@@ -117,8 +104,7 @@ impl RateLimits {
 fn token_of(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get("authorization")?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
-        .then_some(token.trim())
+    (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")).then_some(token.trim())
 }
 
 fn quota_headers(response: &mut Response, quota: Quota) {
@@ -128,10 +114,7 @@ fn quota_headers(response: &mut Response, quota: Quota) {
     headers.insert("x-ratelimit-used", HeaderValue::from(quota.used));
     headers.insert("x-ratelimit-reset", HeaderValue::from(quota.reset));
     headers.insert("x-ratelimit-resource", HeaderValue::from_static("core"));
-    headers.insert(
-        "x-github-api-version-selected",
-        HeaderValue::from_static("2022-11-28"),
-    );
+    headers.insert("x-github-api-version-selected", HeaderValue::from_static("2022-11-28"));
     if let Ok(id) = HeaderValue::from_str(&request_id()) {
         headers.insert("x-github-request-id", id);
     }
@@ -144,18 +127,11 @@ fn request_id() -> String {
 
 /// Whether a request creates content for the secondary limit (every write to the API).
 fn creates_content(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::POST | Method::PATCH | Method::PUT | Method::DELETE
-    )
+    matches!(*method, Method::POST | Method::PATCH | Method::PUT | Method::DELETE)
 }
 
 /// The GitHub twin's outer layer on its API routes (inside the shared control middleware).
-pub async fn github_layer(
-    State(state): State<Arc<GithubState>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn github_layer(State(state): State<Arc<GithubState>>, request: Request, next: Next) -> Response {
     let now = chrono::Utc::now().timestamp();
     let token = token_of(request.headers()).map(str::to_string);
     if token.as_deref() != Some(state.config.token.as_str()) {
@@ -165,12 +141,8 @@ pub async fn github_layer(
             "Requires authentication"
         };
         let mut response = ApiError::new(StatusCode::UNAUTHORIZED, message, DOCS).into_response();
-        let quota = Quota {
-            limit: UNAUTHENTICATED_LIMIT,
-            remaining: UNAUTHENTICATED_LIMIT,
-            used: 0,
-            reset: now + 3600,
-        };
+        let quota =
+            Quota { limit: UNAUTHENTICATED_LIMIT, remaining: UNAUTHENTICATED_LIMIT, used: 0, reset: now + 3600 };
         quota_headers(&mut response, quota);
         return response;
     }
@@ -217,19 +189,14 @@ pub fn current_headers(state: &GithubState, response: &mut Response) {
 }
 
 fn primary_refusal(state: &GithubState, limits: &mut RateLimits, now: i64) -> Response {
-    let user_id = state
-        .store
-        .lock()
-        .expect("store lock")
-        .user_id(&state.config.login);
+    let user_id = state.store.lock().expect("store lock").user_id(&state.config.login);
     let message = format!(
         "API rate limit exceeded for user ID {user_id}. If you reach out to GitHub Support for \
          help, please include the request ID {} and timestamp {}.",
         request_id(),
         chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC")
     );
-    let mut response =
-        ApiError::new(StatusCode::FORBIDDEN, message, docs::RATE_LIMITS).into_response();
+    let mut response = ApiError::new(StatusCode::FORBIDDEN, message, docs::RATE_LIMITS).into_response();
     quota_headers(&mut response, limits.quota(now));
     response
 }
@@ -240,22 +207,15 @@ fn secondary_refusal(wait: u64, quota: Quota) -> Response {
          again. If you reach out to GitHub Support for help, please include the request ID {}.",
         request_id()
     );
-    let mut response =
-        ApiError::new(StatusCode::FORBIDDEN, message, docs::SECONDARY).into_response();
+    let mut response = ApiError::new(StatusCode::FORBIDDEN, message, docs::SECONDARY).into_response();
     quota_headers(&mut response, quota);
-    response
-        .headers_mut()
-        .insert("retry-after", HeaderValue::from(wait));
+    response.headers_mut().insert("retry-after", HeaderValue::from(wait));
     response
 }
 
 /// Adds a weak `ETag` to successful GETs and answers 304 (empty body) when `If-None-Match`
 /// carries it; the bool says whether it was a conditional hit.
-async fn with_etag(
-    response: Response,
-    method: &Method,
-    if_none_match: Option<HeaderValue>,
-) -> (Response, bool) {
+async fn with_etag(response: Response, method: &Method, if_none_match: Option<HeaderValue>) -> (Response, bool) {
     if !(method == Method::GET || method == Method::HEAD) || response.status() != StatusCode::OK {
         return (response, false);
     }
@@ -267,10 +227,7 @@ async fn with_etag(
     let hit = if_none_match
         .as_ref()
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|tag| tag.trim() == "*" || strip_weak(tag.trim()) == strip_weak(&etag))
-        });
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == "*" || strip_weak(tag.trim()) == strip_weak(&etag)));
     if let Ok(value) = HeaderValue::from_str(&etag) {
         parts.headers.insert("etag", value);
     }
@@ -294,8 +251,7 @@ pub async fn get_rate_limit(State(state): State<Arc<GithubState>>) -> Response {
     let core = json!({
         "limit": quota.limit, "remaining": quota.remaining, "reset": quota.reset, "used": quota.used,
     });
-    let other =
-        |limit: u32| json!({ "limit": limit, "remaining": limit, "reset": now + 3600, "used": 0 });
+    let other = |limit: u32| json!({ "limit": limit, "remaining": limit, "reset": now + 3600, "used": 0 });
     Json(json!({
         "resources": {
             "core": core,
@@ -320,14 +276,8 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(limits.admit_content(start), Ok(()));
         }
-        assert_eq!(
-            limits.admit_content(start + Duration::from_secs(10)),
-            Err(50)
-        );
-        assert_eq!(
-            limits.admit_content(start + Duration::from_secs(60)),
-            Ok(())
-        );
+        assert_eq!(limits.admit_content(start + Duration::from_secs(10)), Err(50));
+        assert_eq!(limits.admit_content(start + Duration::from_secs(60)), Ok(()));
     }
 
     #[test]

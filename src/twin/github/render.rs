@@ -23,11 +23,7 @@ impl Render<'_> {
     pub fn user(&self, login: &str) -> Value {
         let base = self.base;
         let id = self.store.users.get(login).copied().unwrap_or(0);
-        let kind = if login.ends_with("[bot]") {
-            "Bot"
-        } else {
-            "User"
-        };
+        let kind = if login.ends_with("[bot]") { "Bot" } else { "User" };
         json!({
             "login": login,
             "id": id,
@@ -59,11 +55,7 @@ impl Render<'_> {
         let api = self.repo_api(repo);
         let html = format!("{}/{}", self.base, repo.full_name());
         let host = self.base.trim_start_matches("http://");
-        let open = repo
-            .issues
-            .values()
-            .filter(|i| i.state == IssueState::Open)
-            .count();
+        let open = repo.issues.values().filter(|i| i.state == IssueState::Open).count();
         let mut body = json!({
             "id": repo.id, "node_id": node_id("Repository", repo.id),
             "name": repo.name, "full_name": repo.full_name(), "private": false,
@@ -108,12 +100,7 @@ impl Render<'_> {
     /// A milestone, with its open and closed issue counts.
     pub fn milestone(&self, repo: &Repo, m: &Milestone) -> Value {
         let api = format!("{}/milestones/{}", self.repo_api(repo), m.number);
-        let count = |state| {
-            repo.issues
-                .values()
-                .filter(|i| i.milestone == Some(m.number) && i.state == state)
-                .count()
-        };
+        let count = |state| repo.issues.values().filter(|i| i.milestone == Some(m.number) && i.state == state).count();
         json!({
             "url": api,
             "html_url": format!("{}/{}/milestone/{}", self.base, repo.full_name(), m.number),
@@ -137,28 +124,20 @@ impl Render<'_> {
     /// An issue as the REST API returns it.
     pub fn issue(&self, repo: &Repo, issue: &Issue) -> Value {
         let api = format!("{}/issues/{}", self.repo_api(repo), issue.number);
-        let labels: Vec<Value> = sorted_labels(repo, issue)
-            .into_iter()
-            .map(|l| self.label(repo, l))
-            .collect();
+        let labels: Vec<Value> = sorted_labels(repo, issue).into_iter().map(|l| self.label(repo, l)).collect();
         let assignees: Vec<Value> = issue.assignees.iter().map(|a| self.user(a)).collect();
         let sub_issues = issue.sub_issues.iter().filter_map(|id| {
             let at = self.store.find_issue(*id)?;
             self.store.issue(&at)
         });
         let (total, completed) = sub_issues.fold((0, 0), |(t, c), s| {
-            let done = s.state == IssueState::Closed
-                && s.state_reason.as_deref().is_none_or(|r| r == "completed");
+            let done = s.state == IssueState::Closed && s.state_reason.as_deref().is_none_or(|r| r == "completed");
             (t + 1, c + usize::from(done))
         });
         let parent_url = issue.parent.and_then(|id| {
             let at = self.store.find_issue(id)?;
             let parent_repo = self.store.repos.get(&at.repo)?;
-            Some(format!(
-                "{}/issues/{}",
-                self.repo_api(parent_repo),
-                at.number
-            ))
+            Some(format!("{}/issues/{}", self.repo_api(parent_repo), at.number))
         });
         json!({
             "id": issue.id,
@@ -194,7 +173,7 @@ impl Render<'_> {
             "sub_issues_summary": {
                 "total": total,
                 "completed": completed,
-                "percent_completed": if total == 0 { 0 } else { completed * 100 / total },
+                "percent_completed": (completed * 100).checked_div(total).unwrap_or(0),
             },
             "parent_issue_url": parent_url,
         })
@@ -261,10 +240,7 @@ const REPO_URLS: &[(&str, &str)] = &[
     ("issues_url", "issues{/number}"),
     ("pulls_url", "pulls{/number}"),
     ("milestones_url", "milestones{/number}"),
-    (
-        "notifications_url",
-        "notifications{?since,all,participating}",
-    ),
+    ("notifications_url", "notifications{?since,all,participating}"),
     ("labels_url", "labels{/name}"),
     ("releases_url", "releases{/id}"),
     ("deployments_url", "deployments"),
@@ -272,21 +248,13 @@ const REPO_URLS: &[(&str, &str)] = &[
 
 /// An issue's labels in the order GitHub lists them (by name).
 pub fn sorted_labels<'r>(repo: &'r Repo, issue: &Issue) -> Vec<&'r Label> {
-    let mut labels: Vec<&Label> = issue
-        .labels
-        .iter()
-        .filter_map(|id| repo.label(*id))
-        .collect();
+    let mut labels: Vec<&Label> = issue.labels.iter().filter_map(|id| repo.label(*id)).collect();
     labels.sort_by_key(|l| l.name.to_lowercase());
     labels
 }
 
 fn association(repo: &Repo, login: &str) -> &'static str {
-    if repo.owner.eq_ignore_ascii_case(login) {
-        "OWNER"
-    } else {
-        "COLLABORATOR"
-    }
+    if repo.owner.eq_ignore_ascii_case(login) { "OWNER" } else { "COLLABORATOR" }
 }
 
 /// Percent-encodes a path segment (label names hold spaces).
@@ -294,9 +262,7 @@ pub fn encode_path(segment: &str) -> String {
     let mut out = String::new();
     for byte in segment.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }

@@ -126,9 +126,7 @@ impl Repo {
 
     /// A label by name, case-insensitively like GitHub.
     pub fn label_by_name(&self, name: &str) -> Option<&Label> {
-        self.labels
-            .iter()
-            .find(|l| l.name.eq_ignore_ascii_case(name))
+        self.labels.iter().find(|l| l.name.eq_ignore_ascii_case(name))
     }
 
     /// A label by id.
@@ -138,17 +136,12 @@ impl Repo {
 
     /// An issue type by name, case-insensitively.
     pub fn issue_type_by_name(&self, name: &str) -> Option<&IssueType> {
-        self.issue_types
-            .iter()
-            .find(|t| t.name.eq_ignore_ascii_case(name))
+        self.issue_types.iter().find(|t| t.name.eq_ignore_ascii_case(name))
     }
 
     /// The number of comments on an issue.
     pub fn comment_count(&self, number: u64) -> usize {
-        self.comments
-            .values()
-            .filter(|c| c.issue_number == number)
-            .count()
+        self.comments.values().filter(|c| c.issue_number == number).count()
     }
 }
 
@@ -160,7 +153,7 @@ pub struct IssueRef {
 }
 
 /// All of the twin's data. Not thread-safe by itself; the twin keeps it behind a mutex.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Store {
     /// Repositories keyed by lower-case `owner/name`.
     pub repos: BTreeMap<String, Repo>,
@@ -194,18 +187,6 @@ impl Default for Ids {
             milestone: 9_000_000,
             issue_type: 400,
             user: 1000,
-        }
-    }
-}
-
-impl Default for Store {
-    fn default() -> Store {
-        Store {
-            repos: BTreeMap::new(),
-            users: BTreeMap::new(),
-            index: BTreeMap::new(),
-            next_ids: Ids::default(),
-            last_time: 0,
         }
     }
 }
@@ -304,8 +285,7 @@ impl Store {
 
     /// A repository by `owner` and `name`, case-insensitively.
     pub fn repo(&self, owner: &str, name: &str) -> Option<&Repo> {
-        self.repos
-            .get(&format!("{owner}/{name}").to_ascii_lowercase())
+        self.repos.get(&format!("{owner}/{name}").to_ascii_lowercase())
     }
 
     /// Where the issue with this global id lives.
@@ -315,10 +295,7 @@ impl Store {
 
     /// Adds an issue to the repository keyed `repo_key` (which must exist).
     pub fn insert_issue(&mut self, repo_key: &str, issue: Issue) -> IssueRef {
-        let at = IssueRef {
-            repo: repo_key.to_string(),
-            number: issue.number,
-        };
+        let at = IssueRef { repo: repo_key.to_string(), number: issue.number };
         self.index.insert(issue.id, at.clone());
         let repo = self.repos.get_mut(repo_key).expect("repository exists");
         repo.next_number = repo.next_number.max(issue.number + 1);
@@ -350,16 +327,8 @@ impl Store {
 /// The labels GitHub gives every new repository.
 const DEFAULT_LABELS: [(&str, &str, &str); 9] = [
     ("bug", "d73a4a", "Something isn't working"),
-    (
-        "documentation",
-        "0075ca",
-        "Improvements or additions to documentation",
-    ),
-    (
-        "duplicate",
-        "cfd3d7",
-        "This issue or pull request already exists",
-    ),
+    ("documentation", "0075ca", "Improvements or additions to documentation"),
+    ("duplicate", "cfd3d7", "This issue or pull request already exists"),
     ("enhancement", "a2eeef", "New feature or request"),
     ("good first issue", "7057ff", "Good for newcomers"),
     ("help wanted", "008672", "Extra attention is needed"),
@@ -377,24 +346,17 @@ const DEFAULT_ISSUE_TYPES: [(&str, &str, &str); 3] = [
 
 /// `YYYY-MM-DDTHH:MM:SSZ`, as GitHub writes times.
 pub fn iso(t: i64) -> String {
-    Utc.timestamp_opt(t, 0)
-        .single()
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    Utc.timestamp_opt(t, 0).single().unwrap_or_default().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Parses an ISO 8601 time (`since`, seeded times) to epoch seconds.
 pub fn parse_time(text: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.timestamp())
-        .ok()
-        .or_else(|| {
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc().timestamp())
-        })
+    DateTime::parse_from_rfc3339(text).map(|t| t.timestamp()).ok().or_else(|| {
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc().timestamp())
+    })
 }
 
 #[cfg(test)]

@@ -33,32 +33,19 @@ pub struct Events<'a> {
 }
 
 impl Events<'_> {
-    fn event(
-        &self,
-        name: &'static str,
-        repo: &Repo,
-        action: &str,
-        body: Map<String, Value>,
-    ) -> Event {
+    fn event(&self, name: &'static str, repo: &Repo, action: &str, body: Map<String, Value>) -> Event {
         let mut payload = Map::new();
         payload.insert("action".into(), json!(action));
         payload.extend(body);
         payload.insert("repository".into(), self.render.repository(repo));
         payload.insert("sender".into(), self.render.user(self.sender));
-        Event {
-            name,
-            repo_id: repo.id,
-            payload: Value::Object(payload),
-        }
+        Event { name, repo_id: repo.id, payload: Value::Object(payload) }
     }
 
     /// An `issues` event; `extra` adds `changes`, `label`, `assignee` or `milestone`.
     pub fn issue(&self, repo: &Repo, issue: &Issue, action: &str, extra: Value) -> Event {
         let mut body = Map::new();
-        body.insert(
-            "issue".into(),
-            webhook_issue(&self.render.issue(repo, issue)),
-        );
+        body.insert("issue".into(), webhook_issue(&self.render.issue(repo, issue)));
         if let Value::Object(extra) = extra {
             body.extend(extra);
         }
@@ -66,19 +53,9 @@ impl Events<'_> {
     }
 
     /// An `issue_comment` event; `changes` only for `edited`.
-    pub fn comment(
-        &self,
-        repo: &Repo,
-        issue: &Issue,
-        comment: &Value,
-        action: &str,
-        changes: Option<Value>,
-    ) -> Event {
+    pub fn comment(&self, repo: &Repo, issue: &Issue, comment: &Value, action: &str, changes: Option<Value>) -> Event {
         let mut body = Map::new();
-        body.insert(
-            "issue".into(),
-            webhook_issue(&self.render.issue(repo, issue)),
-        );
+        body.insert("issue".into(), webhook_issue(&self.render.issue(repo, issue)));
         body.insert("comment".into(), comment.clone());
         if let Some(changes) = changes {
             body.insert("changes".into(), changes);
@@ -99,12 +76,7 @@ impl Events<'_> {
     /// The pair of `sub_issues` events for a link made (`added`) or undone: `sub_issue_added` /
     /// `sub_issue_removed` on the parent's repository and `parent_issue_added` /
     /// `parent_issue_removed` on the sub-issue's.
-    pub fn sub_issue(
-        &self,
-        parent: (&Repo, &Issue),
-        sub: (&Repo, &Issue),
-        added: bool,
-    ) -> [Event; 2] {
+    pub fn sub_issue(&self, parent: (&Repo, &Issue), sub: (&Repo, &Issue), added: bool) -> [Event; 2] {
         let verb = if added { "added" } else { "removed" };
         let parent_json = self.render.issue(parent.0, parent.1);
         let sub_json = self.render.issue(sub.0, sub.1);
@@ -121,12 +93,7 @@ impl Events<'_> {
         on_sub.insert("sub_issue_id".into(), json!(sub.1.id));
         on_sub.insert("sub_issue".into(), sub_json);
         [
-            self.event(
-                "sub_issues",
-                parent.0,
-                &format!("sub_issue_{verb}"),
-                on_parent,
-            ),
+            self.event("sub_issues", parent.0, &format!("sub_issue_{verb}"), on_parent),
             self.event("sub_issues", sub.0, &format!("parent_issue_{verb}"), on_sub),
         ]
     }
@@ -140,34 +107,15 @@ pub fn deliver(state: &GithubState, events: Vec<Event>) {
     for event in events {
         let body = serde_json::to_vec(&event.payload).unwrap_or_default();
         let headers = vec![
-            (
-                "user-agent".into(),
-                format!("GitHub-Hookshot/{}", state.hookshot),
-            ),
+            ("user-agent".into(), format!("GitHub-Hookshot/{}", state.hookshot)),
             ("x-github-event".into(), event.name.to_string()),
             ("x-github-delivery".into(), uuid::Uuid::new_v4().to_string()),
             ("x-github-hook-id".into(), state.hook_id.to_string()),
-            (
-                "x-github-hook-installation-target-id".into(),
-                event.repo_id.to_string(),
-            ),
-            (
-                "x-github-hook-installation-target-type".into(),
-                "repository".into(),
-            ),
-            (
-                "x-hub-signature-256".into(),
-                sign_github_payload(target.secret.as_bytes(), &body),
-            ),
+            ("x-github-hook-installation-target-id".into(), event.repo_id.to_string()),
+            ("x-github-hook-installation-target-type".into(), "repository".into()),
+            ("x-hub-signature-256".into(), sign_github_payload(target.secret.as_bytes(), &body)),
         ];
-        state.control.webhooks().send(
-            &target.url,
-            OutgoingWebhook {
-                event: event.name.to_string(),
-                headers,
-                body,
-            },
-        );
+        state.control.webhooks().send(&target.url, OutgoingWebhook { event: event.name.to_string(), headers, body });
     }
 }
 
