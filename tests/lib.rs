@@ -12,4 +12,5 @@ mod story_data;
 mod support;
 mod sync_crash;
 mod sync_github;
+mod twin_azure;
 mod twin_github;
