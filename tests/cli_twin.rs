@@ -34,3 +34,34 @@ async fn twin_github_prints_its_url_and_serves_until_killed() {
     child.wait().unwrap();
     assert!(http.get(format!("{url}/_twin/stats")).send().await.is_err(), "gone once killed");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twin_azure_prints_its_organization_url_and_serves_until_killed() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backlog-sync"))
+        .args(["twin", "azure", "--port", "0", "--token", "pat", "--project", "Onboarding:scrum"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let org = line.trim().to_string();
+    assert!(org.starts_with("http://127.0.0.1:") && org.ends_with("/contoso"), "{org}");
+    let http = reqwest::Client::new();
+    let types = http
+        .get(format!("{org}/Onboarding/_apis/wit/workitemtypes?api-version=7.1"))
+        .basic_auth("", Some("pat"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(types.status(), 200);
+    let body: serde_json::Value = types.json().await.unwrap();
+    assert!(body.to_string().contains("Product Backlog Item"), "a Scrum project");
+    let refused = http.get(format!("{org}/Onboarding/_apis/wit/workitemtypes?api-version=7.1")).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let base = org.trim_end_matches("/contoso");
+    let stats: serde_json::Value = http.get(format!("{base}/_twin/stats")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(stats["requests"], 2, "{stats}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

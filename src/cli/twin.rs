@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use super::Outcome;
+use crate::twin::azure::{AzureTwin, AzureTwinConfig, Process};
 use crate::twin::github::{GithubTwin, GithubTwinConfig};
 
 #[derive(Debug, clap::Args)]
@@ -22,6 +23,27 @@ pub struct Args {
     /// GitHub: content-creating requests allowed a minute (secondary limit).
     #[arg(long, default_value_t = 80)]
     pub content_limit_per_minute: u32,
+    /// Azure DevOps: the organization in every URL.
+    #[arg(long, default_value = "contoso")]
+    pub organization: String,
+    /// Azure DevOps: projects that exist from the start, as `Name` or `Name:process`
+    /// (agile, scrum, cmmi, basic; repeatable).
+    #[arg(long = "project", default_value = "Onboarding:agile")]
+    pub projects: Vec<String>,
+}
+
+fn project(spec: &str) -> anyhow::Result<(String, Process)> {
+    let (name, process) = spec.rsplit_once(':').unwrap_or((spec, "agile"));
+    let process = match process.to_ascii_lowercase().as_str() {
+        "agile" => Process::Agile,
+        "scrum" => Process::Scrum,
+        "cmmi" => Process::Cmmi,
+        "basic" => Process::Basic,
+        other => anyhow::bail!(
+            "`{other}` is not a process; use agile, scrum, cmmi or basic (as in `--project Onboarding:scrum`)"
+        ),
+    };
+    Ok((name.to_string(), process))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,7 +75,27 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             tokio::signal::ctrl_c().await?;
             twin.shutdown().await;
         }
-        TwinKind::Azure => anyhow::bail!("the Azure DevOps twin is not in this build yet"),
+        TwinKind::Azure => {
+            let projects = args.projects.iter().map(|p| project(p)).collect::<anyhow::Result<Vec<_>>>()?;
+            let names: Vec<&str> = projects.iter().map(|(n, _)| n.as_str()).collect();
+            let config = AzureTwinConfig {
+                port: args.port,
+                token: args.token.clone(),
+                organization: args.organization.clone(),
+                projects: projects.clone(),
+                ..AzureTwinConfig::default()
+            };
+            let twin = AzureTwin::start(config).await?;
+            println!("{}", twin.organization_url());
+            std::io::stdout().flush()?;
+            eprintln!(
+                "Azure DevOps twin serving {} with projects {}; stop with ctrl-c",
+                twin.organization_url(),
+                names.join(", ")
+            );
+            tokio::signal::ctrl_c().await?;
+            twin.shutdown().await;
+        }
     }
     Ok(Outcome::Ok)
 }
