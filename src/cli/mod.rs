@@ -1,6 +1,7 @@
 //! The command line: argument parsing, logging set-up, exit codes, and dispatch to one thin file
 //! per subcommand.
 
+mod demo;
 mod drift;
 mod init;
 mod lint;
@@ -38,6 +39,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// See the whole loop on the sample backlog against built-in GitHub and Azure DevOps twins.
+    Demo(demo::Args),
     /// Check the backlog's quality: stories without persona or benefit, risks without mitigation…
     Lint(lint::Args),
     /// Check the settings and the backlog's structure without touching any remote.
@@ -98,6 +101,7 @@ pub fn run() -> ExitCode {
     let config = cli.config.as_ref();
     let runtime = || tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime starts");
     let result = match &cli.command {
+        Command::Demo(args) => runtime().block_on(demo::run(args)),
         Command::Lint(args) => lint::run(args, config),
         Command::Validate(args) => validate::run(args, config),
         Command::Init(args) => init::run(args),
