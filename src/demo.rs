@@ -68,9 +68,13 @@ impl Demo {
     /// Runs the whole story. `sample` is the backlog to copy, `mappings` the mappings folder.
     pub async fn run(&mut self, sample: &Path, mappings: &Path) -> Result<(), DemoError> {
         self.say("backlog-sync demo: one canonical backlog, GitHub Issues and Azure Boards, no account needed.\n");
-        let github = GithubTwin::start(GithubTwinConfig { token: TOKEN.into(), repositories: vec![REPO.into()], ..Default::default() })
-            .await
-            .map_err(step("start the GitHub twin"))?;
+        let github = GithubTwin::start(GithubTwinConfig {
+            token: TOKEN.into(),
+            repositories: vec![REPO.into()],
+            ..Default::default()
+        })
+        .await
+        .map_err(step("start the GitHub twin"))?;
         let azure = AzureTwin::start(AzureTwinConfig {
             token: TOKEN.into(),
             organization: "contoso".into(),
@@ -81,7 +85,8 @@ impl Demo {
         .map_err(step("start the Azure DevOps twin"))?;
         let backlog_dir = self.dir.join("backlog");
         copy_dir(sample, &backlog_dir).map_err(step("copy the sample backlog"))?;
-        let settings_path = self.write_settings(&backlog_dir, &github.base_url(), &azure.organization_url(), mappings)?;
+        let settings_path =
+            self.write_settings(&backlog_dir, &github.base_url(), &azure.organization_url(), mappings)?;
         let settings = Settings::load(Some(&settings_path)).map_err(step("load its settings"))?;
         let b = Backlog::load(&backlog_dir).map_err(step("load the sample backlog"))?;
         self.say(&format!(
@@ -93,7 +98,9 @@ impl Demo {
             backlog_dir.display()
         ));
 
-        let first = engine::run(&settings, &RunOptions { label: Some("demo".into()), ..RunOptions::default() }).await.map_err(step("run the first sync"))?;
+        let first = engine::run(&settings, &RunOptions { label: Some("demo".into()), ..RunOptions::default() })
+            .await
+            .map_err(step("run the first sync"))?;
         self.say(&format!(
             "2. First sync: {} items created remotely ({} on GitHub, {} in Azure Boards), stories linked to their epics \
              (sub-issues on GitHub, parent links in Boards). Requests: {}.\n",
@@ -108,29 +115,54 @@ impl Demo {
         let http = reqwest::Client::new();
         let gh = |path: String| format!("{}{path}", github.base_url());
         let az = |id: &str| format!("{}/{PROJECT}/_apis/wit/workitems/{id}?api-version=7.1", azure.organization_url());
-        let issue = |id: &str| remote_id("github", id).ok_or_else(|| DemoError::Step { step: "find an issue", reason: format!("`{id}` is not linked") });
-        let item = |id: &str| remote_id("boards", id).ok_or_else(|| DemoError::Step { step: "find a work item", reason: format!("`{id}` is not linked") });
+        let issue = |id: &str| {
+            remote_id("github", id)
+                .ok_or_else(|| DemoError::Step { step: "find an issue", reason: format!("`{id}` is not linked") })
+        };
+        let item = |id: &str| {
+            remote_id("boards", id)
+                .ok_or_else(|| DemoError::Step { step: "find a work item", reason: format!("`{id}` is not linked") })
+        };
 
         // People at work: a developer on GitHub, the customer's product manager in Azure Boards.
         let n2 = issue("ST-2")?;
-        gh_patch(&http, gh(format!("/repos/{REPO}/issues/{n2}")), json!({"state": "closed", "state_reason": "completed"})).await?;
+        gh_patch(
+            &http,
+            gh(format!("/repos/{REPO}/issues/{n2}")),
+            json!({"state": "closed", "state_reason": "completed"}),
+        )
+        .await?;
         let w5 = item("ST-5")?;
-        az_patch(&http, az(&w5), json!([{"op": "replace", "path": "/fields/Microsoft.VSTS.Common.Priority", "value": 1}])).await?;
+        az_patch(
+            &http,
+            az(&w5),
+            json!([{"op": "replace", "path": "/fields/Microsoft.VSTS.Common.Priority", "value": 1}]),
+        )
+        .await?;
         let w6 = item("ST-6")?;
         az_patch(&http, az(&w6), json!([{"op": "replace", "path": "/fields/System.Title", "value": "Choose a teammate's role when inviting"}])).await?;
         let n6 = issue("ST-6")?;
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-        gh_patch(&http, gh(format!("/repos/{REPO}/issues/{n6}")), json!({"title": "Pick a role while inviting"})).await?;
+        gh_patch(&http, gh(format!("/repos/{REPO}/issues/{n6}")), json!({"title": "Pick a role while inviting"}))
+            .await?;
         self.say(
             "3. People edit the remotes through their REST APIs:\n   - a developer closes ST-2's issue on GitHub;\n   \
              - the customer's product manager raises ST-5 to priority 1 in Azure Boards;\n   \
              - both retitle ST-6: first in Azure Boards, a second later on GitHub — a conflict.\n",
         );
 
-        let second = engine::run(&settings, &RunOptions { label: Some("demo".into()), ..RunOptions::default() }).await.map_err(step("run the second sync"))?;
+        let second = engine::run(&settings, &RunOptions { label: Some("demo".into()), ..RunOptions::default() })
+            .await
+            .map_err(step("run the second sync"))?;
         let mut text = String::from("4. Second sync, in one run:\n");
         for a in &second.applied {
-            let _ = writeln!(text, "   - {} {}: {}", a.item, a.target.as_deref().map(|t| format!("({t})")).unwrap_or_else(|| "(file)".into()), a.what);
+            let _ = writeln!(
+                text,
+                "   - {} {}: {}",
+                a.item,
+                a.target.as_deref().map(|t| format!("({t})")).unwrap_or_else(|| "(file)".into()),
+                a.what
+            );
         }
         for c in &second.plan.conflicts {
             let _ = writeln!(
@@ -141,7 +173,10 @@ impl Demo {
                 c.conflict.canonical,
                 c.target,
                 c.conflict.remote,
-                serde_json::to_value(c.conflict.policy).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                serde_json::to_value(c.conflict.policy)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
                 match c.conflict.settled {
                     crate::reconcile::Settled::Remote => "newer remote edit",
                     crate::reconcile::Settled::Canonical => "file",
@@ -152,12 +187,20 @@ impl Demo {
         let _ = writeln!(text, "   Requests: {}.", requests(&second));
         self.say(&text);
 
-        let third = engine::run(&settings, &RunOptions { label: Some("demo".into()), ..RunOptions::default() }).await.map_err(step("run the third sync"))?;
-        self.say(&format!("5. A third sync finds nothing left to do ({} changes; requests: {}).\n", third.applied.len(), requests(&third)));
+        let third = engine::run(&settings, &RunOptions { label: Some("demo".into()), ..RunOptions::default() })
+            .await
+            .map_err(step("run the third sync"))?;
+        self.say(&format!(
+            "5. A third sync finds nothing left to do ({} changes; requests: {}).\n",
+            third.applied.len(),
+            requests(&third)
+        ));
 
         let b = Backlog::load(&backlog_dir).map_err(step("reload the backlog"))?;
-        let people = Identities::load(&identities_path(&settings.targets[0].mapping)).map_err(step("load identities"))?;
-        let remotes: Vec<_> = settings.targets.iter().map(engine::connect).collect::<Result<_, _>>().map_err(step("connect"))?;
+        let people =
+            Identities::load(&identities_path(&settings.targets[0].mapping)).map_err(step("load identities"))?;
+        let remotes: Vec<_> =
+            settings.targets.iter().map(engine::connect).collect::<Result<_, _>>().map_err(step("connect"))?;
         let snap = snapshot(&b, &store, &remotes, &people).await.map_err(step("look for drift"))?;
         let mut findings = lint_backlog(&b, chrono::Local::now().date_naive());
         findings.extend(remote_findings(&snap));

@@ -7,6 +7,7 @@ mod cli_twin;
 mod drift_remote;
 mod lint_cli;
 mod mapping_github;
+mod properties;
 mod store;
 mod story_data;
 mod support;

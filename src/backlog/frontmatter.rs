@@ -324,9 +324,15 @@ fn plain_is_safe(s: &str, in_flow: bool) -> bool {
     if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
         return false;
     }
-    // YAML must read it back as this very string, not a number, bool or null.
-    matches!(YamlLoader::load_from_str(&format!("k: {s}")).as_deref(),
-        Ok([Yaml::Hash(h)]) if h.get(&Yaml::String("k".into())) == Some(&Yaml::String(s.to_string())))
+    // YAML must read it back as this very string (not a number, bool or null), in the context it
+    // is written in: a block value, or an element of a `[a, b]` list.
+    let (probe, want) = if in_flow {
+        (format!("k: [{s}]"), Yaml::Array(vec![Yaml::String(s.to_string())]))
+    } else {
+        (format!("k: {s}"), Yaml::String(s.to_string()))
+    };
+    matches!(YamlLoader::load_from_str(&probe).as_deref(),
+        Ok([Yaml::Hash(h)]) if h.get(&Yaml::String("k".into())) == Some(&want))
 }
 
 #[cfg(test)]

@@ -34,7 +34,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
     };
     let sample = args.sample.clone().unwrap_or_else(|| find("examples/backlog"));
     if !sample.join("backlog.toml").exists() {
-        anyhow::bail!("cannot find the sample backlog at `{}`; run the demo from the project folder or pass `--sample DIR`", sample.display());
+        anyhow::bail!(
+            "cannot find the sample backlog at `{}`; run the demo from the project folder or pass `--sample DIR`",
+            sample.display()
+        );
     }
     let mappings = find("mappings");
     let mut demo = Demo::new(dir.clone(), |line| print!("{line}"));
