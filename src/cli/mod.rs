@@ -4,6 +4,7 @@
 mod drift;
 mod init;
 mod lint;
+mod serve;
 mod status;
 mod sync;
 mod twin;
@@ -54,6 +55,8 @@ pub enum Command {
     Status(status::Args),
     /// Lint findings plus remote drift: conflicts, orphans, vanished items, state mismatches.
     Drift(drift::Args),
+    /// The daemon: cron schedules, webhooks, health checks, metrics and a read-only dashboard.
+    Serve(serve::Args),
     /// Run a local emulator of the GitHub or Azure DevOps API (for tests and trying things out).
     Twin(twin::Args),
 }
@@ -106,6 +109,7 @@ pub fn run() -> ExitCode {
         Command::Reconcile(args) => runtime().block_on(sync::run(args, config, true)),
         Command::Status(args) => status::run(args, config),
         Command::Drift(args) => runtime().block_on(drift::run(args, config)),
+        Command::Serve(args) => runtime().block_on(serve::run(args, config)),
         Command::Twin(args) => runtime().block_on(twin::run(args)),
     };
     match result {
