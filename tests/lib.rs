@@ -3,6 +3,7 @@
 mod common;
 
 mod backlog_files;
+mod daemon_router;
 mod cli_twin;
 mod drift_remote;
 mod lint_cli;
