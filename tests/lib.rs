@@ -4,6 +4,7 @@ mod common;
 
 mod backlog_files;
 mod daemon_router;
+mod daemon_serve;
 mod cli_twin;
 mod drift_remote;
 mod lint_cli;

@@ -88,6 +88,8 @@ pub struct Pending {
     batch: Batch,
     first: Option<Instant>,
     last: Option<Instant>,
+    /// Set by a trigger that must not wait for the debounce (a cron tick, the start).
+    due: Option<Instant>,
 }
 
 impl Pending {
@@ -132,6 +134,13 @@ impl Pending {
         result
     }
 
+    /// Makes the pending batch ready at `now` instead of after the debounce (nothing when empty).
+    pub fn hurry(&mut self, now: Instant) {
+        if !self.is_empty() {
+            self.due = Some(self.due.map_or(now, |d| d.min(now)));
+        }
+    }
+
     /// Distinct pending keys.
     pub fn len(&self) -> usize {
         self.batch.keys.len()
@@ -145,7 +154,8 @@ impl Pending {
     /// the first, whichever comes sooner. `None` when nothing is pending.
     pub fn ready_at(&self, limits: &QueueLimits) -> Option<Instant> {
         let (first, last) = (self.first?, self.last?);
-        Some((last + limits.debounce).min(first + limits.max_delay))
+        let debounced = (last + limits.debounce).min(first + limits.max_delay);
+        Some(self.due.map_or(debounced, |due| due.min(debounced)))
     }
 
     /// Takes the batch when it is ready at `now`.
@@ -153,8 +163,7 @@ impl Pending {
         if self.ready_at(limits)? > now {
             return None;
         }
-        self.first = None;
-        self.last = None;
+        (self.first, self.last, self.due) = (None, None, None);
         Some(std::mem::take(&mut self.batch))
     }
 }
@@ -182,6 +191,20 @@ impl WorkQueue {
         if result == Offer::Queued || result == Offer::Coalesced {
             self.wake.notify_one();
         }
+        result
+    }
+
+    /// Offers a key that should not wait for the debounce: a cron tick or the start of the daemon.
+    /// Whatever else is pending goes along in the same run.
+    pub fn offer_now(&self, key: WorkKey, full: bool, reason: &str) -> Offer {
+        let now = Instant::now();
+        let result = {
+            let mut pending = self.lock();
+            let result = pending.offer(&self.limits, key, full, reason, now);
+            pending.hurry(now);
+            result
+        };
+        self.wake.notify_one();
         result
     }
 
@@ -307,6 +330,22 @@ mod tests {
         let batch = p.take_ready(&limits, now + Duration::from_secs(1)).unwrap();
         assert!(batch.full);
         assert_eq!(batch.keys.into_iter().collect::<Vec<_>>(), vec![WorkKey::Everything]);
+    }
+
+    #[test]
+    fn a_hurried_batch_is_ready_at_once_and_the_next_one_debounces_again() {
+        let limits = QueueLimits::new(Duration::from_secs(2), 8);
+        let t0 = Instant::now();
+        let mut p = Pending::default();
+        p.hurry(t0);
+        assert_eq!(p.ready_at(&limits), None, "hurrying nothing readies nothing");
+        p.offer(&limits, item(1), false, "webhook", t0);
+        p.offer(&limits, WorkKey::Everything, false, "schedule", t0 + Duration::from_millis(100));
+        p.hurry(t0 + Duration::from_millis(100));
+        let batch = p.take_ready(&limits, t0 + Duration::from_millis(100)).expect("ready at the tick");
+        assert_eq!(batch.reasons.len(), 2);
+        p.offer(&limits, item(2), false, "webhook", t0 + Duration::from_secs(1));
+        assert_eq!(p.ready_at(&limits), Some(t0 + Duration::from_secs(3)));
     }
 
     #[tokio::test]

@@ -74,7 +74,7 @@ impl Scheduler {
         let enqueue = |full: bool, reason: &'static str| -> JobFn {
             let queue = queue.clone();
             Arc::new(move || {
-                let offer = queue.offer(WorkKey::Everything, full, reason);
+                let offer = queue.offer_now(WorkKey::Everything, full, reason);
                 tracing::info!(job = reason, ?offer, "scheduled run queued");
                 Box::pin(async {})
             })

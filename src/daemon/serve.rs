@@ -124,7 +124,7 @@ impl Daemon {
         };
         let jobs = scheduler.spawn(shutdown.clone());
         // Level-triggered from the start: whatever changed while the daemon was down is synced now.
-        state.queue.offer(WorkKey::Everything, false, "startup");
+        state.queue.offer_now(WorkKey::Everything, false, "startup");
         {
             let (state, shutdown) = (state.clone(), shutdown.clone());
             tokio::spawn(async move {

@@ -152,10 +152,10 @@ impl Worker {
     fn requeue(&self, batch: &Batch) {
         let mut refused = false;
         for key in &batch.keys {
-            refused |= self.queue.offer(key.clone(), batch.full, "retry") == Offer::Full;
+            refused |= self.queue.offer_now(key.clone(), batch.full, "retry") == Offer::Full;
         }
         if refused || batch.keys.is_empty() {
-            self.queue.offer(WorkKey::Everything, batch.full, "retry");
+            self.queue.offer_now(WorkKey::Everything, batch.full, "retry");
         }
         self.metrics.depth(self.queue.depth());
     }
