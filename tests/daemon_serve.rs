@@ -5,6 +5,6 @@
 
 mod burst;
 mod crash;
-mod process;
+pub mod process;
 mod schedule;
 mod webhook_edit;
