@@ -146,7 +146,7 @@ async fn a_thousand_webhooks_are_answered_bounded_coalesced_and_none_is_lost() {
     );
     assert!(peak <= CAPACITY as f64, "the queue stayed within its capacity");
     assert!(refused > 0, "the burst did fill the queue");
-    assert!(burst_runs >= 1 && burst_runs <= 10, "coalesced into few runs: {burst_runs}");
+    assert!((1..=10).contains(&burst_runs), "coalesced into few runs: {burst_runs}");
     assert!(left.is_empty(), "no edit lost: {left:?}");
     let twin = metric(&after, "backlog_sync_webhooks_total{source=\"github\",outcome=\"accepted\"}");
     assert_eq!(twin as usize, accepted, "the daemon counted what it answered");
