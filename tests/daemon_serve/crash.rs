@@ -8,8 +8,14 @@ use backlog_sync::store::{RunOutcome, Store};
 use serde_json::json;
 
 use super::process::{NEVER, Served, configure, read, tables};
-use crate::common::synthetic_backlog;
+use crate::common::{root, run_cli, stderr, synthetic_backlog};
 use crate::support::github_env::GhEnv;
+
+/// `backlog-sync serve --probe --listen ADDR`, the image's HEALTHCHECK.
+async fn probe(addr: &str) -> std::process::Output {
+    let addr = addr.to_string();
+    tokio::task::spawn_blocking(move || run_cli(&root(), &["serve", "--probe", "--listen", &addr])).await.unwrap()
+}
 
 fn markers(issues: &[serde_json::Value]) -> Vec<String> {
     issues
@@ -81,6 +87,9 @@ async fn sigterm_mid_run_finishes_the_run_then_stops_cleanly() {
     let env = slow_world(tmp.path()).await;
     let mut served = Served::start(&env.config, env.dir.join("../serve.log"));
     let url = served.url.clone();
+    let addr = url.trim_start_matches("http://").to_string();
+    let healthy = probe(&addr).await;
+    assert_eq!(healthy.status.code(), Some(0), "the container health check passes: {}", stderr(&healthy));
     wait_writes(&env, &mut served, 5).await;
     let asked = Instant::now();
     served.terminate();
@@ -98,6 +107,9 @@ async fn sigterm_mid_run_finishes_the_run_then_stops_cleanly() {
     assert!(status.success(), "exit {status:?}:\n{}", read(&served.log));
     assert!(read(&served.log).contains("stopping: no new work is taken"), "{}", read(&served.log));
     assert!(reqwest::get(format!("{url}/healthz")).await.is_err(), "no longer listening");
+    let gone = probe(&addr).await;
+    assert_eq!(gone.status.code(), Some(1), "the health check fails with 1, as Docker expects");
+    assert!(stderr(&gone).contains("unhealthy:"), "{}", stderr(&gone));
 
     let store = Store::open(&env.settings().state_path()).unwrap();
     let runs = store.last_runs(10).unwrap();
