@@ -28,12 +28,17 @@ pub struct Fixture {
 
 /// A router state whose targets are the repository and project the shared payloads name.
 pub fn fixture(capacity: usize, hooks: HookAuth) -> Fixture {
+    fixture_for(capacity, hooks, "http://127.0.0.1:9/fabrikam", "FabrikamCloud")
+}
+
+/// The same with the azure-boards target at `organization_url` / `project`.
+pub fn fixture_for(capacity: usize, hooks: HookAuth, organization_url: &str, project: &str) -> Fixture {
     let (tmp, backlog) = copy_tree(&sample_backlog());
     let config = tmp.path().join("settings.toml");
     std::fs::write(
         &config,
         format!(
-            "[backlog]\npath = {backlog:?}\n\n[[targets]]\nname = \"github\"\nkind = \"github\"\nrepository = \"Codertocat/Hello-World\"\napi_url = \"http://127.0.0.1:9\"\ntoken_env = \"BACKLOG_SYNC_NO_SUCH_TOKEN\"\nmapping = \"m.toml\"\n\n[[targets]]\nname = \"boards\"\nkind = \"azure-boards\"\norganization_url = \"http://127.0.0.1:9/fabrikam\"\nproject = \"FabrikamCloud\"\ntoken_env = \"BACKLOG_SYNC_NO_SUCH_TOKEN\"\nmapping = \"m.toml\"\n\n[server]\nlisten = \"127.0.0.1:0\"\nqueue_capacity = {capacity}\ndebounce_ms = 60000\n"
+            "[backlog]\npath = {backlog:?}\n\n[[targets]]\nname = \"github\"\nkind = \"github\"\nrepository = \"Codertocat/Hello-World\"\napi_url = \"http://127.0.0.1:9\"\ntoken_env = \"BACKLOG_SYNC_NO_SUCH_TOKEN\"\nmapping = \"m.toml\"\n\n[[targets]]\nname = \"boards\"\nkind = \"azure-boards\"\norganization_url = \"{organization_url}\"\nproject = \"{project}\"\ntoken_env = \"BACKLOG_SYNC_NO_SUCH_TOKEN\"\nmapping = \"m.toml\"\n\n[server]\nlisten = \"127.0.0.1:0\"\nqueue_capacity = {capacity}\ndebounce_ms = 60000\n"
         ),
     )
     .unwrap();

@@ -4,6 +4,7 @@ mod common;
 
 mod backlog_files;
 mod cli_twin;
+mod daemon_azure_hooks;
 mod daemon_dashboard;
 mod daemon_router;
 mod daemon_serve;
@@ -15,4 +16,5 @@ mod story_data;
 mod support;
 mod sync_crash;
 mod sync_github;
+mod twin_azure;
 mod twin_github;
