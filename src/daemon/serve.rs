@@ -22,6 +22,9 @@ use crate::store::{Store, StoreError};
 /// How long the HTTP side may take to close its connections after the worker stopped.
 const DRAIN: Duration = Duration::from_secs(10);
 
+/// Webhook delivery ids are remembered this long (GitHub redelivers within days, not weeks).
+const KEEP_DELIVERIES: chrono::Duration = chrono::Duration::days(14);
+
 /// Why the daemon cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -122,7 +125,8 @@ impl Daemon {
                 axum::serve(listener, app).with_graceful_shutdown(async move { stop.wait().await }).await
             })
         };
-        let jobs = scheduler.spawn(shutdown.clone());
+        let mut jobs = scheduler.spawn(shutdown.clone());
+        jobs.push(tokio::spawn(prune_deliveries(state.clone())));
         // Level-triggered from the start: whatever changed while the daemon was down is synced now.
         state.queue.offer_now(WorkKey::Everything, false, "startup");
         {
@@ -151,5 +155,18 @@ impl Daemon {
         state.close_store();
         tracing::info!("stopped");
         served
+    }
+}
+
+/// Forgets old webhook delivery ids once an hour, so the dedupe table stays small.
+async fn prune_deliveries(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match state.with_store(|s| s.prune_deliveries(chrono::Utc::now() - KEEP_DELIVERIES)) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(forgotten = n, "old webhook deliveries forgotten"),
+            Err(e) => tracing::warn!(error = %e, "cannot prune webhook deliveries"),
+        }
     }
 }

@@ -238,6 +238,18 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_named_but_not_set_stops_the_start_with_the_variable_named() {
+        let mut settings = Settings::load(None).unwrap();
+        assert!(HookAuth::from_settings(&settings, false).unwrap().github.is_none(), "no secret: endpoint off");
+        settings.webhooks.github.secret_env = Some("BACKLOG_SYNC_SURELY_UNSET_SECRET".into());
+        let err = HookAuth::from_settings(&settings, false).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "`webhooks.github.secret_env` names the environment variable `BACKLOG_SYNC_SURELY_UNSET_SECRET`, which is not set; export it with the secret"
+        );
+    }
+
+    #[test]
     fn azure_takes_basic_auth_or_the_secret_header() {
         let auth = AzureAuth {
             username: Some("backlog-sync".into()),
