@@ -7,6 +7,7 @@ pub mod backlog;
 pub mod cli;
 pub mod config;
 pub mod connector;
+pub mod daemon;
 pub mod demo;
 pub mod drift;
 pub mod mapping;

@@ -4,6 +4,10 @@ mod common;
 
 mod backlog_files;
 mod cli_twin;
+mod daemon_azure_hooks;
+mod daemon_dashboard;
+mod daemon_router;
+mod daemon_serve;
 mod drift_remote;
 mod lint_cli;
 mod mapping_github;

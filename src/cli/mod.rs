@@ -5,6 +5,7 @@ mod demo;
 mod drift;
 mod init;
 mod lint;
+mod serve;
 mod status;
 mod sync;
 mod twin;
@@ -57,6 +58,8 @@ pub enum Command {
     Status(status::Args),
     /// Lint findings plus remote drift: conflicts, orphans, vanished items, state mismatches.
     Drift(drift::Args),
+    /// The daemon: cron schedules, webhooks, health checks, metrics and a read-only dashboard.
+    Serve(serve::Args),
     /// Run a local emulator of the GitHub or Azure DevOps API (for tests and trying things out).
     Twin(twin::Args),
 }
@@ -110,6 +113,7 @@ pub fn run() -> ExitCode {
         Command::Reconcile(args) => runtime().block_on(sync::run(args, config, true)),
         Command::Status(args) => status::run(args, config),
         Command::Drift(args) => runtime().block_on(drift::run(args, config)),
+        Command::Serve(args) => runtime().block_on(serve::run(args, config)),
         Command::Twin(args) => runtime().block_on(twin::run(args)),
     };
     match result {

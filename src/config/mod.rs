@@ -109,6 +109,31 @@ pub struct SyncSettings {
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub listen: String,
+    /// How long the queue waits after the last trigger before it starts a run.
+    #[serde(default = "default_debounce_ms")]
+    pub debounce_ms: u64,
+    /// The most distinct pending keys; beyond it a webhook is answered 503 with `Retry-After`.
+    #[serde(default = "default_queue_capacity")]
+    pub queue_capacity: usize,
+    /// The largest webhook body accepted, in bytes; larger ones get 413.
+    #[serde(default = "default_body_limit")]
+    pub body_limit: usize,
+}
+
+fn default_debounce_ms() -> u64 {
+    2000
+}
+
+fn default_queue_capacity() -> usize {
+    1024
+}
+
+fn default_body_limit() -> usize {
+    1024 * 1024
+}
+
+fn default_jitter_ms() -> u64 {
+    1000
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -131,14 +156,20 @@ pub struct GithubHookSettings {
 pub struct AzureHookSettings {
     pub username: Option<String>,
     pub password_env: Option<String>,
+    /// A header the service hook sends with the password as its value, instead of basic auth.
+    pub secret_header: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleSettings {
+    /// Cron expressions with seconds, or `off`.
     pub sync: String,
     pub reconcile: String,
     pub summary: String,
+    /// Each firing is delayed by a random 0..jitter_ms, so many daemons do not hit a remote at once.
+    #[serde(default = "default_jitter_ms")]
+    pub jitter_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]

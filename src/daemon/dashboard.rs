@@ -1,0 +1,277 @@
+//! The read-only HTML dashboard at `/`: latest summary, last runs, open conflicts, drift (lint
+//! findings and store conflicts) and the queue. `gather` reads; `render` is a pure function of
+//! the view, so it is tested without a server.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use super::server::AppState;
+use crate::backlog::Backlog;
+use crate::drift::lint::lint_backlog;
+use crate::drift::{Finding, Severity, sort_findings};
+use crate::store::{Budget, Conflict, Run};
+
+/// Where the latest stakeholder summary (already rendered as HTML) waits for the dashboard.
+/// The summary job sets it; `None` shows "no summary yet".
+#[derive(Clone, Default, Debug)]
+pub struct SummarySlot(Arc<RwLock<Option<String>>>);
+
+impl SummarySlot {
+    /// Replaces the summary shown on the dashboard. The HTML is shown as given: pass only HTML
+    /// that backlog-sync rendered (with its own escaping), never text from a remote.
+    pub fn set(&self, html: Option<String>) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = html;
+    }
+
+    pub fn get(&self) -> Option<String> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Everything the page shows.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardView {
+    pub backlog: String,
+    pub generated_at: Option<DateTime<Utc>>,
+    pub runs: Vec<Run>,
+    pub conflicts: Vec<Conflict>,
+    pub findings: Vec<Finding>,
+    pub budgets: Vec<(String, Budget)>,
+    pub queue_depth: usize,
+    pub summary_html: Option<String>,
+    /// What could not be read (shown, not hidden).
+    pub problems: Vec<String>,
+}
+
+/// Reads the view: the store (runs, conflicts, budgets), the backlog (lint) and the summary slot.
+pub fn gather(state: &AppState) -> DashboardView {
+    let mut view = DashboardView {
+        generated_at: Some(Utc::now()),
+        queue_depth: state.queue.depth(),
+        summary_html: state.summary.get(),
+        ..DashboardView::default()
+    };
+    match state.with_store(|s| Ok((s.last_runs(15)?, s.open_conflicts()?, s.budgets()?))) {
+        Ok((runs, conflicts, budgets)) => (view.runs, view.conflicts, view.budgets) = (runs, conflicts, budgets),
+        Err(e) => view.problems.push(e),
+    }
+    match Backlog::load(&state.settings.backlog.path) {
+        Ok(backlog) => {
+            view.backlog = backlog.project.name.clone();
+            let findings = lint_backlog(&backlog, chrono::Local::now().date_naive());
+            match state.settings.severity_overrides() {
+                Ok(o) => view.findings = o.apply(findings),
+                Err(e) => view.problems.push(e.to_string()),
+            }
+            sort_findings(&mut view.findings);
+        }
+        Err(e) => view.problems.push(e.to_string()),
+    }
+    view
+}
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn when(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}\
+header{background:#24292f;color:#fff;padding:14px 28px}header h1{margin:0;font-size:20px}\
+header p{margin:2px 0 0;color:#c9d1d9;font-size:13px}main{padding:18px 28px;display:grid;\
+grid-template-columns:1fr 1fr;gap:18px}section{background:#fff;border:1px solid #d0d7de;border-radius:6px;\
+padding:12px 16px}section.wide{grid-column:1/3}h2{font-size:16px;margin:0 0 8px}table{border-collapse:collapse;\
+width:100%;font-size:13px}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #eaeef2;vertical-align:top}\
+.tag{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;color:#fff}.success{background:#1a7f37}\
+.failed,.error{background:#cf222e}.stopped,.warning{background:#9a6700}.running,.info{background:#0969da}\
+.muted{color:#656d76}.counts span{margin-right:14px}";
+
+fn runs_table(runs: &[Run]) -> String {
+    if runs.is_empty() {
+        return "<p class=\"muted\">No runs yet.</p>".into();
+    }
+    let mut t = String::from(
+        "<table><tr><th>#</th><th>kind</th><th>started</th><th>outcome</th><th>in</th><th>out</th><th>removed</th></tr>",
+    );
+    for r in runs {
+        let c = &r.counts;
+        t.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><span class=\"tag {o}\">{o}</span>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            r.id,
+            esc(&r.kind),
+            when(&r.started_at),
+            r.error.as_deref().map(|e| format!(" <span class=\"muted\">{}</span>", esc(e))).unwrap_or_default(),
+            c.inbound_created + c.inbound_updated,
+            c.outbound_created + c.outbound_updated,
+            c.removed,
+            o = r.outcome.as_str(),
+        ));
+    }
+    t + "</table>"
+}
+
+fn conflicts_table(conflicts: &[Conflict]) -> String {
+    if conflicts.is_empty() {
+        return "<p class=\"muted\">No open conflicts.</p>".into();
+    }
+    let mut t = String::from("<table><tr><th>item</th><th>target</th><th>field</th><th>file</th><th>remote</th></tr>");
+    for c in conflicts {
+        let v = |v: &Option<String>| esc(v.as_deref().unwrap_or("—"));
+        t.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&c.item_id),
+            esc(&c.target),
+            esc(&c.field),
+            v(&c.canonical),
+            v(&c.remote)
+        ));
+    }
+    t + "</table>"
+}
+
+fn findings_table(findings: &[Finding], conflicts: usize) -> String {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let mut t = format!(
+        "<p class=\"counts\"><span><b>{}</b> errors</span><span><b>{}</b> warnings</span><span><b>{}</b> info</span><span><b>{conflicts}</b> diverged fields</span></p>",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    );
+    if findings.is_empty() {
+        return t + "<p class=\"muted\">The backlog passes every rule.</p>";
+    }
+    t.push_str("<table><tr><th>severity</th><th>item</th><th>rule</th><th>finding</th></tr>");
+    for f in findings.iter().take(60) {
+        t.push_str(&format!(
+            "<tr><td><span class=\"tag {s}\">{s}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(f.item.as_deref().unwrap_or("")),
+            esc(&f.rule),
+            esc(&f.message),
+            s = f.severity.as_str()
+        ));
+    }
+    if findings.len() > 60 {
+        t.push_str(&format!(
+            "<tr><td colspan=4 class=\"muted\">… and {} more (`backlog-sync drift`)</td></tr>",
+            findings.len() - 60
+        ));
+    }
+    t + "</table>"
+}
+
+/// The whole page.
+pub fn render(v: &DashboardView) -> String {
+    let summary = match &v.summary_html {
+        Some(html) => html.clone(),
+        None => "<p class=\"muted\">No summary yet: summaries appear here once one has been rendered.</p>".into(),
+    };
+    let budgets: Vec<String> = v
+        .budgets
+        .iter()
+        .map(|(t, b)| {
+            let left = b.remaining.map(|r| r.to_string()).unwrap_or_else(|| "?".into());
+            let limit = b.limit.map(|l| format!(" of {l}")).unwrap_or_default();
+            format!("<span>{}: <b>{left}</b>{limit} requests left</span>", esc(t))
+        })
+        .collect();
+    let problems: String = v.problems.iter().map(|p| format!("<p class=\"tag error\">{}</p>", esc(p))).collect();
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"30\">\
+<title>backlog-sync — {name}</title><style>{STYLE}</style></head><body>\
+<header><h1>backlog-sync — {name}</h1><p>read-only · generated {at} · {depth} key(s) queued</p></header>{problems}\
+<main><section class=\"wide\" id=\"summary\"><h2>Latest summary</h2>{summary}</section>\
+<section id=\"runs\"><h2>Last runs</h2>{runs}</section>\
+<section id=\"conflicts\"><h2>Open conflicts</h2>{conflicts}<p class=\"counts\">{budgets}</p></section>\
+<section class=\"wide\" id=\"drift\"><h2>Drift</h2>{drift}</section></main></body></html>\n",
+        name = esc(if v.backlog.is_empty() { "backlog" } else { &v.backlog }),
+        at = v.generated_at.as_ref().map(when).unwrap_or_default(),
+        depth = v.queue_depth,
+        runs = runs_table(&v.runs),
+        conflicts = conflicts_table(&v.conflicts),
+        budgets = budgets.join(""),
+        drift = findings_table(&v.findings, v.conflicts.len()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{RunCounts, RunOutcome};
+
+    #[test]
+    fn renders_each_section_and_escapes_what_people_wrote() {
+        let at = DateTime::parse_from_rfc3339("2025-05-01T10:00:00Z").unwrap().to_utc();
+        let run = Run {
+            id: 7,
+            kind: "webhook".into(),
+            targets: None,
+            started_at: at,
+            finished_at: Some(at),
+            outcome: RunOutcome::Success,
+            counts: RunCounts { inbound_updated: 2, outbound_created: 1, ..RunCounts::default() },
+            error: None,
+        };
+        let conflict = Conflict {
+            target: "github".into(),
+            item_id: "ST-4".into(),
+            field: "title".into(),
+            base: None,
+            canonical: Some("<b>mine</b>".into()),
+            remote: Some("theirs".into()),
+            detected_at: at,
+        };
+        let finding = Finding::new("story-missing-benefit", Some("ST-9".into()), "no \"so that\"");
+        let cases: Vec<(DashboardView, Vec<&str>)> = vec![
+            (
+                DashboardView::default(),
+                vec![
+                    "No summary yet",
+                    "No runs yet.",
+                    "No open conflicts.",
+                    "passes every rule",
+                    "backlog-sync — backlog",
+                ],
+            ),
+            (
+                DashboardView {
+                    backlog: "Contoso & co".into(),
+                    runs: vec![run],
+                    conflicts: vec![conflict],
+                    findings: vec![finding],
+                    summary_html: Some("<h3>Week 19</h3>".into()),
+                    ..DashboardView::default()
+                },
+                vec![
+                    "backlog-sync — Contoso &amp; co",
+                    "<h3>Week 19</h3>",
+                    "<td>webhook</td><td>2025-05-01 10:00:00 UTC</td>",
+                    "<span class=\"tag success\">success</span>",
+                    "&lt;b&gt;mine&lt;/b&gt;",
+                    "no &quot;so that&quot;",
+                    "<b>1</b> diverged fields",
+                ],
+            ),
+        ];
+        for (view, wants) in cases {
+            let html = render(&view);
+            for want in wants {
+                assert!(html.contains(want), "missing `{want}` in {html}");
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! `POST /webhooks/github`: verifies `X-Hub-Signature-256`, dedupes on `X-GitHub-Delivery`, answers
+//! `ping`, and turns `issues`, `issue_comment`, `label` and `sub_issues` events into queue keys. The
+//! payload only says which item to look at; the run re-reads it from GitHub.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::queue::WorkKey;
+use super::server::AppState;
+use super::webhooks::{Verdict, answer, endpoint_off, github_signature_ok, read_body, take};
+use crate::config::{TargetKind, TargetSettings};
+
+const SOURCE: &str = "github";
+
+/// The handler.
+pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Body) -> Response {
+    let secret = state.hooks.github.clone();
+    if secret.is_none() && !state.hooks.insecure {
+        state.metrics.webhook(SOURCE, "disabled");
+        return endpoint_off("set `[webhooks.github] secret_env` to the variable that holds the webhook secret");
+    }
+    let body = match read_body(&state, SOURCE, &headers, body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(secret) = &secret
+        && !github_signature_ok(secret.expose().as_bytes(), &body, header("x-hub-signature-256"))
+    {
+        state.metrics.webhook(SOURCE, "unauthorized");
+        return answer(
+            StatusCode::UNAUTHORIZED,
+            json!({"error": "`X-Hub-Signature-256` is missing or wrong; check that the hook's secret matches the one `[webhooks.github] secret_env` names"}),
+        );
+    }
+    let (Some(event), Some(delivery)) = (header("x-github-event"), header("x-github-delivery")) else {
+        state.metrics.webhook(SOURCE, "bad_request");
+        return answer(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "`X-GitHub-Event` and `X-GitHub-Delivery` are required"}),
+        );
+    };
+    let payload: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            state.metrics.webhook(SOURCE, "bad_request");
+            return answer(StatusCode::BAD_REQUEST, json!({"error": format!("the body is not JSON: {e}")}));
+        }
+    };
+    let verdict = verdict(event, &payload, &state.settings.targets);
+    take(&state, SOURCE, delivery, verdict)
+}
+
+/// The GitHub target a payload's `repository.full_name` belongs to.
+fn target_of<'a>(payload: &Value, targets: &'a [TargetSettings]) -> Result<&'a TargetSettings, String> {
+    let repo = payload["repository"]["full_name"].as_str().unwrap_or("");
+    targets
+        .iter()
+        .filter(|t| t.kind == TargetKind::Github)
+        .find(|t| t.repository.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(repo)))
+        .ok_or_else(|| format!("repository `{repo}` is not a configured target"))
+}
+
+/// What a GitHub event asks for: pure, over the event name, the payload and the targets.
+pub fn verdict(event: &str, payload: &Value, targets: &[TargetSettings]) -> Verdict {
+    if event == "ping" {
+        return Verdict::Ping;
+    }
+    if !matches!(event, "issues" | "issue_comment" | "label" | "sub_issues") {
+        return Verdict::Ignore(format!("event `{event}` is not one backlog-sync acts on"));
+    }
+    let target = match target_of(payload, targets) {
+        Ok(t) => t.name.as_str(),
+        Err(reason) => return Verdict::Ignore(reason),
+    };
+    let action = payload["action"].as_str().unwrap_or("");
+    let number = |issue: &Value| issue["number"].as_u64();
+    let keys: Vec<(WorkKey, bool)> = match event {
+        // A deleted or transferred issue no longer lists: only a full comparison sees it gone.
+        "issues" if matches!(action, "deleted" | "transferred") => vec![(WorkKey::Target(target.into()), true)],
+        "issues" | "issue_comment" => {
+            number(&payload["issue"]).map(|n| (WorkKey::item(target, n), false)).into_iter().collect()
+        }
+        // A renamed or deleted label changes issues without touching their `updated_at`.
+        "label" if matches!(action, "edited" | "deleted") => vec![(WorkKey::Target(target.into()), true)],
+        "label" => vec![(WorkKey::Target(target.into()), false)],
+        _ => [&payload["parent_issue"], &payload["sub_issue"]]
+            .into_iter()
+            .filter_map(number)
+            .map(|n| (WorkKey::item(target, n), false))
+            .collect(),
+    };
+    if keys.is_empty() {
+        return Verdict::Ignore(format!("`{event}.{action}` names no issue"));
+    }
+    Verdict::Enqueue(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets() -> Vec<TargetSettings> {
+        vec![TargetSettings {
+            name: "gh".into(),
+            kind: TargetKind::Github,
+            repository: Some("Contoso/Onboarding".into()),
+            api_url: None,
+            organization_url: None,
+            project: None,
+            token_env: Some("T".into()),
+            token_file: None,
+            mapping: "m.toml".into(),
+        }]
+    }
+
+    #[test]
+    fn events_become_keys() {
+        let repo = json!({"full_name": "contoso/onboarding"});
+        let item = |n: u64| (WorkKey::item("gh", n), false);
+        let whole = |full: bool| (WorkKey::Target("gh".into()), full);
+        let cases: Vec<(&str, Value, Verdict)> = vec![
+            ("ping", json!({"zen": "x"}), Verdict::Ping),
+            (
+                "issues",
+                json!({"action": "edited", "issue": {"number": 7}, "repository": repo}),
+                Verdict::Enqueue(vec![item(7)]),
+            ),
+            (
+                "issues",
+                json!({"action": "deleted", "issue": {"number": 7}, "repository": repo}),
+                Verdict::Enqueue(vec![whole(true)]),
+            ),
+            (
+                "issue_comment",
+                json!({"action": "created", "issue": {"number": 3}, "repository": repo}),
+                Verdict::Enqueue(vec![item(3)]),
+            ),
+            (
+                "label",
+                json!({"action": "created", "label": {}, "repository": repo}),
+                Verdict::Enqueue(vec![whole(false)]),
+            ),
+            (
+                "label",
+                json!({"action": "edited", "label": {}, "repository": repo}),
+                Verdict::Enqueue(vec![whole(true)]),
+            ),
+            (
+                "sub_issues",
+                json!({"action": "sub_issue_added", "parent_issue": {"number": 1}, "sub_issue": {"number": 9}, "repository": repo}),
+                Verdict::Enqueue(vec![item(1), item(9)]),
+            ),
+            (
+                "push",
+                json!({"repository": repo}),
+                Verdict::Ignore("event `push` is not one backlog-sync acts on".into()),
+            ),
+            (
+                "issues",
+                json!({"action": "edited", "issue": {"number": 7}, "repository": {"full_name": "someone/else"}}),
+                Verdict::Ignore("repository `someone/else` is not a configured target".into()),
+            ),
+            (
+                "issues",
+                json!({"action": "edited", "repository": repo}),
+                Verdict::Ignore("`issues.edited` names no issue".into()),
+            ),
+        ];
+        for (event, payload, want) in cases {
+            assert_eq!(verdict(event, &payload, &targets()), want, "{event} {payload}");
+        }
+    }
+}

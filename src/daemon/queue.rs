@@ -1,0 +1,362 @@
+//! The work queue: triggers offer keys (an item, a target, or everything); the queue dedupes them,
+//! lets wider keys swallow narrower ones, debounces, and stays bounded — a full queue refuses new
+//! keys instead of growing. One batch at a time goes to the worker (kube-runtime's scheduler).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+/// What needs looking at. A webhook only says *when*; the run re-reads both sides.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WorkKey {
+    /// Every target.
+    Everything,
+    /// One target, e.g. after a label was renamed.
+    Target(String),
+    /// One remote item of a target: an issue number or a work item id.
+    Item { target: String, remote_id: String },
+}
+
+impl WorkKey {
+    pub fn item(target: &str, remote_id: impl ToString) -> WorkKey {
+        WorkKey::Item { target: target.to_string(), remote_id: remote_id.to_string() }
+    }
+
+    fn target(&self) -> Option<&str> {
+        match self {
+            WorkKey::Everything => None,
+            WorkKey::Target(t) | WorkKey::Item { target: t, .. } => Some(t),
+        }
+    }
+}
+
+impl fmt::Display for WorkKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WorkKey::Everything => f.write_str("everything"),
+            WorkKey::Target(t) => write!(f, "{t}"),
+            WorkKey::Item { target, remote_id } => write!(f, "{target}#{remote_id}"),
+        }
+    }
+}
+
+/// What the queue did with an offered key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    /// A new pending key.
+    Queued,
+    /// Already covered by a pending key (the same, or a wider one).
+    Coalesced,
+    /// The queue is at capacity: refuse (HTTP 503 with `Retry-After`).
+    Full,
+}
+
+/// The keys one run handles, and why they were queued.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Batch {
+    pub keys: BTreeSet<WorkKey>,
+    /// Compare everything (reconcile), not only what changed since the watermark.
+    pub full: bool,
+    /// How many offers each reason (`webhook`, `schedule`, `reconcile`, `retry`) made.
+    pub reasons: BTreeMap<String, u64>,
+}
+
+/// Timing and size of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLimits {
+    /// Quiet time after the last offer before the batch is ready.
+    pub debounce: Duration,
+    /// A steady stream of offers still gets a run this long after the first.
+    pub max_delay: Duration,
+    /// The most distinct pending keys.
+    pub capacity: usize,
+}
+
+impl QueueLimits {
+    /// `max_delay` is five debounces.
+    pub fn new(debounce: Duration, capacity: usize) -> QueueLimits {
+        QueueLimits { debounce, max_delay: debounce * 5, capacity: capacity.max(1) }
+    }
+}
+
+/// The pending keys: a pure value, driven by explicit times so it can be table-tested.
+#[derive(Debug, Clone, Default)]
+pub struct Pending {
+    batch: Batch,
+    first: Option<Instant>,
+    last: Option<Instant>,
+    /// Set by a trigger that must not wait for the debounce (a cron tick, the start).
+    due: Option<Instant>,
+}
+
+impl Pending {
+    /// Offers `key`; `full` asks for a full comparison. `reason` is counted in the batch.
+    pub fn offer(&mut self, limits: &QueueLimits, key: WorkKey, full: bool, reason: &str, now: Instant) -> Offer {
+        let keys = &mut self.batch.keys;
+        let covered = keys.contains(&WorkKey::Everything)
+            || keys.contains(&key)
+            || key.target().is_some_and(|t| keys.contains(&WorkKey::Target(t.to_string())));
+        let result = if covered {
+            Offer::Coalesced
+        } else {
+            match &key {
+                WorkKey::Everything => {
+                    keys.clear();
+                    keys.insert(key);
+                    Offer::Queued
+                }
+                WorkKey::Target(t) => {
+                    let before = keys.len();
+                    keys.retain(|k| k.target() != Some(t));
+                    if keys.len() == before && before >= limits.capacity {
+                        Offer::Full
+                    } else {
+                        keys.insert(key);
+                        Offer::Queued
+                    }
+                }
+                WorkKey::Item { .. } if keys.len() >= limits.capacity => Offer::Full,
+                WorkKey::Item { .. } => {
+                    keys.insert(key);
+                    Offer::Queued
+                }
+            }
+        };
+        if result != Offer::Full {
+            self.batch.full |= full;
+            *self.batch.reasons.entry(reason.to_string()).or_default() += 1;
+            self.first.get_or_insert(now);
+            self.last = Some(now);
+        }
+        result
+    }
+
+    /// Makes the pending batch ready at `now` instead of after the debounce (nothing when empty).
+    pub fn hurry(&mut self, now: Instant) {
+        if !self.is_empty() {
+            self.due = Some(self.due.map_or(now, |d| d.min(now)));
+        }
+    }
+
+    /// Distinct pending keys.
+    pub fn len(&self) -> usize {
+        self.batch.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batch.keys.is_empty()
+    }
+
+    /// When the batch will be ready: the debounce after the last offer, or the longest delay after
+    /// the first, whichever comes sooner. `None` when nothing is pending.
+    pub fn ready_at(&self, limits: &QueueLimits) -> Option<Instant> {
+        let (first, last) = (self.first?, self.last?);
+        let debounced = (last + limits.debounce).min(first + limits.max_delay);
+        Some(self.due.map_or(debounced, |due| due.min(debounced)))
+    }
+
+    /// Takes the batch when it is ready at `now`.
+    pub fn take_ready(&mut self, limits: &QueueLimits, now: Instant) -> Option<Batch> {
+        if self.ready_at(limits)? > now {
+            return None;
+        }
+        (self.first, self.last, self.due) = (None, None, None);
+        Some(std::mem::take(&mut self.batch))
+    }
+}
+
+/// The queue shared by the webhook handlers, the scheduler and the worker.
+#[derive(Debug)]
+pub struct WorkQueue {
+    limits: QueueLimits,
+    pending: Mutex<Pending>,
+    wake: Notify,
+}
+
+impl WorkQueue {
+    pub fn new(limits: QueueLimits) -> WorkQueue {
+        WorkQueue { limits, pending: Mutex::new(Pending::default()), wake: Notify::new() }
+    }
+
+    pub fn limits(&self) -> QueueLimits {
+        self.limits
+    }
+
+    /// Offers a key now.
+    pub fn offer(&self, key: WorkKey, full: bool, reason: &str) -> Offer {
+        let result = self.lock().offer(&self.limits, key, full, reason, Instant::now());
+        if result == Offer::Queued || result == Offer::Coalesced {
+            self.wake.notify_one();
+        }
+        result
+    }
+
+    /// Offers a key that should not wait for the debounce: a cron tick or the start of the daemon.
+    /// Whatever else is pending goes along in the same run.
+    pub fn offer_now(&self, key: WorkKey, full: bool, reason: &str) -> Offer {
+        let now = Instant::now();
+        let result = {
+            let mut pending = self.lock();
+            let result = pending.offer(&self.limits, key, full, reason, now);
+            pending.hurry(now);
+            result
+        };
+        self.wake.notify_one();
+        result
+    }
+
+    /// Runs `f` with the pending keys locked: lets a caller decide and offer atomically (e.g. only
+    /// record a webhook delivery when its key will be taken).
+    pub fn with_pending<T>(&self, f: impl FnOnce(&mut Pending, &QueueLimits) -> T) -> T {
+        let out = f(&mut self.lock(), &self.limits);
+        self.wake.notify_one();
+        out
+    }
+
+    /// Distinct pending keys.
+    pub fn depth(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Waits for the next ready batch.
+    pub async fn next_batch(&self) -> Batch {
+        loop {
+            let notified = self.wake.notified();
+            let ready_at = {
+                let mut pending = self.lock();
+                if let Some(batch) = pending.take_ready(&self.limits, Instant::now()) {
+                    return batch;
+                }
+                pending.ready_at(&self.limits)
+            };
+            match ready_at {
+                Some(at) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at.into()) => {}
+                        _ = notified => {}
+                    }
+                }
+                None => notified.await,
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(n: u32) -> WorkKey {
+        WorkKey::item("github", n)
+    }
+
+    #[test]
+    fn offers_dedupe_widen_and_refuse_when_full() {
+        let limits = QueueLimits::new(Duration::from_secs(2), 3);
+        let t = WorkKey::Target("github".into());
+        // (offers so far, next offer, expected result, keys pending after)
+        let cases: Vec<(Vec<WorkKey>, WorkKey, Offer, usize)> = vec![
+            (vec![], item(1), Offer::Queued, 1),
+            (vec![item(1)], item(1), Offer::Coalesced, 1),
+            (vec![item(1), item(2), item(3)], item(4), Offer::Full, 3),
+            (vec![item(1), item(2), item(3)], item(3), Offer::Coalesced, 3),
+            (vec![item(1), item(2), item(3)], t.clone(), Offer::Queued, 1),
+            (vec![t.clone()], item(9), Offer::Coalesced, 1),
+            (vec![item(1), WorkKey::item("boards", 7)], t.clone(), Offer::Queued, 2),
+            (vec![item(1), item(2), item(3)], WorkKey::Everything, Offer::Queued, 1),
+            (vec![WorkKey::Everything], t.clone(), Offer::Coalesced, 1),
+            (vec![WorkKey::item("boards", 1), WorkKey::item("boards", 2), item(3)], t, Offer::Queued, 3),
+        ];
+        let now = Instant::now();
+        for (i, (before, key, want, len)) in cases.into_iter().enumerate() {
+            let mut p = Pending::default();
+            for k in before {
+                p.offer(&limits, k, false, "webhook", now);
+            }
+            assert_eq!(p.offer(&limits, key, false, "webhook", now), want, "case {i}");
+            assert_eq!(p.len(), len, "case {i}");
+        }
+    }
+
+    #[test]
+    fn a_full_queue_refuses_a_target_that_widens_nothing() {
+        let limits = QueueLimits::new(Duration::from_secs(2), 2);
+        let now = Instant::now();
+        let mut p = Pending::default();
+        p.offer(&limits, WorkKey::item("a", 1), false, "webhook", now);
+        p.offer(&limits, WorkKey::item("b", 1), false, "webhook", now);
+        assert_eq!(p.offer(&limits, WorkKey::Target("c".into()), false, "webhook", now), Offer::Full);
+        assert_eq!(p.offer(&limits, WorkKey::Everything, true, "reconcile", now), Offer::Queued);
+    }
+
+    #[test]
+    fn debounce_waits_for_quiet_but_not_forever() {
+        let limits = QueueLimits::new(Duration::from_secs(2), 100);
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut p = Pending::default();
+        assert_eq!(p.ready_at(&limits), None);
+        p.offer(&limits, item(1), false, "webhook", t0);
+        assert_eq!(p.ready_at(&limits), Some(t0 + s(2)));
+        assert!(p.take_ready(&limits, t0 + Duration::from_millis(1999)).is_none());
+        // A steady stream, one offer a second, pushes the debounce but not past max_delay.
+        for k in 1..=12 {
+            p.offer(&limits, item(k), false, "webhook", t0 + s(k.into()));
+        }
+        assert_eq!(p.ready_at(&limits), Some(t0 + s(10)));
+        let batch = p.take_ready(&limits, t0 + s(10)).expect("ready at max_delay");
+        assert_eq!(batch.keys.len(), 12);
+        assert_eq!(batch.reasons.get("webhook"), Some(&13));
+        assert!(p.is_empty() && p.ready_at(&limits).is_none());
+    }
+
+    #[test]
+    fn full_is_sticky_within_a_batch_and_refusals_leave_no_trace() {
+        let limits = QueueLimits::new(Duration::from_secs(1), 1);
+        let now = Instant::now();
+        let mut p = Pending::default();
+        p.offer(&limits, item(1), false, "webhook", now);
+        assert_eq!(p.offer(&limits, item(2), true, "webhook", now + Duration::from_secs(5)), Offer::Full);
+        assert_eq!(p.ready_at(&limits), Some(now + Duration::from_secs(1)), "a refusal does not push the debounce");
+        p.offer(&limits, WorkKey::Everything, true, "reconcile", now);
+        p.offer(&limits, item(3), false, "webhook", now);
+        let batch = p.take_ready(&limits, now + Duration::from_secs(1)).unwrap();
+        assert!(batch.full);
+        assert_eq!(batch.keys.into_iter().collect::<Vec<_>>(), vec![WorkKey::Everything]);
+    }
+
+    #[test]
+    fn a_hurried_batch_is_ready_at_once_and_the_next_one_debounces_again() {
+        let limits = QueueLimits::new(Duration::from_secs(2), 8);
+        let t0 = Instant::now();
+        let mut p = Pending::default();
+        p.hurry(t0);
+        assert_eq!(p.ready_at(&limits), None, "hurrying nothing readies nothing");
+        p.offer(&limits, item(1), false, "webhook", t0);
+        p.offer(&limits, WorkKey::Everything, false, "schedule", t0 + Duration::from_millis(100));
+        p.hurry(t0 + Duration::from_millis(100));
+        let batch = p.take_ready(&limits, t0 + Duration::from_millis(100)).expect("ready at the tick");
+        assert_eq!(batch.reasons.len(), 2);
+        p.offer(&limits, item(2), false, "webhook", t0 + Duration::from_secs(1));
+        assert_eq!(p.ready_at(&limits), Some(t0 + Duration::from_secs(3)));
+    }
+
+    #[tokio::test]
+    async fn next_batch_wakes_after_the_debounce() {
+        let queue = WorkQueue::new(QueueLimits::new(Duration::from_millis(50), 8));
+        let started = Instant::now();
+        assert_eq!(queue.offer(item(1), false, "webhook"), Offer::Queued);
+        assert_eq!(queue.offer(item(1), false, "webhook"), Offer::Coalesced);
+        let batch = queue.next_batch().await;
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        assert_eq!(batch.keys.len(), 1);
+        assert_eq!(queue.depth(), 0);
+    }
+}

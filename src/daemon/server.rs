@@ -1,0 +1,124 @@
+//! The daemon's HTTP side: `fn router(state) -> Router` with the two webhook endpoints, `/healthz`,
+//! `/readyz` (store open, targets reachable), `/metrics` and the read-only dashboard at `/`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use super::dashboard::{self, SummarySlot};
+use super::metrics::{self, Metrics};
+use super::probe::Readiness;
+use super::queue::WorkQueue;
+use super::webhooks::HookAuth;
+use super::{azure_hook, github_hook};
+use crate::config::Settings;
+use crate::store::Store;
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub queue: Arc<WorkQueue>,
+    pub metrics: Arc<Metrics>,
+    pub hooks: Arc<HookAuth>,
+    /// The daemon's own connection to the state database (webhook deliveries, dashboard reads);
+    /// `None` once closed at shutdown.
+    pub store: Arc<Mutex<Option<Store>>>,
+    pub readiness: Arc<Readiness>,
+    /// The latest stakeholder summary as HTML, shown on the dashboard.
+    pub summary: SummarySlot,
+    /// The largest webhook body, in bytes.
+    pub body_limit: usize,
+    stopping: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn new(settings: Arc<Settings>, queue: Arc<WorkQueue>, store: Store, hooks: HookAuth) -> AppState {
+        let body_limit = settings.server.body_limit;
+        AppState {
+            readiness: Arc::new(Readiness::new(&settings.targets)),
+            settings,
+            queue,
+            metrics: Arc::new(Metrics::new()),
+            hooks: Arc::new(hooks),
+            store: Arc::new(Mutex::new(Some(store))),
+            summary: SummarySlot::default(),
+            body_limit,
+            stopping: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Runs `f` on the store, or fails when it is closed.
+    pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> Result<T, crate::store::StoreError>) -> Result<T, String> {
+        let guard = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        let store = guard.as_ref().ok_or_else(|| "the state database is closed: the daemon is stopping".to_string())?;
+        f(store).map_err(|e| e.to_string())
+    }
+
+    /// Records a webhook delivery id; `false` for one already seen.
+    pub fn record_delivery(&self, source: &str, id: &str) -> Result<bool, String> {
+        self.with_store(|s| s.record_delivery(source, id))
+    }
+
+    /// Marks the daemon as stopping: `/readyz` answers 503 from now on.
+    pub fn stopping(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Closes the daemon's store connection (SQLite checkpoints the WAL on close).
+    pub fn close_store(&self) {
+        drop(self.store.lock().unwrap_or_else(|p| p.into_inner()).take());
+    }
+}
+
+/// Every route of the daemon.
+pub fn router(state: AppState) -> Router {
+    // The webhook handlers read their bodies themselves with `[server] body_limit` (413 above it).
+    Router::new()
+        .route("/webhooks/github", post(github_hook::receive))
+        .route("/webhooks/azure-devops", post(azure_hook::receive))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/", get(dashboard_page))
+        .layer(DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+async fn healthz() -> Response {
+    (StatusCode::OK, "ok\n").into_response()
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    let store = state.with_store(|s| s.journal_mode());
+    let targets = state.readiness.check().await;
+    let stopping = state.stopping.load(Ordering::SeqCst);
+    let ready = !stopping && store.is_ok() && targets.values().all(Result::is_ok);
+    let body = json!({
+        "ready": ready,
+        "stopping": stopping,
+        "store": store.map(|_| "ok".to_string()).unwrap_or_else(|e| e),
+        "targets": targets
+            .iter()
+            .map(|(name, r)| (name.clone(), json!(r.as_ref().map(|()| "ok").unwrap_or_else(|e| e.as_str()))))
+            .collect::<serde_json::Map<_, _>>(),
+    });
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, axum::Json(body)).into_response()
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    state.metrics.depth(state.queue.depth());
+    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], state.metrics.render()).into_response()
+}
+
+async fn dashboard_page(State(state): State<AppState>) -> Response {
+    let view = dashboard::gather(&state);
+    Html(dashboard::render(&view)).into_response()
+}

@@ -1,0 +1,10 @@
+//! A real `backlog-sync serve` process against the GitHub twin posting real signed webhooks:
+//! an edit reaches the file within the debounce plus a second, a burst of 1,000 webhooks is
+//! coalesced and bounded, SIGKILL mid-run converges, SIGTERM finishes the run in flight, and a
+//! seconds-level cron schedule fires on time.
+
+mod burst;
+mod crash;
+pub mod process;
+mod schedule;
+mod webhook_edit;

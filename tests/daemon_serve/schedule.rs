@@ -1,0 +1,28 @@
+//! A scheduled sync fires at its cron time: a seconds-level expression naming one exact second.
+
+use std::time::Duration;
+
+use backlog_sync::store::Store;
+use chrono::{DurationRound, Timelike, Utc};
+
+use super::process::{Served, configure, tables};
+use crate::common::sample_backlog;
+use crate::support::github_env::GhEnv;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduled_sync_fires_at_its_cron_second() {
+    let env = GhEnv::new(&sample_backlog(), "manual").await;
+    env.sync().await;
+    let at = Utc::now().duration_trunc(chrono::Duration::seconds(1)).unwrap() + chrono::Duration::seconds(6);
+    let expr = format!("{} {} {} * * *", at.second(), at.minute(), at.hour());
+    configure(&env, &tables(2000, 64, &expr));
+    let daemon = Served::start(&env.config, env.dir.join("../serve.log"));
+    daemon.wait_runs("schedule", 1, Duration::from_secs(20)).await;
+
+    let store = Store::open(&env.settings().state_path()).unwrap();
+    let run = store.last_runs(20).unwrap().into_iter().find(|r| r.kind == "schedule").expect("a schedule run");
+    let late = run.started_at - at;
+    eprintln!("figure: cron `{expr}` (UTC) fired; the run started {} ms after its second", late.num_milliseconds());
+    assert!(late >= chrono::Duration::zero() && late < chrono::Duration::milliseconds(1000), "started {late} after");
+    assert_eq!(run.outcome.as_str(), "success");
+}
