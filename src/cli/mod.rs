@@ -5,6 +5,7 @@ mod drift;
 mod init;
 mod lint;
 mod status;
+mod summary;
 mod sync;
 mod twin;
 mod validate;
@@ -54,6 +55,8 @@ pub enum Command {
     Status(status::Args),
     /// Lint findings plus remote drift: conflicts, orphans, vanished items, state mismatches.
     Drift(drift::Args),
+    /// Render the stakeholder summary; `--post` sends the due ones to their channels.
+    Summary(summary::Args),
     /// Run a local emulator of the GitHub or Azure DevOps API (for tests and trying things out).
     Twin(twin::Args),
 }
@@ -106,6 +109,7 @@ pub fn run() -> ExitCode {
         Command::Reconcile(args) => runtime().block_on(sync::run(args, config, true)),
         Command::Status(args) => status::run(args, config),
         Command::Drift(args) => runtime().block_on(drift::run(args, config)),
+        Command::Summary(args) => runtime().block_on(summary::run(args, config)),
         Command::Twin(args) => runtime().block_on(twin::run(args)),
     };
     match result {
