@@ -12,5 +12,6 @@ mod story_data;
 mod support;
 mod sync_crash;
 mod sync_github;
+mod summary_render;
 mod twin_github;
 mod twin_azure;
