@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::SummaryError;
-use super::channels::{Channel, Delivery, Message};
+use super::channels::{CHANNELS, Channel, Delivery, Message};
 use super::gather::facts_from;
 use super::model::{Options, Summary, build};
 use super::period::Cadence;
@@ -144,6 +144,13 @@ async fn deliver_group(
     today: NaiveDate,
     opts: &PostOptions,
 ) -> GroupResult {
+    if !CHANNELS.contains(&g.channel.as_str()) {
+        return Err(format!(
+            "channel `{}` is unknown; use one of {} in stakeholders.toml",
+            g.channel,
+            CHANNELS.join(", ")
+        ));
+    }
     if !valid_audience(&g.audience) {
         return Err(format!(
             "audience `{}` must use only letters, digits, `-` and `_`; fix stakeholders.toml",

@@ -106,6 +106,7 @@ impl Renderer {
         });
         env.add_filter("cell", cell);
         env.add_filter("num", |v: f64| svg::num(v));
+        env.add_filter("code", code);
         env.add_filter(
             "or_dash",
             |v: Value| if v.is_none() || v.is_undefined() { "—".to_string() } else { v.to_string() },
@@ -149,6 +150,22 @@ impl Renderer {
     }
 }
 
+/// HTML for text that marks code with backticks: escaped, with `x` as `<code>x</code>`.
+fn code(text: String) -> Value {
+    let mut out = String::new();
+    for (i, part) in svg::escape(&text).split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&format!("<code>{part}</code>"));
+        } else {
+            out.push_str(part);
+        }
+    }
+    if text.matches('`').count() % 2 == 1 {
+        return Value::from(text);
+    }
+    Value::from_safe_string(out)
+}
+
 fn valid_file_name(name: &str) -> bool {
     !name.contains(['/', '\\']) && !name.starts_with('.')
 }
@@ -174,6 +191,23 @@ mod tests {
             assert_eq!(cell(Value::from(input)), want);
         }
         assert_eq!(cell(Value::from(())), "—");
+    }
+
+    #[test]
+    fn backticks_become_code_and_the_rest_is_escaped() {
+        let cases = [
+            ("choose the `title` of <ST-8>", "choose the <code>title</code> of &lt;ST-8&gt;"),
+            ("no code", "no code"),
+            ("an odd ` backtick <b>", "an odd ` backtick &lt;b&gt;"),
+        ];
+        let env = Renderer::new(None).env;
+        for (input, want) in cases {
+            let got = env
+                .template_from_named_str("t.html", "{{ t|code }}")
+                .unwrap()
+                .render(minijinja::context! { t => input });
+            assert_eq!(got.unwrap(), want, "{input}");
+        }
     }
 
     #[test]
