@@ -235,3 +235,104 @@ async fn file_channel_writes_once_and_unconfigured_channels_are_skipped() {
     let again = post_with(&settings, week(1), &quick(2)).await.unwrap();
     assert_eq!(again[0].outcome, PostOutcome::AlreadyPosted, "a monthly stakeholder hears once a month");
 }
+
+#[test]
+fn changes_since_the_audiences_last_summary_come_from_the_store() {
+    use backlog_sync::store::{Change, Conflict, Direction, Post, RunCounts, RunOutcome, Store};
+    let (tmp, dir) = copy_tree(&sample_backlog());
+    stakeholders(&dir, &[("team", "github-comment", "weekly")]);
+    let config = tmp.path().join("settings.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[backlog]\npath = {dir:?}\n\n[[targets]]\nname = \"github\"\nkind = \"github\"\nrepository = \"a/b\"\ntoken_env = \"UNUSED_TOKEN\"\nmapping = \"m.toml\"\n"
+        ),
+    )
+    .unwrap();
+    let settings = Settings::load(Some(&config)).unwrap();
+    let store = Store::open(&settings.state_path()).unwrap();
+    let run = store.start_run("sync").unwrap();
+    let change = |at_: &str, item: &str, old: &str, new: &str| Change {
+        at: at(at_),
+        item_id: item.into(),
+        target: Some("github".into()),
+        direction: Direction::Inbound,
+        action: "updated".into(),
+        field: Some("state".into()),
+        old: Some(old.into()),
+        new: Some(new.into()),
+    };
+    store.record_change(run, &change("2026-10-27T10:00:00Z", "ST-3", "active", "resolved")).unwrap();
+    store.record_change(run, &change("2026-10-31T10:00:00Z", "ST-2", "new", "active")).unwrap();
+    store.finish_run(run, &RunCounts::default(), RunOutcome::Success, None).unwrap();
+    store
+        .record_conflict(&Conflict {
+            target: "github".into(),
+            item_id: "ST-8".into(),
+            field: "title".into(),
+            base: None,
+            canonical: Some("a".into()),
+            remote: Some("b".into()),
+            detected_at: at("2026-10-31T11:00:00Z"),
+        })
+        .unwrap();
+    let post = Post {
+        channel: "github-comment".into(),
+        audience: "team".into(),
+        period: "2026-W44".into(),
+        remote_ref: None,
+        posted_at: at("2026-10-28T09:00:00Z"),
+        state: "done".into(),
+    };
+    store.record_post(&post).unwrap();
+
+    let s = backlog_sync::summary::summary_for(&settings, "team", week(0), None).unwrap();
+    assert_eq!(s.changes.since, "2026-10-28 09:00 UTC", "since last week's post");
+    let moved: Vec<&str> = s.changes.moved.iter().map(|l| l.item.as_str()).collect();
+    assert_eq!((moved, s.changes.done.len()), (vec!["ST-2"], 0), "ST-3 was done before the last summary");
+    assert_eq!((s.sync[0].status.as_str(), s.sync[0].open_conflicts), ("conflicts", 1));
+    assert!(s.sync[0].last_success.is_some());
+    assert_eq!(s.decisions[0].kind, "conflict");
+
+    store.record_post(&Post { state: "pending".into(), ..post }).unwrap();
+    let s = backlog_sync::summary::summary_for(&settings, "team", week(0), None).unwrap();
+    assert_eq!(s.changes.since, "2026-10-26 09:00 UTC", "an unfinished post does not count: one week back");
+    assert_eq!(s.changes.done.len(), 1);
+    let html = backlog_sync::summary::latest_html(&settings, week(0)).unwrap();
+    assert!(html.contains("team summary, 2026-W45") && html.contains("<code>title</code>"), "{html}");
+}
+
+#[test]
+fn summary_post_command_reports_each_delivery_and_exits_3_on_failure() {
+    use crate::common::{run_cli, stderr, stdout};
+    let (tmp, dir) = copy_tree(&sample_backlog());
+    stakeholders(&dir, &[("executive", "file", "weekly"), ("team", "teams", "weekly")]);
+    let config = tmp.path().join("settings.toml");
+    std::fs::write(&config, format!("[backlog]\npath = {dir:?}\n")).unwrap();
+    let args = |extra: &[&str]| {
+        let mut a = vec!["summary", "--post", "--now", NOW, "--config", config.to_str().unwrap()];
+        a.extend(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| run_cli(&dir, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run(args(&[]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("file            executive  2026-W45   posted"), "{text}");
+    assert!(
+        text.contains(
+            "teams           team       2026-W45   skipped         set `[summary.channels.teams] webhook_url_env`"
+        ),
+        "{text}"
+    );
+    assert!(dir.join("summaries/executive-2026-W45.md").is_file());
+    let out = run(args(&["--format", "json", "--audience", "executive"]));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json[0]["outcome"], "already-posted");
+
+    stakeholders(&dir, &[("executive", "file", "every other blue moon")]);
+    let out = run(args(&[]));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stdout(&out).contains("cadence `every other blue moon`"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("1 summary post(s) failed"), "{}", stderr(&out));
+}

@@ -47,14 +47,11 @@ fn is_done_state(s: &str) -> bool {
 /// Which section a change belongs in, with its detail; `None` for changes a summary leaves out
 /// (title edits, points, owners…).
 fn section_of(c: &Change) -> Option<(Section, String)> {
-    let via = |what: &str| match &c.target {
-        Some(t) => format!("{what} ({t})"),
-        None => what.to_string(),
-    };
+    let target = c.target.as_deref().unwrap_or("a target");
     match c.action.as_str() {
-        "created" => Some((Section::New, "added to the backlog".into())),
-        "imported" => Some((Section::New, via("imported"))),
-        "removed" => Some((Section::Removed, via("deleted remotely"))),
+        "created" => Some((Section::New, format!("published to {target}"))),
+        "imported" => Some((Section::New, format!("imported from {target}"))),
+        "removed" => Some((Section::Removed, format!("deleted in {target}"))),
         "closed" => Some((Section::Removed, "file removed; closed as not planned".into())),
         "updated" => {
             let old = c.old.as_deref().unwrap_or("");

@@ -126,7 +126,7 @@ fn changes_fold_into_new_done_moved_and_removed() {
     let cases: Vec<(Vec<Change>, Vec<&str>)> = vec![
         (
             vec![change("ST-2", "created", None, "github"), change("ST-2", "created", None, "boards")],
-            vec!["new ST-2 added to the backlog"],
+            vec!["new ST-2 published to github"],
         ),
         (
             vec![change("ST-3", "updated", Some(("state", "active", "resolved")), "github")],
@@ -144,7 +144,7 @@ fn changes_fold_into_new_done_moved_and_removed() {
         (vec![change("ST-7", "updated", Some(("title", "a", "b")), "github")], vec![]),
         (
             vec![change("ST-8", "imported", None, "github"), change("ST-8", "removed", None, "github")],
-            vec!["removed ST-8 deleted remotely (github)"],
+            vec!["removed ST-8 deleted in github"],
         ),
         (vec![change("ST-9", "closed", None, "github")], vec!["removed ST-9 file removed; closed as not planned"]),
         (
