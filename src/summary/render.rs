@@ -87,7 +87,7 @@ impl Renderer {
             .build()
             .expect("the default delimiters are valid");
         env.set_syntax(syntax);
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         let dir = folder.map(Path::to_path_buf);
         let loader_dir = dir.clone();
         env.set_loader(move |name| {
