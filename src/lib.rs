@@ -14,4 +14,5 @@ pub mod mapping;
 pub mod model;
 pub mod reconcile;
 pub mod store;
+pub mod summary;
 pub mod twin;

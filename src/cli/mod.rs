@@ -7,6 +7,7 @@ mod init;
 mod lint;
 mod serve;
 mod status;
+mod summary;
 mod sync;
 mod twin;
 mod validate;
@@ -60,6 +61,8 @@ pub enum Command {
     Drift(drift::Args),
     /// The daemon: cron schedules, webhooks, health checks, metrics and a read-only dashboard.
     Serve(serve::Args),
+    /// Render the stakeholder summary; `--post` sends the due ones to their channels.
+    Summary(summary::Args),
     /// Run a local emulator of the GitHub or Azure DevOps API (for tests and trying things out).
     Twin(twin::Args),
 }
@@ -114,6 +117,7 @@ pub fn run() -> ExitCode {
         Command::Status(args) => status::run(args, config),
         Command::Drift(args) => runtime().block_on(drift::run(args, config)),
         Command::Serve(args) => runtime().block_on(serve::run(args, config)),
+        Command::Summary(args) => runtime().block_on(summary::run(args, config)),
         Command::Twin(args) => runtime().block_on(twin::run(args)),
     };
     match result {

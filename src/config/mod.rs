@@ -40,6 +40,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub schedule: ScheduleSettings,
     pub lint: LintSettings,
+    #[serde(default)]
+    pub summary: SummarySettings,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -180,6 +182,94 @@ pub struct LintSettings {
     pub severity: BTreeMap<String, String>,
 }
 
+/// `[summary]`: stakeholder summaries — templates and where each channel posts.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SummarySettings {
+    /// A folder whose templates (`team.md.j2`, …) replace the shipped ones; empty: the shipped ones.
+    #[serde(default)]
+    pub templates: Option<PathBuf>,
+    /// How many risks the executive summary shows.
+    #[serde(default = "three")]
+    pub top_risks: usize,
+    #[serde(default)]
+    pub channels: SummaryChannels,
+}
+
+fn three() -> usize {
+    3
+}
+
+/// `[summary.channels.*]`: one table per channel kind a stakeholder can name.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryChannels {
+    #[serde(default)]
+    pub github: GithubSummaryChannel,
+    #[serde(default)]
+    pub azure_wiki: AzureWikiChannel,
+    #[serde(default)]
+    pub teams: WebhookChannel,
+    #[serde(default)]
+    pub slack: WebhookChannel,
+    #[serde(default)]
+    pub file: FileChannel,
+}
+
+/// Whether a channel edits one message per audience or adds one per period.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum PostMode {
+    #[default]
+    Edit,
+    PerPeriod,
+}
+
+/// `[summary.channels.github]`: comments on one summary issue of a GitHub target.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GithubSummaryChannel {
+    /// The name of a `[[targets]]` entry of kind `github` (repository, API URL, token).
+    pub target: Option<String>,
+    /// The summary issue's number; absent: found by its marker, or created.
+    pub issue: Option<u64>,
+    pub title: Option<String>,
+    #[serde(default)]
+    pub mode: PostMode,
+}
+
+/// `[summary.channels.azure_wiki]`: a page of an Azure DevOps project wiki.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AzureWikiChannel {
+    /// The name of a `[[targets]]` entry of kind `azure-boards` (organization, project, token).
+    pub target: Option<String>,
+    /// The wiki name or id; absent: the project wiki `PROJECT.wiki`.
+    pub wiki: Option<String>,
+    /// The page path; `{audience}` and `{period}` are filled in.
+    pub path: Option<String>,
+}
+
+/// `[summary.channels.teams]` / `[summary.channels.slack]`: an incoming webhook, whose URL is a secret.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookChannel {
+    /// The environment variable that holds the webhook URL.
+    pub webhook_url_env: Option<String>,
+    /// Or a file whose first line is the URL.
+    pub webhook_url_file: Option<PathBuf>,
+}
+
+/// `[summary.channels.file]`: a Markdown or HTML file.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileChannel {
+    /// The file path; `{audience}`, `{period}` and `{ext}` are filled in; relative to the backlog folder.
+    pub path: Option<String>,
+    /// `md` or `html`.
+    pub format: Option<String>,
+}
+
 impl Settings {
     /// Loads defaults, then `file` if given, then the environment, and validates the result.
     /// Relative paths in a settings file (`backlog.path`, each target's `mapping` and
@@ -209,6 +299,10 @@ impl Settings {
                     anchor(f);
                 }
             }
+            let s = &mut settings.summary;
+            let files =
+                [&mut s.templates, &mut s.channels.teams.webhook_url_file, &mut s.channels.slack.webhook_url_file];
+            files.into_iter().flatten().for_each(anchor);
         }
         settings.validate()?;
         Ok(settings)
