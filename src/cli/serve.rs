@@ -5,8 +5,13 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use chrono::Utc;
+
 use super::Outcome;
-use crate::daemon::{Daemon, ServeOptions};
+use crate::config::Settings;
+use crate::daemon::{Daemon, JobFn, ServeOptions, SummarySlot};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,14 +36,48 @@ pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcom
     if args.probe {
         return probe(args.listen.as_deref().unwrap_or(&settings.server.listen)).await;
     }
-    let opts =
-        ServeOptions { insecure_webhooks: args.insecure_webhooks, listen: args.listen.clone(), ..Default::default() };
+    let slot = SummarySlot::default();
+    refresh_summary(&settings, &slot);
+    let job_settings = settings.clone();
+    let job_slot = slot.clone();
+    let summary: JobFn = Arc::new(move || {
+        let (settings, slot) = (job_settings.clone(), job_slot.clone());
+        Box::pin(async move {
+            // Posting holds the SQLite store across awaits, so it runs on a thread of its own.
+            let handle = tokio::runtime::Handle::current();
+            let done = tokio::task::spawn_blocking(move || {
+                match handle.block_on(crate::summary::post_all(&settings, Utc::now())) {
+                    Ok(posted) => tracing::info!(posts = posted.len(), "stakeholder summaries posted"),
+                    Err(e) => tracing::warn!(error = %e, "stakeholder summaries not posted"),
+                }
+                refresh_summary(&settings, &slot);
+            });
+            if let Err(e) = done.await {
+                tracing::warn!(error = %e, "the summary job stopped");
+            }
+        })
+    });
+    let opts = ServeOptions {
+        insecure_webhooks: args.insecure_webhooks,
+        listen: args.listen.clone(),
+        summary: Some(summary),
+        summary_slot: slot,
+        ..Default::default()
+    };
     let daemon = Daemon::bind(settings, opts).await?;
     println!("http://{}", daemon.local_addr());
     std::io::stdout().flush()?;
     tracing::info!(addr = %daemon.local_addr(), "serving");
     daemon.run().await?;
     Ok(Outcome::Ok)
+}
+
+/// Renders the team summary for the dashboard; a failure leaves the last one shown.
+fn refresh_summary(settings: &Settings, slot: &SummarySlot) {
+    match crate::summary::latest_html(settings, Utc::now()) {
+        Ok(html) => slot.set(Some(html)),
+        Err(e) => tracing::warn!(error = %e, "the dashboard's summary could not be rendered"),
+    }
 }
 
 /// The URL a probe asks: the listen address, with an unspecified host read as localhost.

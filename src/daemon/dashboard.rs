@@ -177,7 +177,12 @@ fn findings_table(findings: &[Finding], conflicts: usize) -> String {
 /// The whole page.
 pub fn render(v: &DashboardView) -> String {
     let summary = match &v.summary_html {
-        Some(html) => html.clone(),
+        // The summary is a page of its own (styles included): shown in a frame so that neither
+        // page's styles leak into the other.
+        Some(html) => format!(
+            "<iframe title=\"latest summary\" srcdoc=\"{}\" style=\"width:100%;height:1000px;border:0\"></iframe>",
+            html.replace('&', "&amp;").replace('"', "&quot;")
+        ),
         None => "<p class=\"muted\">No summary yet: summaries appear here once one has been rendered.</p>".into(),
     };
     let budgets: Vec<String> = v

@@ -26,3 +26,23 @@ async fn a_scheduled_sync_fires_at_its_cron_second() {
     assert!(late >= chrono::Duration::zero() && late < chrono::Duration::milliseconds(1000), "started {late} after");
     assert_eq!(run.outcome.as_str(), "success");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_summary_schedule_posts_due_summaries_and_the_dashboard_shows_the_latest() {
+    let env = GhEnv::new(&sample_backlog(), "manual").await;
+    let mut extra = tables(2000, 64, super::process::NEVER).replace("summary = \"off\"", "summary = \"*/2 * * * * *\"");
+    extra.push_str("\n[summary.channels.file]\npath = \"summaries/{audience}-{period}.{ext}\"\nformat = \"md\"\n");
+    configure(&env, &extra);
+    let daemon = Served::start(&env.config, env.dir.join("../serve.log"));
+    let folder = env.dir.join("summaries");
+    let started = std::time::Instant::now();
+    while !folder.is_dir() || std::fs::read_dir(&folder).unwrap().count() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(20), "no summary file was written");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let file = std::fs::read_dir(&folder).unwrap().next().unwrap().unwrap().path();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("Contoso Onboarding Revamp"), "{text}");
+    let page = daemon.get("/").await.text().await.unwrap();
+    assert!(page.contains("<iframe title=\"latest summary\""), "the dashboard shows the latest summary");
+}
