@@ -13,3 +13,4 @@ mod support;
 mod sync_crash;
 mod sync_github;
 mod twin_github;
+mod twin_azure;

@@ -20,11 +20,22 @@ pub struct WebhookTarget {
     /// The shared secret (GitHub: HMAC key; Azure: the basic-auth password or header value).
     #[serde(default)]
     pub secret: String,
+    /// Basic-auth user name (Azure DevOps service hooks); `{url, username, password}` is accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Basic-auth password (Azure DevOps service hooks); takes precedence over `secret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
 }
 
 impl std::fmt::Debug for WebhookTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookTarget").field("url", &self.url).field("secret", &"<redacted>").finish()
+        f.debug_struct("WebhookTarget")
+            .field("url", &self.url)
+            .field("secret", &"<redacted>")
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
     }
 }
 
