@@ -10,6 +10,7 @@ mod mapping_github;
 mod store;
 mod story_data;
 mod support;
+mod sync_azure;
 mod sync_crash;
 mod sync_github;
 mod twin_github;

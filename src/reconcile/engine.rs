@@ -16,7 +16,7 @@ use super::remote::{AzureRemote, Fetched, GithubRemote, Remote};
 use crate::backlog::{Backlog, BacklogError};
 use crate::config::{Secret, Settings, TargetKind, TargetSettings, parse_max_removals};
 use crate::connector::RemoteError;
-use crate::connector::azure::{AzureConnector, Auth};
+use crate::connector::azure::{Auth, AzureConnector};
 use crate::connector::github::GithubConnector;
 use crate::mapping::fields::item_fields;
 use crate::mapping::{AzureMapping, GithubMapping, Identities, MappingError};

@@ -88,10 +88,8 @@ impl AzureRemote {
         let items = if changed.ids.is_empty() { Vec::new() } else { self.connector.get_many(&changed.ids).await? };
         let newest = items.iter().filter_map(WorkItem::changed_date).max();
         let next = changed.as_of.or(newest).or(watermark.map(|w| w.since));
-        let mut out = Fetched {
-            watermark: next.map(|since| Watermark { since, etag: None, query: None }),
-            ..Fetched::default()
-        };
+        let mut out =
+            Fetched { watermark: next.map(|since| Watermark { since, etag: None, query: None }), ..Fetched::default() };
         for item in &items {
             self.remember(item);
             let tags = item.tags();

@@ -71,10 +71,9 @@ impl Http {
                 message: format!("cannot set up the HTTP client: {e}"),
             })?;
         let authorization = match auth {
-            Auth::Pat => format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!(":{}", token.expose()))
-            ),
+            Auth::Pat => {
+                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!(":{}", token.expose())))
+            }
             Auth::Bearer => format!("Bearer {}", token.expose()),
         };
         Ok(Http {
@@ -136,7 +135,12 @@ impl Http {
         let headers = response.headers().clone();
         self.note_budget(&headers);
         let text = response.text().await.map_err(|e| {
-            self.error(operation, broken.clone(), Some(status.as_u16()), format!("the answer was cut off: {}", describe(&e)))
+            self.error(
+                operation,
+                broken.clone(),
+                Some(status.as_u16()),
+                format!("the answer was cut off: {}", describe(&e)),
+            )
         })?;
         let reply = Reply { status, headers, body: text };
         if status.is_success() {

@@ -144,7 +144,13 @@ impl AzureConnector {
         format!("{}/{}/_apis/wit/{rest}", self.organization_url, encode_segment(&self.project))
     }
 
-    async fn call(&self, op: &str, method: Method, url: &str, body: Option<(&str, String)>) -> Result<Reply, RemoteError> {
+    async fn call(
+        &self,
+        op: &str,
+        method: Method,
+        url: &str,
+        body: Option<(&str, String)>,
+    ) -> Result<Reply, RemoteError> {
         self.retry.run(|| self.http.send(op, method.clone(), url, body.clone())).await
     }
 
@@ -191,7 +197,10 @@ impl AzureConnector {
             let reply = self.call("read work items", Method::POST, &url, Some(("application/json", body))).await?;
             let v: Value = self.parse("read work items", &reply)?;
             for item in v["value"].as_array().into_iter().flatten().filter(|i| !i.is_null()) {
-                out.push(serde_json::from_value(item.clone()).map_err(|e| parse_error(self.target(), "read work items", e))?);
+                out.push(
+                    serde_json::from_value(item.clone())
+                        .map_err(|e| parse_error(self.target(), "read work items", e))?,
+                );
             }
         }
         Ok(out)
@@ -222,7 +231,8 @@ impl AzureConnector {
     pub async fn update(&self, id: i64, ops: &[PatchOp]) -> Result<WorkItem, RemoteError> {
         let url = self.project_url(&format!("workitems/{id}?$expand=relations"));
         let body = serde_json::to_string(ops).expect("patch serializes");
-        let reply = self.call("update work item", Method::PATCH, &url, Some(("application/json-patch+json", body))).await?;
+        let reply =
+            self.call("update work item", Method::PATCH, &url, Some(("application/json-patch+json", body))).await?;
         self.parse("update work item", &reply)
     }
 
@@ -234,7 +244,12 @@ impl AzureConnector {
             wiql_text(tag)
         );
         let reply = self
-            .call("find work item", Method::POST, &url, Some(("application/json", json!({ "query": query }).to_string())))
+            .call(
+                "find work item",
+                Method::POST,
+                &url,
+                Some(("application/json", json!({ "query": query }).to_string())),
+            )
             .await?;
         let v: Value = self.parse("find work item", &reply)?;
         let ids: Vec<i64> =
@@ -261,7 +276,8 @@ mod tests {
         );
         assert_eq!(wiql_text("it's"), "'it''s'");
         assert_eq!(encode_segment("Product Backlog Item"), "Product%20Backlog%20Item");
-        let c = AzureConnector::new("b", "http://127.0.0.1:9/org/", "My Project", &Secret::new("t"), Auth::Pat).unwrap();
+        let c =
+            AzureConnector::new("b", "http://127.0.0.1:9/org/", "My Project", &Secret::new("t"), Auth::Pat).unwrap();
         assert_eq!(c.item_url(4), "http://127.0.0.1:9/org/_apis/wit/workItems/4");
         assert_eq!(c.project_url("wiql"), "http://127.0.0.1:9/org/My%20Project/_apis/wit/wiql");
         assert!(AzureConnector::new("b", "dev.azure.com/x", "P", &Secret::new("t"), Auth::Pat).is_err());

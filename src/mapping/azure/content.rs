@@ -74,7 +74,8 @@ impl AzureMapping {
         let get = |f: &str| fields.get(f).map(|v| v.trim()).unwrap_or("");
         let state: State = get("state").parse().unwrap_or(State::New);
         let (board_state, state_tag) = self.state_rule(kind, state);
-        let mut out = WorkItemContent { work_item_type: self.kinds[&kind].work_item_type.clone(), ..Default::default() };
+        let mut out =
+            WorkItemContent { work_item_type: self.kinds[&kind].work_item_type.clone(), ..Default::default() };
         out.fields.insert("System.Title".into(), get("title").to_string());
         out.fields.insert("System.State".into(), board_state.to_string());
         let mut tags = vec![self.marker_tag(id)];
@@ -123,7 +124,11 @@ impl AzureMapping {
     /// A field's text as Markdown: as stored when the field is Markdown, converted from HTML otherwise.
     pub fn markdown_of(&self, content: &WorkItemContent, field: &str) -> String {
         let raw = content.fields.get(field).map(String::as_str).unwrap_or("");
-        if self.is_rich_text(field) && !content.markdown.contains(field) { html::html_to_markdown(raw) } else { raw.to_string() }
+        if self.is_rich_text(field) && !content.markdown.contains(field) {
+            html::html_to_markdown(raw)
+        } else {
+            raw.to_string()
+        }
     }
 
     fn read_value(&self, rule: &FieldRule, raw: &str) -> Option<String> {

@@ -13,7 +13,8 @@ use crate::mapping::fields::normalise_text;
 
 static FENCE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(```+|~~~+)\s*([^`\s]*)\s*$").unwrap());
 static HEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(#{1,6})[ \t]+(.*?)[ \t]*$").unwrap());
-static RULE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$").unwrap());
+static RULE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$").unwrap());
 static ITEM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([ \t]*)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$").unwrap());
 static SEPARATOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$").unwrap());

@@ -12,8 +12,30 @@ enum Node {
 
 const VOID: &[&str] = &["br", "hr", "img", "input", "meta", "link", "col", "wbr", "area", "base", "source"];
 const BLOCK: &[&str] = &[
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "pre", "blockquote", "table", "hr", "section",
-    "article", "header", "footer", "thead", "tbody", "tr", "td", "th",
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "pre",
+    "blockquote",
+    "table",
+    "hr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "thead",
+    "tbody",
+    "tr",
+    "td",
+    "th",
 ];
 
 /// Decodes the HTML entities people and editors use.
@@ -87,11 +109,14 @@ fn attributes(text: &str) -> Vec<(String, String)> {
     out
 }
 
+/// An element still open while parsing: name, attributes, children so far.
+type Open = (String, Vec<(String, String)>, Vec<Node>);
+
 fn parse(html: &str) -> Vec<Node> {
     // Stack of open elements: (name, attrs, children); the root is at the bottom.
-    let mut stack: Vec<(String, Vec<(String, String)>, Vec<Node>)> = vec![(String::new(), Vec::new(), Vec::new())];
+    let mut stack: Vec<Open> = vec![(String::new(), Vec::new(), Vec::new())];
     let mut rest = html;
-    let close = |stack: &mut Vec<(String, Vec<(String, String)>, Vec<Node>)>| {
+    let close = |stack: &mut Vec<Open>| {
         let (name, attrs, children) = stack.pop().expect("an open element");
         stack.last_mut().expect("the root").2.push(Node::Element { name, attrs, children });
     };
@@ -100,8 +125,8 @@ fn parse(html: &str) -> Vec<Node> {
             rest = comment.find("-->").map_or("", |e| &comment[e + 3..]);
             continue;
         }
-        let tag_start = rest.starts_with('<')
-            && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        let tag_start =
+            rest.starts_with('<') && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
         if !tag_start {
             let end = rest[1..].find('<').map_or(rest.len(), |e| e + 1);
             let text = decode(&rest[..end]);
@@ -137,7 +162,8 @@ fn parse(html: &str) -> Vec<Node> {
         };
         if !closes.is_empty() {
             let barrier = ["ul", "ol", "table", "blockquote", "div"];
-            if let Some(pos) = stack.iter().rposition(|(n, _, _)| closes.contains(&n.as_str()) || barrier.contains(&n.as_str()))
+            if let Some(pos) =
+                stack.iter().rposition(|(n, _, _)| closes.contains(&n.as_str()) || barrier.contains(&n.as_str()))
                 && closes.contains(&stack[pos].0.as_str())
                 && pos > 0
             {
@@ -326,7 +352,11 @@ fn table(children: &[Node]) -> String {
                             Node::Element { name, attrs, children } if name == "td" || name == "th" => {
                                 let style = attr(attrs, "style").unwrap_or("").replace(' ', "").to_ascii_lowercase();
                                 let align = attr(attrs, "align").map(str::to_ascii_lowercase).unwrap_or_else(|| {
-                                    style.split("text-align:").nth(1).map(|s| s.split(';').next().unwrap_or("").to_string()).unwrap_or_default()
+                                    style
+                                        .split("text-align:")
+                                        .nth(1)
+                                        .map(|s| s.split(';').next().unwrap_or("").to_string())
+                                        .unwrap_or_default()
                                 });
                                 Some((cell_text(children), align))
                             }
@@ -363,7 +393,9 @@ fn table(children: &[Node]) -> String {
 }
 
 fn block(node: &Node) -> Vec<String> {
-    let Node::Element { name, attrs, children } = node else { return vec![paragraph(&inline(std::slice::from_ref(node)))] };
+    let Node::Element { name, attrs, children } = node else {
+        return vec![paragraph(&inline(std::slice::from_ref(node)))];
+    };
     match name.as_str() {
         "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
             let level = name[1..].parse::<usize>().unwrap_or(1);
@@ -391,7 +423,13 @@ fn block(node: &Node) -> Vec<String> {
         }
         "blockquote" => {
             let inner = container(children).join("\n\n");
-            vec![inner.lines().map(|l| if l.is_empty() { ">".to_string() } else { format!("> {l}") }).collect::<Vec<_>>().join("\n")]
+            vec![
+                inner
+                    .lines()
+                    .map(|l| if l.is_empty() { ">".to_string() } else { format!("> {l}") })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ]
         }
         "table" => vec![table(children)],
         _ => container(children),

@@ -170,7 +170,8 @@ impl AzureMapping {
             }
             for rule in states.values().filter(|r| r.tag().is_some()) {
                 let plain = states.values().any(|r| r.tag().is_none() && r.state().eq_ignore_ascii_case(rule.state()));
-                if !plain && !self.inbound.get(&kind).is_some_and(|i| i.keys().any(|k| k.eq_ignore_ascii_case(rule.state())))
+                if !plain
+                    && !self.inbound.get(&kind).is_some_and(|i| i.keys().any(|k| k.eq_ignore_ascii_case(rule.state())))
                 {
                     return Err(format!(
                         "`[states.{kind}]`: Boards state `{}` is only reached with a tag; map it without a tag too, or add it to `[inbound.{kind}]`",
@@ -232,7 +233,12 @@ impl AzureMapping {
         let t = tag.trim();
         strip_prefix_ci(t, &format!("{}:", self.marker)).is_some()
             || self.kinds.values().filter_map(|r| r.tag.as_deref()).any(|k| k.eq_ignore_ascii_case(t))
-            || self.states.values().flat_map(|s| s.values()).filter_map(StateRule::tag).any(|k| k.eq_ignore_ascii_case(t))
+            || self
+                .states
+                .values()
+                .flat_map(|s| s.values())
+                .filter_map(StateRule::tag)
+                .any(|k| k.eq_ignore_ascii_case(t))
             || self.fields.values().filter_map(|r| r.tag.as_deref()).any(|p| strip_prefix_ci(t, p).is_some())
     }
 

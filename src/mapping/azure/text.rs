@@ -16,11 +16,8 @@ static HEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^#{1,6}[ \t]+(.+
 
 /// The story sentence of persona, activity and benefit.
 pub fn sentence(persona: &str, activity: &str, benefit: &str) -> String {
-    let article = if persona.trim_start().starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
-        "an"
-    } else {
-        "a"
-    };
+    let article =
+        if persona.trim_start().starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
     format!("As {article} {}, I can {}, so that {}.", persona.trim(), activity.trim(), benefit.trim())
 }
 
