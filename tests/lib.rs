@@ -13,5 +13,5 @@ mod support;
 mod sync_azure;
 mod sync_crash;
 mod sync_github;
-mod twin_github;
 mod twin_azure;
+mod twin_github;

@@ -6,8 +6,10 @@
 mod contract;
 mod control;
 mod examples;
+mod examples_wit;
 mod hooks;
 mod queries;
+mod schemas;
 mod support;
 mod wiki;
 mod workitems;

@@ -195,7 +195,7 @@ async fn seeded_items_look_made_by_people() {
     assert_eq!(story["fields"]["System.CommentCount"], 1);
     assert_eq!(story["fields"]["System.ChangedDate"], "2024-01-05T10:00:00Z");
     assert_eq!(story["multilineFieldsFormat"]["System.Description"], "markdown");
-    let comments = t.get(&format!("/Onboarding/_apis/wit/workItems/2/comments?api-version=7.1-preview.4")).await.body;
+    let comments = t.get("/Onboarding/_apis/wit/workItems/2/comments?api-version=7.1-preview.4").await.body;
     assert_eq!(comments["comments"][0]["createdBy"]["displayName"], "Ann Lee");
     assert_eq!(comments["comments"][0]["createdDate"], "2024-01-04T10:00:00Z");
     assert_eq!(t.get(&format!("/Onboarding/_apis/wit/recyclebin/3?{API}")).await.status, 200);

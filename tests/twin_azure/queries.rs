@@ -148,6 +148,15 @@ async fn dates_compare_by_day_unless_time_precision_is_asked() {
     )
     .await;
     assert_eq!(today.len(), 2);
+    let newest_first = "SELECT [System.Id] FROM WorkItems ORDER BY [System.ChangedDate] DESC";
+    let (a, b) = (first["id"].as_i64().unwrap(), second["id"].as_i64().unwrap());
+    assert_eq!(
+        ids(&t, &format!("/Onboarding/_apis/wit/wiql?{API}"), newest_first).await,
+        [b, a],
+        "ORDER BY sorts by the instant"
+    );
+    t.update(a, json!([{"op": "add", "path": "/fields/System.Title", "value": "first, again"}])).await;
+    assert_eq!(ids(&t, &format!("/Onboarding/_apis/wit/wiql?{API}"), newest_first).await, [a, b]);
     let body_flag = t
         .post(&format!("/Onboarding/_apis/wit/wiql?{API}"), json!({ "query": with_time, "timePrecision": true }))
         .await;

@@ -9,11 +9,12 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::comments;
+use super::draft::{Context, Draft};
 use super::errors::AzureError;
 use super::fields::{format_date, parse_date};
 use super::identity::Identity;
 use super::links::{self, Plan};
-use super::patch::{Context, Draft, PatchOp};
+use super::patch::PatchOp;
 use super::rules::{self, RuleContext};
 use super::store::{Deletion, Snapshot, Store, WorkItem};
 

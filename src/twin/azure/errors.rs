@@ -98,7 +98,7 @@ pub enum AzureError {
     #[error("VS402861: Work item {id} is not deleted and cannot be restored.")]
     NotDeleted { id: i64 },
     /// A comment that does not exist.
-    #[error("VS402625: Comment {comment_id} does not exist on work item {work_item_id}.")]
+    #[error("Comment {comment_id} does not exist on work item {work_item_id}.")]
     CommentNotFound { work_item_id: i64, comment_id: i64 },
     /// A Markdown field asked to go back to HTML.
     #[error("VS403600: The format of field '{field}' cannot be changed from Markdown to HTML.")]

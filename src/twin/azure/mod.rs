@@ -17,6 +17,7 @@
 //! ```
 
 pub mod comments;
+pub mod draft;
 pub mod edit;
 pub mod errors;
 pub mod fields;
@@ -32,6 +33,7 @@ pub mod rules;
 pub mod seed;
 pub mod state;
 pub mod store;
+pub mod templates;
 pub mod throttle;
 pub mod wiki;
 pub mod wiql;

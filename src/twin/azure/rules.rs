@@ -6,9 +6,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::draft::Draft;
 use super::errors::AzureError;
 use super::fields::{CORE_FIELDS, format_date};
-use super::patch::Draft;
 use super::process::{Process, StateDef, WorkItemTypeDef};
 use super::store::Snapshot;
 

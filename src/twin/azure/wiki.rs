@@ -236,9 +236,7 @@ impl Wiki {
             "remoteUrl": format!("{base}/{}/_wiki/wikis/{}?pagePath={encoded}", self.project_id, self.id),
             "content": if with_content { content } else { String::new() },
         });
-        if !children.is_empty() {
-            body["isParentPage"] = json!(true);
-        }
+        body["isParentPage"] = json!(!children.is_empty());
         if let Some(id) = id {
             body["id"] = json!(id);
         }

@@ -107,12 +107,15 @@ fn fields_of(ty: &WorkItemTypeDef) -> impl Iterator<Item = &'static FieldDef> + 
         .filter(move |f| CORE_FIELDS.contains(&f.reference_name) || ty.has_extra_field(f.reference_name))
 }
 
-fn instance(base: &str, def: &FieldDef, ty: &WorkItemTypeDef, expand: bool) -> Value {
+/// A field of a type; `references` is the shape of the type-field endpoints (a missing default
+/// is `null` there), otherwise the `fieldInstances` of the type (no default at all).
+fn instance(base: &str, def: &FieldDef, ty: &WorkItemTypeDef, expand: bool, references: bool) -> Value {
     let mut body = json!({
         "alwaysRequired": matches!(def.reference_name, "System.Title" | "System.State" | "System.WorkItemType"),
         "referenceName": def.reference_name,
         "name": def.name,
         "url": format!("{base}/_apis/wit/fields/{}", def.reference_name),
+        "helpText": format!("The {} of the {}", def.name.to_lowercase(), ty.name.to_lowercase()),
     });
     let default = match def.reference_name {
         "System.State" => Some(ty.initial_state().name.to_string()),
@@ -120,8 +123,10 @@ fn instance(base: &str, def: &FieldDef, ty: &WorkItemTypeDef, expand: bool) -> V
         "Microsoft.VSTS.Common.Priority" => Some("2".to_string()),
         _ => None,
     };
-    if let Some(default) = default {
-        body["defaultValue"] = json!(default);
+    match default {
+        Some(default) => body["defaultValue"] = Value::from(default),
+        None if references => body["defaultValue"] = Value::Null,
+        None => {}
     }
     let allowed: Vec<&str> = if def.reference_name == "System.State" {
         ty.states.iter().map(|s| s.name).collect()
@@ -131,15 +136,18 @@ fn instance(base: &str, def: &FieldDef, ty: &WorkItemTypeDef, expand: bool) -> V
     if expand || def.reference_name == "System.State" {
         body["allowedValues"] = json!(allowed);
     }
+    if expand {
+        body["dependentFields"] = json!([]);
+    }
     body
 }
 
 fn type_json(base: &str, project: &Project, ty: &WorkItemTypeDef) -> Value {
-    let instances: Vec<Value> = fields_of(ty).map(|f| instance(base, f, ty, false)).collect();
+    let instances: Vec<Value> = fields_of(ty).map(|f| instance(base, f, ty, false, false)).collect();
     let mut transitions = Map::new();
-    transitions.insert(String::new(), json!([{ "to": ty.initial_state().name, "actions": null }]));
+    transitions.insert(String::new(), json!([{ "to": ty.initial_state().name }]));
     for from in ty.states {
-        let to: Vec<Value> = ty.states.iter().map(|s| json!({ "to": s.name, "actions": null })).collect();
+        let to: Vec<Value> = ty.states.iter().map(|s| json!({ "to": s.name })).collect();
         transitions.insert(from.name.to_string(), json!(to));
     }
     let url = type_url(base, project, ty);
@@ -182,7 +190,7 @@ pub async fn type_fields(
     let (_, ty) = project_and_type(&state, &params)?;
     let ty = ty.expect("route has a type");
     let expand = q.get("$expand").is_some_and(|e| !e.eq_ignore_ascii_case("none"));
-    Ok(Json(list_body(fields_of(ty).map(|f| instance(&state.base, f, ty, expand)).collect())).into_response())
+    Ok(Json(list_body(fields_of(ty).map(|f| instance(&state.base, f, ty, expand, true)).collect())).into_response())
 }
 
 /// `GET …/workitemtypes/{type}/fields/{field}`.
@@ -199,7 +207,7 @@ pub async fn type_field(
         return Err(AzureError::FieldNotFound { name: name.to_string() });
     }
     let expand = q.get("$expand").is_some_and(|e| !e.eq_ignore_ascii_case("none"));
-    Ok(Json(instance(&state.base, def, ty, expand)).into_response())
+    Ok(Json(instance(&state.base, def, ty, expand, true)).into_response())
 }
 
 /// `GET …/workitemtypes/{type}/states`.

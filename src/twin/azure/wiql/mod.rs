@@ -1,6 +1,7 @@
 //! Query by WIQL: parse, check, run over the live work items (at `ASOF` when given), order, apply
 //! `$top` and the 20,000-item result limit, and answer a `WorkItemQueryResult` (ids and URLs only).
 
+pub mod ast;
 pub mod eval;
 pub mod lexer;
 pub mod parser;
@@ -11,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::errors::AzureError;
-use super::fields::{FieldDef, FieldKind, format_date};
+use super::fields::{FieldDef, format_date};
 use super::identity::Identity;
 use super::store::{Snapshot, Store};
 use eval::{Scope, Val, field_value, literal};
@@ -94,8 +95,8 @@ pub fn run(store: &Store, request: &QueryRequest<'_>, now: DateTime<Utc>) -> Res
         .collect();
     hits.sort_by(|(a_id, a), (b_id, b)| {
         for (field, descending) in &query.order {
-            let by_day = field.def.kind == FieldKind::DateTime && !request.time_precision;
-            let ordering = eval::order(&field_value(a, field.def), &field_value(b, field.def), by_day);
+            // Precision decides how dates compare in WHERE; ORDER BY always sorts by the instant.
+            let ordering = eval::order(&field_value(a, field.def), &field_value(b, field.def), false);
             let ordering = if *descending { ordering.reverse() } else { ordering };
             if ordering != Ordering::Equal {
                 return ordering;
