@@ -6,6 +6,7 @@ mod backlog_files;
 mod cli_twin;
 mod drift_remote;
 mod lint_cli;
+mod mapping_azure;
 mod mapping_github;
 mod store;
 mod story_data;

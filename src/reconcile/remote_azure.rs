@@ -77,6 +77,21 @@ impl AzureRemote {
         }
     }
 
+    /// Where a value read back differs from the one sent only in form (HTML converted back to
+    /// Markdown writes a table rule differently, say) and renders to the same work item, the value
+    /// sent is what the remote holds: no echo update follows.
+    fn settle_form(&self, kind: Kind, id: &ItemId, sent: &FieldMap, written: &mut Written) {
+        let rendered = self.mapping.to_work_item(kind, id, sent, &self.people);
+        for (field, want) in sent {
+            let Some(got) = written.fields.get(field).filter(|g| *g != want && field != "epic") else { continue };
+            let mut other = sent.clone();
+            other.insert(field.clone(), got.clone());
+            if self.mapping.to_work_item(kind, id, &other, &self.people) == rendered {
+                written.fields.insert(field.clone(), want.clone());
+            }
+        }
+    }
+
     pub async fn fetch(
         &self,
         full: bool,
@@ -186,7 +201,8 @@ impl AzureRemote {
         };
         self.remember(&created);
         let parents = parents_of(parent);
-        let written = self.written(kind, &created, &parents);
+        let mut written = self.written(kind, &created, &parents);
+        self.settle_form(kind, id, fields, &mut written);
         let owner_known = fields.get("owner").is_none_or(|o| self.carries_owner(o));
         let rest: FieldMap = fields
             .iter()
@@ -286,6 +302,8 @@ impl AzureRemote {
         }
         let updated = self.connector.update(current.id, &ops).await?;
         self.remember(&updated);
-        Ok(self.written(kind, &updated, &parents))
+        let mut written = self.written(kind, &updated, &parents);
+        self.settle_form(kind, id, fields, &mut written);
+        Ok(written)
     }
 }

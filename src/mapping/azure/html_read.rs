@@ -375,17 +375,16 @@ fn table(children: &[Node]) -> String {
     let Some(header) = all.first() else { return String::new() };
     let line = |cells: Vec<String>| format!("| {} |", cells.join(" | "));
     let mut out = vec![line(header.iter().map(|(t, _)| t.clone()).collect())];
-    out.push(line(
-        header
-            .iter()
-            .map(|(_, a)| match a.as_str() {
-                "center" => ":---:".to_string(),
-                "left" => ":---".to_string(),
-                "right" => "---:".to_string(),
-                _ => "---".to_string(),
-            })
-            .collect(),
-    ));
+    let rule: Vec<&str> = header
+        .iter()
+        .map(|(_, a)| match a.as_str() {
+            "center" => ":---:",
+            "left" => ":---",
+            "right" => "---:",
+            _ => "---",
+        })
+        .collect();
+    out.push(format!("|{}|", rule.join("|")));
     for row in &all[1..] {
         out.push(line(row.iter().map(|(t, _)| t.clone()).collect()));
     }
