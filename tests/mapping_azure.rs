@@ -185,13 +185,13 @@ fn text_line() -> impl Strategy<Value = String> {
 fn markdown() -> impl Strategy<Value = String> {
     let para = prop_oneof![
         text_line(),
-        line().prop_map(|l| format!("- [ ] {l}")),
-        line().prop_map(|l| format!("1. {l}\n2. {l}")),
-        line().prop_map(|l| format!("- {l}\n  - **{l}**")),
-        line().prop_map(|l| format!("```rust\nlet x = \"{l}\";\n```")),
-        line().prop_map(|l| format!("#### {l}")),
-        line().prop_map(|l| format!("| a | b |\n|---|:---:|\n| {l} | *x* |")),
-        line().prop_map(|l| format!("See [{l}](https://example.com/a?b=1) and `code`.")),
+        text_line().prop_map(|l| format!("- [ ] {l}")),
+        text_line().prop_map(|l| format!("1. {l}\n2. {l}")),
+        text_line().prop_map(|l| format!("- {l}\n  - **{l}**")),
+        text_line().prop_map(|l| format!("```rust\nlet x = \"{l}\";\n```")),
+        text_line().prop_map(|l| format!("#### {l}")),
+        text_line().prop_map(|l| format!("| a | b |\n|---|:---:|\n| {l} | *x* |")),
+        text_line().prop_map(|l| format!("See [{l}](https://example.com/a?b=1) and `code`.")),
     ];
     prop::collection::vec(para, 0..4).prop_map(|ps| ps.join("\n\n"))
 }
@@ -209,7 +209,7 @@ fn fields_for(kind: Kind) -> impl Strategy<Value = FieldMap> {
         0u32..5,
         owner,
         tags,
-        (maybe(line().boxed()), maybe(line().boxed()), maybe(line().boxed()), 0u32..14),
+        (maybe(text_line().boxed()), maybe(text_line().boxed()), maybe(text_line().boxed()), 0u32..14),
         (markdown(), markdown()),
         (level.clone(), level, maybe(text_line().boxed()), prop::sample::select(vec!["", "2027-01-31"])),
     )
