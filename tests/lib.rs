@@ -8,6 +8,7 @@ mod drift_remote;
 mod lint_cli;
 mod mapping_azure;
 mod mapping_github;
+mod markdown_azure;
 mod store;
 mod story_data;
 mod support;
