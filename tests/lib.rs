@@ -15,5 +15,6 @@ mod support;
 mod sync_azure;
 mod sync_crash;
 mod sync_github;
+mod sync_multi;
 mod twin_azure;
 mod twin_github;
