@@ -1,12 +1,14 @@
 //! Mappings: `mappings/*.toml` loaded and validated, and the pure translation between canonical
 //! fields and each remote's fields, states and body sections.
 
+pub mod azure;
 pub mod fields;
 pub mod github;
 pub mod identities;
 
 use std::path::{Path, PathBuf};
 
+pub use azure::AzureMapping;
 pub use fields::FieldMap;
 pub use github::{GithubMapping, IssueContent};
 pub use identities::Identities;

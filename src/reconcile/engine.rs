@@ -12,13 +12,14 @@ use serde::Serialize;
 use super::apply::{self, Applied};
 use super::merge::Policies;
 use super::plan::{CanonicalItem, LinkView, Plan, PlanInput, TargetInput, plan};
-use super::remote::{Fetched, GithubRemote, Remote};
+use super::remote::{AzureRemote, Fetched, GithubRemote, Remote};
 use crate::backlog::{Backlog, BacklogError};
 use crate::config::{Secret, Settings, TargetKind, TargetSettings, parse_max_removals};
 use crate::connector::RemoteError;
+use crate::connector::azure::{Auth, AzureConnector};
 use crate::connector::github::GithubConnector;
 use crate::mapping::fields::item_fields;
-use crate::mapping::{GithubMapping, Identities, MappingError};
+use crate::mapping::{AzureMapping, GithubMapping, Identities, MappingError};
 use crate::model::{ItemId, Kind};
 use crate::store::{RunCounts, RunOutcome, Store, StoreError, SyncLock};
 
@@ -99,7 +100,16 @@ pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
             let connector = GithubConnector::new(&target.name, api, repo, &token)?;
             Ok(Remote::Github(GithubRemote { name: target.name.clone(), connector, mapping, people: identities }))
         }
-        TargetKind::AzureBoards => Err(fail("Azure Boards targets are not supported by this build yet".into())),
+        TargetKind::AzureBoards => {
+            let mapping = AzureMapping::load(&target.mapping)?;
+            let Some(org) = target.organization_url.as_deref() else {
+                return Err(fail("set `organization_url`, e.g. `https://dev.azure.com/contoso`".into()));
+            };
+            let project = target.project.as_deref().unwrap_or_default();
+            let auth = Auth::guess(token.expose());
+            let connector = AzureConnector::new(&target.name, org, project, &token, auth)?;
+            Ok(Remote::Azure(AzureRemote::new(&target.name, connector, mapping, identities)))
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod plan;
 #[cfg(test)]
 mod plan_tests;
 pub mod remote;
+pub mod remote_azure;
 
 pub use merge::{FieldConflict, Policies, Settled};
 pub use plan::{Action, CanonicalItem, LinkView, Plan, PlanInput, RemoteItem, TargetInput, plan};

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::plan::RemoteItem;
+pub use super::remote_azure::AzureRemote;
 use crate::connector::github::{GithubConnector, Issue, Listing, WATERMARK_OVERLAP};
 use crate::connector::{Budget, ErrorKind, RemoteError};
 use crate::mapping::{FieldMap, GithubMapping, Identities};
@@ -54,12 +55,14 @@ pub struct GithubRemote {
 /// A configured target.
 pub enum Remote {
     Github(GithubRemote),
+    Azure(AzureRemote),
 }
 
 impl Remote {
     pub fn name(&self) -> &str {
         match self {
             Remote::Github(g) => &g.name,
+            Remote::Azure(a) => &a.name,
         }
     }
 
@@ -68,18 +71,21 @@ impl Remote {
     pub fn carries_owner(&self, owner: &str) -> bool {
         match self {
             Remote::Github(g) => owner.is_empty() || g.people.github_login(owner).is_some(),
+            Remote::Azure(a) => a.carries_owner(owner),
         }
     }
 
     pub fn budget(&self) -> Budget {
         match self {
             Remote::Github(g) => g.connector.budget(),
+            Remote::Azure(a) => a.connector.budget(),
         }
     }
 
     pub fn requests(&self) -> u64 {
         match self {
             Remote::Github(g) => g.connector.requests(),
+            Remote::Azure(a) => a.connector.requests(),
         }
     }
 
@@ -93,6 +99,7 @@ impl Remote {
     ) -> Result<Fetched, RemoteError> {
         match self {
             Remote::Github(g) => g.fetch(full, watermark, parents).await,
+            Remote::Azure(a) => a.fetch(full, watermark, parents).await,
         }
     }
 
@@ -108,6 +115,7 @@ impl Remote {
                 let Ok(number) = remote_id.parse() else { return Ok(None) };
                 Ok(g.connector.get(number).await?.map(|i| g.written(kind, &i, parents)))
             }
+            Remote::Azure(a) => a.get(remote_id, kind, parents).await,
         }
     }
 
@@ -116,6 +124,7 @@ impl Remote {
     pub async fn create(&self, item: ItemWrite<'_>, since: DateTime<Utc>) -> Result<Written, RemoteError> {
         match self {
             Remote::Github(g) => g.create(item, since).await,
+            Remote::Azure(a) => a.create(item, since).await,
         }
     }
 
@@ -129,6 +138,7 @@ impl Remote {
     ) -> Result<Written, RemoteError> {
         match self {
             Remote::Github(g) => g.update(link, item, changes, old_parent).await,
+            Remote::Azure(a) => a.update(link, item, changes, old_parent).await,
         }
     }
 }

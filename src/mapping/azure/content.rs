@@ -1,0 +1,224 @@
+//! Canonical fields ⇄ work item content for the Azure Boards mapping: title, state (+ state tag),
+//! tags, owner through identities, placed fields, and the description with its sentence and
+//! sections, as Markdown or HTML.
+
+use super::text::{self, Parsed};
+use super::{AzureMapping, FieldRule, WorkItemContent, html};
+use crate::mapping::fields::{FieldMap, fields_of, join_tags, normalise_text, split_tags};
+use crate::mapping::identities::Identities;
+use crate::model::{ItemId, Kind, State};
+
+const DESCRIPTION: &str = "System.Description";
+const SENTENCE_PARTS: [(&str, &str); 3] = [("persona", "Persona"), ("activity", "Activity"), ("benefit", "Benefit")];
+
+/// Tags as Boards keeps them: unique whatever the case, sorted whatever the case, `; `-joined.
+pub fn join_azure_tags(tags: &[String]) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for t in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if !out.iter().any(|x| x.eq_ignore_ascii_case(t)) {
+            out.push(t);
+        }
+    }
+    out.sort_by_key(|t| t.to_lowercase());
+    out.join("; ")
+}
+
+fn number(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+impl AzureMapping {
+    fn sentence_whole(&self) -> bool {
+        SENTENCE_PARTS.iter().all(|(f, _)| self.rule(f).is_some_and(|r| r.sentence))
+    }
+
+    /// (field, heading) of the description sections a kind carries, in display order.
+    fn headings(&self, kind: Kind) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for field in fields_of(kind) {
+            match self.rule(field) {
+                Some(FieldRule { section: Some(h), .. }) => out.push((field.to_string(), h)),
+                Some(r) if r.sentence => {
+                    let heading = SENTENCE_PARTS.iter().find(|(f, _)| f == field).map(|(_, h)| *h).unwrap_or(field);
+                    out.push((field.to_string(), heading.to_string()));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The Boards fields a canonical field is written to.
+    pub fn targets_of(&self, kind: Kind, field: &str) -> Vec<String> {
+        let rule = self.rule(field);
+        match field {
+            "title" => vec!["System.Title".into()],
+            "state" => vec!["System.State".into(), "System.Tags".into()],
+            "owner" => vec!["System.AssignedTo".into()],
+            "tags" => vec!["System.Tags".into()],
+            "description" => vec![DESCRIPTION.into()],
+            "epic" => Vec::new(),
+            _ if !fields_of(kind).contains(&field) => Vec::new(),
+            _ => match rule {
+                Some(FieldRule { field: Some(f), .. }) => vec![f],
+                Some(FieldRule { tag: Some(_), .. }) => vec!["System.Tags".into()],
+                Some(_) => vec![DESCRIPTION.into()],
+                None => Vec::new(),
+            },
+        }
+    }
+
+    /// Renders `fields` of an item of `kind` as work item content. An owner with no Azure
+    /// identity leaves `System.AssignedTo` out (as it is); an empty owner clears it.
+    pub fn to_work_item(&self, kind: Kind, id: &ItemId, fields: &FieldMap, people: &Identities) -> WorkItemContent {
+        let get = |f: &str| fields.get(f).map(|v| v.trim()).unwrap_or("");
+        let state: State = get("state").parse().unwrap_or(State::New);
+        let (board_state, state_tag) = self.state_rule(kind, state);
+        let mut out =
+            WorkItemContent { work_item_type: self.kinds[&kind].work_item_type.clone(), ..Default::default() };
+        out.fields.insert("System.Title".into(), get("title").to_string());
+        out.fields.insert("System.State".into(), board_state.to_string());
+        let mut tags = vec![self.marker_tag(id)];
+        tags.extend(self.kinds[&kind].tag.clone());
+        tags.extend(state_tag.map(str::to_string));
+        tags.extend(split_tags(get("tags")));
+        let whole = self.sentence_whole() && SENTENCE_PARTS.iter().all(|(f, _)| !get(f).is_empty());
+        let mut sections = Vec::new();
+        for field in fields_of(kind) {
+            let Some(rule) = self.rule(field) else { continue };
+            let value = get(field);
+            if let Some(prefix) = &rule.tag {
+                if !value.is_empty() {
+                    tags.push(format!("{prefix}{value}"));
+                }
+            } else if let Some(target) = &rule.field {
+                let mapped = rule.values.get(value).map(String::as_str).unwrap_or(value);
+                out.fields.insert(target.clone(), mapped.to_string());
+            } else if let Some(heading) = &rule.section {
+                sections.push((heading.clone(), value.to_string()));
+            } else if rule.sentence && !whole {
+                let heading = SENTENCE_PARTS.iter().find(|(f, _)| f == field).map(|(_, h)| *h).unwrap_or(field);
+                sections.push((heading.to_string(), value.to_string()));
+            }
+        }
+        let sentence = whole.then(|| text::sentence(get("persona"), get("activity"), get("benefit")));
+        out.fields.insert(DESCRIPTION.into(), text::compose(sentence, get("description"), &sections));
+        out.fields.insert("System.Tags".into(), join_azure_tags(&tags));
+        let owner = get("owner");
+        if owner.is_empty() {
+            out.fields.insert("System.AssignedTo".into(), String::new());
+        } else if let Some(identity) = people.azure_identity(owner) {
+            out.fields.insert("System.AssignedTo".into(), identity.to_string());
+        }
+        let rich: Vec<String> = out.fields.keys().filter(|f| self.is_rich_text(f)).cloned().collect();
+        for field in rich {
+            if self.markdown {
+                out.markdown.insert(field);
+            } else if let Some(v) = out.fields.get_mut(&field) {
+                *v = html::markdown_to_html(v);
+            }
+        }
+        out
+    }
+
+    /// A field's text as Markdown: as stored when the field is Markdown, converted from HTML otherwise.
+    pub fn markdown_of(&self, content: &WorkItemContent, field: &str) -> String {
+        let raw = content.fields.get(field).map(String::as_str).unwrap_or("");
+        if self.is_rich_text(field) && !content.markdown.contains(field) {
+            html::html_to_markdown(raw)
+        } else {
+            raw.to_string()
+        }
+    }
+
+    fn read_value(&self, rule: &FieldRule, raw: &str) -> Option<String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Some(String::new());
+        }
+        if rule.date {
+            let date = chrono::DateTime::parse_from_rfc3339(raw)
+                .map(|d| d.with_timezone(&chrono::Utc).date_naive())
+                .or_else(|_| chrono::NaiveDate::parse_from_str(&raw[..raw.len().min(10)], "%Y-%m-%d"))
+                .ok()?;
+            return Some(date.format("%Y-%m-%d").to_string());
+        }
+        if rule.values.is_empty() {
+            return Some(normalise_text(raw));
+        }
+        if let Some((canonical, _)) = rule.values.iter().find(|(_, v)| v.eq_ignore_ascii_case(raw)) {
+            return Some(canonical.clone());
+        }
+        // A number a person typed: the nearest mapped number.
+        let n = number(raw)?;
+        rule.values
+            .iter()
+            .filter_map(|(c, v)| number(v).map(|x| (c, (x - n).abs())))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(c, _)| c.clone())
+    }
+
+    /// Reads the canonical fields of a work item of `kind` (all but `epic`, which comes from the
+    /// parent relation). An assignee with no identity leaves `owner` out: unknown, never guessed.
+    pub fn from_work_item(&self, kind: Kind, content: &WorkItemContent, people: &Identities) -> FieldMap {
+        let raw = |f: &str| content.fields.get(f).map(String::as_str).unwrap_or("");
+        let carried = fields_of(kind);
+        let mut map = FieldMap::new();
+        map.insert("title".into(), normalise_text(raw("System.Title")));
+        let all_tags = split_azure_tags(raw("System.Tags"));
+        map.insert("state".into(), self.state_of(kind, raw("System.State"), &all_tags).to_string());
+        let mut tags = Vec::new();
+        for tag in &all_tags {
+            let placed = self.fields.iter().find_map(|(f, r)| {
+                r.tag.as_deref().and_then(|p| super::strip_prefix_ci(tag, p)).map(|v| (f.clone(), v.trim().to_string()))
+            });
+            match placed {
+                Some((field, value)) if carried.contains(&field.as_str()) => {
+                    map.insert(field, value);
+                }
+                Some(_) => {}
+                None if !self.is_managed_tag(tag) => tags.push(tag.as_str()),
+                None => {}
+            }
+        }
+        map.insert("tags".into(), join_tags(&tags));
+        let Parsed { sentence, description, sections } =
+            text::parse(&self.markdown_of(content, DESCRIPTION), self.sentence_whole(), &self.headings(kind));
+        map.insert("description".into(), description);
+        for field in carried {
+            let Some(rule) = self.rule(field) else { continue };
+            if rule.tag.is_some() {
+                map.entry(field.to_string()).or_default();
+            } else if let Some(target) = &rule.field {
+                if let Some(v) = self.read_value(&rule, &self.markdown_of(content, target)) {
+                    map.insert(field.to_string(), v);
+                }
+            } else {
+                let from_sentence = sentence.as_ref().and_then(|(p, a, b)| match *field {
+                    "persona" => Some(p.clone()),
+                    "activity" => Some(a.clone()),
+                    "benefit" => Some(b.clone()),
+                    _ => None,
+                });
+                let value = from_sentence.or_else(|| sections.get(*field).cloned()).unwrap_or_default();
+                map.insert(field.to_string(), value);
+            }
+        }
+        match raw("System.AssignedTo").trim() {
+            "" => {
+                map.insert("owner".into(), String::new());
+            }
+            who => {
+                if let Some(person) = people.canonical_for_azure(who) {
+                    map.insert("owner".into(), person.to_string());
+                }
+            }
+        }
+        map
+    }
+}
+
+/// The tags of a `System.Tags` value.
+pub fn split_azure_tags(value: &str) -> Vec<String> {
+    value.split(';').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
+}

@@ -1,0 +1,309 @@
+//! An Azure Boards project as the engine sees it: the connector plus the Azure mapping, speaking
+//! canonical field maps. Listing by WIQL, creating in one request (parent link included) with
+//! marker adoption, and updates guarded by `test /rev`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+
+use super::plan::RemoteItem;
+use super::remote::{Fetched, ItemWrite, Written};
+use crate::connector::azure::{AzureConnector, PatchOp, WorkItem};
+use crate::connector::{ErrorKind, RemoteError};
+use crate::mapping::azure::WorkItemContent;
+use crate::mapping::{AzureMapping, FieldMap, Identities};
+use crate::model::{ItemId, Kind};
+use crate::store::{Link, Watermark};
+
+/// An Azure Boards project target.
+pub struct AzureRemote {
+    pub name: String,
+    pub connector: AzureConnector,
+    pub mapping: AzureMapping,
+    pub people: Identities,
+    /// The last version of each item read or written in this process, for relation indexes.
+    seen: Mutex<HashMap<i64, WorkItem>>,
+}
+
+fn parents_of(parent: Option<&Link>) -> BTreeMap<String, ItemId> {
+    parent.and_then(|p| Some((p.remote_id.clone(), p.item_id.parse().ok()?))).into_iter().collect()
+}
+
+impl AzureRemote {
+    pub fn new(name: &str, connector: AzureConnector, mapping: AzureMapping, people: Identities) -> AzureRemote {
+        AzureRemote { name: name.into(), connector, mapping, people, seen: Mutex::new(HashMap::new()) }
+    }
+
+    /// Whether Boards can show `owner`: empty, or a person with an Azure identity.
+    pub fn carries_owner(&self, owner: &str) -> bool {
+        owner.is_empty() || self.people.azure_identity(owner).is_some()
+    }
+
+    fn remember(&self, item: &WorkItem) {
+        self.seen.lock().expect("seen lock").insert(item.id, item.clone());
+    }
+
+    fn remembered(&self, id: i64, rev: u64) -> Option<WorkItem> {
+        self.seen.lock().expect("seen lock").get(&id).filter(|i| i.rev == rev).cloned()
+    }
+
+    fn fail(&self, operation: &str, kind: ErrorKind, message: String) -> RemoteError {
+        RemoteError { target: self.name.clone(), operation: operation.into(), kind, status: None, message }
+    }
+
+    pub(crate) fn written(&self, kind: Kind, item: &WorkItem, parents: &BTreeMap<String, ItemId>) -> Written {
+        let mut fields = self.mapping.from_work_item(kind, &item.content(), &self.people);
+        if kind == Kind::Story {
+            match item.parent_id() {
+                None => {
+                    fields.insert("epic".into(), String::new());
+                }
+                Some(p) => {
+                    if let Some(epic) = parents.get(&p.to_string()) {
+                        fields.insert("epic".into(), epic.to_string());
+                    }
+                }
+            }
+        }
+        let updated_at = item.changed_date().unwrap_or_else(Utc::now);
+        Written {
+            remote_id: item.id.to_string(),
+            remote_key: None,
+            url: item.web_url(),
+            version: Some(item.rev.to_string()),
+            fields,
+            updated_at,
+        }
+    }
+
+    /// Where a value read back differs from the one sent only in form (HTML converted back to
+    /// Markdown writes a table rule differently, say) and renders to the same work item, the value
+    /// sent is what the remote holds: no echo update follows.
+    fn settle_form(&self, kind: Kind, id: &ItemId, sent: &FieldMap, written: &mut Written) {
+        let rendered = self.mapping.to_work_item(kind, id, sent, &self.people);
+        for (field, want) in sent {
+            let Some(got) = written.fields.get(field).filter(|g| *g != want && field != "epic") else { continue };
+            let mut other = sent.clone();
+            other.insert(field.clone(), got.clone());
+            if self.mapping.to_work_item(kind, id, &other, &self.people) == rendered {
+                written.fields.insert(field.clone(), want.clone());
+            }
+        }
+    }
+
+    pub async fn fetch(
+        &self,
+        full: bool,
+        watermark: Option<&Watermark>,
+        parents: &BTreeMap<String, ItemId>,
+    ) -> Result<Fetched, RemoteError> {
+        let since = if full { None } else { watermark.map(|w| w.since) };
+        let changed = self.connector.changed_ids(&self.mapping.types(), since).await?;
+        let items = if changed.ids.is_empty() { Vec::new() } else { self.connector.get_many(&changed.ids).await? };
+        let newest = items.iter().filter_map(WorkItem::changed_date).max();
+        let next = changed.as_of.or(newest).or(watermark.map(|w| w.since));
+        let mut out =
+            Fetched { watermark: next.map(|since| Watermark { since, etag: None, query: None }), ..Fetched::default() };
+        for item in &items {
+            self.remember(item);
+            let tags = item.tags();
+            let kind = self.mapping.kind_of(&item.work_item_type(), &tags);
+            let marker = self.mapping.marker_in(&tags);
+            let linked = parents.contains_key(&item.id.to_string());
+            // A linked item that no longer reads as a backlog kind is still ours, read as a story.
+            let Some(k) = kind.or_else(|| (marker.is_some() || linked).then_some(Kind::Story)) else { continue };
+            let w = self.written(k, item, parents);
+            out.listed.insert(
+                w.remote_id.clone(),
+                RemoteItem {
+                    remote_id: w.remote_id.clone(),
+                    kind,
+                    fields: w.fields.clone(),
+                    marker,
+                    updated_at: Some(w.updated_at),
+                },
+            );
+            out.meta.insert(w.remote_id.clone(), w);
+        }
+        Ok(out)
+    }
+
+    pub async fn get(
+        &self,
+        remote_id: &str,
+        kind: Kind,
+        parents: &BTreeMap<String, ItemId>,
+    ) -> Result<Option<Written>, RemoteError> {
+        let Ok(id) = remote_id.parse::<i64>() else { return Ok(None) };
+        let item = self.connector.get(id).await?;
+        Ok(item.map(|i| {
+            self.remember(&i);
+            self.written(kind, &i, parents)
+        }))
+    }
+
+    /// The patch operations that set `refs` to their values in `content`.
+    fn field_ops(&self, content: &WorkItemContent, refs: &BTreeSet<String>, skip_empty: bool) -> Vec<PatchOp> {
+        let mut ops = Vec::new();
+        for field in refs {
+            let Some(value) = content.fields.get(field) else { continue };
+            if skip_empty && value.is_empty() {
+                continue;
+            }
+            ops.push(PatchOp::set(field, value));
+            if content.markdown.contains(field) {
+                ops.push(PatchOp::markdown(field));
+            }
+        }
+        ops
+    }
+
+    /// Creates the item in one request: fields, Markdown formats, marker tag and parent link.
+    /// A create of unknown outcome is settled by looking for the marker before trying again;
+    /// what a create cannot set (a state past the first, values Boards filled in) follows in
+    /// one update.
+    pub async fn create(&self, item: ItemWrite<'_>, _since: DateTime<Utc>) -> Result<Written, RemoteError> {
+        let ItemWrite { id, kind, fields, parent } = item;
+        let content = self.mapping.to_work_item(kind, id, fields, &self.people);
+        let refs: BTreeSet<String> = content.fields.keys().filter(|f| *f != "System.State").cloned().collect();
+        let mut ops = self.field_ops(&content, &refs, true);
+        let parent_id = parent.filter(|_| kind == Kind::Story).and_then(|p| p.remote_id.parse::<i64>().ok());
+        if let Some(p) = parent_id {
+            ops.push(PatchOp::add_parent(&self.connector.item_url(p)));
+        }
+        let tag = self.mapping.marker_tag(id);
+        let mut attempts = 0;
+        let created = loop {
+            attempts += 1;
+            if attempts > 1
+                && let Some(found) = self.connector.find_by_tag(&tag).await?
+            {
+                tracing::info!(item = %id, work_item = found.id, "adopted the work item a lost create made");
+                break found;
+            }
+            match self.connector.create(&content.work_item_type, &ops).await {
+                Ok(w) => break w,
+                Err(e)
+                    if attempts < 4
+                        && matches!(
+                            e.kind,
+                            ErrorKind::UnknownOutcome | ErrorKind::Transient | ErrorKind::RateLimited(_)
+                        ) =>
+                {
+                    if let ErrorKind::RateLimited(wait) = e.kind {
+                        tokio::time::sleep(wait).await;
+                    }
+                    tracing::warn!(item = %id, error = %e, "create failed; looking for its marker before trying again");
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        self.remember(&created);
+        let parents = parents_of(parent);
+        let mut written = self.written(kind, &created, &parents);
+        self.settle_form(kind, id, fields, &mut written);
+        let owner_known = fields.get("owner").is_none_or(|o| self.carries_owner(o));
+        let rest: FieldMap = fields
+            .iter()
+            .filter(|(k, v)| {
+                k.as_str() != "epic" && (owner_known || k.as_str() != "owner") && written.fields.get(*k) != Some(*v)
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let parent_missing = parent_id.is_some() && created.parent_id() != parent_id;
+        if rest.is_empty() && !parent_missing {
+            return Ok(written);
+        }
+        let mut changes = rest;
+        if parent_missing {
+            changes.insert("epic".into(), fields.get("epic").cloned().unwrap_or_default());
+        }
+        self.write(&created, item, &changes).await
+    }
+
+    /// Brings the item to `fields`, writing the Boards fields behind `changes`; moves it under
+    /// `parent` when the epic changed. Starts with `test /rev` on the linked revision.
+    pub async fn update(
+        &self,
+        link: &Link,
+        item: ItemWrite<'_>,
+        changes: &FieldMap,
+        _old_parent: Option<&Link>,
+    ) -> Result<Written, RemoteError> {
+        let id: i64 = link.remote_id.parse().map_err(|_| {
+            self.fail(
+                "update work item",
+                ErrorKind::Fatal,
+                format!("the link of `{}` names `{}`, which is not a work item id", item.id, link.remote_id),
+            )
+        })?;
+        let rev = link.remote_version.as_deref().and_then(|v| v.parse::<u64>().ok());
+        let needs_relations = item.kind == Kind::Story && changes.contains_key("epic");
+        let current = match rev.and_then(|r| self.remembered(id, r)) {
+            Some(c) => c,
+            // The revision we merged against is all a field update needs.
+            None if !needs_relations && rev.is_some() => WorkItem {
+                id,
+                rev: rev.unwrap_or_default(),
+                fields: Default::default(),
+                relations: Vec::new(),
+                multiline_fields_format: Default::default(),
+                url: String::new(),
+            },
+            None => {
+                let mut read = self.read(id, item.id).await?;
+                if let Some(r) = rev {
+                    read.rev = r;
+                }
+                read
+            }
+        };
+        self.write(&current, item, changes).await
+    }
+
+    async fn read(&self, id: i64, item: &ItemId) -> Result<WorkItem, RemoteError> {
+        match self.connector.get(id).await? {
+            Some(i) => {
+                self.remember(&i);
+                Ok(i)
+            }
+            None => Err(RemoteError {
+                target: self.name.clone(),
+                operation: "update work item".into(),
+                kind: ErrorKind::NotFound,
+                status: Some(404),
+                message: format!("work item {id} of `{item}` is gone"),
+            }),
+        }
+    }
+
+    async fn write(&self, current: &WorkItem, item: ItemWrite<'_>, changes: &FieldMap) -> Result<Written, RemoteError> {
+        let ItemWrite { id, kind, fields, parent } = item;
+        let content = self.mapping.to_work_item(kind, id, fields, &self.people);
+        let refs: BTreeSet<String> = changes.keys().flat_map(|f| self.mapping.targets_of(kind, f)).collect();
+        let mut ops = vec![PatchOp::test_rev(current.rev)];
+        ops.extend(self.field_ops(&content, &refs, false));
+        if kind == Kind::Story && changes.contains_key("epic") {
+            let wanted = parent.and_then(|p| p.remote_id.parse::<i64>().ok());
+            if current.parent_id() != wanted {
+                if let Some(index) = current.parent_index() {
+                    ops.push(PatchOp::remove_relation(index));
+                }
+                if let Some(p) = wanted {
+                    ops.push(PatchOp::add_parent(&self.connector.item_url(p)));
+                }
+            }
+        }
+        let parents = parents_of(parent);
+        if ops.len() == 1 {
+            let now = if current.fields.is_empty() { self.read(current.id, id).await? } else { current.clone() };
+            return Ok(self.written(kind, &now, &parents));
+        }
+        let updated = self.connector.update(current.id, &ops).await?;
+        self.remember(&updated);
+        let mut written = self.written(kind, &updated, &parents);
+        self.settle_form(kind, id, fields, &mut written);
+        Ok(written)
+    }
+}

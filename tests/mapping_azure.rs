@@ -1,0 +1,267 @@
+//! The Azure Boards mappings (Agile, Scrum, CMMI, Basic): canonical → work item → canonical is
+//! lossless for every carried field, with rich text as Markdown or as HTML (table and property
+//! tests), and what people do in Boards maps back sensibly.
+
+use backlog_sync::backlog::Backlog;
+use backlog_sync::mapping::azure::{WorkItemContent, split_azure_tags};
+use backlog_sync::mapping::fields::{FieldMap, fields_of, item_fields};
+use backlog_sync::mapping::{AzureMapping, Identities};
+use backlog_sync::model::{ItemId, Kind};
+use proptest::prelude::*;
+
+use crate::common::{root, sample_backlog};
+
+const PROCESSES: [&str; 4] = ["agile", "scrum", "cmmi", "basic"];
+
+fn mapping(process: &str, markdown: bool) -> AzureMapping {
+    let mut m = AzureMapping::load(&root().join(format!("mappings/azure-boards/{process}.toml"))).unwrap();
+    m.markdown = markdown;
+    m
+}
+
+fn people() -> Identities {
+    Identities::load(&root().join("mappings/identities.toml")).unwrap()
+}
+
+fn without_epic(mut f: FieldMap) -> FieldMap {
+    f.remove("epic");
+    f
+}
+
+fn fields(pairs: &[(&str, &str)]) -> FieldMap {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn every_sample_item_round_trips_through_every_process_in_both_formats() {
+    let p = people();
+    let backlog = Backlog::load(&sample_backlog()).unwrap();
+    for process in PROCESSES {
+        for markdown in [true, false] {
+            let m = mapping(process, markdown);
+            for file in &backlog.items {
+                let item = &file.item;
+                let mut f = item_fields(item);
+                if p.azure_identity(&f["owner"]).is_none() {
+                    f.insert("owner".into(), String::new());
+                }
+                let wi = m.to_work_item(item.kind, &item.id, &f, &p);
+                let tags = split_azure_tags(&wi.fields["System.Tags"]);
+                assert_eq!(m.kind_of(&wi.work_item_type, &tags), Some(item.kind), "{process} {}", item.id);
+                assert_eq!(m.marker_in(&tags), Some(item.id.clone()));
+                assert_eq!(
+                    m.from_work_item(item.kind, &wi, &p),
+                    without_epic(f),
+                    "{process} md={markdown} {}",
+                    item.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn work_items_look_as_documented() {
+    let (m, p) = (mapping("agile", true), people());
+    let id: ItemId = "ST-14".parse().unwrap();
+    let f = fields(&[
+        ("title", "Invite teammates"),
+        ("state", "resolved"),
+        ("priority", "2"),
+        ("owner", "alice@contoso.com"),
+        ("tags", "onboarding"),
+        ("persona", "customer admin"),
+        ("activity", "invite teammates by email"),
+        ("benefit", "my team is onboarded"),
+        ("points", "3"),
+        ("description", "Free text."),
+        ("acceptance", "- [ ] arrives in a minute"),
+    ]);
+    let wi = m.to_work_item(Kind::Story, &id, &f, &p);
+    assert_eq!(wi.work_item_type, "User Story");
+    let get = |k: &str| wi.fields[k].as_str();
+    assert_eq!(get("System.State"), "Resolved");
+    assert_eq!(get("System.Tags"), "backlog-sync:ST-14; onboarding");
+    assert_eq!(get("System.AssignedTo"), "alice@contoso.com");
+    assert_eq!(get("Microsoft.VSTS.Scheduling.StoryPoints"), "3");
+    assert_eq!(
+        get("System.Description"),
+        "As a customer admin, I can invite teammates by email, so that my team is onboarded.\n\nFree text."
+    );
+    assert_eq!(get("Microsoft.VSTS.Common.AcceptanceCriteria"), "- [ ] arrives in a minute");
+    assert!(
+        wi.markdown.contains("System.Description") && wi.markdown.contains("Microsoft.VSTS.Common.AcceptanceCriteria")
+    );
+
+    let html = mapping("agile", false).to_work_item(Kind::Story, &id, &f, &p);
+    assert_eq!(html.fields["Microsoft.VSTS.Common.AcceptanceCriteria"], "<ul><li>[ ] arrives in a minute</li></ul>");
+    assert!(html.markdown.is_empty());
+
+    let risk = fields(&[
+        ("title", "r"),
+        ("state", "new"),
+        ("likelihood", "high"),
+        ("severity", "low"),
+        ("owner", "bob@contoso.com"),
+    ]);
+    let rk: ItemId = "RK-2".parse().unwrap();
+    let cmmi = mapping("cmmi", true).to_work_item(Kind::Risk, &rk, &risk, &p);
+    assert_eq!(cmmi.work_item_type, "Risk");
+    assert_eq!(cmmi.fields["Microsoft.VSTS.CMMI.Probability"], "70");
+    assert_eq!(cmmi.fields["Microsoft.VSTS.Common.Severity"], "4 - Low");
+    assert!(!cmmi.fields.contains_key("System.AssignedTo"), "bob has no Azure identity: left as it is");
+    let basic = mapping("basic", true).to_work_item(Kind::Risk, &rk, &risk, &p);
+    assert_eq!(basic.work_item_type, "Issue");
+    assert_eq!(basic.fields["System.Tags"], "backlog-sync:RK-2; likelihood:high; severity:low; type:risk");
+    assert_eq!(basic.fields["System.State"], "To Do");
+}
+
+fn content(ty: &str, pairs: &[(&str, &str)]) -> WorkItemContent {
+    WorkItemContent {
+        work_item_type: ty.into(),
+        fields: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        markdown: Default::default(),
+    }
+}
+
+#[test]
+fn what_people_do_in_boards_maps_back_sensibly() {
+    let p = people();
+    type Case = (&'static str, Kind, &'static str, &'static str, &'static str, &'static str);
+    // A stale state tag from before a person's move does not win over the move.
+    let cases: [Case; 9] = [
+        ("agile", Kind::Story, "User Story", "Resolved", "", "resolved"),
+        ("agile", Kind::Risk, "Issue", "Closed", "", "closed"),
+        ("agile", Kind::Risk, "Issue", "Active", "state:resolved", "active"),
+        ("agile", Kind::Risk, "Issue", "Active", "state:new", "new"),
+        ("scrum", Kind::Story, "Product Backlog Item", "Approved", "", "new"),
+        ("scrum", Kind::Story, "Product Backlog Item", "Done", "", "closed"),
+        ("scrum", Kind::Epic, "Epic", "In Progress", "state:resolved", "active"),
+        ("basic", Kind::Story, "Issue", "Doing", "state:removed", "active"),
+        ("cmmi", Kind::Story, "Requirement", "Closed", "", "closed"),
+    ];
+    for (process, kind, ty, state, state_tag, want) in cases {
+        let m = mapping(process, true);
+        let kind_tag = if kind == Kind::Risk { "type:risk" } else { "" };
+        let tags = format!("{state_tag}; {kind_tag}; ux");
+        let c = content(
+            ty,
+            &[
+                ("System.Title", "t"),
+                ("System.State", state),
+                ("System.Tags", &tags),
+                ("System.AssignedTo", "someone@elsewhere.example"),
+                ("System.Description", "<div>Plain <b>HTML</b> from the editor</div>"),
+            ],
+        );
+        let f = m.from_work_item(kind, &c, &p);
+        assert_eq!(f["state"], want, "{process} {ty} {state}");
+        assert_eq!(f["tags"], "ux");
+        assert!(!f.contains_key("owner"), "an unknown assignee is never guessed");
+        assert_eq!(f["description"], "Plain **HTML** from the editor");
+    }
+    let m = mapping("cmmi", true);
+    let c = content(
+        "Risk",
+        &[("System.Title", "t"), ("System.State", "Active"), ("Microsoft.VSTS.CMMI.Probability", "60")],
+    );
+    assert_eq!(m.from_work_item(Kind::Risk, &c, &p)["likelihood"], "high", "a typed number reads as the nearest level");
+    let m = mapping("basic", true);
+    assert_eq!(m.kind_of("Issue", &["type:risk".into()]), Some(Kind::Risk));
+    assert_eq!(m.kind_of("Issue", &[]), Some(Kind::Story));
+    assert_eq!(m.kind_of("Task", &[]), None);
+}
+
+fn line() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9][A-Za-z0-9 ,.'()/&-]{0,40}[A-Za-z0-9.]".prop_map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// A line that reads as text in Markdown (a leading `2)` would be a list item).
+fn text_line() -> impl Strategy<Value = String> {
+    "[A-Za-z][A-Za-z0-9 ,.'()/&-]{0,40}[A-Za-z0-9.]".prop_map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Markdown in the form the HTML reader writes, so it survives the HTML round trip as well.
+fn markdown() -> impl Strategy<Value = String> {
+    let para = prop_oneof![
+        text_line(),
+        text_line().prop_map(|l| format!("- [ ] {l}")),
+        text_line().prop_map(|l| format!("1. {l}\n2. {l}")),
+        text_line().prop_map(|l| format!("- {l}\n  - **{l}**")),
+        text_line().prop_map(|l| format!("```rust\nlet x = \"{l}\";\n```")),
+        text_line().prop_map(|l| format!("#### {l}")),
+        text_line().prop_map(|l| format!("| a | b |\n|---|:---:|\n| {l} | *x* |")),
+        text_line().prop_map(|l| format!("See [{l}](https://example.com/a?b=1) and `code`.")),
+    ];
+    prop::collection::vec(para, 0..4).prop_map(|ps| ps.join("\n\n"))
+}
+
+fn fields_for(kind: Kind) -> impl Strategy<Value = FieldMap> {
+    let level = prop::sample::select(vec!["", "low", "medium", "high", "critical"]);
+    let state = prop::sample::select(vec!["new", "active", "resolved", "closed", "removed"]);
+    let owner = prop::sample::select(vec!["", "alice@contoso.com", "carol@contoso.com"]);
+    let tags = prop::collection::btree_set("[a-z][a-z0-9-]{0,10}", 0..3)
+        .prop_map(|t| t.into_iter().collect::<Vec<_>>().join(", "));
+    let maybe = |s: BoxedStrategy<String>| prop_oneof![1 => Just(String::new()), 4 => s];
+    (
+        line(),
+        state,
+        0u32..5,
+        owner,
+        tags,
+        (maybe(text_line().boxed()), maybe(text_line().boxed()), maybe(text_line().boxed()), 0u32..14),
+        (markdown(), markdown()),
+        (level.clone(), level, maybe(text_line().boxed()), prop::sample::select(vec!["", "2027-01-31"])),
+    )
+        .prop_map(
+            move |(
+                title,
+                state,
+                prio,
+                owner,
+                tags,
+                (persona, activity, benefit, points),
+                (description, acceptance),
+                (lik, sev, mitigation, review_by),
+            )| {
+                let mut all = FieldMap::new();
+                let mut put = |k: &str, v: String| {
+                    all.insert(k.to_string(), v);
+                };
+                put("title", title);
+                put("state", state.to_string());
+                put("priority", if prio == 0 { String::new() } else { prio.to_string() });
+                put("owner", owner.to_string());
+                put("tags", tags);
+                put("persona", persona);
+                put("activity", activity);
+                put("benefit", benefit);
+                put("points", if points == 0 { String::new() } else { points.to_string() });
+                put("description", description);
+                put("acceptance", acceptance);
+                put("likelihood", lik.to_string());
+                put("severity", sev.to_string());
+                put("mitigation", mitigation);
+                put("review_by", review_by.to_string());
+                fields_of(kind).iter().filter(|f| **f != "epic").map(|f| (f.to_string(), all[*f].clone())).collect()
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    #[test]
+    fn canonical_to_azure_to_canonical_is_lossless(
+        (kind, fields) in prop::sample::select(Kind::ALL.to_vec()).prop_flat_map(|k| (Just(k), fields_for(k))),
+        process in prop::sample::select(PROCESSES.to_vec()),
+        markdown in any::<bool>(),
+    ) {
+        let (m, p) = (mapping(process, markdown), people());
+        let id = ItemId::new("ST", 7);
+        let wi = m.to_work_item(kind, &id, &fields, &p);
+        prop_assert_eq!(m.from_work_item(kind, &wi, &p), fields);
+        let tags = split_azure_tags(&wi.fields["System.Tags"]);
+        prop_assert_eq!(m.marker_in(&tags), Some(id));
+        prop_assert_eq!(m.kind_of(&wi.work_item_type, &tags), Some(kind));
+    }
+}
