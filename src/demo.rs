@@ -165,23 +165,20 @@ impl Demo {
             );
         }
         for c in &second.plan.conflicts {
+            let kept = match c.conflict.settled {
+                crate::reconcile::Settled::Remote => format!("kept {}'s {:?}", c.target, c.conflict.remote),
+                crate::reconcile::Settled::Canonical => format!("kept {:?}", c.conflict.canonical),
+                crate::reconcile::Settled::Manual => "left both sides for a person to decide (see `status`)".into(),
+            };
+            let policy = serde_json::to_value(c.conflict.policy)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             let _ = writeln!(
                 text,
-                "   conflict on {} `{}`: the file said {:?}, {} said {:?}; policy `{}` settled it for the {}.",
-                c.id,
-                c.conflict.field,
-                c.conflict.canonical,
-                c.target,
-                c.conflict.remote,
-                serde_json::to_value(c.conflict.policy)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                match c.conflict.settled {
-                    crate::reconcile::Settled::Remote => "newer remote edit",
-                    crate::reconcile::Settled::Canonical => "file",
-                    crate::reconcile::Settled::Manual => "person to decide",
-                }
+                "   conflict on {} `{}`: {} said {:?} while the file (with the other target's edit merged) said {:?}; \
+                 policy `{policy}` {kept}.",
+                c.id, c.conflict.field, c.target, c.conflict.remote, c.conflict.canonical
             );
         }
         let _ = writeln!(text, "   Requests: {}.", requests(&second));

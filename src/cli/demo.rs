@@ -18,7 +18,8 @@ pub struct Args {
 /// `name` in the current folder, or else beside the sources this binary was built from.
 fn find(name: &str) -> PathBuf {
     let here = PathBuf::from(name);
-    if here.exists() { here } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(name) }
+    let found = if here.exists() { here } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(name) };
+    std::path::absolute(&found).unwrap_or(found)
 }
 
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {

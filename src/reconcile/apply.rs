@@ -264,7 +264,7 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                         let Some(fresh) = remote.get(&link.remote_id, *kind, &parents).await? else {
                             return Err(e.into());
                         };
-                        let m = merge3(&link.base, &desired, &fresh.fields, &ctx.policies, None);
+                        let m = merge3(&link.base, &desired, &fresh.fields, &ctx.policies, &|_| None);
                         let inbound = crate::reconcile::merge::changes(&desired, &m.fields, &BTreeSet::new());
                         if !inbound.is_empty() {
                             ctx.write_item(id, &inbound)?;

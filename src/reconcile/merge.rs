@@ -73,7 +73,7 @@ pub fn merge3(
     canonical: &FieldMap,
     remote: &FieldMap,
     policies: &Policies,
-    newest: Option<Newest>,
+    newest: &dyn Fn(&str) -> Option<Newest>,
 ) -> Merged {
     let mut out = Merged { fields: canonical.clone(), ..Merged::default() };
     for (field, c) in canonical {
@@ -90,7 +90,7 @@ pub fn merge3(
         let settled = match policy {
             ConflictPolicy::CanonicalWins => Settled::Canonical,
             ConflictPolicy::RemoteWins => Settled::Remote,
-            ConflictPolicy::NewestWins if newest == Some(Newest::Remote) => Settled::Remote,
+            ConflictPolicy::NewestWins if newest(field) == Some(Newest::Remote) => Settled::Remote,
             ConflictPolicy::NewestWins => Settled::Canonical,
             ConflictPolicy::Manual => Settled::Manual,
         };
@@ -186,7 +186,7 @@ mod tests {
                 &map(&[("title", c)]),
                 &map(&[("title", r)]),
                 &Policies::uniform(*policy),
-                *newest,
+                &|_| *newest,
             );
             assert_eq!(m.fields["title"], *want, "{name}");
             assert_eq!(m.conflicts.first().map(|c| c.settled), *settled, "{name}");
@@ -199,7 +199,7 @@ mod tests {
         let base = map(&[("title", "t"), ("state", "new")]);
         let canonical = map(&[("title", "t2"), ("state", "new")]);
         let remote = map(&[("title", "t"), ("state", "active")]);
-        let m = merge3(&base, &canonical, &remote, &Policies::uniform(Manual), None);
+        let m = merge3(&base, &canonical, &remote, &Policies::uniform(Manual), &|_| None);
         assert_eq!(m.fields, map(&[("title", "t2"), ("state", "active")]));
         assert!(m.conflicts.is_empty());
         assert_eq!(changes(&remote, &m.fields, &m.held), map(&[("title", "t2")]));
@@ -211,7 +211,7 @@ mod tests {
         let base = map(&[("title", "a"), ("state", "new"), ("owner", "x")]);
         let canonical = map(&[("title", "b"), ("state", "active"), ("owner", "y")]);
         let remote = map(&[("title", "c"), ("state", "closed")]);
-        let m = merge3(&base, &canonical, &remote, &policies, None);
+        let m = merge3(&base, &canonical, &remote, &policies, &|_| None);
         assert_eq!(m.fields, map(&[("title", "b"), ("state", "closed"), ("owner", "y")]));
         assert_eq!(m.held, BTreeSet::from(["title".to_string()]));
         assert_eq!(changes(&base, &m.fields, &m.held), map(&[("state", "closed"), ("owner", "y")]));

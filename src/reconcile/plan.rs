@@ -141,8 +141,9 @@ impl Plan {
     }
 }
 
-fn newest(item: &CanonicalItem, remote: &RemoteItem) -> Option<Newest> {
-    match (item.modified, remote.updated_at) {
+/// Which is newer: the value held now (changed at `held`) or the remote's (changed at `remote`).
+fn newest(held: Option<DateTime<Utc>>, remote: Option<DateTime<Utc>>) -> Option<Newest> {
+    match (held, remote) {
         (Some(c), Some(r)) if r > c => Some(Newest::Remote),
         (Some(_), Some(_)) => Some(Newest::Canonical),
         _ => None,
@@ -245,6 +246,10 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan) {
     let mut from = Vec::new();
     let mut held: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let mut remote_view: BTreeMap<&str, FieldMap> = BTreeMap::new();
+    // When each merged value was last changed: the file's time, or the time of the target it was
+    // taken from — so that `newest-wins` between two targets compares their edits.
+    let mut changed_at: BTreeMap<String, Option<DateTime<Utc>>> =
+        item.fields.keys().map(|f| (f.clone(), item.modified)).collect();
     for t in &input.targets {
         let Some(link) = t.links.get(&item.id) else { continue };
         if t.vanished.contains(&link.remote_id) {
@@ -258,10 +263,16 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan) {
             Some(r) => view.extend(r.fields.clone()),
             None => view.extend(link.conflicts.clone()),
         }
-        let newest = listed.and_then(|r| newest(item, r));
-        let m = merge3(&link.base, &merged, &view, &input.policies, newest);
+        let remote_time = listed.and_then(|r| r.updated_at);
+        let which = |field: &str| listed.and_then(|_| newest(changed_at.get(field).copied().flatten(), remote_time));
+        let m = merge3(&link.base, &merged, &view, &input.policies, &which);
         if m.fields != merged {
             from.push(t.name.clone());
+            for (f, v) in &m.fields {
+                if merged.get(f) != Some(v) {
+                    changed_at.insert(f.clone(), remote_time);
+                }
+            }
         }
         for c in &m.conflicts {
             out.conflicts.push(PlannedConflict { target: t.name.clone(), id: item.id.clone(), conflict: c.clone() });

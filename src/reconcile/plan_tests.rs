@@ -208,3 +208,31 @@ fn an_update_never_carries_a_held_field_to_the_remote() {
 fn fields_of(pairs: &[(&str, &str)]) -> FieldMap {
     fields(pairs)
 }
+
+#[test]
+fn newest_wins_between_two_targets_compares_their_edit_times() {
+    use chrono::TimeZone;
+    let at = |s: i64| Some(chrono::Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap());
+    let mut canonical = item("ST-1", "a");
+    canonical.modified = at(0);
+    for (first_time, second_time, want) in [(10, 20, "from-second"), (20, 10, "from-first")] {
+        let mut r1 = remote("1", "from-first");
+        r1.updated_at = at(first_time);
+        let mut r2 = remote("2", "from-second");
+        r2.updated_at = at(second_time);
+        let mut inp = input(
+            vec![canonical.clone()],
+            vec![
+                target("boards", &[("ST-1", link("1", "a"))], &[r1]),
+                target("gh", &[("ST-1", link("2", "a"))], &[r2]),
+            ],
+        );
+        inp.policies = Policies::uniform(ConflictPolicy::NewestWins);
+        let p = plan(&inp);
+        let title = p.actions.iter().find_map(|a| match a {
+            Action::UpdateCanonical { changes, .. } => changes.get("title").cloned(),
+            _ => None,
+        });
+        assert_eq!(title.as_deref(), Some(want), "edits at {first_time} and {second_time}");
+    }
+}
