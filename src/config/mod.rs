@@ -84,6 +84,12 @@ pub struct TargetSettings {
     /// Or a file that holds it.
     pub token_file: Option<PathBuf>,
     pub mapping: PathBuf,
+    /// GitHub: content-creating requests to allow a minute and an hour (GitHub's secondary
+    /// limits are 80 and 500); writes wait rather than be refused. Raise only for a twin.
+    #[serde(default)]
+    pub write_limit_per_minute: Option<u32>,
+    #[serde(default)]
+    pub write_limit_per_hour: Option<u32>,
 }
 
 /// How a conflict (both sides changed one field differently) is settled.

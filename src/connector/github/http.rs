@@ -84,6 +84,10 @@ impl Http {
         }
     }
 
+    pub fn client(&self) -> &Octocrab {
+        &self.client
+    }
+
     pub fn budget(&self) -> Budget {
         *self.budget.lock().expect("budget lock")
     }

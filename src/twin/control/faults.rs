@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// ```json
 /// {"method": "PATCH", "path": "/repos/*/*/issues/*", "count": 2, "status": 503}
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRule {
     /// The method it applies to (any when absent); case-insensitive.
@@ -33,6 +33,10 @@ pub struct FaultRule {
     /// Run the request (so a write is applied), then close the connection with no response.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub drop_after_write: bool,
+    /// Fire on only this share (0..=1) of matching requests, at random; always when absent.
+    /// Several such rules make a fault campaign: each matching rule rolls in turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
 }
 
 fn any_path() -> String {
@@ -55,6 +59,9 @@ pub enum FaultError {
     /// A zero count would never fire.
     #[error("fault `count` must be at least 1")]
     Count,
+    /// A probability outside 0..=1.
+    #[error("fault `probability` must be between 0 and 1")]
+    Probability,
 }
 
 impl FaultRule {
@@ -70,6 +77,9 @@ impl FaultRule {
         }
         if self.count == 0 {
             return Err(FaultError::Count);
+        }
+        if self.probability.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
+            return Err(FaultError::Probability);
         }
         Ok(())
     }
@@ -110,7 +120,9 @@ impl Faults {
 
     /// Fires the first rule matching the request: returns a copy and uses up one of its count.
     pub fn take(&mut self, method: &Method, path: &str) -> Option<FaultRule> {
-        let index = self.rules.iter().position(|r| r.matches(method, path))?;
+        let index = self.rules.iter().position(|r| {
+            r.matches(method, path) && r.probability.is_none_or(|p| rand::random::<f64>() < p)
+        })?;
         let fired = self.rules[index].clone();
         self.rules[index].count -= 1;
         if self.rules[index].count == 0 {
