@@ -398,3 +398,18 @@ async fn an_assignee_without_an_identity_is_never_guessed_and_a_known_one_is_map
     assert_eq!(env.read("stories/ST-5.md"), st5, "an unknown assignee is not an owner");
     assert!(env.read("stories/ST-1.md").contains("owner: grace@contoso.com"), "a known identity maps back");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_and_passing_faults_are_waited_out() {
+    let env = AzEnv::new(&sample_backlog(), "manual", Process::Agile).await;
+    env.faults(json!([
+        {"method": "POST", "path": "/contoso/Onboarding/_apis/wit/wiql", "count": 1, "retry_after": 1},
+        {"method": "POST", "path": "/contoso/Onboarding/_apis/wit/workitems/*", "count": 1, "status": 503},
+    ]))
+    .await;
+    let started = std::time::Instant::now();
+    let report = env.sync().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert_eq!(env.work_items().await.len(), 32, "the refused create was tried again, once");
+}
