@@ -199,7 +199,7 @@ fn markdown() -> impl Strategy<Value = String> {
 fn fields_for(kind: Kind) -> impl Strategy<Value = FieldMap> {
     let level = prop::sample::select(vec!["", "low", "medium", "high", "critical"]);
     let state = prop::sample::select(vec!["new", "active", "resolved", "closed", "removed"]);
-    let owner = prop::sample::select(vec!["", "alice@contoso.com", "carol@contoso.com"]);
+    let owner = prop::sample::select(vec!["", "alice@contoso.com", "grace@contoso.com"]);
     let tags = prop::collection::btree_set("[a-z][a-z0-9-]{0,10}", 0..3)
         .prop_map(|t| t.into_iter().collect::<Vec<_>>().join(", "));
     let maybe = |s: BoxedStrategy<String>| prop_oneof![1 => Just(String::new()), 4 => s];

@@ -83,7 +83,7 @@ async fn initial_sync_creates_every_item_and_a_second_sync_writes_nothing() {
         for tag in ["type:risk", "likelihood:medium", "severity:critical"] {
             assert!(tags(&rk3).contains(&tag.to_string()), "{tag}: {:?}", tags(&rk3));
         }
-        assert_eq!(field(&rk3, "System.AssignedTo"), "carol@contoso.com");
+        assert!(field(&rk3, "System.AssignedTo").is_empty(), "carol has no Azure identity");
 
         let writes = env.writes().await;
         let out = env.cli(&["sync"]).await;
@@ -379,4 +379,37 @@ async fn reconcile_marks_an_item_removed_when_its_work_item_was_deleted() {
     let writes = env.writes().await;
     env.cli(&["reconcile"]).await;
     assert_eq!(env.writes().await, writes, "a removed, unlinked item is not recreated");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_assignee_without_an_identity_is_never_guessed_and_a_known_one_is_mapped() {
+    let env = AzEnv::new(&sample_backlog(), "manual", Process::Agile).await;
+    env.sync().await;
+    let (st3, st5) = (env.read("stories/ST-3.md"), env.read("stories/ST-5.md"));
+    for id in ["ST-3", "ST-5"] {
+        let item = id_of(&env.item_of(id).await);
+        env.set(item, &[("System.AssignedTo", json!("someone@fabrikam.example"))]).await;
+    }
+    let st1 = id_of(&env.item_of("ST-1").await);
+    env.set(st1, &[("System.AssignedTo", json!("grace.hopper@contoso.com"))]).await;
+    let report = env.sync().await;
+    assert_eq!(report.open_conflicts, 0, "{:?}", report.applied);
+    assert_eq!(env.read("stories/ST-3.md"), st3, "dave has no Azure identity: Boards cannot say who owns ST-3");
+    assert_eq!(env.read("stories/ST-5.md"), st5, "an unknown assignee is not an owner");
+    assert!(env.read("stories/ST-1.md").contains("owner: grace@contoso.com"), "a known identity maps back");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_and_passing_faults_are_waited_out() {
+    let env = AzEnv::new(&sample_backlog(), "manual", Process::Agile).await;
+    env.faults(json!([
+        {"method": "POST", "path": "/contoso/Onboarding/_apis/wit/wiql", "count": 1, "retry_after": 1},
+        {"method": "POST", "path": "/contoso/Onboarding/_apis/wit/workitems/*", "count": 1, "status": 503},
+    ]))
+    .await;
+    let started = std::time::Instant::now();
+    let report = env.sync().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert_eq!(env.work_items().await.len(), 32, "the refused create was tried again, once");
 }

@@ -127,6 +127,8 @@ mod tests {
             token_env: Some("T".into()),
             token_file: None,
             mapping: "m.toml".into(),
+            write_limit_per_minute: None,
+            write_limit_per_hour: None,
         }
     }
 

@@ -99,7 +99,10 @@ pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
             let repo = target.repository.as_deref().unwrap_or_default();
             let mut connector = GithubConnector::new(&target.name, api, repo, &token)?;
             if target.write_limit_per_minute.is_some() || target.write_limit_per_hour.is_some() {
-                connector = connector.with_write_limits(target.write_limit_per_minute.unwrap_or(80), target.write_limit_per_hour.unwrap_or(500));
+                connector = connector.with_write_limits(
+                    target.write_limit_per_minute.unwrap_or(80),
+                    target.write_limit_per_hour.unwrap_or(500),
+                );
             }
             Ok(Remote::Github(GithubRemote { name: target.name.clone(), connector, mapping, people: identities }))
         }

@@ -81,7 +81,11 @@ impl GithubConnector {
 
     /// Paces writes under other limits than GitHub's 80 a minute and 500 an hour.
     pub fn with_write_limits(mut self, per_minute: u32, per_hour: u32) -> Self {
-        self.http = Http::new(&self.http.target.clone(), self.http.client().clone(), Pacer::new(per_minute as usize, per_hour as usize));
+        self.http = Http::new(
+            &self.http.target.clone(),
+            self.http.client().clone(),
+            Pacer::new(per_minute as usize, per_hour as usize),
+        );
         self
     }
 

@@ -289,3 +289,87 @@ pub(crate) fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     (s.len() > prefix.len() && s.is_char_boundary(prefix.len()) && s[..prefix.len()].eq_ignore_ascii_case(prefix))
         .then(|| &s[prefix.len()..])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+process = "Agile"
+[kinds.epic]
+type = "Epic"
+[kinds.story]
+type = "User Story"
+[kinds.risk]
+type = "Issue"
+tag = "type:risk"
+[states.epic]
+new = "New"
+active = "Active"
+resolved = "Resolved"
+closed = "Closed"
+removed = "Removed"
+[states.story]
+new = "New"
+active = "Active"
+resolved = "Resolved"
+closed = "Closed"
+removed = "Removed"
+[states.risk]
+new = { state = "Active", tag = "state:new" }
+active = "Active"
+resolved = "Closed"
+closed = "Closed"
+removed = "Closed"
+"#;
+
+    fn parse(text: &str) -> Result<AzureMapping, String> {
+        let m: AzureMapping = toml::from_str(text).map_err(|e| e.to_string())?;
+        m.check().map(|_| m)
+    }
+
+    #[test]
+    fn mappings_are_checked_before_use() {
+        assert!(parse(BASE).is_ok());
+        let cases = [
+            (
+                BASE.replace(
+                    "[kinds.risk]\ntype = \"Issue\"\ntag = \"type:risk\"",
+                    "[kinds.risk]\ntype = \"User Story\"",
+                ),
+                "without a `tag`",
+            ),
+            (BASE.replace("removed = \"Removed\"\n[states.story]", "[states.story]"), "does not map `removed`"),
+            (
+                BASE.replace(
+                    "active = \"Active\"\nresolved = \"Closed\"",
+                    "active = \"Closed\"\nresolved = \"Closed\"",
+                ),
+                "only reached with a tag",
+            ),
+            (format!("{BASE}[fields]\ntitle = {{ field = \"System.Title\" }}\n"), "not a field a mapping places"),
+            (format!("{BASE}[fields]\npoints = {{ field = \"X\", tag = \"p:\" }}\n"), "exactly one of"),
+            (format!("{BASE}[fields]\npoints = {{ sentence = true }}\n"), "only persona"),
+        ];
+        for (text, want) in cases {
+            let err = parse(&text).unwrap_err();
+            assert!(err.contains(want), "{want}: {err}");
+        }
+    }
+
+    #[test]
+    fn kinds_states_and_markers_read_back() {
+        let m = parse(BASE).unwrap();
+        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(m.kind_of("issue", &tags(&["TYPE:RISK"])), Some(Kind::Risk));
+        assert_eq!(m.kind_of("Issue", &[]), None, "an Issue without the risk tag is not a backlog item");
+        assert_eq!(m.types(), ["Epic", "User Story", "Issue"]);
+        let id: ItemId = "ST-14".parse().unwrap();
+        assert_eq!(m.marker_in(&tags(&["x", &m.marker_tag(&id)])), Some(id));
+        assert_eq!(m.state_of(Kind::Risk, "Active", &tags(&["state:new"])), State::New);
+        assert_eq!(m.state_of(Kind::Risk, "active", &[]), State::Active);
+        assert_eq!(m.state_of(Kind::Risk, "Closed", &[]), State::Resolved, "the first state mapped there");
+        assert!(m.is_managed_tag("backlog-sync:EP-1") && m.is_managed_tag("state:new") && !m.is_managed_tag("ux"));
+        assert!(m.is_rich_text("system.description") && !m.is_rich_text("System.Title"));
+    }
+}

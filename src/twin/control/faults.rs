@@ -120,9 +120,10 @@ impl Faults {
 
     /// Fires the first rule matching the request: returns a copy and uses up one of its count.
     pub fn take(&mut self, method: &Method, path: &str) -> Option<FaultRule> {
-        let index = self.rules.iter().position(|r| {
-            r.matches(method, path) && r.probability.is_none_or(|p| rand::random::<f64>() < p)
-        })?;
+        let index = self
+            .rules
+            .iter()
+            .position(|r| r.matches(method, path) && r.probability.is_none_or(|p| rand::random::<f64>() < p))?;
         let fired = self.rules[index].clone();
         self.rules[index].count -= 1;
         if self.rules[index].count == 0 {
