@@ -10,6 +10,7 @@ mod daemon_router;
 mod daemon_serve;
 mod demo_cli;
 mod drift_remote;
+mod fault_campaign;
 mod lint_cli;
 mod mapping_azure;
 mod mapping_github;

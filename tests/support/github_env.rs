@@ -191,3 +191,19 @@ impl GhEnv {
         assert!(r.status().is_success(), "delete #{number}: {}", r.status());
     }
 }
+
+impl GhEnv {
+    /// Edits an issue and says whether the twin took it (for faulty twins).
+    pub async fn edit_issue_raw(&self, number: u64, body: Value) -> bool {
+        let url = self.url(&format!("/repos/{REPO}/issues/{number}"));
+        let sent = self
+            .http
+            .patch(url)
+            .header("authorization", format!("token {TOKEN}"))
+            .header("user-agent", "a-person")
+            .json(&body)
+            .send()
+            .await;
+        sent.map(|r| r.status().is_success()).unwrap_or(false)
+    }
+}
