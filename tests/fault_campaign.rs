@@ -141,8 +141,8 @@ async fn a_200_item_two_target_sync_under_faults_converges_with_no_duplicate_and
             _ => format!("Story {s} edited in Boards"),
         };
         assert!(env.read(&format!("stories/ST-{s}.md")).contains(&format!("title: {want}\n")), "file ST-{s}");
-        let n = store.link("github", &format!("ST-{s}")).unwrap().unwrap().remote_id;
-        let issue = issues.iter().find(|i| i["number"].to_string() == n).unwrap();
+        let n: u64 = store.link("github", &format!("ST-{s}")).unwrap().unwrap().remote_id.parse().unwrap();
+        let issue = issues.iter().find(|i| i["number"] == n).unwrap();
         assert_eq!(issue["title"], want, "GitHub ST-{s}");
     }
 }
