@@ -44,6 +44,21 @@ pub struct Fetched {
     pub not_modified: bool,
 }
 
+impl Fetched {
+    /// Records one listed item: as the planner sees it, and with its remote identity.
+    pub fn add(&mut self, w: Written, kind: Option<Kind>, marker: Option<ItemId>) {
+        let item = RemoteItem {
+            remote_id: w.remote_id.clone(),
+            kind,
+            fields: w.fields.clone(),
+            marker,
+            updated_at: Some(w.updated_at),
+        };
+        self.listed.insert(w.remote_id.clone(), item);
+        self.meta.insert(w.remote_id.clone(), w);
+    }
+}
+
 /// A GitHub repository target.
 pub struct GithubRemote {
     pub name: String,
@@ -197,41 +212,12 @@ impl GithubRemote {
         let (issues, watermark) = issues;
         let mut out = Fetched { watermark, ..Fetched::default() };
         for issue in &issues {
-            let labels = issue.label_names();
-            let kind = self.mapping.kind_of(&labels);
+            let kind = self.mapping.kind_of(&issue.label_names());
             let marker = issue.body.as_deref().and_then(|b| self.mapping.marker_in(b));
             let linked = parents.contains_key(&issue.number.to_string());
-            let Some(k) = kind.or_else(|| marker.as_ref().map(|_| Kind::Story)) else {
-                if !linked {
-                    continue;
-                }
-                // A linked issue whose type label was removed: still ours, read as a story.
-                let w = self.written(Kind::Story, issue, parents);
-                out.listed.insert(
-                    w.remote_id.clone(),
-                    RemoteItem {
-                        remote_id: w.remote_id.clone(),
-                        kind: None,
-                        fields: w.fields.clone(),
-                        marker,
-                        updated_at: Some(w.updated_at),
-                    },
-                );
-                out.meta.insert(w.remote_id.clone(), w);
-                continue;
-            };
-            let w = self.written(k, issue, parents);
-            out.listed.insert(
-                w.remote_id.clone(),
-                RemoteItem {
-                    remote_id: w.remote_id.clone(),
-                    kind,
-                    fields: w.fields.clone(),
-                    marker,
-                    updated_at: Some(w.updated_at),
-                },
-            );
-            out.meta.insert(w.remote_id.clone(), w);
+            // A linked issue whose type label was removed is still ours, read as a story.
+            let Some(k) = kind.or_else(|| (marker.is_some() || linked).then_some(Kind::Story)) else { continue };
+            out.add(self.written(k, issue, parents), kind, marker);
         }
         Ok(out)
     }

@@ -7,7 +7,6 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use super::plan::RemoteItem;
 use super::remote::{Fetched, ItemWrite, Written};
 use crate::connector::azure::{AzureConnector, PatchOp, WorkItem};
 use crate::connector::{ErrorKind, RemoteError};
@@ -113,18 +112,7 @@ impl AzureRemote {
             let linked = parents.contains_key(&item.id.to_string());
             // A linked item that no longer reads as a backlog kind is still ours, read as a story.
             let Some(k) = kind.or_else(|| (marker.is_some() || linked).then_some(Kind::Story)) else { continue };
-            let w = self.written(k, item, parents);
-            out.listed.insert(
-                w.remote_id.clone(),
-                RemoteItem {
-                    remote_id: w.remote_id.clone(),
-                    kind,
-                    fields: w.fields.clone(),
-                    marker,
-                    updated_at: Some(w.updated_at),
-                },
-            );
-            out.meta.insert(w.remote_id.clone(), w);
+            out.add(self.written(k, item, parents), kind, marker);
         }
         Ok(out)
     }
