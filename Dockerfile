@@ -8,6 +8,7 @@ COPY src ./src
 COPY config ./config
 COPY tests ./tests
 COPY examples ./examples
+COPY benches ./benches
 RUN cargo build --release --locked --bin backlog-sync
 
 FROM debian:bookworm-slim
