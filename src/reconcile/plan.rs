@@ -242,6 +242,19 @@ pub fn plan(input: &PlanInput) -> Plan {
 }
 
 fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan) {
+    // The common case, checked without copying anything: linked everywhere, nothing listed, no
+    // open conflict, and the file still says what every target last agreed on.
+    let quiet = input.targets.iter().all(|t| {
+        t.links.get(&item.id).is_some_and(|link| {
+            link.conflicts.is_empty()
+                && link.base == item.fields
+                && !t.listed.contains_key(&link.remote_id)
+                && !t.vanished.contains(&link.remote_id)
+        })
+    });
+    if quiet {
+        return;
+    }
     let mut merged = item.fields.clone();
     let mut from = Vec::new();
     let mut held: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
