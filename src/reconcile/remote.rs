@@ -44,6 +44,11 @@ pub struct Fetched {
     pub not_modified: bool,
 }
 
+/// The parent's link as the `parents` map listings take: remote id → item id.
+pub(super) fn parents_of(parent: Option<&Link>) -> BTreeMap<String, ItemId> {
+    parent.and_then(|p| Some((p.remote_id.clone(), p.item_id.parse().ok()?))).into_iter().collect()
+}
+
 impl Fetched {
     /// Records one listed item: as the planner sees it, and with its remote identity.
     pub fn add(&mut self, w: Written, kind: Option<Kind>, marker: Option<ItemId>) {
@@ -258,8 +263,7 @@ impl GithubRemote {
             self.connector.set_parent(epic, issue.id).await?;
         }
         let refreshed = if parent.is_some() { self.connector.get(issue.number).await?.unwrap_or(issue) } else { issue };
-        let parents: BTreeMap<String, ItemId> =
-            parent.map(|p| (p.remote_id.clone(), p.item_id.parse().expect("linked ids parse"))).into_iter().collect();
+        let parents = parents_of(parent);
         Ok(self.written(kind, &refreshed, &parents))
     }
 
@@ -309,8 +313,7 @@ impl GithubRemote {
                 message: format!("issue #{number} of `{id}` is gone"),
             })?,
         };
-        let parents: BTreeMap<String, ItemId> =
-            parent.map(|p| (p.remote_id.clone(), p.item_id.parse().expect("linked ids parse"))).into_iter().collect();
+        let parents = parents_of(parent);
         Ok(self.written(kind, &issue, &parents))
     }
 }

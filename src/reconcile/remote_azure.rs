@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use super::remote::{Fetched, ItemWrite, Written};
+use super::remote::{Fetched, ItemWrite, Written, parents_of};
 use crate::connector::azure::{AzureConnector, PatchOp, WorkItem};
 use crate::connector::{ErrorKind, RemoteError};
 use crate::mapping::azure::WorkItemContent;
@@ -23,10 +23,6 @@ pub struct AzureRemote {
     pub people: Identities,
     /// The last version of each item read or written in this process, for relation indexes.
     seen: Mutex<HashMap<i64, WorkItem>>,
-}
-
-fn parents_of(parent: Option<&Link>) -> BTreeMap<String, ItemId> {
-    parent.and_then(|p| Some((p.remote_id.clone(), p.item_id.parse().ok()?))).into_iter().collect()
 }
 
 impl AzureRemote {
