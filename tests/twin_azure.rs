@@ -3,6 +3,7 @@
 //! limits, state rules, links, comments, wiki ETags, auth, throttling, faults, service hooks,
 //! counters).
 
+mod batch;
 mod contract;
 mod control;
 mod examples;

@@ -165,6 +165,17 @@ pub async fn apply(
             Err(e) => return Err(e),
         }
     }
+    for remote in remotes {
+        match remote.flush().await {
+            Ok(done) => {
+                for (id, fields, w) in done {
+                    ctx.save_link(remote.name(), &id, &w, base_from(remote, &fields, &w.fields))?;
+                }
+            }
+            Err(e) if e.kind != ErrorKind::Fatal => errors.push(e.to_string()),
+            Err(e) => return Err(e.into()),
+        }
+    }
     if let Some(p) = progress {
         p(total, total, "done");
     }

@@ -148,6 +148,15 @@ impl Remote {
         }
     }
 
+    /// Sends what this run left pending (Azure: the writes that finish creates, in `$batch`);
+    /// returns per item the fields meant and what the remote now holds.
+    pub async fn flush(&self) -> Result<Vec<(ItemId, FieldMap, Written)>, RemoteError> {
+        match self {
+            Remote::Github(_) => Ok(Vec::new()),
+            Remote::Azure(a) => a.flush().await,
+        }
+    }
+
     /// Brings the remote item to `fields`; moves it under `parent` when the epic changed.
     pub async fn update(
         &self,

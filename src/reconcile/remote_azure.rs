@@ -23,11 +23,31 @@ pub struct AzureRemote {
     pub people: Identities,
     /// The last version of each item read or written in this process, for relation indexes.
     seen: Mutex<HashMap<i64, WorkItem>>,
+    /// Writes that finish creates (Boards creates every item in its first state), sent together
+    /// through `$batch` by [`AzureRemote::flush`].
+    pending: Mutex<Vec<Pending>>,
+}
+
+/// A created item's second write, waiting for [`AzureRemote::flush`].
+struct Pending {
+    id: ItemId,
+    kind: Kind,
+    fields: FieldMap,
+    parent: Option<Link>,
+    current: WorkItem,
+    changes: FieldMap,
 }
 
 impl AzureRemote {
     pub fn new(name: &str, connector: AzureConnector, mapping: AzureMapping, people: Identities) -> AzureRemote {
-        AzureRemote { name: name.into(), connector, mapping, people, seen: Mutex::new(HashMap::new()) }
+        AzureRemote {
+            name: name.into(),
+            connector,
+            mapping,
+            people,
+            seen: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Vec::new()),
+        }
     }
 
     /// Whether Boards can show `owner`: empty, or a person with an Azure identity.
@@ -203,7 +223,75 @@ impl AzureRemote {
         if parent_missing {
             changes.insert("epic".into(), fields.get("epic").cloned().unwrap_or_default());
         }
-        self.write(&created, item, &changes).await
+        // The rest (a later state, values Boards filled in) goes out with the other creates'
+        // in one `$batch` at the end of the run; until then the link's base says what Boards holds.
+        self.pending.lock().expect("pending lock").push(Pending {
+            id: id.clone(),
+            kind,
+            fields: fields.clone(),
+            parent: parent.cloned(),
+            current: created,
+            changes,
+        });
+        Ok(written)
+    }
+
+    /// Sends the pending second writes of this run's creates, 200 to a request. Returns, per
+    /// item written, the fields that were meant and what Boards now holds; an item that failed is
+    /// left for the next run, which sees its base differ and writes it again.
+    pub async fn flush(&self) -> Result<Vec<(ItemId, FieldMap, Written)>, RemoteError> {
+        let pending = std::mem::take(&mut *self.pending.lock().expect("pending lock"));
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let patches: Vec<(i64, Vec<PatchOp>)> = pending
+            .iter()
+            .map(|p| {
+                let item = ItemWrite { id: &p.id, kind: p.kind, fields: &p.fields, parent: p.parent.as_ref() };
+                (p.current.id, self.write_ops(&p.current, item, &p.changes))
+            })
+            .collect();
+        let mut answers = self.connector.update_many(&patches).await?;
+        // A story created under an epic in this run moved the epic's revision: read those again
+        // and send them once more with their new revision.
+        let stale: Vec<usize> = answers
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| matches!(a, Err(e) if e.kind == ErrorKind::Conflict))
+            .map(|(i, _)| i)
+            .collect();
+        if !stale.is_empty() {
+            let ids: Vec<i64> = stale.iter().map(|i| pending[*i].current.id).collect();
+            let fresh: HashMap<i64, WorkItem> =
+                self.connector.get_many(&ids).await?.into_iter().map(|w| (w.id, w)).collect();
+            let mut retry = Vec::new();
+            for i in &stale {
+                let p = &pending[*i];
+                if let Some(now) = fresh.get(&p.current.id) {
+                    let item = ItemWrite { id: &p.id, kind: p.kind, fields: &p.fields, parent: p.parent.as_ref() };
+                    retry.push((*i, (now.id, self.write_ops(now, item, &p.changes))));
+                }
+            }
+            let patches: Vec<(i64, Vec<PatchOp>)> = retry.iter().map(|(_, patch)| patch.clone()).collect();
+            for ((i, _), answer) in retry.iter().zip(self.connector.update_many(&patches).await?) {
+                answers[*i] = answer;
+            }
+        }
+        let mut out = Vec::new();
+        for (p, answer) in pending.into_iter().zip(answers) {
+            match answer {
+                Ok(updated) => {
+                    self.remember(&updated);
+                    let mut written = self.written(p.kind, &updated, &parents_of(p.parent.as_ref()));
+                    self.settle_form(p.kind, &p.id, &p.fields, &mut written);
+                    out.push((p.id, p.fields, written));
+                }
+                Err(e) => {
+                    tracing::warn!(item = %p.id, error = %e, "the write that finishes a create failed; the next run repeats it")
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Brings the item to `fields`, writing the Boards fields behind `changes`; moves it under
@@ -262,7 +350,9 @@ impl AzureRemote {
         }
     }
 
-    async fn write(&self, current: &WorkItem, item: ItemWrite<'_>, changes: &FieldMap) -> Result<Written, RemoteError> {
+    /// The JSON Patch that brings `current` to `item` for the fields behind `changes`, starting
+    /// with `test /rev`.
+    fn write_ops(&self, current: &WorkItem, item: ItemWrite<'_>, changes: &FieldMap) -> Vec<PatchOp> {
         let ItemWrite { id, kind, fields, parent } = item;
         let content = self.mapping.to_work_item(kind, id, fields, &self.people);
         let refs: BTreeSet<String> = changes.keys().flat_map(|f| self.mapping.targets_of(kind, f)).collect();
@@ -279,6 +369,12 @@ impl AzureRemote {
                 }
             }
         }
+        ops
+    }
+
+    async fn write(&self, current: &WorkItem, item: ItemWrite<'_>, changes: &FieldMap) -> Result<Written, RemoteError> {
+        let ItemWrite { id, kind, fields, parent } = item;
+        let ops = self.write_ops(current, item, changes);
         let parents = parents_of(parent);
         if ops.len() == 1 {
             let now = if current.fields.is_empty() { self.read(current.id, id).await? } else { current.clone() };

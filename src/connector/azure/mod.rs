@@ -158,6 +158,60 @@ impl AzureConnector {
         serde_json::from_str(&reply.body).map_err(|e| parse_error(self.target(), op, e))
     }
 
+    /// Applies several patches in one `$batch` request (up to 200 each), answering each on its own:
+    /// a revision conflict or a rule error fails that item only.
+    pub async fn update_many(
+        &self,
+        patches: &[(i64, Vec<PatchOp>)],
+    ) -> Result<Vec<Result<WorkItem, RemoteError>>, RemoteError> {
+        let mut out = Vec::with_capacity(patches.len());
+        for chunk in patches.chunks(200) {
+            let subs: Vec<Value> = chunk
+                .iter()
+                .map(|(id, ops)| {
+                    json!({
+                        "method": "PATCH",
+                        "uri": format!("/_apis/wit/workItems/{id}?$expand=relations&api-version={API_VERSION}"),
+                        "headers": {"Content-Type": "application/json-patch+json"},
+                        "body": ops,
+                    })
+                })
+                .collect();
+            let url = format!("{}/_apis/wit/$batch", self.organization_url);
+            let body = Value::Array(subs).to_string();
+            let reply = self.call("update work items", Method::POST, &url, Some(("application/json", body))).await?;
+            let answer: Value = self.parse("update work items", &reply)?;
+            let answers = answer["value"].as_array().cloned().unwrap_or_default();
+            for ((id, _), a) in chunk.iter().zip(answers.iter().chain(std::iter::repeat(&Value::Null))) {
+                let code = a["code"].as_u64().unwrap_or(0) as u16;
+                let text = a["body"].as_str().unwrap_or("");
+                out.push(if code == 200 {
+                    serde_json::from_str::<WorkItem>(text)
+                        .map_err(|e| parse_error(self.target(), "update work items", e))
+                } else {
+                    let message = serde_json::from_str::<Value>(text)
+                        .ok()
+                        .and_then(|v| v["message"].as_str().map(str::to_string))
+                        .unwrap_or_else(|| format!("work item {id} was not updated"));
+                    let kind = match code {
+                        412 => ErrorKind::Conflict,
+                        404 => ErrorKind::NotFound,
+                        500..=599 | 0 => ErrorKind::Transient,
+                        _ => ErrorKind::Fatal,
+                    };
+                    Err(RemoteError {
+                        target: self.target().to_string(),
+                        operation: "update work items".into(),
+                        kind,
+                        status: Some(code),
+                        message,
+                    })
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// Ids of the project's items of `types` changed at or after `since` (all when `None`), and
     /// the service's time of the query (`asOf`): the next listing starts there.
     pub async fn changed_ids(&self, types: &[String], since: Option<DateTime<Utc>>) -> Result<Changed, RemoteError> {

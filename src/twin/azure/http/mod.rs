@@ -2,6 +2,7 @@
 //! `/{organization}/…`, path templates as in the spec), the service's case-insensitive path words,
 //! and what handlers share (query parameters, list bodies, the request's project).
 
+pub mod batch;
 pub mod comments;
 pub mod guard;
 pub mod meta;
@@ -95,6 +96,7 @@ pub fn router(state: Arc<AzureState>) -> Router {
     let p = "/{organization}/{project}/_apis/wit";
     let w = "/{organization}/{project}/_apis/wiki/wikis";
     let mut api = Router::new()
+        .route(&format!("{o}/$batch"), post(batch::update_many))
         .route(&format!("{o}/workitemrelationtypes"), get(meta::relation_types))
         .route(&format!("{o}/workitemrelationtypes/{{relation}}"), get(meta::relation_type))
         .route(&format!("{p}/workitemtypecategories"), get(meta::categories))
