@@ -107,11 +107,6 @@ impl Action {
         };
         (phase, target.to_string(), id.clone())
     }
-
-    /// Whether the action writes to a remote.
-    pub fn is_remote_write(&self) -> bool {
-        matches!(self, Action::CreateRemote { .. } | Action::UpdateRemote { .. } | Action::CloseRemote { .. })
-    }
 }
 
 /// A conflict found in this run, wherever it was settled.
@@ -136,6 +131,7 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Nothing to do but move bases: both sides already agree.
     pub fn is_empty(&self) -> bool {
         self.actions.iter().all(|a| matches!(a, Action::Rebase { .. }))
     }
