@@ -44,6 +44,48 @@ pub struct Fetched {
     pub not_modified: bool,
 }
 
+/// Creates an item. A create that failed in a way that may have reached the remote (a lost
+/// answer, a 5xx, a rate limit) is settled by looking for the item's marker before trying again,
+/// so a retry never makes a duplicate; at most four tries. Says whether the item was adopted.
+pub(super) async fn create_or_adopt<T, F, FFut, C, CFut>(
+    id: &ItemId,
+    mut find: F,
+    mut create: C,
+) -> Result<(T, bool), RemoteError>
+where
+    F: FnMut() -> FFut,
+    FFut: std::future::Future<Output = Result<Option<T>, RemoteError>>,
+    C: FnMut() -> CFut,
+    CFut: std::future::Future<Output = Result<T, RemoteError>>,
+{
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        if attempts > 1
+            && let Some(found) = find().await?
+        {
+            tracing::info!(item = %id, "adopted the item a lost create made");
+            return Ok((found, true));
+        }
+        match create().await {
+            Ok(made) => return Ok((made, false)),
+            Err(e)
+                if attempts < 4
+                    && matches!(
+                        e.kind,
+                        ErrorKind::UnknownOutcome | ErrorKind::Transient | ErrorKind::RateLimited(_)
+                    ) =>
+            {
+                if let ErrorKind::RateLimited(wait) = e.kind {
+                    tokio::time::sleep(wait).await;
+                }
+                tracing::warn!(item = %id, error = %e, "create failed; looking for its marker before trying again");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// The parent's link as the `parents` map listings take: remote id → item id.
 pub(super) fn parents_of(parent: Option<&Link>) -> BTreeMap<String, ItemId> {
     parent.and_then(|p| Some((p.remote_id.clone(), p.item_id.parse().ok()?))).into_iter().collect()
@@ -240,32 +282,13 @@ impl GithubRemote {
         let ItemWrite { id, kind, fields, parent } = item;
         let content = self.mapping.to_issue(kind, id, fields, &self.people);
         let marker = self.mapping.marker_for(id);
-        let mut attempts = 0;
-        let issue = loop {
-            attempts += 1;
-            if attempts > 1
-                && let Some(found) = self.connector.find_by_marker(&marker, Some(since)).await?
-            {
-                tracing::info!(item = %id, number = found.number, "adopted the issue a lost create made");
-                break self.connector.update(found.number, &content).await?;
-            }
-            match self.connector.create(&content).await {
-                Ok(issue) => break issue,
-                Err(e)
-                    if attempts < 4
-                        && matches!(
-                            e.kind,
-                            ErrorKind::UnknownOutcome | ErrorKind::Transient | ErrorKind::RateLimited(_)
-                        ) =>
-                {
-                    if let ErrorKind::RateLimited(wait) = e.kind {
-                        tokio::time::sleep(wait).await;
-                    }
-                    tracing::warn!(item = %id, error = %e, "create failed; looking for its marker before trying again");
-                }
-                Err(e) => return Err(e),
-            }
-        };
+        let (issue, adopted) = create_or_adopt(
+            id,
+            || self.connector.find_by_marker(&marker, Some(since)),
+            || self.connector.create(&content),
+        )
+        .await?;
+        let issue = if adopted { self.connector.update(issue.number, &content).await? } else { issue };
         if kind == Kind::Story
             && let Some(epic) = parent.and_then(|p| p.remote_id.parse::<u64>().ok())
         {

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use super::remote::{Fetched, ItemWrite, Written, parents_of};
+use super::remote::{Fetched, ItemWrite, Written, create_or_adopt, parents_of};
 use crate::connector::azure::{AzureConnector, PatchOp, WorkItem};
 use crate::connector::{ErrorKind, RemoteError};
 use crate::mapping::azure::WorkItemContent;
@@ -177,32 +177,12 @@ impl AzureRemote {
             ops.push(PatchOp::add_parent(&self.connector.item_url(p)));
         }
         let tag = self.mapping.marker_tag(id);
-        let mut attempts = 0;
-        let created = loop {
-            attempts += 1;
-            if attempts > 1
-                && let Some(found) = self.connector.find_by_tag(&tag).await?
-            {
-                tracing::info!(item = %id, work_item = found.id, "adopted the work item a lost create made");
-                break found;
-            }
-            match self.connector.create(&content.work_item_type, &ops).await {
-                Ok(w) => break w,
-                Err(e)
-                    if attempts < 4
-                        && matches!(
-                            e.kind,
-                            ErrorKind::UnknownOutcome | ErrorKind::Transient | ErrorKind::RateLimited(_)
-                        ) =>
-                {
-                    if let ErrorKind::RateLimited(wait) = e.kind {
-                        tokio::time::sleep(wait).await;
-                    }
-                    tracing::warn!(item = %id, error = %e, "create failed; looking for its marker before trying again");
-                }
-                Err(e) => return Err(e),
-            }
-        };
+        let (created, _) = create_or_adopt(
+            id,
+            || self.connector.find_by_tag(&tag),
+            || self.connector.create(&content.work_item_type, &ops),
+        )
+        .await?;
         self.remember(&created);
         let parents = parents_of(parent);
         let mut written = self.written(kind, &created, &parents);
