@@ -16,6 +16,7 @@ mod mapping_azure;
 mod mapping_github;
 mod markdown_azure;
 mod properties;
+mod properties_webhooks;
 mod store;
 mod story_data;
 mod summary_browser;

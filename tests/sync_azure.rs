@@ -413,3 +413,29 @@ async fn throttling_and_passing_faults_are_waited_out() {
     assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
     assert_eq!(env.work_items().await.len(), 32, "the refused create was tried again, once");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_organization_without_batch_gets_one_patch_per_item() {
+    let env = AzEnv::new(&sample_backlog(), "manual", Process::Agile).await;
+    env.faults(json!([{"method": "POST", "path": "/contoso/_apis/wit/$batch", "count": 1000, "status": 404}])).await;
+    let report = env.sync().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(field(&env.item_of("ST-1").await, "System.State"), "Active", "moved past the first state");
+    assert_eq!(field(&env.item_of("ST-3").await, "System.State"), "Resolved");
+    let stats = env.stats().await;
+    let ops = &stats["by_operation"];
+    let batches =
+        ops.as_object().unwrap().iter().filter(|(op, _)| op.contains("$batch")).map(|(_, n)| n.as_u64().unwrap());
+    assert_eq!(batches.sum::<u64>(), 1, "asked once, then never again: {ops}");
+    let patches: u64 = ops
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(op, _)| op.starts_with("PATCH "))
+        .map(|(_, n)| n.as_u64().unwrap())
+        .sum();
+    assert!(patches >= 10, "the state moves went one PATCH each: {ops}");
+    let writes = env.writes().await;
+    env.sync().await;
+    assert_eq!(env.writes().await, writes, "and nothing left to do");
+}

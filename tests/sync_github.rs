@@ -270,3 +270,24 @@ async fn a_second_run_on_the_same_target_says_so_and_stops_or_waits() {
     release.await.unwrap();
     assert_eq!(env.issues().await.len(), 32, "the waiting run went ahead once the first finished");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quiet_sync_after_an_edit_is_one_conditional_request_that_costs_no_quota() {
+    let env = GhEnv::new(&sample_backlog(), "manual").await;
+    env.sync().await;
+    env.sync().await;
+    let number = env.issue_of("ST-5").await["number"].as_u64().unwrap();
+    // GitHub's times are whole seconds: the edit lands in a later second than the last sync saw.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    env.edit_issue(number, json!({"title": "See who has not joined yet"})).await;
+    let report = env.sync().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(env.read("stories/ST-5.md").contains("title: See who has not joined yet"));
+
+    let (requests, quota) = env.requests_and_quota().await;
+    let report = env.sync().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let (after, quota_after) = env.requests_and_quota().await;
+    assert_eq!(after - requests, 1 + 1, "one listing (and our own `/rate_limit` read)");
+    assert_eq!(quota_after, quota, "the listing was answered 304 Not Modified, which costs no quota");
+}

@@ -254,9 +254,15 @@ impl GithubRemote {
         let etag = watermark.filter(|w| !full && w.query == query).and_then(|w| w.etag.as_deref());
         let issues = match self.connector.list(since, etag).await? {
             Listing::NotModified => return Ok(Fetched { not_modified: true, ..Fetched::default() }),
-            Listing::Issues { issues, etag } => {
+            Listing::Issues { issues, etag, pages } => {
+                // While the answer fits in one page the query stays as it is, so its ETag makes
+                // the next quiet sync a free 304; a longer answer moves the watermark forward.
+                let kept = watermark.map(|w| w.since);
                 let newest = issues.iter().map(|i| i.updated_at).max();
-                let since = newest.or(watermark.map(|w| w.since));
+                let since = match kept {
+                    Some(kept) if pages <= 1 && !full => Some(kept),
+                    _ => newest.or(kept),
+                };
                 let wm = since.map(|s| {
                     let q = Some((s - chrono::Duration::from_std(WATERMARK_OVERLAP).unwrap_or_default()).to_rfc3339());
                     // The ETag belongs to this query; it is reused only when the next query is the same.

@@ -90,6 +90,13 @@ impl GhEnv {
         self.stats().await["writes"].as_u64().unwrap()
     }
 
+    /// Requests the twin counted, and the primary quota used (read through the free `/rate_limit`).
+    pub async fn requests_and_quota(&self) -> (u64, u64) {
+        let requests = self.stats().await["requests"].as_u64().unwrap();
+        let limits = self.api(reqwest::Method::GET, "/rate_limit", None).await;
+        (requests, limits["resources"]["core"]["used"].as_u64().unwrap())
+    }
+
     pub async fn faults(&self, rules: Value) {
         let r = self.http.post(self.url("/_twin/faults")).json(&rules).send().await.unwrap();
         assert!(r.status().is_success(), "faults armed");

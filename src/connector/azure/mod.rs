@@ -35,6 +35,8 @@ pub struct AzureConnector {
     organization_url: String,
     project: String,
     retry: RetryPolicy,
+    /// Set once the organization refused `$batch`: later updates go one PATCH each.
+    batch_refused: std::sync::atomic::AtomicBool,
 }
 
 fn parse_error(target: &str, operation: &str, e: serde_json::Error) -> RemoteError {
@@ -113,6 +115,7 @@ impl AzureConnector {
             organization_url: url.to_string(),
             project: project.trim().to_string(),
             retry: RetryPolicy::default(),
+            batch_refused: Default::default(),
         })
     }
 
@@ -159,55 +162,81 @@ impl AzureConnector {
     }
 
     /// Applies several patches in one `$batch` request (up to 200 each), answering each on its own:
-    /// a revision conflict or a rule error fails that item only.
+    /// a revision conflict or a rule error fails that item only. An organization that has no
+    /// `$batch` endpoint (404, 405, 501) gets one PATCH per item instead, from then on.
     pub async fn update_many(
         &self,
         patches: &[(i64, Vec<PatchOp>)],
     ) -> Result<Vec<Result<WorkItem, RemoteError>>, RemoteError> {
+        use std::sync::atomic::Ordering;
         let mut out = Vec::with_capacity(patches.len());
         for chunk in patches.chunks(200) {
-            let subs: Vec<Value> = chunk
-                .iter()
-                .map(|(id, ops)| {
-                    json!({
-                        "method": "PATCH",
-                        "uri": format!("/_apis/wit/workItems/{id}?$expand=relations&api-version={API_VERSION}"),
-                        "headers": {"Content-Type": "application/json-patch+json"},
-                        "body": ops,
-                    })
-                })
-                .collect();
-            let url = format!("{}/_apis/wit/$batch", self.organization_url);
-            let body = Value::Array(subs).to_string();
-            let reply = self.call("update work items", Method::POST, &url, Some(("application/json", body))).await?;
-            let answer: Value = self.parse("update work items", &reply)?;
-            let answers = answer["value"].as_array().cloned().unwrap_or_default();
-            for ((id, _), a) in chunk.iter().zip(answers.iter().chain(std::iter::repeat(&Value::Null))) {
-                let code = a["code"].as_u64().unwrap_or(0) as u16;
-                let text = a["body"].as_str().unwrap_or("");
-                out.push(if code == 200 {
-                    serde_json::from_str::<WorkItem>(text)
-                        .map_err(|e| parse_error(self.target(), "update work items", e))
-                } else {
-                    let message = serde_json::from_str::<Value>(text)
-                        .ok()
-                        .and_then(|v| v["message"].as_str().map(str::to_string))
-                        .unwrap_or_else(|| format!("work item {id} was not updated"));
-                    let kind = match code {
-                        412 => ErrorKind::Conflict,
-                        404 => ErrorKind::NotFound,
-                        500..=599 | 0 => ErrorKind::Transient,
-                        _ => ErrorKind::Fatal,
-                    };
-                    Err(RemoteError {
-                        target: self.target().to_string(),
-                        operation: "update work items".into(),
-                        kind,
-                        status: Some(code),
-                        message,
-                    })
-                });
+            if !self.batch_refused.load(Ordering::Relaxed) {
+                match self.update_batch(chunk).await {
+                    Ok(answers) => {
+                        out.extend(answers);
+                        continue;
+                    }
+                    Err(e) if matches!(e.status, Some(404 | 405 | 501)) => {
+                        tracing::warn!(target = %self.target(), status = ?e.status, "the organization refused `$batch`; updating work items one request each");
+                        self.batch_refused.store(true, Ordering::Relaxed);
+                    }
+                    Err(e) => return Err(e),
+                }
             }
+            for (id, ops) in chunk {
+                out.push(self.update(*id, ops).await);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One `$batch` request for at most 200 patches.
+    async fn update_batch(
+        &self,
+        chunk: &[(i64, Vec<PatchOp>)],
+    ) -> Result<Vec<Result<WorkItem, RemoteError>>, RemoteError> {
+        let mut out = Vec::with_capacity(chunk.len());
+        let subs: Vec<Value> = chunk
+            .iter()
+            .map(|(id, ops)| {
+                json!({
+                    "method": "PATCH",
+                    "uri": format!("/_apis/wit/workItems/{id}?$expand=relations&api-version={API_VERSION}"),
+                    "headers": {"Content-Type": "application/json-patch+json"},
+                    "body": ops,
+                })
+            })
+            .collect();
+        let url = format!("{}/_apis/wit/$batch", self.organization_url);
+        let body = Value::Array(subs).to_string();
+        let reply = self.call("update work items", Method::POST, &url, Some(("application/json", body))).await?;
+        let answer: Value = self.parse("update work items", &reply)?;
+        let answers = answer["value"].as_array().cloned().unwrap_or_default();
+        for ((id, _), a) in chunk.iter().zip(answers.iter().chain(std::iter::repeat(&Value::Null))) {
+            let code = a["code"].as_u64().unwrap_or(0) as u16;
+            let text = a["body"].as_str().unwrap_or("");
+            out.push(if code == 200 {
+                serde_json::from_str::<WorkItem>(text).map_err(|e| parse_error(self.target(), "update work items", e))
+            } else {
+                let message = serde_json::from_str::<Value>(text)
+                    .ok()
+                    .and_then(|v| v["message"].as_str().map(str::to_string))
+                    .unwrap_or_else(|| format!("work item {id} was not updated"));
+                let kind = match code {
+                    412 => ErrorKind::Conflict,
+                    404 => ErrorKind::NotFound,
+                    500..=599 | 0 => ErrorKind::Transient,
+                    _ => ErrorKind::Fatal,
+                };
+                Err(RemoteError {
+                    target: self.target().to_string(),
+                    operation: "update work items".into(),
+                    kind,
+                    status: Some(code),
+                    message,
+                })
+            });
         }
         Ok(out)
     }

@@ -30,7 +30,10 @@ pub enum Listing {
     NotModified,
     Issues {
         issues: Vec<Issue>,
+        /// The first page's ETag.
         etag: Option<String>,
+        /// How many pages the listing took.
+        pages: usize,
     },
 }
 
@@ -80,12 +83,13 @@ impl GithubConnector {
     }
 
     /// Paces writes under other limits than GitHub's 80 a minute and 500 an hour.
-    pub fn with_write_limits(mut self, per_minute: u32, per_hour: u32) -> Self {
-        self.http = Http::new(
-            &self.http.target.clone(),
-            self.http.client().clone(),
-            Pacer::new(per_minute as usize, per_hour as usize),
-        );
+    pub fn with_write_limits(self, per_minute: u32, per_hour: u32) -> Self {
+        self.with_pacer(Pacer::new(per_minute as usize, per_hour as usize))
+    }
+
+    /// Paces writes with `pacer` (a benchmark's pacer runs on a shortened clock).
+    pub fn with_pacer(mut self, pacer: Pacer) -> Self {
+        self.http = Http::new(&self.http.target.clone(), self.http.client().clone(), pacer);
         self
     }
 
@@ -134,7 +138,9 @@ impl GithubConnector {
         let mut first_etag = None;
         let mut next = Some(path);
         let mut first = true;
+        let mut pages = 0;
         while let Some(page) = next.take() {
+            pages += 1;
             let reply = self.call("list issues", Method::GET, &page, None, if first { etag } else { None }).await?;
             if first && reply.status == ::http::StatusCode::NOT_MODIFIED {
                 return Ok(Listing::NotModified);
@@ -147,7 +153,7 @@ impl GithubConnector {
             issues.extend(batch.into_iter().filter(|i| i.pull_request.is_none()));
             next = reply.header("link").and_then(next_link).map(|url| path_of(&url));
         }
-        Ok(Listing::Issues { issues, etag: first_etag })
+        Ok(Listing::Issues { issues, etag: first_etag, pages })
     }
 
     /// One issue; `None` when it is gone (404, 410).
