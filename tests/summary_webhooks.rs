@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use backlog_sync::config::Settings;
-use backlog_sync::summary::post::{PostOutcome, post_with};
+use backlog_sync::summary::post::{PostOptions, PostOutcome, post_with};
 use backlog_sync::twin::server::{ConnectionKill, TwinServer};
 use serde_json::Value;
 
@@ -90,9 +90,15 @@ async fn a_dropped_webhook_answer_is_not_sent_again() {
         let retry = only(post_with(&settings, week(0), &quick(4)).await.unwrap());
         assert_eq!(retry.outcome, PostOutcome::Unconfirmed, "a later run does not resend either");
         assert_eq!(r.seen.lock().unwrap().len(), 1, "{channel}: exactly one post arrived");
+        let resend = PostOptions { resend_unconfirmed: true, ..quick(4) };
+        let again = only(post_with(&settings, week(0), &resend).await.unwrap());
+        assert_eq!(again.outcome, PostOutcome::Posted, "a person who checked asks for it again");
+        assert_eq!(r.seen.lock().unwrap().len(), 2);
+        let done = only(post_with(&settings, week(0), &resend).await.unwrap());
+        assert_eq!(done.outcome, PostOutcome::AlreadyPosted, "and once it is confirmed, never again");
         let next = only(post_with(&settings, week(1), &quick(4)).await.unwrap());
         assert_eq!(next.outcome, PostOutcome::Posted, "the next period posts as usual");
-        assert_eq!(r.seen.lock().unwrap().len(), 2);
+        assert_eq!(r.seen.lock().unwrap().len(), 3);
         server.shutdown().await;
     }
 }

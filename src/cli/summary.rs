@@ -24,6 +24,10 @@ pub struct Args {
     /// Send the summaries that are due to their channels instead of printing one.
     #[arg(long)]
     pub post: bool,
+    /// With `--post`: send again a Teams or Slack summary whose answer was lost (`unconfirmed`).
+    /// Check the channel first: if the summary did arrive, this sends it twice.
+    #[arg(long, requires = "post")]
+    pub resend_unconfirmed: bool,
     /// The moment the summary is as of (RFC 3339, e.g. 2026-11-02T09:00:00Z); default: now.
     #[arg(long, value_name = "TIME")]
     pub now: Option<DateTime<Utc>>,
@@ -50,7 +54,12 @@ pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcom
         print!("{text}");
         return Ok(Outcome::Ok);
     }
-    let opts = PostOptions { audience: args.audience.clone(), today: args.today, ..PostOptions::default() };
+    let opts = PostOptions {
+        audience: args.audience.clone(),
+        today: args.today,
+        resend_unconfirmed: args.resend_unconfirmed,
+        ..PostOptions::default()
+    };
     let posted = post_with(&settings, now, &opts).await.context("cannot post the summaries")?;
     if args.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&posted)?);

@@ -61,6 +61,9 @@ pub struct PostOptions {
     /// The date risks and milestones are judged by (default: `now`'s date).
     pub today: Option<NaiveDate>,
     pub retry: RetryPolicy,
+    /// Send again the posts whose answer was lost on a channel that cannot look them up (Teams,
+    /// Slack): for after a person checked that the channel did not get them.
+    pub resend_unconfirmed: bool,
 }
 
 /// The store key under which the GitHub channel remembers its summary issue.
@@ -173,7 +176,7 @@ async fn deliver_group(
         Ok(c) => c,
         Err(reason) => return Ok((period, PostOutcome::Skipped, None, Some(reason))),
     };
-    if recorded.as_ref().is_some_and(|p| p.state == "pending") && !channel.can_look_up() {
+    if recorded.as_ref().is_some_and(|p| p.state == "pending") && !channel.can_look_up() && !opts.resend_unconfirmed {
         let note = unconfirmed_note(&g.channel, &g.audience, &period);
         return Ok((period, PostOutcome::Unconfirmed, None, Some(note)));
     }
@@ -252,7 +255,7 @@ async fn deliver_group(
 
 fn unconfirmed_note(channel: &str, audience: &str, period: &str) -> String {
     format!(
-        "the `{audience}` summary for {period} was sent to `{channel}` but the answer was lost; it is not sent again, to avoid a duplicate — check the channel"
+        "the `{audience}` summary for {period} was sent to `{channel}` but the answer was lost; it is not sent again, to avoid a duplicate — check the channel, and if it is missing run `backlog-sync summary --post --resend-unconfirmed`"
     )
 }
 
