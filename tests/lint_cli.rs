@@ -158,3 +158,37 @@ fn validate_reports_structure_problems_without_changing_anything() {
     assert!(text.contains("note: `ST-9`: persona, activity and benefit derived from its title"), "{text}");
     assert_eq!(fs::read_to_string(dir.join("stories/ST-5.md")).unwrap(), "no front matter here\n");
 }
+
+#[test]
+fn validate_checks_each_target_and_summary_channel_without_sending_anything() {
+    let (tmp, dir) = copy_tree(&sample_backlog());
+    let config = tmp.path().join("settings.toml");
+    fs::write(
+        &config,
+        format!(
+            "[backlog]\npath = {dir:?}\n\n[[targets]]\nname = \"gh\"\nkind = \"github\"\nrepository = \"contoso/onboarding\"\napi_url = \"http://127.0.0.1:9\"\ntoken_env = \"BACKLOG_SYNC_TEST_UNSET_TOKEN\"\nmapping = {:?}\n\n[[targets]]\nname = \"boards\"\nkind = \"azure-boards\"\norganization_url = \"https://dev.azure.com/contoso\"\nproject = \"Onboarding\"\ntoken_env = \"BACKLOG_SYNC_TEST_UNSET_TOKEN\"\nmapping = \"no/such/mapping.toml\"\n",
+            root().join("mappings/github/default.toml")
+        ),
+    )
+    .unwrap();
+    let out = run_cli(&dir, &["validate", "--config", config.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}{}", stderr(&out));
+    assert!(text.contains("BACKLOG_SYNC_TEST_UNSET_TOKEN"), "the missing token is named: {text}");
+    assert!(
+        text.contains("target `boards`: the mapping file `") && text.contains("no/such/mapping.toml` does not exist"),
+        "{text}"
+    );
+    assert!(stderr(&out).contains("2 target(s) cannot be used"), "{}", stderr(&out));
+
+    let fine = tmp.path().join("fine.toml");
+    fs::write(&fine, format!("[backlog]\npath = {dir:?}\n")).unwrap();
+    let out = run_cli(&dir, &["validate", "--config", fine.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "unconfigured channels warn, they do not fail: {text}");
+    assert!(text.contains("summary channel `file`: ok"), "{text}");
+    assert!(
+        text.contains("warning: summary channel `teams`: set `[summary.channels.teams] webhook_url_env`"),
+        "{text}"
+    );
+}

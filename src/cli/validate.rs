@@ -2,9 +2,13 @@
 
 use std::path::PathBuf;
 
+use std::collections::BTreeSet;
+
 use super::Outcome;
 use crate::backlog::Backlog;
 use crate::model::{Kind, SentenceSource};
+use crate::reconcile::engine;
+use crate::summary::channels::Channel;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,14 +19,29 @@ pub struct Args {
 pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     let settings = super::settings(config, args.path.as_ref())?;
     println!("settings: ok ({} target(s))", settings.targets.len());
+    // Connecting reads the token, the mapping and identities.toml and checks the URLs; it sends
+    // nothing.
+    let mut unusable = 0;
     for t in &settings.targets {
         if !t.mapping.is_file() {
-            anyhow::bail!(
+            unusable += 1;
+            println!(
                 "target `{}`: the mapping file `{}` does not exist; point `mapping` at a file in `mappings/`",
                 t.name,
                 t.mapping.display()
             );
+            continue;
         }
+        match engine::connect(t) {
+            Ok(_) => println!("target `{}`: ok (token, mapping `{}`, identities)", t.name, t.mapping.display()),
+            Err(e) => {
+                unusable += 1;
+                println!("{e}");
+            }
+        }
+    }
+    if unusable > 0 {
+        anyhow::bail!("{unusable} target(s) cannot be used; fix the settings named above");
     }
     let backlog = Backlog::load(&settings.backlog.path)?;
     let count = |k: Kind| backlog.items.iter().filter(|f| f.item.kind == k).count();
@@ -42,17 +61,31 @@ pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
         };
         println!("note: `{}`: persona, activity and benefit derived from {from}", f.item.id);
     }
+    let channels: BTreeSet<&str> = backlog.stakeholders.iter().map(|s| s.channel.as_str()).collect();
+    let mut silent = 0;
+    for name in channels {
+        match Channel::from_settings(name, &settings) {
+            Ok(_) => println!("summary channel `{name}`: ok"),
+            Err(reason) => {
+                silent += 1;
+                println!("warning: summary channel `{name}`: {reason}");
+            }
+        }
+    }
     for bad in backlog.invalid.iter().chain(&backlog.problems) {
         println!("invalid: {}:{}: {}", bad.path.display(), bad.line, bad.reason);
     }
     if backlog.invalid.is_empty() && backlog.problems.is_empty() {
         println!("structure: ok");
-        Ok(Outcome::Ok)
     } else {
         println!(
             "structure: {} problem(s); these items are left alone until fixed",
             backlog.invalid.len() + backlog.problems.len()
         );
-        Ok(Outcome::Findings)
     }
+    if silent > 0 {
+        println!("summaries: {silent} channel(s) cannot post; `summary --post` skips their stakeholders until fixed");
+    }
+    let clean = backlog.invalid.is_empty() && backlog.problems.is_empty();
+    Ok(if clean { Outcome::Ok } else { Outcome::Findings })
 }
