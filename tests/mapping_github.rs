@@ -95,6 +95,13 @@ fn issues_people_edit_map_back_sensibly() {
         assert_eq!(f["activity"], "", "issue forms' _No response_ is empty");
         assert!(!f.contains_key("owner"), "an unknown assignee is never guessed");
     }
+    // Found by the `github_issue` fuzzer: a label with a stray blank around a managed prefix was a
+    // tag on the way in and a managed label on the way back.
+    let odd = issue("open", None, &["type:story", "\u{c}severity: ", " team-a "]);
+    let f = m.from_issue(Kind::Story, &odd, &p);
+    assert_eq!(f["tags"], "team-a");
+    let back = m.to_issue(Kind::Story, &ItemId::new("ST", 1), &f, &p);
+    assert_eq!(m.from_issue(Kind::Story, &back, &p)["tags"], "team-a");
 }
 
 fn line() -> impl Strategy<Value = String> {

@@ -105,3 +105,16 @@ proptest! {
         prop_assert!(parts.benefit.is_some(), "{}", s);
     }
 }
+
+/// Found by the `frontmatter` fuzzer: a title holding line breaks and control characters must be
+/// written so that it reads back.
+#[test]
+fn a_title_with_control_characters_and_line_breaks_is_written_readably() {
+    for title in ["---\nid: RK-3\ntitle: Con\0\0\0\0\0\0\0\u{10}tos", "a: b\n- c", "\u{7f}x\ty\r\nz", "tab\there"] {
+        let mut doc = Document::new(&[], "body\n");
+        doc.set("title", FieldValue::Text(title.to_string()));
+        let text = doc.render();
+        let back = Document::parse(&text).unwrap_or_else(|e| panic!("{title:?} → {text:?}: {e:?}"));
+        assert_eq!(back.get("title"), Some(&Yaml::String(title.to_string())), "{text:?}");
+    }
+}

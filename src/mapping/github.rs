@@ -155,7 +155,8 @@ impl GithubMapping {
         map.insert("title".into(), normalise_text(&issue.title));
         map.insert("state".into(), self.state_of(issue).to_string());
         let mut tags = Vec::new();
-        for label in &issue.labels {
+        // Tags are kept trimmed, so a label is judged by its trimmed text too.
+        for label in issue.labels.iter().map(|l| l.trim()) {
             if let Some((field, value)) =
                 self.labels.iter().find_map(|(f, p)| strip_prefix_ci(label, p).map(|v| (f, v)))
             {
@@ -163,7 +164,7 @@ impl GithubMapping {
                     map.insert(field.clone(), value.trim().to_string());
                 }
             } else if !self.is_managed_label(label) {
-                tags.push(label.as_str());
+                tags.push(label);
             }
         }
         if carried.contains(&"tags") {
