@@ -128,3 +128,26 @@ async fn documents_survive_boards_as_markdown_fields_and_as_html_fields() {
         assert!(field(&st8, "System.Description").contains(if markdown { "```rust" } else { "language-rust" }));
     }
 }
+
+/// Found by the `azure_item` fuzzer: plain HTML text that Markdown would read as a quote, a
+/// heading, a list item or a rule keeps its characters through a round trip.
+#[test]
+fn plain_text_that_looks_like_a_markdown_block_survives() {
+    let cases = [
+        (">", "\\>"),
+        ("&gt; quoted", "\\> quoted"),
+        ("# not a heading", "\\# not a heading"),
+        ("- not an item", "\\- not an item"),
+        ("+ plus", "\\+ plus"),
+        ("1. first", "1\\. first"),
+        ("12) twelve", "12\\) twelve"),
+        ("---", "\\---"),
+        ("~~~", "\\~~~"),
+        ("a > b", "a > b"),
+    ];
+    for (html, want) in cases {
+        let md = html_to_markdown(html);
+        assert_eq!(md, want, "{html:?}");
+        assert_eq!(html_to_markdown(&markdown_to_html(&md)), md, "{html:?} settles after one pass");
+    }
+}

@@ -33,7 +33,8 @@ fn strip_indent(line: &str, n: usize) -> &str {
     &line[spaces..]
 }
 
-fn starts_block(line: &str) -> bool {
+/// Whether the Markdown reader opens a block (fence, heading, rule, quote, list item) at `line`.
+pub(super) fn starts_block(line: &str) -> bool {
     let t = line.trim_start();
     FENCE.is_match(t) || HEADING.is_match(t) || RULE.is_match(t.trim_end()) || t.starts_with('>') || ITEM.is_match(line)
 }

@@ -277,8 +277,21 @@ fn inline(nodes: &[Node]) -> String {
 }
 
 fn paragraph(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let lines: Vec<String> = text.lines().map(|l| literal_line(l.trim())).collect();
     lines.join("\n").trim_matches('\n').to_string()
+}
+
+/// A line of plain text that Markdown would read as the start of a block (`>`, `#`, `-`, `1.`)
+/// gets a backslash before the character that would open it.
+fn literal_line(line: &str) -> String {
+    if !super::html::starts_block(line) {
+        return line.to_string();
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 {
+        return format!("{}\\{}", &line[..digits], &line[digits..]);
+    }
+    format!("\\{line}")
 }
 
 /// Renders a container's children as Markdown blocks.
