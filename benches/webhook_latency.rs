@@ -290,6 +290,30 @@ fn latencies(edits: &[Edit], seen: &Seen) -> (Vec<Duration>, usize) {
     (out, lost)
 }
 
+/// Prints the slowest edits of a phase to stderr: when each was made and seen, from the first edit.
+fn slowest(edits: &[Edit], seen: &Seen, rate: u64) {
+    let Some(t0) = edits.iter().map(|e| e.at).min() else { return };
+    let seen = seen.lock().unwrap();
+    let mut timed: Vec<(Duration, &Edit, Option<Instant>)> = edits
+        .iter()
+        .map(|e| {
+            let at = seen.get(&e.story).and_then(|l| l.iter().find(|(s, _)| *s >= e.seq)).map(|(_, at)| *at);
+            (at.map_or(Duration::MAX, |a| a.saturating_duration_since(e.at)), e, at)
+        })
+        .collect();
+    timed.sort_by_key(|(d, ..)| std::cmp::Reverse(*d));
+    for (d, e, at) in timed.iter().take(5) {
+        eprintln!(
+            "{rate}/s slowest: story {} edit {} made at {} ms, seen at {:?} ms ({} ms)",
+            e.story,
+            e.seq,
+            ms(e.at - t0),
+            at.map(|a| ms(a - t0)),
+            ms(*d)
+        );
+    }
+}
+
 /// The nearest-rank percentile of sorted values.
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -448,6 +472,7 @@ fn main() {
             let runs = daemon.runs_ms(runs_before);
             let (az_lat, az_lost) = latencies(&edits, &world.azure);
             let (file_lat, file_lost) = latencies(&edits, &world.files);
+            slowest(&edits, &world.azure, rate);
             rows.push((rate, edits.len(), az_lat, az_lost, file_lat, file_lost, runs));
             let waited = Instant::now();
             while !daemon.idle(&http).await && waited.elapsed() < drain {
