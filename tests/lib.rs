@@ -25,6 +25,7 @@ mod summary_render;
 mod summary_webhooks;
 mod support;
 mod sync_azure;
+mod sync_azure_batch;
 mod sync_crash;
 mod sync_github;
 mod sync_multi;

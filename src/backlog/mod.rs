@@ -20,6 +20,9 @@ pub use project::{Milestone, Problem, Project, Stakeholder, Stakeholders, Succes
 
 use crate::model::{Item, ItemId, Kind};
 
+/// How many files [`Backlog::update_items`] writes at once.
+const WRITERS: usize = 8;
+
 /// Errors that stop a backlog from loading at all (a single bad item file does not).
 #[derive(Debug, thiserror::Error)]
 pub enum BacklogError {
@@ -141,6 +144,27 @@ impl Backlog {
         Ok(ItemFile { item: new.clone(), path: file.path.clone(), doc })
     }
 
+    /// Writes many item files as [`Backlog::update_item`] does, several at a time (each still
+    /// written to a temporary file, synced and renamed): the disk settles the syncs together.
+    /// Answers in the order given.
+    pub fn update_items(updates: &[(&ItemFile, Item)]) -> Vec<Result<ItemFile, BacklogError>> {
+        let per_thread = updates.len().div_ceil(WRITERS).max(1);
+        std::thread::scope(|scope| {
+            let writers: Vec<_> = updates
+                .chunks(per_thread)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk.iter().map(|(file, new)| Backlog::update_item(file, new)).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            writers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        })
+    }
+
     /// Writes a new item file; fails rather than overwrite an existing one.
     pub fn create_item(&self, item: &Item) -> Result<ItemFile, BacklogError> {
         let path = self.path_for(item.kind, &item.id);
@@ -188,4 +212,36 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), BacklogError> {
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_items_are_written_together_and_answered_in_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = synthetic::write(tmp.path(), synthetic::Shape::of(40)).unwrap();
+        let backlog = Backlog::load(&root).unwrap();
+        let updates: Vec<(&ItemFile, Item)> = backlog
+            .items
+            .iter()
+            .map(|f| {
+                let mut new = f.item.clone();
+                new.title = format!("{} renamed", f.item.title);
+                (f, new)
+            })
+            .collect();
+        let written = Backlog::update_items(&updates);
+        assert_eq!(written.len(), updates.len());
+        for ((file, new), done) in updates.iter().zip(written) {
+            let done = done.unwrap();
+            assert_eq!((&done.path, &done.item), (&file.path, new));
+            let text = fs::read_to_string(&file.path).unwrap();
+            assert!(text.contains(&format!("title: {}\n", new.title)), "{text}");
+        }
+        let again = Backlog::load(&root).unwrap();
+        assert!(again.items.iter().all(|f| f.item.title.ends_with(" renamed")));
+        assert!(Backlog::update_items(&[]).is_empty());
+    }
 }

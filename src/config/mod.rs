@@ -117,7 +117,7 @@ pub struct SyncSettings {
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub listen: String,
-    /// How long the queue waits after the last trigger before it starts a run.
+    /// How long after the first trigger of a batch its run starts; triggers within it join that run.
     #[serde(default = "default_debounce_ms")]
     pub debounce_ms: u64,
     /// The most distinct pending keys; beyond it a webhook is answered 503 with `Retry-After`.

@@ -1,6 +1,10 @@
 //! The work queue: triggers offer keys (an item, a target, or everything); the queue dedupes them,
 //! lets wider keys swallow narrower ones, debounces, and stays bounded — a full queue refuses new
 //! keys instead of growing. One batch at a time goes to the worker (kube-runtime's scheduler).
+//!
+//! The debounce is a window that the first offer opens: everything offered within it goes into
+//! the same run, and the batch is ready when the window closes however busy the stream, so an
+//! event waits at most the debounce (plus a run in flight) before its run starts.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -67,18 +71,16 @@ pub struct Batch {
 /// Timing and size of the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueLimits {
-    /// Quiet time after the last offer before the batch is ready.
+    /// How long after the first offer of a batch it is ready; later offers join it and do not
+    /// push it back.
     pub debounce: Duration,
-    /// A steady stream of offers still gets a run this long after the first.
-    pub max_delay: Duration,
     /// The most distinct pending keys.
     pub capacity: usize,
 }
 
 impl QueueLimits {
-    /// `max_delay` is five debounces.
     pub fn new(debounce: Duration, capacity: usize) -> QueueLimits {
-        QueueLimits { debounce, max_delay: debounce * 5, capacity: capacity.max(1) }
+        QueueLimits { debounce, capacity: capacity.max(1) }
     }
 }
 
@@ -86,8 +88,8 @@ impl QueueLimits {
 #[derive(Debug, Clone, Default)]
 pub struct Pending {
     batch: Batch,
+    /// When the first offer of the batch came: the debounce window opened.
     first: Option<Instant>,
-    last: Option<Instant>,
     /// Set by a trigger that must not wait for the debounce (a cron tick, the start).
     due: Option<Instant>,
 }
@@ -129,7 +131,6 @@ impl Pending {
             self.batch.full |= full;
             *self.batch.reasons.entry(reason.to_string()).or_default() += 1;
             self.first.get_or_insert(now);
-            self.last = Some(now);
         }
         result
     }
@@ -150,11 +151,10 @@ impl Pending {
         self.batch.keys.is_empty()
     }
 
-    /// When the batch will be ready: the debounce after the last offer, or the longest delay after
-    /// the first, whichever comes sooner. `None` when nothing is pending.
+    /// When the batch will be ready: the debounce after its first offer (a steady stream does not
+    /// push it back), or sooner when hurried. `None` when nothing is pending.
     pub fn ready_at(&self, limits: &QueueLimits) -> Option<Instant> {
-        let (first, last) = (self.first?, self.last?);
-        let debounced = (last + limits.debounce).min(first + limits.max_delay);
+        let debounced = self.first? + limits.debounce;
         Some(self.due.map_or(debounced, |due| due.min(debounced)))
     }
 
@@ -163,7 +163,7 @@ impl Pending {
         if self.ready_at(limits)? > now {
             return None;
         }
-        (self.first, self.last, self.due) = (None, None, None);
+        (self.first, self.due) = (None, None);
         Some(std::mem::take(&mut self.batch))
     }
 }
@@ -297,24 +297,65 @@ mod tests {
     }
 
     #[test]
-    fn debounce_waits_for_quiet_but_not_forever() {
+    fn a_batch_is_ready_one_debounce_after_its_first_offer() {
         let limits = QueueLimits::new(Duration::from_secs(2), 100);
+        let ms = Duration::from_millis;
+        // (offer times in ms, ready at in ms)
+        let cases: Vec<(Vec<u64>, Option<u64>)> = vec![
+            (vec![], None),
+            (vec![0], Some(2000)),
+            (vec![0, 500, 1999], Some(2000)),
+            (vec![300, 300, 300], Some(2300)),
+            // A steady stream, one offer every 100 ms, does not push the run back.
+            ((0..100).map(|k| k * 100).collect(), Some(2000)),
+        ];
         let t0 = Instant::now();
-        let s = Duration::from_secs;
-        let mut p = Pending::default();
-        assert_eq!(p.ready_at(&limits), None);
-        p.offer(&limits, item(1), false, "webhook", t0);
-        assert_eq!(p.ready_at(&limits), Some(t0 + s(2)));
-        assert!(p.take_ready(&limits, t0 + Duration::from_millis(1999)).is_none());
-        // A steady stream, one offer a second, pushes the debounce but not past max_delay.
-        for k in 1..=12 {
-            p.offer(&limits, item(k), false, "webhook", t0 + s(k.into()));
+        for (offers, want) in cases {
+            let mut p = Pending::default();
+            for (k, at) in offers.iter().enumerate() {
+                p.offer(&limits, item(k as u32), false, "webhook", t0 + ms(*at));
+            }
+            assert_eq!(p.ready_at(&limits), want.map(|w| t0 + ms(w)), "offers at {offers:?}");
         }
-        assert_eq!(p.ready_at(&limits), Some(t0 + s(10)));
-        let batch = p.take_ready(&limits, t0 + s(10)).expect("ready at max_delay");
-        assert_eq!(batch.keys.len(), 12);
-        assert_eq!(batch.reasons.get("webhook"), Some(&13));
+        let mut p = Pending::default();
+        p.offer(&limits, item(1), false, "webhook", t0);
+        assert!(p.take_ready(&limits, t0 + ms(1999)).is_none());
+        p.offer(&limits, item(2), false, "webhook", t0 + ms(1500));
+        let batch = p.take_ready(&limits, t0 + ms(2000)).expect("ready at the debounce");
+        assert_eq!(batch.keys.len(), 2);
+        assert_eq!(batch.reasons.get("webhook"), Some(&2));
         assert!(p.is_empty() && p.ready_at(&limits).is_none());
+    }
+
+    #[test]
+    fn a_steady_stream_waits_at_most_the_debounce_plus_a_run() {
+        // 100 offers a second for 20 s into one worker whose runs take 300 ms: every offer's run
+        // starts within the debounce of it, or as soon as the run in flight ends.
+        let (debounce, run) = (Duration::from_millis(1000), Duration::from_millis(300));
+        let limits = QueueLimits::new(debounce, 4096);
+        let t0 = Instant::now();
+        let mut p = Pending::default();
+        let (mut free_at, mut offered, mut runs, mut worst) = (t0, Vec::new(), 0, Duration::ZERO);
+        for tick in 0..=2600u64 {
+            let now = t0 + Duration::from_millis(tick * 10);
+            if tick < 2000 {
+                p.offer(&limits, item(tick as u32), false, "webhook", now);
+                offered.push(now);
+            }
+            if now >= free_at
+                && let Some(batch) = p.take_ready(&limits, now)
+            {
+                runs += 1;
+                for key in &batch.keys {
+                    let WorkKey::Item { remote_id, .. } = key else { unreachable!() };
+                    worst = worst.max(now - offered[remote_id.parse::<usize>().unwrap()]);
+                }
+                free_at = now + run;
+            }
+        }
+        assert!(p.is_empty(), "every offer was taken");
+        assert!(worst <= debounce + Duration::from_millis(10), "waited {worst:?}");
+        assert!((19..=21).contains(&runs), "one run a debounce: {runs}");
     }
 
     #[test]

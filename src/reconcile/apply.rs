@@ -12,7 +12,7 @@ use super::merge::{Policies, merge3};
 use super::plan::{Action, Plan};
 use super::remote::{Fetched, ItemWrite, Remote, Written};
 use crate::backlog::{Backlog, ItemFile};
-use crate::connector::ErrorKind;
+use crate::connector::{ErrorKind, RemoteError};
 use crate::mapping::FieldMap;
 use crate::mapping::fields::apply_fields;
 use crate::model::{Item, ItemId, Kind};
@@ -36,6 +36,11 @@ struct Ctx<'a> {
     policies: Policies,
     applied: Vec<Applied>,
     counts: RunCounts,
+    /// Canonical files the run wrote ahead, together (see [`prewrite`]), by item.
+    prewritten: BTreeMap<ItemId, Result<ItemFile, crate::backlog::BacklogError>>,
+    /// Remote updates the run sent ahead in one request (see [`send_updates`]), by target and item:
+    /// what landed, or the revision conflict that stopped it.
+    sent: BTreeMap<(String, ItemId), Result<Written, RemoteError>>,
 }
 
 impl Ctx<'_> {
@@ -149,12 +154,21 @@ pub async fn apply(
         policies: policies.clone(),
         applied: Vec::new(),
         counts: RunCounts::default(),
+        prewritten: BTreeMap::new(),
+        sent: BTreeMap::new(),
     };
+    prewrite(&mut ctx, plan);
     let mut errors = Vec::new();
     let total = plan.actions.len();
+    let mut batched = BTreeSet::new();
     for (done, action) in plan.actions.iter().enumerate() {
         if let Some(p) = progress {
             p(done, total, &describe(action));
+        }
+        if let Action::UpdateRemote { target, .. } = action
+            && batched.insert(target.clone())
+        {
+            send_updates(&mut ctx, plan, target).await?;
         }
         match one(&mut ctx, action).await {
             Ok(()) => {}
@@ -182,6 +196,57 @@ pub async fn apply(
     Ok((ctx.applied, ctx.counts, errors))
 }
 
+/// Writes the files of the plan's inbound updates together, before the actions run: one at a
+/// time, each file's sync waits for the disk. [`one`] then takes each result in its turn, so the
+/// store and the log see the same order as before; a failed write still stops the run there.
+fn prewrite(ctx: &mut Ctx<'_>, plan: &Plan) {
+    let mut ids = Vec::new();
+    let mut updates = Vec::new();
+    for action in &plan.actions {
+        let Action::UpdateCanonical { id, changes, .. } = action else { continue };
+        let Some(file) = ctx.files.get(id) else { continue };
+        // From an item updated twice, or a change that does not apply, on: one by one.
+        let Ok(new) = apply_fields(&file.item, changes) else { break };
+        if ids.contains(id) {
+            break;
+        }
+        ids.push(id.clone());
+        updates.push((file, new));
+    }
+    let written = Backlog::update_items(&updates);
+    ctx.prewritten = ids.into_iter().zip(written).collect();
+}
+
+/// Sends the plan's updates of `target` in one request where the remote can (Azure Boards:
+/// `$batch`), each exactly as [`one`] would send it first. [`one`] takes what landed, or the
+/// revision conflict and goes on from there (read again, merge, retry); a write the batch did not
+/// settle otherwise (not sent, or failed) goes the one-by-one way with its retries, as before.
+async fn send_updates(ctx: &mut Ctx<'_>, plan: &Plan, target: &str) -> Result<(), SyncError> {
+    let remote = ctx.remotes[target];
+    let mut prepared = Vec::new();
+    for action in &plan.actions {
+        let Action::UpdateRemote { target: t, id, kind, changes, fields, .. } = action else { continue };
+        if t != target {
+            continue;
+        }
+        let Some(link) = ctx.link(target, id)? else { continue };
+        let parent = ctx.parent_link(target, fields)?;
+        prepared.push((link, id, *kind, fields, parent, changes));
+    }
+    let writes: Vec<(&Link, ItemWrite<'_>, &FieldMap)> = prepared
+        .iter()
+        .map(|(link, id, kind, fields, parent, changes)| {
+            (link, ItemWrite { id, kind: *kind, fields, parent: parent.as_ref() }, *changes)
+        })
+        .collect();
+    for ((_, write, _), landed) in writes.iter().zip(remote.update_many(&writes).await) {
+        if let Some(w) = landed {
+            ctx.sent.insert((target.to_string(), write.id.clone()), w);
+        }
+    }
+    Ok(())
+}
+
 fn describe(action: &Action) -> String {
     let v = serde_json::to_value(action).unwrap_or_default();
     format!("{} {}", v["action"].as_str().unwrap_or(""), v["id"].as_str().unwrap_or(""))
@@ -191,7 +256,12 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
     match action {
         Action::UpdateCanonical { id, changes, from } => {
             let before = ctx.files.get(id).map(|f| crate::mapping::fields::item_fields(&f.item)).unwrap_or_default();
-            ctx.write_item(id, changes)?;
+            match ctx.prewritten.remove(id) {
+                Some(written) => {
+                    ctx.files.insert(id.clone(), written?);
+                }
+                None => ctx.write_item(id, changes)?,
+            }
             for (field, new) in changes {
                 let old = before.get(field).map(String::as_str).unwrap_or("");
                 ctx.change(
@@ -262,11 +332,19 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             let old_parent = ctx.parent_link(target, &link.base)?;
             let mut desired = fields.clone();
             let mut attempt = 0;
+            let mut sent = ctx.sent.remove(&(target.clone(), id.clone()));
             let w = loop {
                 attempt += 1;
-                let parent = ctx.parent_link(target, &desired)?;
-                let write = ItemWrite { id, kind: *kind, fields: &desired, parent: parent.as_ref() };
-                match remote.update(&link, write, changes, old_parent.as_ref()).await {
+                let result = match sent.take() {
+                    // The first write went out in the batch.
+                    Some(result) => result,
+                    None => {
+                        let parent = ctx.parent_link(target, &desired)?;
+                        let write = ItemWrite { id, kind: *kind, fields: &desired, parent: parent.as_ref() };
+                        remote.update(&link, write, changes, old_parent.as_ref()).await
+                    }
+                };
+                match result {
                     Ok(w) => break w,
                     Err(e) if e.kind == ErrorKind::Conflict && attempt < 4 => {
                         // Someone edited the item between our read and our write (the remote's

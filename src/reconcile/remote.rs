@@ -199,6 +199,20 @@ impl Remote {
         }
     }
 
+    /// Sends several updates, each as [`Remote::update`] would first send it, in one request
+    /// where the remote can (Azure Boards: `$batch`). Per write, what the remote now holds, or
+    /// the revision conflict that refused it; `None` where the write was not sent or failed
+    /// otherwise: the caller updates those one by one.
+    pub async fn update_many(
+        &self,
+        writes: &[(&Link, ItemWrite<'_>, &FieldMap)],
+    ) -> Vec<Option<Result<Written, RemoteError>>> {
+        match self {
+            Remote::Github(_) => vec![None; writes.len()],
+            Remote::Azure(a) => a.update_many(writes).await,
+        }
+    }
+
     /// Brings the remote item to `fields`; moves it under `parent` when the epic changed.
     pub async fn update(
         &self,

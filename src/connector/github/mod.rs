@@ -128,9 +128,12 @@ impl GithubConnector {
     }
 
     /// Issues (not pull requests) updated at or after `since` (all when `None`), every state,
-    /// oldest change first. With `etag`, the first page is asked conditionally.
+    /// oldest change first. The pages are asked newest first: an issue changed while they are
+    /// read moves to the first page, already read, rather than shifting one not yet read onto a
+    /// page already read (which would miss it until the next run). With `etag`, the first page
+    /// is asked conditionally.
     pub async fn list(&self, since: Option<DateTime<Utc>>, etag: Option<&str>) -> Result<Listing, RemoteError> {
-        let mut path = format!("/repos/{}/issues?state=all&sort=updated&direction=asc&per_page=100", self.repo);
+        let mut path = format!("/repos/{}/issues?state=all&sort=updated&direction=desc&per_page=100", self.repo);
         if let Some(s) = since {
             path.push_str(&format!("&since={}", s.to_rfc3339_opts(SecondsFormat::Secs, true)));
         }
@@ -153,6 +156,10 @@ impl GithubConnector {
             issues.extend(batch.into_iter().filter(|i| i.pull_request.is_none()));
             next = reply.header("link").and_then(next_link).map(|url| path_of(&url));
         }
+        // A change while reading shifts the rest by one: the next page repeats an issue.
+        let mut listed = std::collections::HashSet::new();
+        issues.retain(|i| listed.insert(i.number));
+        issues.reverse();
         Ok(Listing::Issues { issues, etag: first_etag, pages })
     }
 
