@@ -102,6 +102,9 @@ fn key_spans(front: &str) -> Vec<KeySpan<'_>> {
 
 /// The front matter as a mapping of values; `lines` (its line count) bounds an error's line.
 fn parse_values(front: &str, lines: usize) -> Result<Values, SyntaxError> {
+    if let Some(values) = super::plain_yaml::parse(front) {
+        return Ok(values);
+    }
     let docs = YamlLoader::load_from_str(front).map_err(|e| SyntaxError {
         // A marker past the last key (an unclosed value noticed at the end) points at that key.
         line: e.marker().line().clamp(1, lines.max(1)) + 1,

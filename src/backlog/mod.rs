@@ -8,6 +8,7 @@ pub mod frontmatter;
 pub mod item_file;
 #[cfg(test)]
 mod load_tests;
+mod plain_yaml;
 pub mod project;
 pub mod synthetic;
 mod validate;
@@ -212,10 +213,11 @@ fn load_items(mut paths: Vec<(Kind, PathBuf)>, project: &Project) -> (Vec<ItemFi
 
 fn load_chunk(paths: &mut [(Kind, PathBuf)], slots: &mut [Option<ItemFile>], project: &Project) -> Vec<InvalidFile> {
     let mut invalid = Vec::new();
+    let mut buffer = Vec::new();
     for ((kind, path), slot) in paths.iter_mut().zip(slots) {
         let path = std::mem::take(path);
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        match load_item(&path, *kind, stem, project) {
+        match load_item(&path, *kind, stem, project, &mut buffer) {
             Ok((item, doc)) => *slot = Some(ItemFile { item, path, doc }),
             Err(e) => invalid.push(InvalidFile { id: stem.parse().ok(), line: e.line, reason: e.reason, path }),
         }
@@ -223,9 +225,35 @@ fn load_chunk(paths: &mut [(Kind, PathBuf)], slots: &mut [Option<ItemFile>], pro
     invalid
 }
 
-fn load_item(path: &Path, kind: Kind, stem: &str, project: &Project) -> Result<(Item, FrontMatter), SyntaxError> {
+/// Reads a whole file through `buffer`, kept from file to file: reads to the end without asking
+/// the size first, as `fs::read_to_string` (and `File::read_to_end`) do.
+fn read_text(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<String> {
+    use std::io::{ErrorKind, Read};
+    let mut file = fs::File::open(path)?;
+    let mut chunk = [0u8; 16 * 1024];
+    buffer.clear();
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let text = std::str::from_utf8(buffer)
+        .map_err(|_| std::io::Error::new(ErrorKind::InvalidData, "stream did not contain valid UTF-8"))?;
+    Ok(text.to_owned())
+}
+
+fn load_item(
+    path: &Path,
+    kind: Kind,
+    stem: &str,
+    project: &Project,
+    buffer: &mut Vec<u8>,
+) -> Result<(Item, FrontMatter), SyntaxError> {
     let text =
-        fs::read_to_string(path).map_err(|e| SyntaxError { line: 1, reason: format!("cannot read the file: {e}") })?;
+        read_text(path, buffer).map_err(|e| SyntaxError { line: 1, reason: format!("cannot read the file: {e}") })?;
     let (doc, values) = Document::parse_with_values(text)?;
     let item = item_file::read_item(&doc, &values, kind, stem, &project.ids, &project.defaults)?;
     Ok((item, doc.into_front_matter()))
