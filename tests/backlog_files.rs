@@ -20,7 +20,7 @@ fn every_sample_file_loads_and_writes_back_byte_identical() {
     assert_eq!(backlog.items.len(), 4 + 21 + 7);
     for file in &backlog.items {
         let before = fs::read(&file.path).unwrap();
-        assert_eq!(file.doc.render().as_bytes(), before.as_slice(), "{}", file.path.display());
+        assert_eq!(file.render().as_bytes(), before.as_slice(), "{}", file.path.display());
         Backlog::update_item(file, &file.item).unwrap();
         assert_eq!(fs::read(&file.path).unwrap(), before, "rewriting unchanged `{}` changed it", file.path.display());
     }

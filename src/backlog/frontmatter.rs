@@ -1,7 +1,10 @@
 //! One item file as text: YAML front matter plus a Markdown body, edited line by line so that a
 //! change to one field rewrites that field's line only and everything else survives byte for byte.
+//! A [`Document`] is the whole file; a loaded backlog keeps only each file's [`FrontMatter`], as
+//! text, because the item already holds the body.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -21,29 +24,45 @@ pub enum FieldValue {
     List(Vec<String>),
 }
 
-/// The span of one top-level key: its first line and how many lines it takes (a block list or
-/// an indented continuation belongs to the key above it).
+/// The parsed values of a front matter, by top-level key.
+pub type Values = BTreeMap<String, Yaml>;
+
+/// One top-level key's lines: the first line's index, how many lines it takes (a block list or an
+/// indented continuation belongs to the key above it) and their byte range in the front matter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct KeySpan {
+struct KeySpan<'a> {
+    key: &'a str,
     first: usize,
     count: usize,
+    start: usize,
+    end: usize,
 }
 
-/// A parsed item file. `lines` holds the front matter lines between the `---` fences, each with
-/// its own line ending, so that rendering an unchanged document gives back the exact input.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Document {
-    opening: String,
-    lines: Vec<String>,
-    closing: String,
-    body: String,
+/// The front matter of an item file as its text: the opening `---` line, the key lines and the
+/// closing `---` line, exactly as in the file. Key spans are found again when asked for, so the
+/// text is all it holds; an edit rewrites the lines of one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrontMatter {
+    text: String,
+    /// The key lines: after the opening `---` line, up to the closing one.
+    keys_start: usize,
+    keys_end: usize,
     newline: &'static str,
-    values: BTreeMap<String, Yaml>,
-    spans: Vec<(String, KeySpan)>,
 }
 
-fn split_keep_ends(text: &str) -> Vec<&str> {
-    text.split_inclusive('\n').collect()
+/// A whole item file: its front matter and its Markdown body. Rendering an unchanged document
+/// gives back the exact input. Parsed values are kept once someone asks for them.
+#[derive(Debug, Clone)]
+pub struct Document {
+    front: FrontMatter,
+    body: String,
+    values: OnceLock<Values>,
+}
+
+impl PartialEq for Document {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.front, &self.body) == (&other.front, &other.body)
+    }
 }
 
 fn is_fence(line: &str) -> bool {
@@ -61,72 +80,187 @@ fn top_level_key(line: &str) -> Option<&str> {
     (!key.is_empty() && !key.contains(' ')).then_some(key)
 }
 
+/// The spans of the top-level keys of `front`, in file order.
+fn key_spans(front: &str) -> Vec<KeySpan<'_>> {
+    let mut spans: Vec<KeySpan> = Vec::new();
+    let mut at = 0;
+    for (i, line) in front.split_inclusive('\n').enumerate() {
+        let end = at + line.len();
+        if let Some(key) = top_level_key(line) {
+            spans.push(KeySpan { key, first: i, count: 1, start: at, end });
+        } else if let Some(span) = spans.last_mut() {
+            let continues = line.starts_with([' ', '\t', '-']) && !line.trim().is_empty();
+            if continues && span.first + span.count == i {
+                span.count += 1;
+                span.end = end;
+            }
+        }
+        at = end;
+    }
+    spans
+}
+
+/// The front matter as a mapping of values; `lines` (its line count) bounds an error's line.
+fn parse_values(front: &str, lines: usize) -> Result<Values, SyntaxError> {
+    if let Some(values) = super::plain_yaml::parse(front) {
+        return Ok(values);
+    }
+    let docs = YamlLoader::load_from_str(front).map_err(|e| SyntaxError {
+        // A marker past the last key (an unclosed value noticed at the end) points at that key.
+        line: e.marker().line().clamp(1, lines.max(1)) + 1,
+        reason: format!("the front matter is not valid YAML: {}", e.info()),
+    })?;
+    let mut values = BTreeMap::new();
+    match docs.into_iter().next() {
+        None | Some(Yaml::Null) => {}
+        Some(Yaml::Hash(hash)) => {
+            for (k, v) in hash {
+                let key = match k {
+                    Yaml::String(s) => s,
+                    other => format!("{other:?}"),
+                };
+                values.insert(key, v);
+            }
+        }
+        Some(_) => {
+            return Err(SyntaxError { line: 2, reason: "the front matter is not a set of `key: value` lines".into() });
+        }
+    }
+    Ok(values)
+}
+
+impl FrontMatter {
+    /// The front matter text, both `---` lines included.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The key lines between the fences.
+    fn keys_text(&self) -> &str {
+        &self.text[self.keys_start..self.keys_end]
+    }
+
+    /// The parsed values; the text parsed when it was read and every edit keeps it valid.
+    fn values(&self) -> Values {
+        let keys = self.keys_text();
+        parse_values(keys, keys.split_inclusive('\n').count()).expect("a document's front matter parses")
+    }
+
+    /// Top-level keys in file order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        key_spans(self.keys_text()).into_iter().map(|s| s.key)
+    }
+
+    /// The 1-based file line where `key` is written (the opening fence is line 1).
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        self.span(key).map(|s| s.first + 2)
+    }
+
+    /// The 1-based file line where the body starts.
+    pub fn body_line(&self) -> usize {
+        self.keys_text().split_inclusive('\n').count() + 3
+    }
+
+    fn span(&self, key: &str) -> Option<KeySpan<'_>> {
+        key_spans(self.keys_text()).into_iter().find(|s| s.key == key)
+    }
+
+    /// Replaces the bytes `start..end` of the key lines with `with`.
+    fn splice(&mut self, start: usize, end: usize, with: &str) {
+        self.text.replace_range(self.keys_start + start..self.keys_start + end, with);
+        self.keys_end = self.keys_end + with.len() - (end - start);
+    }
+
+    /// Sets `key` to `value`: rewrites that key's line(s) only, keeping a trailing comment on a
+    /// one-line value; a new key is appended after the last key.
+    pub fn set(&mut self, key: &str, value: &FieldValue) {
+        let rendered = render_value(value);
+        match self.span(key).map(|s| (s.start, s.end, s.count)) {
+            Some((start, end, count)) => {
+                let old = self.keys_text()[start..end].split_inclusive('\n').next().unwrap_or_default();
+                let comment = if count == 1 { trailing_comment(old) } else { None };
+                let ending = line_ending(old, self.newline);
+                let new_line = match comment {
+                    Some(c) => format!("{key}: {rendered} {c}{ending}"),
+                    None => format!("{key}: {rendered}{ending}"),
+                };
+                self.splice(start, end, &new_line);
+            }
+            None => {
+                let keys = self.keys_text();
+                let at = key_spans(keys).last().map_or(keys.len(), |s| s.end);
+                let mut new_line = String::new();
+                if at > 0 && !keys[..at].ends_with('\n') {
+                    new_line.push_str(self.newline);
+                }
+                new_line.push_str(&format!("{key}: {rendered}{}", self.newline));
+                self.splice(at, at, &new_line);
+            }
+        }
+    }
+
+    /// Removes `key` and its lines; says whether it was there.
+    pub fn remove(&mut self, key: &str) -> bool {
+        let span = self.span(key).map(|s| (s.start, s.end));
+        if let Some((start, end)) = span {
+            self.splice(start, end, "");
+        }
+        span.is_some()
+    }
+}
+
 impl Document {
     /// Parses a file's text. The file must open with a `---` line and close the front matter with
     /// another; the front matter must be a YAML mapping.
     pub fn parse(text: &str) -> Result<Document, SyntaxError> {
-        let all = split_keep_ends(text);
-        let newline = if all.first().is_some_and(|l| l.ends_with("\r\n")) { "\r\n" } else { "\n" };
-        let Some(first) = all.first().filter(|l| is_fence(l)) else {
+        let (doc, values) = Document::parse_with_values(text.to_string())?;
+        let _ = doc.values.set(values);
+        Ok(doc)
+    }
+
+    /// Parses a file's text like [`Document::parse`], handing the parsed values to the caller
+    /// instead of keeping them.
+    pub fn parse_with_values(mut text: String) -> Result<(Document, Values), SyntaxError> {
+        let mut lines = text.split_inclusive('\n');
+        let Some(first) = lines.next().filter(|l| is_fence(l)) else {
             return Err(SyntaxError {
                 line: 1,
                 reason: "the file does not start with `---`; an item file opens with YAML front matter between two `---` lines".into(),
             });
         };
-        let Some(close) = all.iter().skip(1).position(|l| is_fence(l)).map(|p| p + 1) else {
+        let newline = if first.ends_with("\r\n") { "\r\n" } else { "\n" };
+        let keys_start = first.len();
+        let (mut keys_end, mut count) = (keys_start, 0);
+        let mut closing = None;
+        for line in lines.by_ref() {
+            if is_fence(line) {
+                closing = Some(line.len());
+                break;
+            }
+            keys_end += line.len();
+            count += 1;
+        }
+        let Some(closing) = closing else {
             return Err(SyntaxError {
-                line: all.len().max(1),
+                line: count + 1,
                 reason: "the front matter is never closed; add a `---` line after the last key".into(),
             });
         };
-        let lines: Vec<String> = all[1..close].iter().map(|s| s.to_string()).collect();
-        let body: String = all[close + 1..].concat();
-        let yaml_text: String = lines.concat();
-        let docs = YamlLoader::load_from_str(&yaml_text).map_err(|e| SyntaxError {
-            // A marker past the last key (an unclosed value noticed at the end) points at that key.
-            line: e.marker().line().clamp(1, lines.len().max(1)) + 1,
-            reason: format!("the front matter is not valid YAML: {}", e.info()),
-        })?;
-        let mut values = BTreeMap::new();
-        match docs.into_iter().next() {
-            None | Some(Yaml::Null) => {}
-            Some(Yaml::Hash(hash)) => {
-                for (k, v) in hash {
-                    let key = match k {
-                        Yaml::String(s) => s,
-                        other => format!("{other:?}"),
-                    };
-                    values.insert(key, v);
-                }
-            }
-            Some(_) => {
-                return Err(SyntaxError {
-                    line: 2,
-                    reason: "the front matter is not a set of `key: value` lines".into(),
-                });
-            }
-        }
-        let mut spans: Vec<(String, KeySpan)> = Vec::new();
-        for (i, line) in lines.iter().enumerate() {
-            if let Some(key) = top_level_key(line) {
-                spans.push((key.to_string(), KeySpan { first: i, count: 1 }));
-            } else if let Some((_, span)) = spans.last_mut() {
-                let trimmed = line.trim();
-                let continues = line.starts_with([' ', '\t', '-']) && !trimmed.is_empty();
-                if continues && span.first + span.count == i {
-                    span.count += 1;
-                }
-            }
-        }
-        Ok(Document {
-            opening: first.to_string(),
-            lines,
-            closing: all[close].to_string(),
-            body,
-            newline,
-            values,
-            spans,
-        })
+        let values = parse_values(&text[keys_start..keys_end], count)?;
+        let body = text.split_off(keys_end + closing);
+        text.shrink_to_fit();
+        let front = FrontMatter { text, keys_start, keys_end, newline };
+        Ok((Document { front, body, values: OnceLock::new() }, values))
+    }
+
+    /// The document of `front` with `body` after it.
+    pub fn from_parts(front: FrontMatter, body: String) -> Document {
+        Document { front, body, values: OnceLock::new() }
+    }
+
+    /// The front matter, letting go of the body (which an [`Item`](crate::model::Item) holds).
+    pub fn into_front_matter(self) -> FrontMatter {
+        self.front
     }
 
     /// A new document holding `fields` in the given order and `body`.
@@ -141,14 +275,11 @@ impl Document {
 
     /// The file's text: exactly the input when nothing was changed.
     pub fn render(&self) -> String {
-        let mut out = String::with_capacity(self.body.len() + 64 * self.lines.len());
-        out.push_str(&self.opening);
-        for line in &self.lines {
-            out.push_str(line);
-        }
-        out.push_str(&self.closing);
-        out.push_str(&self.body);
-        out
+        [self.front.as_str(), &self.body].concat()
+    }
+
+    pub fn front_matter(&self) -> &FrontMatter {
+        &self.front
     }
 
     pub fn body(&self) -> &str {
@@ -156,80 +287,44 @@ impl Document {
     }
 
     pub fn set_body(&mut self, body: &str) {
-        self.body = body.to_string();
+        body.clone_into(&mut self.body);
     }
 
     /// The parsed value of a top-level key.
     pub fn get(&self, key: &str) -> Option<&Yaml> {
-        self.values.get(key)
+        self.values.get_or_init(|| self.front.values()).get(key)
     }
 
     /// Top-level keys in file order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.spans.iter().map(|(k, _)| k.as_str())
+        self.front.keys()
     }
 
     /// The 1-based file line where `key` is written (the opening fence is line 1).
     pub fn line_of(&self, key: &str) -> Option<usize> {
-        self.span(key).map(|s| s.first + 2)
+        self.front.line_of(key)
     }
 
     /// The 1-based file line where the body starts.
     pub fn body_line(&self) -> usize {
-        self.lines.len() + 3
+        self.front.body_line()
     }
 
-    fn span(&self, key: &str) -> Option<KeySpan> {
-        self.spans.iter().find(|(k, _)| k == key).map(|(_, s)| *s)
-    }
-
-    /// Sets `key` to `value`: rewrites that key's line(s) only, keeping a trailing comment on a
-    /// one-line value; a new key is appended after the last key.
+    /// Sets `key` to `value`, see [`FrontMatter::set`].
     pub fn set(&mut self, key: &str, value: FieldValue) {
-        let rendered = render_value(&value);
-        let yaml = to_yaml(&value);
-        match self.span(key) {
-            Some(span) => {
-                let old = &self.lines[span.first];
-                let comment = if span.count == 1 { trailing_comment(old) } else { None };
-                let ending = line_ending(old, self.newline);
-                let new_line = match comment {
-                    Some(c) => format!("{key}: {rendered} {c}{ending}"),
-                    None => format!("{key}: {rendered}{ending}"),
-                };
-                self.replace_span(span, vec![new_line]);
-            }
-            None => {
-                let at = self.spans.last().map(|(_, s)| s.first + s.count).unwrap_or(self.lines.len());
-                if let Some(prev) = at.checked_sub(1).and_then(|i| self.lines.get_mut(i))
-                    && !prev.ends_with('\n')
-                {
-                    prev.push_str(self.newline);
-                }
-                self.lines.insert(at, format!("{key}: {rendered}{}", self.newline));
-                self.reindex();
-            }
+        self.front.set(key, &value);
+        if let Some(values) = self.values.get_mut() {
+            values.insert(key.to_string(), to_yaml(&value));
         }
-        self.values.insert(key.to_string(), yaml);
     }
 
     /// Removes `key` and its lines; does nothing when it is absent.
     pub fn remove(&mut self, key: &str) {
-        if let Some(span) = self.span(key) {
-            self.replace_span(span, Vec::new());
-            self.values.remove(key);
+        if self.front.remove(key)
+            && let Some(values) = self.values.get_mut()
+        {
+            values.remove(key);
         }
-    }
-
-    fn replace_span(&mut self, span: KeySpan, with: Vec<String>) {
-        self.lines.splice(span.first..span.first + span.count, with);
-        self.reindex();
-    }
-
-    fn reindex(&mut self) {
-        let text = self.lines.concat();
-        let reparsed = Document::parse(&format!("---\n{text}---\n")).expect("a rendered front matter parses again");
-        self.spans = reparsed.spans;
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use yaml_rust2::Yaml;
 
-use super::frontmatter::{Document, FieldValue, SyntaxError};
+use super::frontmatter::{Document, FieldValue, SyntaxError, Values};
 use super::project::{Defaults, IdPrefixes};
 use crate::model::sentence;
 use crate::model::{Item, ItemId, Kind, Level, SentenceSource, State};
@@ -29,6 +29,7 @@ pub const KNOWN_KEYS: &[&str] = &[
 
 struct Reader<'a> {
     doc: &'a Document,
+    values: &'a Values,
 }
 
 impl Reader<'_> {
@@ -38,7 +39,7 @@ impl Reader<'_> {
 
     /// A scalar as text; numbers and booleans are accepted as their text. Empty is `None`.
     fn text(&self, key: &str) -> Result<Option<String>, SyntaxError> {
-        match self.doc.get(key) {
+        match self.values.get(key) {
             None | Some(Yaml::Null) => Ok(None),
             Some(Yaml::String(s)) | Some(Yaml::Real(s)) => {
                 let s = s.trim();
@@ -71,7 +72,7 @@ impl Reader<'_> {
     }
 
     fn list(&self, key: &str) -> Result<Vec<String>, SyntaxError> {
-        match self.doc.get(key) {
+        match self.values.get(key) {
             None | Some(Yaml::Null) => Ok(Vec::new()),
             Some(Yaml::Array(items)) => items
                 .iter()
@@ -89,15 +90,17 @@ impl Reader<'_> {
     }
 }
 
-/// Reads the item in `doc`, found in the folder of `kind` under the file name `stem`.
+/// Reads the item in `doc`, whose front matter parsed to `values` (see
+/// [`Document::parse_with_values`]), found in the folder of `kind` under the file name `stem`.
 pub fn read_item(
     doc: &Document,
+    values: &Values,
     kind: Kind,
     stem: &str,
     ids: &IdPrefixes,
     defaults: &Defaults,
 ) -> Result<Item, SyntaxError> {
-    let r = Reader { doc };
+    let r = Reader { doc, values };
     let id_text = r.text("id")?.unwrap_or_else(|| stem.to_string());
     let id: ItemId = id_text.parse().map_err(|e: crate::model::BadItemId| r.error("id", e.to_string()))?;
     let expected = ids.prefix(kind);

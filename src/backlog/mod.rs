@@ -6,6 +6,9 @@
 
 pub mod frontmatter;
 pub mod item_file;
+#[cfg(test)]
+mod load_tests;
+mod plain_yaml;
 pub mod project;
 pub mod synthetic;
 mod validate;
@@ -15,7 +18,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use frontmatter::{Document, FieldValue, SyntaxError};
+pub use frontmatter::{Document, FieldValue, FrontMatter, SyntaxError, Values};
 pub use project::{Milestone, Problem, Project, Stakeholder, Stakeholders, SuccessCriterion};
 
 use crate::model::{Item, ItemId, Kind};
@@ -39,7 +42,15 @@ pub enum BacklogError {
 pub struct ItemFile {
     pub item: Item,
     pub path: PathBuf,
-    pub doc: Document,
+    /// The file's front matter, line for line; the body is `item.body`, exactly as in the file.
+    pub doc: FrontMatter,
+}
+
+impl ItemFile {
+    /// The file's text as it was read (or last written).
+    pub fn render(&self) -> String {
+        [self.doc.as_str(), &self.item.body].concat()
+    }
 }
 
 /// A file in an item folder that could not be read as an item.
@@ -91,18 +102,14 @@ impl Backlog {
         } else {
             Vec::new()
         };
-        let mut items = Vec::new();
-        let mut invalid = Vec::new();
+        let mut paths = Vec::new();
         for kind in Kind::ALL {
-            for path in item_paths(&root.join(kind.folder()))? {
-                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-                match load_item(&path, kind, &stem, &project) {
-                    Ok(file) => items.push(file),
-                    Err(e) => invalid.push(InvalidFile { id: stem.parse().ok(), path, line: e.line, reason: e.reason }),
-                }
-            }
+            paths.extend(item_paths(&root.join(kind.folder()))?.into_iter().map(|p| (kind, p)));
         }
-        items.sort_by(|a, b| a.item.id.cmp(&b.item.id));
+        let (mut items, invalid) = load_items(paths, &project);
+        // Stable, and moves each item once: sorting the items themselves would copy them into a
+        // scratch buffer half the size of the backlog.
+        items.sort_by_cached_key(|f| f.item.id.clone());
         let mut backlog =
             Backlog { root: root.to_path_buf(), project, stakeholders, items, invalid, problems: Vec::new() };
         validate::validate(&mut backlog);
@@ -138,10 +145,10 @@ impl Backlog {
 
     /// Writes `new` over the item file `file`, changing only the lines of fields that differ.
     pub fn update_item(file: &ItemFile, new: &Item) -> Result<ItemFile, BacklogError> {
-        let mut doc = file.doc.clone();
+        let mut doc = Document::from_parts(file.doc.clone(), file.item.body.clone());
         item_file::apply_changes(&mut doc, &file.item, new);
         write_atomic(&file.path, &doc.render())?;
-        Ok(ItemFile { item: new.clone(), path: file.path.clone(), doc })
+        Ok(ItemFile { item: new.clone(), path: file.path.clone(), doc: doc.into_front_matter() })
     }
 
     /// Writes many item files as [`Backlog::update_item`] does, several at a time (each still
@@ -177,29 +184,105 @@ impl Backlog {
         }
         let doc = item_file::new_document(item);
         write_atomic(&path, &doc.render())?;
-        Ok(ItemFile { item: item.clone(), path, doc })
+        Ok(ItemFile { item: item.clone(), path, doc: doc.into_front_matter() })
     }
 }
 
+/// The `.md` files directly in `folder`, sorted by name.
 fn item_paths(folder: &Path) -> Result<Vec<PathBuf>, BacklogError> {
     if !folder.is_dir() {
         return Ok(Vec::new());
     }
     let entries = fs::read_dir(folder).map_err(|source| BacklogError::Io { path: folder.to_path_buf(), source })?;
     let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "md"))
+        .filter_map(|e| e.ok())
+        // The entry knows its type without another system call, except through a symlink.
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file())))
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
         .collect();
-    paths.sort();
+    // One folder: comparing whole paths as bytes orders them as `Path` does, only faster.
+    paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     Ok(paths)
 }
 
-fn load_item(path: &Path, kind: Kind, stem: &str, project: &Project) -> Result<ItemFile, SyntaxError> {
+/// At most this many threads read and parse item files; more than a few only queue on the disk.
+const MAX_READERS: usize = 4;
+
+/// Reads and parses every file of `paths`, spread over a few threads (two cores load 100k files
+/// in about three quarters of the time one takes): the valid items in the order of `paths`, and
+/// the files that are not valid items.
+fn load_items(mut paths: Vec<(Kind, PathBuf)>, project: &Project) -> (Vec<ItemFile>, Vec<InvalidFile>) {
+    let readers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_READERS);
+    // Below this, one thread reads everything: starting another costs more than it saves.
+    let chunk = paths.len().div_ceil(readers).max(256);
+    // One slot per file, filled in place, so the items are never copied into a second vector.
+    let mut slots: Vec<Option<ItemFile>> = Vec::with_capacity(paths.len());
+    slots.resize_with(paths.len(), || None);
+    let invalid = std::thread::scope(|scope| {
+        let mut chunks = paths.chunks_mut(chunk).zip(slots.chunks_mut(chunk));
+        let first = chunks.next();
+        let others: Vec<_> =
+            chunks.map(|(paths, slots)| scope.spawn(move || load_chunk(paths, slots, project))).collect();
+        // This thread reads the first share: a small backlog starts no thread at all.
+        let mut invalid = first.map(|(paths, slots)| load_chunk(paths, slots, project)).unwrap_or_default();
+        for reader in others {
+            invalid.extend(reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        invalid
+    });
+    // `flatten` would copy the items into a new vector; `filter_map` reuses the slots' allocation.
+    #[expect(clippy::filter_map_identity, reason = "collects in place, unlike `flatten`")]
+    let items = slots.into_iter().filter_map(|slot| slot).collect();
+    (items, invalid)
+}
+
+fn load_chunk(paths: &mut [(Kind, PathBuf)], slots: &mut [Option<ItemFile>], project: &Project) -> Vec<InvalidFile> {
+    let mut invalid = Vec::new();
+    let mut buffer = Vec::new();
+    for ((kind, path), slot) in paths.iter_mut().zip(slots) {
+        let path = std::mem::take(path);
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        match load_item(&path, *kind, stem, project, &mut buffer) {
+            Ok((item, doc)) => *slot = Some(ItemFile { item, path, doc }),
+            Err(e) => invalid.push(InvalidFile { id: stem.parse().ok(), line: e.line, reason: e.reason, path }),
+        }
+    }
+    invalid
+}
+
+/// Reads a whole file through `buffer`, kept from file to file: reads to the end without asking
+/// the size first, as `fs::read_to_string` (and `File::read_to_end`) do.
+fn read_text(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<String> {
+    use std::io::{ErrorKind, Read};
+    let mut file = fs::File::open(path)?;
+    let mut chunk = [0u8; 16 * 1024];
+    buffer.clear();
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let text = std::str::from_utf8(buffer)
+        .map_err(|_| std::io::Error::new(ErrorKind::InvalidData, "stream did not contain valid UTF-8"))?;
+    Ok(text.to_owned())
+}
+
+fn load_item(
+    path: &Path,
+    kind: Kind,
+    stem: &str,
+    project: &Project,
+    buffer: &mut Vec<u8>,
+) -> Result<(Item, FrontMatter), SyntaxError> {
     let text =
-        fs::read_to_string(path).map_err(|e| SyntaxError { line: 1, reason: format!("cannot read the file: {e}") })?;
-    let doc = Document::parse(&text)?;
-    let item = item_file::read_item(&doc, kind, stem, &project.ids, &project.defaults)?;
-    Ok(ItemFile { item, path: path.to_path_buf(), doc })
+        read_text(path, buffer).map_err(|e| SyntaxError { line: 1, reason: format!("cannot read the file: {e}") })?;
+    let (doc, values) = Document::parse_with_values(text)?;
+    let item = item_file::read_item(&doc, &values, kind, stem, &project.ids, &project.defaults)?;
+    Ok((item, doc.into_front_matter()))
 }
 
 /// Replaces `path` with `text` atomically: a temporary file in the same folder, then a rename.

@@ -6,23 +6,23 @@ use super::{Backlog, InvalidFile};
 use crate::model::Kind;
 
 /// Moves items with a repeated id to `invalid` (the first file keeps the id) and records stories
-/// whose `epic` names no epic in `problems`.
+/// whose `epic` names no epic in `problems`. The items come sorted by id, stably, so a repeated id
+/// sits right after the file that keeps it.
 pub(super) fn validate(backlog: &mut Backlog) {
-    let mut seen = BTreeSet::new();
-    let mut kept = Vec::with_capacity(backlog.items.len());
-    for file in std::mem::take(&mut backlog.items) {
-        if seen.insert(file.item.id.clone()) {
-            kept.push(file);
-        } else {
-            backlog.invalid.push(InvalidFile {
-                line: file.doc.line_of("id").unwrap_or(1),
-                reason: format!("id `{}` is used by another file too; give this item the next free id", file.item.id),
+    let invalid = &mut backlog.invalid;
+    // In place: a second vector of items would double the backlog's largest allocation.
+    backlog.items.dedup_by(|later, first| {
+        let repeated = later.item.id == first.item.id;
+        if repeated {
+            invalid.push(InvalidFile {
+                line: later.doc.line_of("id").unwrap_or(1),
+                reason: format!("id `{}` is used by another file too; give this item the next free id", later.item.id),
                 id: None,
-                path: file.path,
+                path: std::mem::take(&mut later.path),
             });
         }
-    }
-    backlog.items = kept;
+        repeated
+    });
     let epics: BTreeSet<_> =
         backlog.items.iter().filter(|f| f.item.kind == Kind::Epic).map(|f| f.item.id.clone()).collect();
     for file in &backlog.items {
