@@ -118,3 +118,14 @@ fn a_title_with_control_characters_and_line_breaks_is_written_readably() {
         assert_eq!(back.get("title"), Some(&Yaml::String(title.to_string())), "{text:?}");
     }
 }
+
+/// Found by the `frontmatter` fuzzer: the YAML reader stopped at a NUL and took the lines before
+/// it for the whole front matter; such a file is now refused with the line of the character.
+#[test]
+fn a_control_character_in_the_front_matter_is_refused_with_its_line() {
+    let text = "---\nid: RK-3\ntitle: Con\0tos\nmitigation: a: b\n---\nbody\n";
+    let err = Document::parse(text).unwrap_err();
+    assert_eq!(err.line, 3, "{err:?}");
+    assert!(err.reason.contains("U+0000"), "{err:?}");
+    assert!(Document::parse("---\nid: RK-3\ntitle: tab\there\n---\n").is_ok(), "a tab is fine");
+}

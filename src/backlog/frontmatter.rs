@@ -105,6 +105,21 @@ fn parse_values(front: &str, lines: usize) -> Result<Values, SyntaxError> {
     if let Some(values) = super::plain_yaml::parse(front) {
         return Ok(values);
     }
+    // YAML allows no control character but tab and line breaks; its reader stops at a NUL and
+    // would take the lines before it for the whole front matter.
+    if let Some((n, c)) = front
+        .lines()
+        .enumerate()
+        .find_map(|(n, l)| l.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\r')).map(|c| (n, c)))
+    {
+        return Err(SyntaxError {
+            line: n + 2,
+            reason: format!(
+                "the front matter holds the control character U+{:04X}, which YAML does not allow; remove it",
+                c as u32
+            ),
+        });
+    }
     let docs = YamlLoader::load_from_str(front).map_err(|e| SyntaxError {
         // A marker past the last key (an unclosed value noticed at the end) points at that key.
         line: e.marker().line().clamp(1, lines.max(1)) + 1,
