@@ -127,5 +127,7 @@ fn a_control_character_in_the_front_matter_is_refused_with_its_line() {
     let err = Document::parse(text).unwrap_err();
     assert_eq!(err.line, 3, "{err:?}");
     assert!(err.reason.contains("U+0000"), "{err:?}");
+    let in_comment = Document::parse("---\nid: EP-4\n# a note\0\u{b}\ntitle: Usage\n---\n").unwrap_err();
+    assert_eq!(in_comment.line, 3, "in a comment too: {in_comment:?}");
     assert!(Document::parse("---\nid: RK-3\ntitle: tab\there\n---\n").is_ok(), "a tab is fine");
 }

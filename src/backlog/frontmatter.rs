@@ -102,9 +102,6 @@ fn key_spans(front: &str) -> Vec<KeySpan<'_>> {
 
 /// The front matter as a mapping of values; `lines` (its line count) bounds an error's line.
 fn parse_values(front: &str, lines: usize) -> Result<Values, SyntaxError> {
-    if let Some(values) = super::plain_yaml::parse(front) {
-        return Ok(values);
-    }
     // YAML allows no control character but tab and line breaks; its reader stops at a NUL and
     // would take the lines before it for the whole front matter.
     if let Some((n, c)) = front
@@ -119,6 +116,9 @@ fn parse_values(front: &str, lines: usize) -> Result<Values, SyntaxError> {
                 c as u32
             ),
         });
+    }
+    if let Some(values) = super::plain_yaml::parse(front) {
+        return Ok(values);
     }
     let docs = YamlLoader::load_from_str(front).map_err(|e| SyntaxError {
         // A marker past the last key (an unclosed value noticed at the end) points at that key.
