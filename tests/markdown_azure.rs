@@ -144,6 +144,9 @@ fn plain_text_that_looks_like_a_markdown_block_survives() {
         ("---", "\\---"),
         ("~~~", "\\~~~"),
         ("a > b", "a > b"),
+        // Found by the fuzzer too: text opening with a character wider than a byte.
+        ("Über alles", "Über alles"),
+        ("<p>“Quoted” نص</p>", "“Quoted” نص"),
     ];
     for (html, want) in cases {
         let md = html_to_markdown(html);

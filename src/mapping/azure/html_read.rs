@@ -128,7 +128,8 @@ fn parse(html: &str) -> Vec<Node> {
         let tag_start =
             rest.starts_with('<') && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
         if !tag_start {
-            let end = rest[1..].find('<').map_or(rest.len(), |e| e + 1);
+            let first = rest.chars().next().map_or(1, char::len_utf8);
+            let end = rest[first..].find('<').map_or(rest.len(), |e| e + first);
             let text = decode(&rest[..end]);
             stack.last_mut().expect("the root").2.push(Node::Text(text));
             rest = &rest[end..];
