@@ -147,6 +147,7 @@ fn plain_text_that_looks_like_a_markdown_block_survives() {
         // Found by the fuzzer too: text opening with a character wider than a byte.
         ("Über alles", "Über alles"),
         ("<p>“Quoted” نص</p>", "“Quoted” نص"),
+        ("&quot;&gt; ý; x", "\"> ý; x"),
     ];
     for (html, want) in cases {
         let md = html_to_markdown(html);

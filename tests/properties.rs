@@ -131,3 +131,13 @@ fn a_control_character_in_the_front_matter_is_refused_with_its_line() {
     assert_eq!(in_comment.line, 3, "in a comment too: {in_comment:?}");
     assert!(Document::parse("---\nid: RK-3\ntitle: tab\there\n---\n").is_ok(), "a tab is fine");
 }
+
+/// Found by the `frontmatter` fuzzer: a front matter whose keys are indented read fine, but a key
+/// added at the start of a line broke it; it is refused with the line to fix.
+#[test]
+fn an_indented_first_key_is_refused_with_its_line() {
+    let err = Document::parse("---\n# a note\n for admins: yes\n---\nbody\n").unwrap_err();
+    assert_eq!(err.line, 3, "{err:?}");
+    assert!(err.reason.contains("indented"), "{err:?}");
+    assert!(Document::parse("---\n  # an indented note\nid: ST-1\ntags:\n  - a\n---\n").is_ok());
+}
