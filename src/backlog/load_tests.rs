@@ -81,3 +81,20 @@ fn an_update_of_a_crlf_file_rewrites_one_line_and_keeps_the_body() {
         "---\r\nid: ST-1\r\ntitle: New # why\r\nstate: new\r\n---\r\nOther\r\n"
     );
 }
+
+#[test]
+fn an_update_that_would_not_read_back_leaves_the_file_as_it_was() {
+    let (_tmp, root) = backlog_dir();
+    // Found by the `frontmatter` fuzzer: a flow list over several lines whose second line looks
+    // like a key; a new key was then added inside the list.
+    let text =
+        "---\nid: ST-1\ntitle: Old\nt, I can th:  I can answer\nstga: [supportd: ST-9\nt, I can th:  I ]\n---\nBody\n";
+    story(&root, "ST-1.md", text);
+    let backlog = Backlog::load(&root).unwrap();
+    let file = &backlog.items[0];
+    let mut new = file.item.clone();
+    new.points = Some(3.0);
+    let e = Backlog::update_item(file, &new).unwrap_err();
+    assert!(e.to_string().contains("does not read back"), "{e}");
+    assert_eq!(fs::read_to_string(&file.path).unwrap(), text, "the file is untouched");
+}

@@ -147,7 +147,20 @@ impl Backlog {
     pub fn update_item(file: &ItemFile, new: &Item) -> Result<ItemFile, BacklogError> {
         let mut doc = Document::from_parts(file.doc.clone(), file.item.body.clone());
         item_file::apply_changes(&mut doc, &file.item, new);
-        write_atomic(&file.path, &doc.render())?;
+        let text = doc.render();
+        // Unusual YAML (a flow list over several lines, say) can defeat a line-by-line rewrite:
+        // never write what would not read back; the file stays as it was.
+        if let Err(e) = Document::parse(&text) {
+            return Err(BacklogError::Invalid {
+                path: file.path.clone(),
+                line: e.line,
+                reason: format!(
+                    "the change would leave front matter that does not read back ({}); the file is left as it was — write each key as one `key: value` line",
+                    e.reason
+                ),
+            });
+        }
+        write_atomic(&file.path, &text)?;
         Ok(ItemFile { item: new.clone(), path: file.path.clone(), doc: doc.into_front_matter() })
     }
 
