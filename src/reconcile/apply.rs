@@ -223,6 +223,9 @@ fn prewrite(ctx: &mut Ctx<'_>, plan: &Plan) {
 /// settle otherwise (not sent, or failed) goes the one-by-one way with its retries, as before.
 async fn send_updates(ctx: &mut Ctx<'_>, plan: &Plan, target: &str) -> Result<(), SyncError> {
     let remote = ctx.remotes[target];
+    if !remote.batches_updates() {
+        return Ok(());
+    }
     let mut prepared = Vec::new();
     for action in &plan.actions {
         let Action::UpdateRemote { target: t, id, kind, changes, fields, .. } = action else { continue };

@@ -199,6 +199,11 @@ impl Remote {
         }
     }
 
+    /// Whether [`Remote::update_many`] can send several updates in one request.
+    pub fn batches_updates(&self) -> bool {
+        matches!(self, Remote::Azure(_))
+    }
+
     /// Sends several updates, each as [`Remote::update`] would first send it, in one request
     /// where the remote can (Azure Boards: `$batch`). Per write, what the remote now holds, or
     /// the revision conflict that refused it; `None` where the write was not sent or failed
@@ -228,21 +233,28 @@ impl Remote {
     }
 }
 
+/// A story's `epic` from its parent on the remote (`parent`, a remote id): empty without one, the
+/// epic linked to it when known, and left out (unknown, never guessed) otherwise.
+pub(crate) fn set_epic(fields: &mut FieldMap, kind: Kind, parent: Option<String>, parents: &BTreeMap<String, ItemId>) {
+    if kind != Kind::Story {
+        return;
+    }
+    match parent {
+        None => {
+            fields.insert("epic".into(), String::new());
+        }
+        Some(p) => {
+            if let Some(epic) = parents.get(&p) {
+                fields.insert("epic".into(), epic.to_string());
+            }
+        }
+    }
+}
+
 impl GithubRemote {
     fn written(&self, kind: Kind, issue: &Issue, parents: &BTreeMap<String, ItemId>) -> Written {
         let mut fields = self.mapping.from_issue(kind, &issue.content(), &self.people);
-        if kind == Kind::Story {
-            match issue.parent_number() {
-                None => {
-                    fields.insert("epic".into(), String::new());
-                }
-                Some(n) => {
-                    if let Some(epic) = parents.get(&n.to_string()) {
-                        fields.insert("epic".into(), epic.to_string());
-                    }
-                }
-            }
-        }
+        set_epic(&mut fields, kind, issue.parent_number().map(|n| n.to_string()), parents);
         Written {
             remote_id: issue.number.to_string(),
             remote_key: Some(issue.id.to_string()),

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use super::remote::{Fetched, ItemWrite, Written, create_or_adopt, parents_of};
+use super::remote::{Fetched, ItemWrite, Written, create_or_adopt, parents_of, set_epic};
 use crate::connector::azure::{AzureConnector, PatchOp, WorkItem};
 use crate::connector::{ErrorKind, RemoteError};
 use crate::mapping::azure::WorkItemContent;
@@ -69,18 +69,7 @@ impl AzureRemote {
 
     pub(crate) fn written(&self, kind: Kind, item: &WorkItem, parents: &BTreeMap<String, ItemId>) -> Written {
         let mut fields = self.mapping.from_work_item(kind, &item.content(), &self.people);
-        if kind == Kind::Story {
-            match item.parent_id() {
-                None => {
-                    fields.insert("epic".into(), String::new());
-                }
-                Some(p) => {
-                    if let Some(epic) = parents.get(&p.to_string()) {
-                        fields.insert("epic".into(), epic.to_string());
-                    }
-                }
-            }
-        }
+        set_epic(&mut fields, kind, item.parent_id().map(|p| p.to_string()), parents);
         let updated_at = item.changed_date().unwrap_or_else(Utc::now);
         Written {
             remote_id: item.id.to_string(),
