@@ -119,9 +119,8 @@ fn parse_values(front: &str, lines: usize) -> Result<Values, SyntaxError> {
     }
     // Keys are rewritten in place and new ones added at the start of a line, so the mapping
     // must start there too.
-    if let Some(n) = front.lines().position(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        && front.lines().nth(n).is_some_and(|l| l.starts_with([' ', '\t']))
-    {
+    let first_key = front.lines().enumerate().find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    if let Some((n, _)) = first_key.filter(|(_, l)| l.starts_with([' ', '\t'])) {
         return Err(SyntaxError {
             line: n + 2,
             reason: "the first key is indented; start each key at the beginning of its line".into(),
