@@ -388,8 +388,10 @@ impl Settings {
         }
         builder =
             builder.add_source(config::Environment::with_prefix("BACKLOG_SYNC").prefix_separator("__").separator("__"));
-        let load =
-            |e: config::ConfigError| ConfigError::Load { file: file.map(Path::to_path_buf), reason: e.to_string() };
+        let load = |e: config::ConfigError| ConfigError::Load {
+            file: file.map(Path::to_path_buf),
+            reason: key_first(&e.to_string()),
+        };
         let mut settings: Settings = builder.build().map_err(load)?.try_deserialize().map_err(load)?;
         settings.source = file.map(Path::to_path_buf);
         if let Some(dir) = file.and_then(Path::parent) {
@@ -480,6 +482,14 @@ impl Settings {
     /// The SQLite file: `state.path`, relative to the backlog folder unless absolute.
     pub fn state_path(&self) -> PathBuf {
         if self.state.path.is_absolute() { self.state.path.clone() } else { self.backlog.path.join(&self.state.path) }
+    }
+}
+
+/// `why for key `k`` (as the config crate words it) → `` `k`: why ``: the key first, said once.
+fn key_first(reason: &str) -> String {
+    match reason.rsplit_once(" for key `") {
+        Some((why, key)) if key.ends_with('`') => format!("`{key}: {why}"),
+        _ => reason.to_string(),
     }
 }
 
