@@ -89,28 +89,36 @@ pub fn targets_toml(github: &str, azure: &str) -> String {
     )
 }
 
-/// A folder after `init` with both targets added, and the twins behind them.
+/// `backlog-sync init` run in a new temporary folder; the backlog folder it made.
+pub fn init_in(tmp: &Path) -> PathBuf {
+    let init = expect(&cli(tmp, &["init"]), 0, "init");
+    assert!(init.contains("settings: backlog/backlog-sync.toml (read by commands run in `backlog`"), "{init}");
+    tmp.join("backlog")
+}
+
+/// A backlog after `init` with both targets added, and the twins behind them. Commands run in
+/// the backlog folder `init` made, as a product owner who did `cd backlog` would run them.
 pub struct World {
     pub tmp: tempfile::TempDir,
+    pub backlog: PathBuf,
     pub github: Twin,
     pub azure: Twin,
 }
 
 impl World {
     pub fn dir(&self) -> &Path {
-        self.tmp.path()
+        &self.backlog
     }
 
     pub fn story(&self) -> PathBuf {
-        self.dir().join("backlog/stories/ST-1.md")
+        self.dir().join("stories/ST-1.md")
     }
 
     /// `init`, then both targets appended to the settings file `init` wrote.
     pub fn new(process: &str) -> World {
         let tmp = tempfile::tempdir().unwrap();
-        let world = World { tmp, github: Twin::github(), azure: Twin::azure(process) };
-        let init = expect(&cli(world.dir(), &["init"]), 0, "init");
-        assert!(init.contains("settings: backlog-sync.toml"), "{init}");
+        let backlog = init_in(tmp.path());
+        let world = World { tmp, backlog, github: Twin::github(), azure: Twin::azure(process) };
         let settings = world.dir().join("backlog-sync.toml");
         let mut text = std::fs::read_to_string(&settings).unwrap();
         text.push_str(&targets_toml(&world.github.url, &world.azure.url));
@@ -163,7 +171,7 @@ pub const ST1: u64 = 3;
 async fn the_first_hour_runs_from_init_to_a_settled_conflict_without_config_or_copied_files() {
     let world = World::new("scrum");
     let dir = world.dir();
-    for f in ["backlog/backlog.toml", "backlog/.gitignore", "backlog-sync.toml"] {
+    for f in ["backlog.toml", ".gitignore", "backlog-sync.toml"] {
         assert!(dir.join(f).is_file(), "init wrote {f}");
     }
 

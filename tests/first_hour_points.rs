@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::common::{root, stderr, stdout};
-use crate::first_hour::{ST1, TOKEN, Twin, World, cli, cli_env, expect, targets_toml};
+use crate::first_hour::{ST1, TOKEN, Twin, World, cli, cli_env, expect, init_in, targets_toml};
 
 const SUBCOMMANDS: [&str; 15] = [
     "demo",
@@ -57,8 +57,7 @@ async fn no_command_panics_with_a_github_or_an_azure_boards_target() {
     for kind in ["github", "azure-boards"] {
         let twin = if kind == "github" { Twin::github() } else { Twin::azure("agile") };
         let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path();
-        expect(&cli(dir, &["init"]), 0, "init");
+        let dir = &init_in(tmp.path());
         let all = targets_toml(&twin.url, &twin.url);
         // Keep only the one target of this kind.
         let table = all.split("\n[[targets]]").find(|t| t.contains(&format!("kind = \"{kind}\""))).unwrap();
@@ -109,10 +108,11 @@ async fn no_command_panics_with_a_github_or_an_azure_boards_target() {
 #[test]
 fn settings_are_found_here_in_the_backlog_folder_and_in_backlog_sync_config() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    expect(&cli(dir, &["init"]), 0, "init");
-    let here = expect(&cli(dir, &["validate"]), 0, "validate in the folder init ran in");
+    let dir = &init_in(tmp.path());
+    let here = expect(&cli(dir, &["validate"]), 0, "validate in the backlog folder");
     assert!(here.contains("from `backlog-sync.toml`"), "{here}");
+    let from_parent = expect(&cli(tmp.path(), &["validate", "backlog"]), 0, "validate PATH from its parent");
+    assert!(from_parent.contains("from `backlog/backlog-sync.toml`"), "{from_parent}");
 
     // From elsewhere: the variable, whose relative `backlog.path` is relative to the file.
     let elsewhere = tempfile::tempdir().unwrap();
@@ -121,12 +121,10 @@ fn settings_are_found_here_in_the_backlog_folder_and_in_backlog_sync_config() {
     let out = expect(&cli_env(elsewhere.path(), &["validate"], &env), 0, "validate with BACKLOG_SYNC_CONFIG");
     assert!(out.contains("backlog `My product`: 1 epic(s)"), "{out}");
 
-    // An absolute backlog folder gets its own settings, found through the PATH argument.
-    let other = dir.join("other");
-    expect(&cli(dir, &["init", other.to_str().unwrap()]), 0, "init elsewhere");
-    assert!(other.join("backlog-sync.toml").is_file());
-    let out = expect(&cli(elsewhere.path(), &["validate", other.to_str().unwrap()]), 0, "validate PATH");
-    assert!(out.contains(&format!("from `{}`", other.join("backlog-sync.toml").display())), "{out}");
+    // `./backlog-sync.toml` wins over the PATH's: a settings file one level up naming the backlog.
+    std::fs::write(tmp.path().join("backlog-sync.toml"), "[backlog]\npath = \"backlog\"\n").unwrap();
+    let out = expect(&cli(tmp.path(), &["validate"]), 0, "validate with ./backlog-sync.toml");
+    assert!(out.contains("from `backlog-sync.toml`") && out.contains("1 epic(s)"), "{out}");
 }
 
 #[test]
@@ -150,19 +148,20 @@ fn init_scaffolds_an_azure_target_a_gitignore_and_with_mappings_copies_that_load
     let tmp = tempfile::tempdir().unwrap();
     let out = expect(&cli(tmp.path(), &["init", "--mappings"]), 0, "init --mappings");
     assert!(out.contains("mappings: copies in"), "{out}");
-    let settings = std::fs::read_to_string(tmp.path().join("backlog-sync.toml")).unwrap();
+    let settings = std::fs::read_to_string(tmp.path().join("backlog/backlog-sync.toml")).unwrap();
     assert!(settings.contains("# kind = \"azure-boards\"") && settings.contains("# kind = \"github\""), "{settings}");
     let mapping_lines = settings.lines().filter(|l| l.trim_start_matches(['#', ' ']).starts_with("mapping ="));
     assert_eq!(mapping_lines.count(), 0, "no mapping lines: the built-in ones apply\n{settings}");
+    expect(&cli(&tmp.path().join("backlog"), &["validate"]), 0, "validate beside the copies");
     let ignore = std::fs::read_to_string(tmp.path().join("backlog/.gitignore")).unwrap();
     assert!(ignore.lines().any(|l| l == ".backlog-sync/"), "{ignore}");
     for (file, built_in) in backlog_sync::mapping::builtin::FILES {
-        assert_eq!(std::fs::read_to_string(tmp.path().join(file)).unwrap(), built_in, "{file}");
+        assert_eq!(std::fs::read_to_string(tmp.path().join("backlog").join(file)).unwrap(), built_in, "{file}");
     }
-    let gh = backlog_sync::mapping::GithubMapping::load(&tmp.path().join("mappings/github/default.toml"));
+    let gh = backlog_sync::mapping::GithubMapping::load(&tmp.path().join("backlog/mappings/github/default.toml"));
     assert!(gh.is_ok());
     for p in ["agile", "scrum", "cmmi", "basic"] {
-        let m = tmp.path().join(format!("mappings/azure-boards/{p}.toml"));
+        let m = tmp.path().join(format!("backlog/mappings/azure-boards/{p}.toml"));
         backlog_sync::mapping::AzureMapping::load(&m).unwrap_or_else(|e| panic!("{p}: {e}"));
     }
 }
@@ -173,7 +172,7 @@ async fn files_written_by_init_sync_and_summary_keep_their_mode_or_follow_the_um
     let dir = world.dir();
     let fresh = tempfile::tempdir().unwrap();
     expect(&with_umask(fresh.path(), "027", "init"), 0, "init under umask 027");
-    for f in ["backlog-sync.toml", "backlog/backlog.toml", "backlog/stories/ST-1.md", "backlog/.gitignore"] {
+    for f in ["backlog/backlog-sync.toml", "backlog/backlog.toml", "backlog/stories/ST-1.md", "backlog/.gitignore"] {
         assert_eq!(mode(&fresh.path().join(f)), 0o640, "{f} follows the umask 027");
     }
     expect(&cli(dir, &["sync"]), 0, "first sync");
@@ -189,8 +188,7 @@ async fn files_written_by_init_sync_and_summary_keep_their_mode_or_follow_the_um
         text.replacen("[sync]", "[summary.channels.file]\npath = \"summaries/{audience}-{period}.{ext}\"\n\n[sync]", 1);
     std::fs::write(&settings, text).unwrap();
     expect(&with_umask(dir, "022", "summary --post"), 0, "summary --post to a file");
-    let written: Vec<_> =
-        std::fs::read_dir(dir.join("backlog/summaries")).unwrap().map(|e| e.unwrap().path()).collect();
+    let written: Vec<_> = std::fs::read_dir(dir.join("summaries")).unwrap().map(|e| e.unwrap().path()).collect();
     assert!(!written.is_empty());
     for f in written {
         assert_eq!(mode(&f), 0o644, "{} follows the umask 022", f.display());

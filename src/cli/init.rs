@@ -103,14 +103,10 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     if dir.join("backlog.toml").exists() {
         anyhow::bail!("`{}` already holds a backlog (`backlog.toml` exists); pick an empty folder", dir.display());
     }
-    // The settings go where commands look first: this folder's `backlog-sync.toml`, unless the
-    // backlog is elsewhere (an absolute DIR) or this folder has settings already; then into the
-    // backlog folder, found by `backlog-sync COMMAND DIR`.
-    let here = Path::new(SETTINGS_FILE);
-    let settings_path = if dir.is_relative() && !here.exists() { here.to_path_buf() } else { dir.join(SETTINGS_FILE) };
-    let backlog_from_settings =
-        if settings_path == here { dir.to_string_lossy().replace('\\', "/") } else { ".".into() };
-    let settings = SETTINGS.replace("{path}", &backlog_from_settings);
+    // The settings go into the backlog folder: commands run there read `./backlog-sync.toml`, and
+    // `backlog-sync COMMAND DIR` from elsewhere reads `DIR/backlog-sync.toml`.
+    let settings_path = dir.join(SETTINGS_FILE);
+    let settings = SETTINGS.replace("{path}", ".");
     let mut files: Vec<(PathBuf, &str)> = vec![
         (dir.join("backlog.toml"), BACKLOG_TOML),
         (dir.join("stakeholders.toml"), STAKEHOLDERS_TOML),
@@ -131,11 +127,10 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         write_atomic(path, text).with_context(|| format!("cannot write `{}`", path.display()))?;
         println!("created {}", path.display());
     }
-    let found_by = if settings_path == here {
-        "commands run in this folder read it; from elsewhere pass `--config`".to_string()
-    } else {
-        format!("found by `backlog-sync COMMAND {}`, or pass `--config`", dir.display())
-    };
+    let found_by = format!(
+        "read by commands run in `{0}`, or by `backlog-sync COMMAND {0}` from elsewhere; or pass `--config`",
+        dir.display()
+    );
     println!("\nsettings: {} ({found_by})", settings_path.display());
     if args.mappings {
         println!(
@@ -144,9 +139,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         );
     }
     println!(
-        "next: backlog-sync lint {}   then add a target to {} and run `backlog-sync validate`",
-        dir.display(),
-        settings_path.display()
+        "next: cd {}; backlog-sync lint   then add a target to {SETTINGS_FILE} and run `backlog-sync validate`",
+        dir.display()
     );
     Ok(Outcome::Ok)
 }
