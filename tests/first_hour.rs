@@ -205,6 +205,8 @@ async fn the_first_hour_runs_from_init_to_a_settled_conflict_without_config_or_c
     let sync = expect(&cli(dir, &["sync"]), 1, "a sync that leaves a conflict");
     assert!(sync.contains("conflict on `title` left for a person"), "{sync}");
     assert!(sync.contains("1 open conflict(s)"), "{sync}");
+    let plan = expect(&cli(dir, &["plan"]), 0, "plan with a conflict");
+    assert!(plan.contains("1 open conflict(s)"), "{plan}");
     let status = expect(&cli(dir, &["status"]), 1, "status with a conflict");
     assert!(status.contains("open conflicts: 1"), "{status}");
     assert!(status.contains("conflicts"), "the run is recorded as `conflicts`, not `success`:\n{status}");

@@ -207,7 +207,9 @@ pub fn render_plan(plan: &Plan) -> String {
         t.add_row(r.to_vec());
     }
     let settled = plan.conflicts.iter().filter(|c| c.conflict.settled != crate::reconcile::Settled::Manual).count();
-    format!("{t}\n{} change(s); {} conflict(s) settled by policy\n", rows.len(), settled)
+    let open: usize =
+        plan.actions.iter().map(|a| if let Action::Conflicts { open, .. } = a { open.len() } else { 0 }).sum();
+    format!("{t}\n{} change(s); {} conflict(s) settled by policy; {open} open conflict(s)\n", rows.len(), settled)
 }
 
 fn render_report(r: &RunReport) -> String {
