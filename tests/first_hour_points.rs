@@ -304,3 +304,25 @@ fn the_demos_closing_advice_works_after_the_demo_has_ended() {
         assert!(!stdout(&out).is_empty(), "`{command}` says something");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_process_setting_picks_the_built_in_azure_mapping_and_a_wrong_one_is_refused_by_the_project() {
+    let world = World::new("basic");
+    let dir = world.dir();
+    let settings = dir.join("backlog-sync.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    let wrong = text.replace(
+        "token_env = \"FIRST_HOUR_AZURE_TOKEN\"",
+        "token_env = \"FIRST_HOUR_AZURE_TOKEN\"\nprocess = \"scrum\"",
+    );
+    std::fs::write(&settings, &wrong).unwrap();
+    let validate = expect(&cli(dir, &["validate"]), 0, "validate");
+    assert!(validate.contains("built-in mapping azure-boards/scrum.toml"), "{validate}");
+    let refused = cli(dir, &["sync"]);
+    assert_ne!(refused.status.code(), Some(0), "a Basic project has no Product Backlog Item type");
+    std::fs::write(&settings, wrong.replace("process = \"scrum\"", "process = \"basic\"")).unwrap();
+    expect(&cli(dir, &["sync"]), 0, "sync with process = \"basic\"");
+    let story = world.work_item(ST1).await;
+    assert_eq!(story["fields"]["System.WorkItemType"], "Issue", "{story}");
+    assert_eq!(story["fields"]["System.State"], "To Do", "{story}");
+}
