@@ -11,6 +11,8 @@ mod daemon_serve;
 mod demo_cli;
 mod drift_remote;
 mod fault_campaign;
+mod first_hour;
+mod first_hour_points;
 mod lint_cli;
 mod mapping_azure;
 mod mapping_github;

@@ -299,11 +299,25 @@ fn load_item(
 }
 
 /// Replaces `path` with `text` atomically: a temporary file in the same folder, then a rename.
+/// A rewritten file keeps its mode; a new one gets the user's umask (`0666 & !umask`), as any
+/// editor would give it — never the temporary file's private `0600`.
 pub fn write_atomic(path: &Path, text: &str) -> Result<(), BacklogError> {
     let io = |source| BacklogError::Io { path: path.to_path_buf(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    let original = fs::metadata(path).ok().map(|m| m.permissions());
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Created with 0666, the system applies the umask.
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
+    if let Some(mode) = original {
+        // Set explicitly, so the umask does not narrow the file's own mode.
+        tmp.as_file().set_permissions(mode).map_err(io)?;
+    }
     tmp.write_all(text.as_bytes()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;

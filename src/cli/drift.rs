@@ -12,8 +12,7 @@ use crate::drift::lint::lint_backlog;
 use crate::drift::remote::remote_findings;
 use crate::drift::report::{self, Format};
 use crate::drift::{Severity, sort_findings};
-use crate::mapping::Identities;
-use crate::reconcile::engine::{connect, identities_path};
+use crate::reconcile::engine::{connect_all, identities_of};
 use crate::reconcile::inspect::snapshot;
 use crate::store::Store;
 
@@ -34,8 +33,8 @@ pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcom
     let today = args.today.unwrap_or_else(|| chrono::Local::now().date_naive());
     let mut findings = lint_backlog(&backlog, today);
     if !settings.targets.is_empty() {
-        let remotes: Vec<_> = settings.targets.iter().map(connect).collect::<Result<_, _>>()?;
-        let people = Identities::load(&identities_path(&settings.targets[0].mapping))?;
+        let remotes = connect_all(&settings).await?;
+        let people = identities_of(&settings)?;
         let path = settings.state_path();
         let store = if path.exists() { Store::open(&path)? } else { Store::open_in_memory()? };
         let snap = snapshot(&backlog, &store, &remotes, &people).await.map_err(|e| match e {

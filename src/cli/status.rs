@@ -81,7 +81,7 @@ fn render(s: &Status) -> String {
     out.push_str(&format!("open conflicts: {}\n", s.conflicts.len()));
     for c in &s.conflicts {
         out.push_str(&format!(
-            "  {} `{}` on {}: file {:?}, remote {:?} (base {:?}); edit one side to agree\n",
+            "  {} `{}` on {}: file {:?}, remote {:?} (base {:?}); settle with `backlog-sync resolve`\n",
             c.item_id,
             c.field,
             c.target,

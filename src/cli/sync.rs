@@ -30,9 +30,10 @@ pub struct Args {
     /// Allow a run that closes or removes more items than `sync.max_removals`.
     #[arg(long)]
     pub allow_mass_removal: bool,
-    /// Wait up to this many seconds for another run that holds a target, instead of stopping.
-    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "600")]
-    pub wait: Option<u64>,
+    /// Wait up to this long (`30s`, `5m`, or plain seconds) for another run that holds a target,
+    /// instead of stopping; `--wait` alone waits 10 minutes.
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "10m", value_parser = super::parse_duration)]
+    pub wait: Option<Duration>,
     #[arg(long, value_enum, default_value_t = RunFormat::Table)]
     pub format: RunFormat,
 }
@@ -85,7 +86,7 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
         full,
         dry_run: args.dry_run,
         allow_mass_removal: args.allow_mass_removal,
-        wait: args.wait.map(Duration::from_secs),
+        wait: args.wait,
         progress,
         label: None,
     };
@@ -206,7 +207,9 @@ pub fn render_plan(plan: &Plan) -> String {
         t.add_row(r.to_vec());
     }
     let settled = plan.conflicts.iter().filter(|c| c.conflict.settled != crate::reconcile::Settled::Manual).count();
-    format!("{t}\n{} change(s); {} conflict(s) settled by policy\n", rows.len(), settled)
+    let open: usize =
+        plan.actions.iter().map(|a| if let Action::Conflicts { open, .. } = a { open.len() } else { 0 }).sum();
+    format!("{t}\n{} change(s); {} conflict(s) settled by policy; {open} open conflict(s)\n", rows.len(), settled)
 }
 
 fn render_report(r: &RunReport) -> String {

@@ -14,12 +14,12 @@ use super::merge::Policies;
 use super::plan::{CanonicalItem, LinkView, Plan, PlanInput, TargetInput, plan};
 use super::remote::{AzureRemote, Fetched, GithubRemote, Remote};
 use crate::backlog::{Backlog, BacklogError};
-use crate::config::{Secret, Settings, TargetKind, TargetSettings, parse_max_removals};
+use crate::config::{Process, Secret, Settings, TargetKind, TargetSettings, parse_max_removals};
 use crate::connector::RemoteError;
 use crate::connector::azure::{Auth, AzureConnector};
 use crate::connector::github::GithubConnector;
 use crate::mapping::fields::item_fields;
-use crate::mapping::{AzureMapping, GithubMapping, Identities, MappingError};
+use crate::mapping::{AzureMapping, GithubMapping, Identities, MappingError, builtin};
 use crate::model::{ItemId, Kind};
 use crate::store::{RunCounts, RunOutcome, Store, StoreError, SyncLock};
 
@@ -82,19 +82,28 @@ pub struct RunReport {
     pub open_conflicts: usize,
 }
 
-/// Builds the remote of one target from its settings.
+/// Builds the remote of one target from its settings, with identities beside its mapping file.
 pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
+    connect_in(target, None, target.process)
+}
+
+/// Builds the remote of one target. Without `mapping` it uses the built-in one for its kind (for
+/// Azure Boards, for `process`), and identities from `mappings/identities.toml` beside
+/// `settings_file`.
+pub fn connect_in(
+    target: &TargetSettings,
+    settings_file: Option<&Path>,
+    process: Option<Process>,
+) -> Result<Remote, SyncError> {
     let fail = |reason: String| SyncError::Target { target: target.name.clone(), reason };
-    let token = match (&target.token_env, &target.token_file) {
-        (_, Some(file)) => Secret::from_file(file),
-        (Some(var), None) => Secret::from_env(var),
-        (None, None) => Err("set `token_env` or `token_file`".to_string()),
-    }
-    .map_err(fail)?;
-    let identities = Identities::load(&identities_path(&target.mapping))?;
+    let token = token_of(target)?;
+    let identities = builtin::identities(target.mapping.as_deref(), settings_file)?;
     match target.kind {
         TargetKind::Github => {
-            let mapping = GithubMapping::load(&target.mapping)?;
+            let mapping = match &target.mapping {
+                Some(path) => GithubMapping::load(path)?,
+                None => builtin::github()?,
+            };
             let api = target.api_url.as_deref().unwrap_or("https://api.github.com");
             let repo = target.repository.as_deref().unwrap_or_default();
             let mut connector = GithubConnector::new(&target.name, api, repo, &token)?;
@@ -107,7 +116,15 @@ pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
             Ok(Remote::Github(GithubRemote { name: target.name.clone(), connector, mapping, people: identities }))
         }
         TargetKind::AzureBoards => {
-            let mapping = AzureMapping::load(&target.mapping)?;
+            let mapping = match (&target.mapping, process) {
+                (Some(path), _) => AzureMapping::load(path)?,
+                (None, Some(p)) => builtin::azure(p)?,
+                (None, None) => {
+                    return Err(fail(
+                        "has no `mapping` and its process is not known yet; set `process = \"agile\"` (or scrum, cmmi, basic)".into(),
+                    ));
+                }
+            };
             let Some(org) = target.organization_url.as_deref() else {
                 return Err(fail("set `organization_url`, e.g. `https://dev.azure.com/contoso`".into()));
             };
@@ -119,9 +136,54 @@ pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
     }
 }
 
+/// The token of a target, from its file or its environment variable.
+pub fn token_of(target: &TargetSettings) -> Result<Secret, SyncError> {
+    match (&target.token_env, &target.token_file) {
+        (_, Some(file)) => Secret::from_file(file),
+        (Some(var), None) => Secret::from_env(var),
+        (None, None) => Err("set `token_env` or `token_file`".to_string()),
+    }
+    .map_err(|reason| SyncError::Target { target: target.name.clone(), reason })
+}
+
+/// The process an Azure Boards target without `mapping` follows: `process`, or read from the
+/// project. `None` for other targets and for those with a mapping file.
+pub async fn process_of(target: &TargetSettings) -> Result<Option<Process>, SyncError> {
+    if target.kind != TargetKind::AzureBoards || target.mapping.is_some() {
+        return Ok(None);
+    }
+    if let Some(p) = target.process {
+        return Ok(Some(p));
+    }
+    let token = token_of(target)?;
+    let org = target.organization_url.as_deref().unwrap_or_default();
+    let project = target.project.as_deref().unwrap_or_default();
+    let p = crate::connector::azure::process::detect(org, project, &token)
+        .await
+        .map_err(|reason| SyncError::Target { target: target.name.clone(), reason })?;
+    tracing::debug!(target = %target.name, process = p.as_str(), "read the project's process");
+    Ok(Some(p))
+}
+
+/// Builds the remotes of every target, reading Azure Boards processes where needed.
+pub async fn connect_all(settings: &Settings) -> Result<Vec<Remote>, SyncError> {
+    let mut remotes = Vec::with_capacity(settings.targets.len());
+    for t in &settings.targets {
+        let process = process_of(t).await?;
+        remotes.push(connect_in(t, settings.source.as_deref(), process)?);
+    }
+    Ok(remotes)
+}
+
+/// The identities of the settings' first target (what `drift` and `demo` report on).
+pub fn identities_of(settings: &Settings) -> Result<Identities, MappingError> {
+    let mapping = settings.targets.first().and_then(|t| t.mapping.as_deref());
+    builtin::identities(mapping, settings.source.as_deref())
+}
+
 /// `mappings/identities.toml`: beside the folder of the target's mapping file.
 pub fn identities_path(mapping: &Path) -> std::path::PathBuf {
-    mapping.parent().and_then(Path::parent).unwrap_or(Path::new(".")).join("identities.toml")
+    builtin::identities_path(Some(mapping), None).unwrap_or_default()
 }
 
 fn modified(path: &Path) -> Option<DateTime<Utc>> {
@@ -133,7 +195,7 @@ pub async fn run(settings: &Settings, opts: &RunOptions) -> Result<RunReport, Sy
     if settings.targets.is_empty() {
         return Err(SyncError::NoTargets);
     }
-    let remotes: Vec<Remote> = settings.targets.iter().map(connect).collect::<Result<_, _>>()?;
+    let remotes = connect_all(settings).await?;
     run_with(settings, &remotes, opts).await
 }
 
@@ -267,12 +329,17 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         };
         store.set_budget(remote.name(), &budget)?;
     }
-    let outcome = if errors.is_empty() { RunOutcome::Success } else { RunOutcome::Failed };
+    let open_conflicts = store.open_conflicts()?.len();
+    let outcome = match (errors.is_empty(), open_conflicts) {
+        (false, _) => RunOutcome::Failed,
+        (true, 0) => RunOutcome::Success,
+        (true, _) => RunOutcome::Conflicts,
+    };
     store.finish_run(run_id, &counts, outcome, (!errors.is_empty()).then(|| errors.join("; ")).as_deref())?;
     report.applied = applied;
     report.counts = counts;
     report.errors = errors;
-    report.open_conflicts = store.open_conflicts()?.len();
+    report.open_conflicts = open_conflicts;
     report.requests = requests_since(remotes, &before);
     Ok(report)
 }

@@ -3,6 +3,7 @@
 //! found by their marker tag, with retries that honour `Retry-After` and the rate-limit headers.
 
 mod http;
+pub mod process;
 pub mod types;
 
 use chrono::{DateTime, SecondsFormat, Utc};
