@@ -166,7 +166,7 @@ pub fn render_plan(plan: &Plan) -> String {
                     format!("mark removed (#{remote_id} deleted)"),
                     String::new(),
                 ],
-                Action::Adopt { target, id, remote_id } => {
+                Action::Adopt { target, id, remote_id, .. } => {
                     ["link".into(), target.clone(), id.to_string(), format!("adopt #{remote_id}"), String::new()]
                 }
                 Action::CreateRemote { target, id, .. } => {

@@ -57,6 +57,8 @@ fn target(name: &str, links: &[(&str, LinkView)], listed: &[RemoteItem]) -> Targ
         links: links.iter().map(|(i, l)| (id(i), l.clone())).collect(),
         listed: listed.iter().map(|r| (r.remote_id.clone(), r.clone())).collect(),
         vanished: BTreeSet::new(),
+        uncarried: BTreeMap::new(),
+        creating: BTreeSet::new(),
     }
 }
 
