@@ -442,11 +442,12 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                 };
                 ctx.store.record_conflict(&conflict)?;
                 ctx.counts.conflicts += 1;
+                let others: String = c.others.iter().map(|(t, v)| format!(", {t} says {v:?}")).collect();
                 ctx.log(
                     Some(target),
                     id,
                     format!(
-                        "conflict on `{}` left for a person: file says {:?}, {target} says {:?}",
+                        "conflict on `{}` left for a person: file says {:?}, {target} says {:?}{others}",
                         c.field, c.canonical, c.remote
                     ),
                 );

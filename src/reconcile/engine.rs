@@ -191,6 +191,10 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     let mut fetched: BTreeMap<String, Fetched> = BTreeMap::new();
     let conflicts = store.open_conflicts()?;
     let mut stripped = Vec::new();
+    let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
+    // Targets that listed an edit of an item whose file could not be read: their watermark stays
+    // where it was (and drops its ETag), so the edit is listed again once the file reads.
+    let mut held_back: BTreeMap<String, Option<crate::store::Watermark>> = BTreeMap::new();
     for remote in remotes {
         let name = remote.name().to_string();
         let links = store.links(&name)?;
@@ -209,6 +213,10 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             if owner.is_some_and(|o| !remote.carries_owner(&o)) {
                 listed.fields.remove("owner");
             }
+        }
+        if got.listed.keys().any(|rid| parents.get(rid).is_some_and(|id| unreadable.contains(id))) {
+            let old = store.watermark(&name)?.map(|w| crate::store::Watermark { etag: None, ..w });
+            held_back.insert(name.clone(), old);
         }
         let mut input = TargetInput { name: name.clone(), listed: got.listed.clone(), ..TargetInput::default() };
         input.creating = store.intents(&name)?.iter().filter_map(|i| i.item_id.parse().ok()).collect();
@@ -263,7 +271,6 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             modified: modified(&f.path),
         })
         .collect();
-    let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
     let max_removals = parse_max_removals(&settings.sync.max_removals)
         .map_err(|reason| SyncError::Target { target: "sync".into(), reason })?;
     let input = PlanInput {
@@ -310,7 +317,11 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     };
     if errors.is_empty() {
         for (name, got) in &fetched {
-            if let Some(wm) = &got.watermark {
+            let wm = match held_back.get(name) {
+                Some(old) => old.as_ref(),
+                None => got.watermark.as_ref(),
+            };
+            if let Some(wm) = wm {
                 store.set_watermark(name, wm)?;
             }
         }

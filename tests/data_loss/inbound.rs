@@ -56,6 +56,12 @@ async fn manual_keeps_the_file_when_both_remotes_changed_a_field_differently() {
     let item = w.work_item_of("ST-3").await;
     assert_eq!(item["fields"]["System.Title"], "Resend an invitation (Boards)", "left alone");
 
+    let github = conflicts.iter().find(|c| c.target == "github").unwrap();
+    assert_eq!(github.conflict.others.get("boards").map(String::as_str), Some("Resend an invitation (Boards)"));
+    let said: Vec<&str> =
+        report.applied.iter().filter(|a| a.what.contains("conflict")).map(|a| a.what.as_str()).collect();
+    assert!(said.iter().all(|s| s.contains("github says") && s.contains("boards says")), "{said:?}");
+
     let again = w.sync().await;
     assert_eq!(key(&w.read("stories/ST-3.md"), "title").unwrap(), before, "still the file's value");
     assert_eq!(again.open_conflicts, 2, "{:?}", again.plan.conflicts);

@@ -6,4 +6,4 @@ mod world;
 mod inbound;
 mod removals;
 mod sentence;
-// mod unreadable;
+mod unreadable;
