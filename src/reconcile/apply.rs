@@ -354,9 +354,10 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                         // Someone edited the item between our read and our write (the remote's
                         // revision check failed): re-read it, merge again, and retry.
                         let parents = ctx.parents(target)?;
-                        let Some(fresh) = remote.get(&link.remote_id, *kind, &parents).await? else {
+                        let Some(mut fresh) = remote.get(&link.remote_id, *kind, &parents).await? else {
                             return Err(e.into());
                         };
+                        crate::mapping::fields::strip_control(&mut fresh.fields);
                         let m = merge3(&link.base, &desired, &fresh.fields, &ctx.policies, &|_| None);
                         let inbound = crate::reconcile::merge::changes(&desired, &m.fields, &BTreeSet::new());
                         if !inbound.is_empty() {
