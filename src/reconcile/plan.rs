@@ -334,6 +334,34 @@ fn contested(
     out
 }
 
+/// A story whose sentence came from its title, retitled in the file: the title no longer holds
+/// the sentence, so persona / activity / benefit read empty. They were not erased by anyone —
+/// they keep what the targets last agreed on, and go into the file as keys.
+fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
+    let mut out = FieldMap::new();
+    if item.kind != Kind::Story {
+        return out;
+    }
+    let get = |m: &FieldMap, f: &str| m.get(f).cloned().unwrap_or_default();
+    for base in sides.iter().filter_map(|s| s.link.map(|l| &l.base)) {
+        let old_title = get(base, "title");
+        if old_title == get(&item.fields, "title") {
+            continue;
+        }
+        let Some(said) = sentence::parse(&old_title) else { continue };
+        for (field, part) in [("persona", said.persona), ("activity", said.activity), ("benefit", said.benefit)] {
+            let before = get(base, field);
+            if get(&item.fields, field).is_empty() && !before.is_empty() && part.as_deref() == Some(before.as_str()) {
+                out.insert(field.to_string(), before);
+            }
+        }
+        if !out.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
 fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &mut BTreeSet<ItemId>) {
     // The common case, checked without copying anything: linked everywhere, nothing listed, no
     // open conflict, and the file still says what every target last agreed on.
@@ -380,8 +408,10 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
             }
         }
     }
+    let kept = kept_sentence(item, &sides);
     let contested = contested(input, item, &sides);
     let mut merged = item.fields.clone();
+    merged.extend(kept);
     let mut from = Vec::new();
     let mut held: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     // When each merged value was last changed: the file's time, or the time of the target it was

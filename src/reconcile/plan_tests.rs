@@ -335,3 +335,21 @@ fn an_imported_story_gets_the_sentence_its_title_holds() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_file_retitled_away_from_its_sentence_keeps_the_sentence_as_keys() {
+    let sentence = "As a customer, I can track my claim, so that I know when I am paid";
+    let parts = [("persona", "customer"), ("activity", "track my claim"), ("benefit", "I know when I am paid")];
+    let mut l = link("1", sentence);
+    l.base.extend(fields(&parts));
+    let mut it = item("ST-1", "Track my claim");
+    it.fields.extend(fields(&[("persona", ""), ("activity", ""), ("benefit", "")]));
+    let p = plan(&input(vec![it], vec![target("gh", &[("ST-1", l)], &[])]));
+    match &p.actions[..] {
+        [Action::UpdateCanonical { changes, .. }, Action::UpdateRemote { changes: out, .. }] => {
+            assert_eq!(changes, &fields(&parts), "written out as keys");
+            assert_eq!(out, &fields(&[("title", "Track my claim")]), "only the title goes out");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -67,3 +67,20 @@ async fn an_imported_issue_sends_its_derived_sentence_out_in_the_same_run() {
     let body = w.issue_of("ST-22").await["body"].as_str().unwrap().to_string();
     assert!(body.contains("### Persona\n\nreviewer"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retitle_in_the_file_keeps_the_sentence_and_writes_it_out() {
+    let w = World::new("manual", false, sentence_in_title).await;
+    w.sync().await;
+    let text = w.read("stories/ST-1.md");
+    w.write("stories/ST-1.md", &text.replace(&format!("title: {SENTENCE}"), "title: Track my claim"));
+    let report = w.sync().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let text = w.read("stories/ST-1.md");
+    assert_eq!(key(&text, "persona").as_deref(), Some("customer"), "{text}");
+    assert_eq!(key(&text, "benefit").as_deref(), Some("I know when I am paid"), "{text}");
+    let issue = w.issue_of("ST-1").await;
+    assert_eq!(issue["title"], "Track my claim");
+    assert!(issue["body"].as_str().unwrap().contains("### Persona\n\ncustomer"), "{issue}");
+    assert!(w.plan().await.plan.is_empty());
+}
