@@ -8,6 +8,7 @@ mod daemon_azure_hooks;
 mod daemon_dashboard;
 mod daemon_router;
 mod daemon_serve;
+mod data_loss;
 mod demo_cli;
 mod drift_remote;
 mod fault_campaign;

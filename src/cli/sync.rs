@@ -96,7 +96,7 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
     }
     match args.format {
         RunFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        RunFormat::Table if args.dry_run => print!("{}", render_plan(&report.plan)),
+        RunFormat::Table if args.dry_run => print!("{}{}", render_notes(&report), render_plan(&report.plan)),
         RunFormat::Table => print!("{}", render_report(&report)),
     }
     finish(&report)
@@ -109,7 +109,7 @@ pub async fn plan(args: &PlanArgs, config: Option<&PathBuf>) -> anyhow::Result<O
     let report = engine::run(&settings, &opts).await.map_err(to_anyhow)?;
     match args.format {
         RunFormat::Json => println!("{}", serde_json::to_string_pretty(&report.plan)?),
-        RunFormat::Table => print!("{}", render_plan(&report.plan)),
+        RunFormat::Table => print!("{}{}", render_notes(&report), render_plan(&report.plan)),
     }
     Ok(if report.plan.blocked.is_some() { Outcome::Findings } else { Outcome::Ok })
 }
@@ -126,7 +126,29 @@ fn finish(report: &RunReport) -> anyhow::Result<Outcome> {
             report.errors.join("; ")
         ))));
     }
-    Ok(if report.open_conflicts > 0 { Outcome::Findings } else { Outcome::Ok })
+    // A skipped file is a finding: its item was left alone everywhere until it reads again.
+    Ok(if report.open_conflicts > 0 || !report.skipped.is_empty() { Outcome::Findings } else { Outcome::Ok })
+}
+
+/// The files a run skipped and the control characters it took out of inbound values.
+fn render_notes(r: &RunReport) -> String {
+    let mut out = String::new();
+    for s in &r.skipped {
+        out.push_str(&format!(
+            "skipped  {} line {}: {}; its item was left alone everywhere (fix the file and sync again)\n",
+            s.path, s.line, s.reason
+        ));
+    }
+    for s in &r.stripped {
+        out.push_str(&format!(
+            "cleaned  {} #{} `{}`: removed control character(s) {}\n",
+            s.target,
+            s.remote_id,
+            s.field,
+            s.characters.join(", ")
+        ));
+    }
+    out
 }
 
 fn diff(changes: &crate::mapping::FieldMap) -> String {
@@ -167,7 +189,7 @@ pub fn render_plan(plan: &Plan) -> String {
                     format!("mark removed (#{remote_id} deleted)"),
                     String::new(),
                 ],
-                Action::Adopt { target, id, remote_id } => {
+                Action::Adopt { target, id, remote_id, .. } => {
                     ["link".into(), target.clone(), id.to_string(), format!("adopt #{remote_id}"), String::new()]
                 }
                 Action::CreateRemote { target, id, .. } => {
@@ -189,7 +211,10 @@ pub fn render_plan(plan: &Plan) -> String {
                     id.to_string(),
                     "left for a person".into(),
                     open.iter()
-                        .map(|c| format!("{}: file {:?} / remote {:?}", c.field, c.canonical, c.remote))
+                        .map(|c| {
+                            let others: String = c.others.iter().map(|(t, v)| format!(" / {t} {v:?}")).collect();
+                            format!("{}: file {:?} / remote {:?}{others}", c.field, c.canonical, c.remote)
+                        })
                         .collect::<Vec<_>>()
                         .join("\n"),
                 ],
@@ -218,7 +243,8 @@ fn render_report(r: &RunReport) -> String {
         out.push_str(&format!("{:<8} {:<10} {}\n", a.item, a.target.as_deref().unwrap_or("file"), a.what));
     }
     let c = &r.counts;
-    if r.applied.is_empty() {
+    out.push_str(&render_notes(r));
+    if r.applied.is_empty() && r.skipped.is_empty() {
         out.push_str("no changes: the backlog and every target agree\n");
     }
     let requests: Vec<String> = r.requests.iter().map(|(t, n)| format!("{t} {n}")).collect();

@@ -115,14 +115,15 @@ impl Ctx<'_> {
     }
 }
 
-/// Base after a remote write: what the remote holds now, and for fields it cannot tell (an owner
-/// without identity), the value we sent.
+/// Base after a remote write: what the remote holds now. For an owner it cannot carry (no
+/// identity there), what it showed (empty when it showed nobody we know): so that gaining the
+/// identity later reads as the file's owner to assign, never as the remote clearing it.
 fn base_from(remote: &Remote, sent: &FieldMap, read_back: &FieldMap) -> FieldMap {
     let mut base = sent.clone();
-    let owner_known = sent.get("owner").is_none_or(|o| remote.carries_owner(o));
-    base.extend(
-        read_back.iter().filter(|(k, _)| owner_known || k.as_str() != "owner").map(|(k, v)| (k.clone(), v.clone())),
-    );
+    base.extend(read_back.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if sent.get("owner").is_some_and(|o| !remote.carries_owner(o)) {
+        base.insert("owner".into(), read_back.get("owner").cloned().unwrap_or_default());
+    }
     base
 }
 
@@ -306,10 +307,10 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             ctx.counts.removed += 1;
             ctx.log(Some(target), id, format!("#{remote_id} was deleted remotely; marked removed"));
         }
-        Action::Adopt { target, id, remote_id } => {
+        Action::Adopt { target, id, remote_id, base } => {
             let meta = ctx.fetched.get(target).and_then(|f| f.meta.get(remote_id)).cloned();
             if let Some(meta) = meta {
-                ctx.save_link(target, id, &meta, meta.fields.clone())?;
+                ctx.save_link(target, id, &meta, base.clone())?;
                 ctx.store.clear_intent(target, &id.to_string())?;
                 ctx.log(Some(target), id, format!("linked to #{remote_id}, which carries its marker"));
             }
@@ -329,7 +330,7 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             ctx.counts.outbound_created += 1;
             ctx.log(Some(target), id, format!("created #{}", w.remote_id));
         }
-        Action::UpdateRemote { target, id, kind, changes, fields, .. } => {
+        Action::UpdateRemote { target, id, kind, changes, fields, held_base, .. } => {
             let remote = ctx.remotes[target.as_str()];
             let Some(mut link) = ctx.link(target, id)? else { return Ok(()) };
             let old_parent = ctx.parent_link(target, &link.base)?;
@@ -353,9 +354,10 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                         // Someone edited the item between our read and our write (the remote's
                         // revision check failed): re-read it, merge again, and retry.
                         let parents = ctx.parents(target)?;
-                        let Some(fresh) = remote.get(&link.remote_id, *kind, &parents).await? else {
+                        let Some(mut fresh) = remote.get(&link.remote_id, *kind, &parents).await? else {
                             return Err(e.into());
                         };
+                        crate::mapping::fields::strip_control(&mut fresh.fields);
                         let m = merge3(&link.base, &desired, &fresh.fields, &ctx.policies, &|_| None);
                         let inbound = crate::reconcile::merge::changes(&desired, &m.fields, &BTreeSet::new());
                         if !inbound.is_empty() {
@@ -378,7 +380,9 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                     Err(e) => return Err(e.into()),
                 }
             };
-            ctx.save_link(target, id, &w, base_from(remote, &desired, &w.fields))?;
+            let mut base = base_from(remote, &desired, &w.fields);
+            base.extend(held_base.clone());
+            ctx.save_link(target, id, &w, base)?;
             for (field, new) in changes {
                 let old = link.base.get(field).map(String::as_str).unwrap_or("");
                 ctx.change(id, Some(target), Direction::Outbound, "updated", Some((field, old, new)))?;
@@ -439,11 +443,12 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                 };
                 ctx.store.record_conflict(&conflict)?;
                 ctx.counts.conflicts += 1;
+                let others: String = c.others.iter().map(|(t, v)| format!(", {t} says {v:?}")).collect();
                 ctx.log(
                     Some(target),
                     id,
                     format!(
-                        "conflict on `{}` left for a person: file says {:?}, {target} says {:?}",
+                        "conflict on `{}` left for a person: file says {:?}, {target} says {:?}{others}",
                         c.field, c.canonical, c.remote
                     ),
                 );

@@ -18,7 +18,7 @@ use crate::config::{Process, Secret, Settings, TargetKind, TargetSettings, parse
 use crate::connector::RemoteError;
 use crate::connector::azure::{Auth, AzureConnector};
 use crate::connector::github::GithubConnector;
-use crate::mapping::fields::item_fields;
+use crate::mapping::fields::{item_fields, strip_control};
 use crate::mapping::{AzureMapping, GithubMapping, Identities, MappingError, builtin};
 use crate::model::{ItemId, Kind};
 use crate::store::{RunCounts, RunOutcome, Store, StoreError, SyncLock};
@@ -80,6 +80,43 @@ pub struct RunReport {
     pub errors: Vec<String>,
     /// Open manual conflicts after the run.
     pub open_conflicts: usize,
+    /// Files the run could not read: their items were left alone everywhere.
+    pub skipped: Vec<Skipped>,
+    /// Control characters taken out of inbound values (a file cannot hold them).
+    pub stripped: Vec<Stripped>,
+}
+
+/// Control characters taken out of one inbound value.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Stripped {
+    pub target: String,
+    pub remote_id: String,
+    pub field: String,
+    /// Each character as `U+001B`.
+    pub characters: Vec<String>,
+}
+
+/// Cleans every value of a remote item read in this run, noting what was taken out.
+fn clean(target: &str, remote_id: &str, fields: &mut crate::mapping::FieldMap, notes: &mut Vec<Stripped>) {
+    for (field, taken) in strip_control(fields) {
+        if notes.iter().any(|n| n.target == target && n.remote_id == remote_id && n.field == field) {
+            continue;
+        }
+        notes.push(Stripped {
+            target: target.to_string(),
+            remote_id: remote_id.to_string(),
+            field,
+            characters: taken.iter().map(|c| format!("U+{:04X}", *c as u32)).collect(),
+        });
+    }
+}
+
+/// A file a run skipped because it could not be read as an item.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub line: usize,
+    pub reason: String,
 }
 
 /// Builds the remote of one target from its settings, with identities beside its mapping file.
@@ -215,6 +252,11 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     let mut inputs = Vec::new();
     let mut fetched: BTreeMap<String, Fetched> = BTreeMap::new();
     let conflicts = store.open_conflicts()?;
+    let mut stripped = Vec::new();
+    let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
+    // Targets that listed an edit of an item whose file could not be read: their watermark stays
+    // where it was (and drops its ETag), so the edit is listed again once the file reads.
+    let mut held_back: BTreeMap<String, Option<crate::store::Watermark>> = BTreeMap::new();
     for remote in remotes {
         let name = remote.name().to_string();
         let links = store.links(&name)?;
@@ -223,12 +265,30 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         let full = opts.full || store.watermark(&name)?.is_none();
         let mut got = remote.fetch(full, store.watermark(&name)?.as_ref(), &parents).await?;
         for (remote_id, listed) in got.listed.iter_mut() {
+            clean(&name, remote_id, &mut listed.fields, &mut stripped);
+        }
+        for (remote_id, meta) in got.meta.iter_mut() {
+            clean(&name, remote_id, &mut meta.fields, &mut stripped);
+        }
+        for (remote_id, listed) in got.listed.iter_mut() {
             let owner = parents.get(remote_id).and_then(|id| backlog.get(id)).and_then(|f| f.item.owner.clone());
             if owner.is_some_and(|o| !remote.carries_owner(&o)) {
                 listed.fields.remove("owner");
             }
         }
+        if got.listed.keys().any(|rid| parents.get(rid).is_some_and(|id| unreadable.contains(id))) {
+            let old = store.watermark(&name)?.map(|w| crate::store::Watermark { etag: None, ..w });
+            held_back.insert(name.clone(), old);
+        }
         let mut input = TargetInput { name: name.clone(), listed: got.listed.clone(), ..TargetInput::default() };
+        input.creating = store.intents(&name)?.iter().filter_map(|i| i.item_id.parse().ok()).collect();
+        for link in &links {
+            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
+            let owner = backlog.get(&id).and_then(|f| f.item.owner.clone());
+            if owner.is_some_and(|o| !remote.carries_owner(&o)) {
+                input.uncarried.insert(id, ["owner".to_string()].into());
+            }
+        }
         for link in &links {
             let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
             if full && !got.listed.contains_key(&link.remote_id) {
@@ -237,7 +297,8 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
                     None => {
                         input.vanished.insert(link.remote_id.clone());
                     }
-                    Some(w) => {
+                    Some(mut w) => {
+                        clean(&name, &w.remote_id, &mut w.fields, &mut stripped);
                         let item = super::plan::RemoteItem {
                             remote_id: w.remote_id.clone(),
                             kind: Some(kind),
@@ -272,7 +333,6 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             modified: modified(&f.path),
         })
         .collect();
-    let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
     let max_removals = parse_max_removals(&settings.sync.max_removals)
         .map_err(|reason| SyncError::Target { target: "sync".into(), reason })?;
     let input = PlanInput {
@@ -285,7 +345,12 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         next_ids: Kind::ALL.into_iter().map(|k| (k, backlog.next_id(k))).collect(),
     };
     let the_plan = plan(&input);
-    let mut report = RunReport { plan: the_plan, ..RunReport::default() };
+    let skipped = backlog
+        .invalid
+        .iter()
+        .map(|f| Skipped { path: f.path.display().to_string(), line: f.line, reason: f.reason.clone() })
+        .collect();
+    let mut report = RunReport { plan: the_plan, skipped, stripped, ..RunReport::default() };
     if opts.dry_run {
         report.requests = requests_since(remotes, &before);
         return Ok(report);
@@ -314,7 +379,11 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     };
     if errors.is_empty() {
         for (name, got) in &fetched {
-            if let Some(wm) = &got.watermark {
+            let wm = match held_back.get(name) {
+                Some(old) => old.as_ref(),
+                None => got.watermark.as_ref(),
+            };
+            if let Some(wm) = wm {
                 store.set_watermark(name, wm)?;
             }
         }
