@@ -3,6 +3,7 @@
 mod common;
 
 mod backlog_files;
+mod cli_output;
 mod cli_twin;
 mod daemon_azure_hooks;
 mod daemon_dashboard;

@@ -5,6 +5,7 @@ mod demo;
 mod drift;
 mod init;
 mod lint;
+pub mod output;
 mod serve;
 mod status;
 mod summary;
@@ -80,15 +81,22 @@ pub enum Outcome {
 #[error("{0}")]
 pub struct RemoteFailure(pub String);
 
+/// Logs go to stderr: our own warnings and only the errors of dependencies (octocrab, hyper,
+/// reqwest) by default; `-v` adds our debug lines and everyone's info, `-vv` everything. Colour
+/// only on a terminal without `NO_COLOR`.
 fn init_logging(verbose: u8) {
     let default = match verbose {
-        0 => "warn",
-        1 => "backlog_sync=debug,info",
+        0 => "error,backlog_sync=warn",
+        1 => "info,backlog_sync=debug",
         _ => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(output::color(false))
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Loads the settings for a command; the backlog path argument, when given, wins.
@@ -123,6 +131,7 @@ pub fn run() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(err) if err.chain().any(|c| c.is::<output::ClosedPipe>()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             if err.chain().any(|c| c.is::<RemoteFailure>()) { ExitCode::from(3) } else { ExitCode::from(2) }

@@ -31,7 +31,10 @@ pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     let settings = super::settings(config, args.path.as_ref())?;
     let path = settings.state_path();
     if !path.exists() {
-        println!("no sync has run yet for this backlog (no `{}`); run `backlog-sync sync` first", path.display());
+        super::output::println(&format!(
+            "no sync has run yet for this backlog (no `{}`); run `backlog-sync sync` first",
+            path.display()
+        ))?;
         return Ok(Outcome::Ok);
     }
     let store = Store::open(&path)?;
@@ -46,8 +49,8 @@ pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
         budgets: store.budgets()?,
     };
     match args.format {
-        RunFormat::Json => println!("{}", serde_json::to_string_pretty(&status)?),
-        RunFormat::Table => print!("{}", render(&status)),
+        RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&status)?)?,
+        RunFormat::Table => super::output::print(&render(&status))?,
     }
     Ok(if status.conflicts.is_empty() { Outcome::Ok } else { Outcome::Findings })
 }

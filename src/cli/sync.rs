@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Outcome, RemoteFailure};
@@ -94,9 +94,9 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
         bar.finish_and_clear();
     }
     match args.format {
-        RunFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        RunFormat::Table if args.dry_run => print!("{}", render_plan(&report.plan)),
-        RunFormat::Table => print!("{}", render_report(&report)),
+        RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&report)?)?,
+        RunFormat::Table if args.dry_run => super::output::print(&render_plan(&report.plan, super::output::width()))?,
+        RunFormat::Table => super::output::print(&render_report(&report))?,
     }
     finish(&report)
 }
@@ -107,8 +107,8 @@ pub async fn plan(args: &PlanArgs, config: Option<&PathBuf>) -> anyhow::Result<O
     let opts = RunOptions { full: args.full, dry_run: true, ..RunOptions::default() };
     let report = engine::run(&settings, &opts).await.map_err(to_anyhow)?;
     match args.format {
-        RunFormat::Json => println!("{}", serde_json::to_string_pretty(&report.plan)?),
-        RunFormat::Table => print!("{}", render_plan(&report.plan)),
+        RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&report.plan)?)?,
+        RunFormat::Table => super::output::print(&render_plan(&report.plan, super::output::width()))?,
     }
     Ok(if report.plan.blocked.is_some() { Outcome::Findings } else { Outcome::Ok })
 }
@@ -144,7 +144,7 @@ fn diff(changes: &crate::mapping::FieldMap) -> String {
 }
 
 /// The plan as a table: direction, target, item, action, field-level changes.
-pub fn render_plan(plan: &Plan) -> String {
+pub fn render_plan(plan: &Plan, width: u16) -> String {
     if let Some(reason) = &plan.blocked {
         return format!("blocked: {reason}\n");
     }
@@ -196,17 +196,35 @@ pub fn render_plan(plan: &Plan) -> String {
             })
         })
         .collect();
+    let open: usize =
+        plan.actions.iter().map(|a| if let Action::Conflicts { open, .. } = a { open.len() } else { 0 }).sum();
     if rows.is_empty() {
-        return "no changes: the backlog and every target agree\n".into();
+        return format!("no changes: the backlog and every target agree\n{}", open_conflicts_line(open));
     }
     let mut t = Table::new();
-    t.load_style(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
+    t.load_style(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic).force_no_tty();
+    t.set_width(width);
     t.set_header(vec!["direction", "target", "item", "action", "changes"]);
     for r in &rows {
         t.add_row(r.to_vec());
     }
+    for column in 0..3 {
+        if let Some(c) = t.column_mut(column) {
+            c.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
     let settled = plan.conflicts.iter().filter(|c| c.conflict.settled != crate::reconcile::Settled::Manual).count();
-    format!("{t}\n{} change(s); {} conflict(s) settled by policy\n", rows.len(), settled)
+    format!("{t}\n{} change(s); {} conflict(s) settled by policy\n{}", rows.len(), settled, open_conflicts_line(open))
+}
+
+/// The last line of `plan` and `sync`: how many conflicts wait for a person, and how to settle them.
+pub fn open_conflicts_line(open: usize) -> String {
+    match open {
+        0 => "no open conflicts\n".into(),
+        n => format!(
+            "{n} open conflict(s): settle them with `backlog-sync resolve` (`backlog-sync resolve --list` shows them)\n"
+        ),
+    }
 }
 
 fn render_report(r: &RunReport) -> String {
@@ -229,5 +247,6 @@ fn render_report(r: &RunReport) -> String {
         r.open_conflicts,
         requests.join(", ")
     ));
+    out.push_str(&open_conflicts_line(r.open_conflicts));
     out
 }
