@@ -16,6 +16,7 @@ mod lint_cli;
 mod mapping_azure;
 mod mapping_github;
 mod markdown_azure;
+mod network_errors;
 mod properties;
 mod properties_webhooks;
 mod store;

@@ -81,12 +81,12 @@ pub enum Outcome {
 #[error("{0}")]
 pub struct RemoteFailure(pub String);
 
-/// Logs go to stderr: our own warnings and only the errors of dependencies (octocrab, hyper,
-/// reqwest) by default; `-v` adds our debug lines and everyone's info, `-vv` everything. Colour
+/// Logs go to stderr: our own warnings and only the errors of dependencies (hyper, reqwest; none
+/// of octocrab's, whose errors our own messages carry with the URL) by default; `-v` adds our debug lines and everyone's info, `-vv` everything. Colour
 /// only on a terminal without `NO_COLOR`.
 fn init_logging(verbose: u8) {
     let default = match verbose {
-        0 => "error,backlog_sync=warn",
+        0 => "error,octocrab=off,backlog_sync=warn",
         1 => "info,backlog_sync=debug",
         _ => "trace",
     };
