@@ -7,5 +7,6 @@ mod both_ways;
 mod burst;
 mod crash;
 pub mod process;
+mod readiness;
 mod schedule;
 mod webhook_edit;
