@@ -4,6 +4,7 @@ mod common;
 
 mod backlog_files;
 mod cli_output;
+mod cli_status;
 mod cli_twin;
 mod daemon_azure_hooks;
 mod daemon_dashboard;
