@@ -6,6 +6,7 @@ mod drift;
 mod init;
 mod lint;
 pub mod output;
+mod progress;
 mod serve;
 mod status;
 mod summary;

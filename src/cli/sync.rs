@@ -1,15 +1,13 @@
 //! `backlog-sync plan`, `sync` and `reconcile`: one run of the engine, printed for people or as JSON.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::progress::Reporter;
 use super::{Outcome, RemoteFailure};
-use crate::reconcile::engine::{self, Progress, RunOptions, RunReport, SyncError};
+use crate::reconcile::engine::{self, RunOptions, RunReport, SyncError};
 use crate::reconcile::{Action, Plan};
 
 /// Output format of a run.
@@ -48,28 +46,6 @@ pub struct PlanArgs {
     pub format: RunFormat,
 }
 
-fn progress_bar() -> (Option<Progress>, Option<ProgressBar>) {
-    if !std::io::stdout().is_terminal() {
-        return (None, None);
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("template parses"));
-    let started = Instant::now();
-    let shown = Arc::new(Mutex::new(false));
-    let b = bar.clone();
-    let progress: Progress = Arc::new(move |done, total, what| {
-        b.set_length(total as u64);
-        b.set_position(done as u64);
-        b.set_message(what.to_string());
-        let mut shown = shown.lock().expect("progress lock");
-        if !*shown && started.elapsed() > Duration::from_secs(1) {
-            b.set_draw_target(ProgressDrawTarget::stderr());
-            *shown = true;
-        }
-    });
-    (Some(progress), Some(bar))
-}
-
 fn to_anyhow(e: SyncError) -> anyhow::Error {
     match e {
         SyncError::Remote(r) => anyhow::Error::new(RemoteFailure(r.to_string())),
@@ -80,19 +56,18 @@ fn to_anyhow(e: SyncError) -> anyhow::Error {
 /// `sync` (incremental) or `reconcile` (everything).
 pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::Result<Outcome> {
     let settings = super::settings(config, args.path.as_ref())?;
-    let (progress, bar) = if args.format == RunFormat::Table { progress_bar() } else { (None, None) };
+    let reporter = Reporter::start();
     let opts = RunOptions {
         full,
         dry_run: args.dry_run,
         allow_mass_removal: args.allow_mass_removal,
         wait: args.wait.map(Duration::from_secs),
-        progress,
+        progress: Some(reporter.progress()),
         label: None,
     };
-    let report = engine::run(&settings, &opts).await.map_err(to_anyhow)?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let report = engine::run(&settings, &opts).await;
+    reporter.finish();
+    let report = report.map_err(to_anyhow)?;
     match args.format {
         RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&report)?)?,
         RunFormat::Table if args.dry_run => super::output::print(&render_plan(&report.plan, super::output::width()))?,
@@ -104,8 +79,12 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
 /// `plan`: what a sync would change, both directions, changing nothing.
 pub async fn plan(args: &PlanArgs, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     let settings = super::settings(config, args.path.as_ref())?;
-    let opts = RunOptions { full: args.full, dry_run: true, ..RunOptions::default() };
-    let report = engine::run(&settings, &opts).await.map_err(to_anyhow)?;
+    let reporter = Reporter::start();
+    let opts =
+        RunOptions { full: args.full, dry_run: true, progress: Some(reporter.progress()), ..RunOptions::default() };
+    let report = engine::run(&settings, &opts).await;
+    reporter.finish();
+    let report = report.map_err(to_anyhow)?;
     match args.format {
         RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&report.plan)?)?,
         RunFormat::Table => super::output::print(&render_plan(&report.plan, super::output::width()))?,

@@ -108,7 +108,11 @@ impl Http {
     ) -> Result<Reply, RemoteError> {
         let wait = self.not_before.lock().expect("pause lock").and_then(|t| t.checked_duration_since(Instant::now()));
         if let Some(wait) = wait {
-            tracing::info!(target = %self.target, ?wait, "pausing as Azure DevOps asked");
+            crate::connector::wait::report(crate::connector::wait::Wait {
+                target: self.target.clone(),
+                wait,
+                why: crate::connector::wait::Why::Limit("Azure DevOps' rate limit (it asked us to slow down)".into()),
+            });
             tokio::time::sleep(wait).await;
         }
         let sep = if url.contains('?') { '&' } else { '?' };

@@ -127,7 +127,11 @@ impl Http {
         if writes {
             let wait = self.pacer.wait_before(Instant::now());
             if !wait.is_zero() {
-                tracing::info!(target = %self.target, ?wait, "pacing writes under GitHub's content-creation limit");
+                crate::connector::wait::report(crate::connector::wait::Wait {
+                    target: self.target.clone(),
+                    wait,
+                    why: crate::connector::wait::Why::Limit("GitHub's secondary limit".into()),
+                });
                 tokio::time::sleep(wait).await;
             }
             self.pacer.record(Instant::now());
