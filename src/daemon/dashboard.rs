@@ -74,6 +74,22 @@ pub fn gather(state: &AppState) -> DashboardView {
 /// Escapes text for HTML (the summaries' escaping, one implementation for both pages).
 pub use crate::summary::svg::escape as esc;
 
+/// A finding's text for HTML: escaped, and its `backticked` names shown as `<code>`. An unpaired
+/// backtick stays as it is.
+pub fn with_code(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        let paired = i % 2 == 1 && i + 1 < parts.len();
+        match (i % 2 == 1, paired) {
+            (true, true) => out.push_str(&format!("<code>{}</code>", esc(part))),
+            (true, false) => out.push_str(&format!("`{}", esc(part))),
+            _ => out.push_str(&esc(part)),
+        }
+    }
+    out
+}
+
 fn when(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
@@ -86,7 +102,8 @@ padding:12px 16px}section.wide{grid-column:1/3}h2{font-size:16px;margin:0 0 8px}
 width:100%;font-size:13px}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #eaeef2;vertical-align:top}\
 .tag{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;color:#fff}.success{background:#1a7f37}\
 .failed,.error{background:#cf222e}.stopped,.warning{background:#9a6700}.running,.info{background:#0969da}\
-.muted{color:#656d76}.counts span{margin-right:14px}";
+.muted{color:#656d76}.counts span{margin-right:14px}\
+code{font:12px ui-monospace,monospace;background:#eff1f3;padding:0 3px;border-radius:3px}";
 
 fn runs_table(runs: &[Run]) -> String {
     if runs.is_empty() {
@@ -148,13 +165,13 @@ fn findings_table(findings: &[Finding], conflicts: usize) -> String {
             "<tr><td><span class=\"tag {s}\">{s}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(f.item.as_deref().unwrap_or("")),
             esc(&f.rule),
-            esc(&f.message),
+            with_code(&f.message),
             s = f.severity.as_str()
         ));
     }
     if findings.len() > 60 {
         t.push_str(&format!(
-            "<tr><td colspan=4 class=\"muted\">… and {} more (`backlog-sync drift`)</td></tr>",
+            "<tr><td colspan=4 class=\"muted\">… and {} more (<code>backlog-sync drift</code>)</td></tr>",
             findings.len() - 60
         ));
     }
@@ -265,5 +282,23 @@ mod tests {
                 assert!(html.contains(want), "missing `{want}` in {html}");
             }
         }
+    }
+
+    #[test]
+    fn findings_show_backticked_names_as_code_and_stay_escaped() {
+        assert_eq!(
+            with_code("epic `EP-3` is closed but `<b>` open"),
+            "epic <code>EP-3</code> is closed but <code>&lt;b&gt;</code> open"
+        );
+        assert_eq!(with_code("a lone ` tick"), "a lone ` tick");
+        let finding = Finding::new(
+            "epic-closed-with-open-stories",
+            Some("EP-3".into()),
+            "epic `EP-3` is closed but `ST-17` still open",
+        );
+        let html = render(&DashboardView { findings: vec![finding], ..DashboardView::default() });
+        assert!(html.contains("epic <code>EP-3</code> is closed but <code>ST-17</code> still open"), "{html}");
+        let drift = &html[html.find("id=\"drift\"").unwrap()..];
+        assert!(!drift.contains('`'), "no literal backticks: {drift}");
     }
 }
