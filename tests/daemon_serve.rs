@@ -6,6 +6,7 @@
 mod both_ways;
 mod burst;
 mod crash;
+mod dashboard_drift;
 pub mod process;
 mod readiness;
 mod schedule;

@@ -2,15 +2,23 @@
 //! findings and store conflicts) and the queue. `gather` reads; `render` is a pure function of
 //! the view, so it is tested without a server.
 
-use std::sync::{Arc, RwLock};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
 use super::server::AppState;
 use crate::backlog::Backlog;
+use crate::config::Settings;
 use crate::drift::lint::lint_backlog;
+use crate::drift::remote::remote_findings;
 use crate::drift::{Finding, Severity, sort_findings};
-use crate::store::{Budget, Conflict, Run};
+use crate::mapping::Identities;
+use crate::reconcile::engine::{connect, identities_path};
+use crate::reconcile::inspect::snapshot;
+use crate::store::{Budget, Conflict, Run, Store};
 
 /// Where the latest stakeholder summary (already rendered as HTML) waits for the dashboard.
 /// The summary job sets it; `None` shows "no summary yet".
@@ -44,8 +52,50 @@ pub struct DashboardView {
     pub problems: Vec<String>,
 }
 
-/// Reads the view: the store (runs, conflicts, budgets), the backlog (lint) and the summary slot.
-pub fn gather(state: &AppState) -> DashboardView {
+/// How long the remote half of the drift panel is reused: the page refreshes every 30 s and
+/// should not cost a listing of every target each time.
+const REMOTE_DRIFT_FOR: Duration = Duration::from_secs(60);
+
+type RemoteDrift = Result<Vec<Finding>, String>;
+
+/// The last remote findings per state database, with when they were read.
+static REMOTE_DRIFT: Mutex<BTreeMap<PathBuf, (Instant, RemoteDrift)>> = Mutex::new(BTreeMap::new());
+
+/// The remote rules' findings, as `backlog-sync drift` reads them (conflicts, orphans, vanished
+/// items, unknown identities, state mismatches), reused for [`REMOTE_DRIFT_FOR`].
+async fn remote_drift(settings: &Settings, backlog: &Backlog) -> RemoteDrift {
+    if settings.targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = settings.state_path();
+    if let Some((at, found)) = REMOTE_DRIFT.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
+        && at.elapsed() < REMOTE_DRIFT_FOR
+    {
+        return found.clone();
+    }
+    // The store's connection is not `Sync`: the snapshot runs on a blocking thread of its own.
+    let (settings, backlog, path) = (settings.clone(), backlog.clone(), key.clone());
+    let runtime = tokio::runtime::Handle::current();
+    let found = tokio::task::spawn_blocking(move || {
+        runtime.block_on(async {
+            let remotes: Vec<_> =
+                settings.targets.iter().map(connect).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+            let people = Identities::load(&identities_path(&settings.targets[0].mapping)).map_err(|e| e.to_string())?;
+            let store =
+                if path.exists() { Store::open(&path) } else { Store::open_in_memory() }.map_err(|e| e.to_string())?;
+            let snap = snapshot(&backlog, &store, &remotes, &people).await.map_err(|e| e.to_string())?;
+            Ok(remote_findings(&snap))
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the remote drift check stopped: {e}")));
+    REMOTE_DRIFT.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (Instant::now(), found.clone()));
+    found
+}
+
+/// Reads the view: the store (runs, conflicts, budgets), the backlog with the findings of
+/// `backlog-sync drift` (local and remote rules) and the summary slot.
+pub async fn gather(state: &AppState) -> DashboardView {
     let mut view = DashboardView {
         generated_at: Some(Utc::now()),
         queue_depth: state.queue.depth(),
@@ -59,7 +109,11 @@ pub fn gather(state: &AppState) -> DashboardView {
     match Backlog::load(&state.settings.backlog.path) {
         Ok(backlog) => {
             view.backlog = backlog.project.name.clone();
-            let findings = lint_backlog(&backlog, chrono::Local::now().date_naive());
+            let mut findings = lint_backlog(&backlog, chrono::Local::now().date_naive());
+            match remote_drift(&state.settings, &backlog).await {
+                Ok(remote) => findings.extend(remote),
+                Err(e) => view.problems.push(format!("remote drift could not be read: {e}")),
+            }
             match state.settings.severity_overrides() {
                 Ok(o) => view.findings = o.apply(findings),
                 Err(e) => view.problems.push(e.to_string()),
