@@ -3,6 +3,8 @@
 mod common;
 
 mod backlog_files;
+mod cli_output;
+mod cli_status;
 mod cli_twin;
 mod daemon_azure_hooks;
 mod daemon_dashboard;
@@ -18,6 +20,7 @@ mod lint_cli;
 mod mapping_azure;
 mod mapping_github;
 mod markdown_azure;
+mod network_errors;
 mod properties;
 mod properties_webhooks;
 mod store;
@@ -32,5 +35,6 @@ mod sync_azure_batch;
 mod sync_crash;
 mod sync_github;
 mod sync_multi;
+mod sync_progress;
 mod twin_azure;
 mod twin_github;

@@ -1,7 +1,6 @@
 //! `backlog-sync drift`: the lint findings plus remote drift (open conflicts, orphans, vanished
 //! remote items, unknown identities, state mismatches), in the output formats of `lint`.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -45,7 +44,7 @@ pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcom
     }
     let mut findings = settings.severity_overrides()?.apply(findings);
     sort_findings(&mut findings);
-    let color = args.format == Format::Table && std::io::stdout().is_terminal();
-    print!("{}", report::render(&findings, args.format, color));
+    let color = args.format == Format::Table && super::output::color(true);
+    super::output::print(&report::render_fit(&findings, args.format, color, Some(super::output::width())))?;
     Ok(if findings.iter().any(|f| f.severity == Severity::Error) { Outcome::Findings } else { Outcome::Ok })
 }

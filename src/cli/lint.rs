@@ -1,6 +1,5 @@
 //! `backlog-sync lint`: the local drift rules over a backlog folder or a plain-text story list.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -40,7 +39,7 @@ pub struct Args {
 pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     if args.rules {
         for r in RULES {
-            println!("{:<32} {:<8} {}", r.id, r.severity.as_str(), r.checks);
+            super::output::println(&format!("{:<32} {:<8} {}", r.id, r.severity.as_str(), r.checks))?;
         }
         return Ok(Outcome::Ok);
     }
@@ -60,7 +59,7 @@ pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
         }
     };
     let findings = overrides.apply(findings);
-    let color = args.format == Format::Table && std::io::stdout().is_terminal();
-    print!("{}", report::render(&findings, args.format, color));
+    let color = args.format == Format::Table && super::output::color(true);
+    super::output::print(&report::render_fit(&findings, args.format, color, Some(super::output::width())))?;
     Ok(if findings.iter().any(|f| f.severity == Severity::Error) { Outcome::Findings } else { Outcome::Ok })
 }

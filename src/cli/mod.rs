@@ -6,6 +6,8 @@ mod demo;
 mod drift;
 mod init;
 mod lint;
+pub mod output;
+mod progress;
 mod resolve;
 mod serve;
 mod status;
@@ -104,15 +106,22 @@ pub mod exit {
 /// Where the settings were looked for, for the "no targets" message.
 static LOOKED_AT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
+/// Logs go to stderr: our own warnings and only the errors of dependencies (hyper, reqwest; none
+/// of octocrab's, whose errors our own messages carry with the URL) by default; `-v` adds our
+/// debug lines and everyone's info, `-vv` everything. Colour only on a terminal without `NO_COLOR`.
 fn init_logging(verbose: u8) {
     let default = match verbose {
-        0 => "warn",
-        1 => "backlog_sync=debug,info",
+        0 => "error,octocrab=off,backlog_sync=warn",
+        1 => "info,backlog_sync=debug",
         _ => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(output::color(false))
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Loads the settings for a command; the backlog path argument, when given, wins.
@@ -179,6 +188,7 @@ pub fn run() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(exit::FINDINGS),
+        Err(err) if err.chain().any(|c| c.is::<output::ClosedPipe>()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             exit_code(&err)

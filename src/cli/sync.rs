@@ -1,15 +1,13 @@
 //! `backlog-sync plan`, `sync` and `reconcile`: one run of the engine, printed for people or as JSON.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 
+use super::progress::Reporter;
 use super::{Outcome, RemoteFailure};
-use crate::reconcile::engine::{self, Progress, RunOptions, RunReport, SyncError};
+use crate::reconcile::engine::{self, RunOptions, RunReport, SyncError};
 use crate::reconcile::{Action, Plan};
 
 /// Output format of a run.
@@ -49,28 +47,6 @@ pub struct PlanArgs {
     pub format: RunFormat,
 }
 
-fn progress_bar() -> (Option<Progress>, Option<ProgressBar>) {
-    if !std::io::stdout().is_terminal() {
-        return (None, None);
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("template parses"));
-    let started = Instant::now();
-    let shown = Arc::new(Mutex::new(false));
-    let b = bar.clone();
-    let progress: Progress = Arc::new(move |done, total, what| {
-        b.set_length(total as u64);
-        b.set_position(done as u64);
-        b.set_message(what.to_string());
-        let mut shown = shown.lock().expect("progress lock");
-        if !*shown && started.elapsed() > Duration::from_secs(1) {
-            b.set_draw_target(ProgressDrawTarget::stderr());
-            *shown = true;
-        }
-    });
-    (Some(progress), Some(bar))
-}
-
 fn to_anyhow(e: SyncError) -> anyhow::Error {
     match e {
         SyncError::Remote(r) => anyhow::Error::new(RemoteFailure(r.to_string())),
@@ -81,23 +57,26 @@ fn to_anyhow(e: SyncError) -> anyhow::Error {
 /// `sync` (incremental) or `reconcile` (everything).
 pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::Result<Outcome> {
     let settings = super::settings(config, args.path.as_ref())?;
-    let (progress, bar) = if args.format == RunFormat::Table { progress_bar() } else { (None, None) };
+    let reporter = Reporter::start();
     let opts = RunOptions {
         full,
         dry_run: args.dry_run,
         allow_mass_removal: args.allow_mass_removal,
         wait: args.wait,
-        progress,
+        progress: Some(reporter.progress()),
         label: None,
     };
-    let report = engine::run(&settings, &opts).await.map_err(to_anyhow)?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let report = engine::run(&settings, &opts).await;
+    reporter.finish();
+    let report = report.map_err(to_anyhow)?;
     match args.format {
-        RunFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        RunFormat::Table if args.dry_run => print!("{}{}", render_notes(&report), render_plan(&report.plan)),
-        RunFormat::Table => print!("{}", render_report(&report)),
+        RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&report)?)?,
+        RunFormat::Table if args.dry_run => super::output::print(&format!(
+            "{}{}",
+            render_notes(&report),
+            render_plan(&report.plan, super::output::width())
+        ))?,
+        RunFormat::Table => super::output::print(&render_report(&report))?,
     }
     finish(&report)
 }
@@ -105,11 +84,19 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
 /// `plan`: what a sync would change, both directions, changing nothing.
 pub async fn plan(args: &PlanArgs, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     let settings = super::settings(config, args.path.as_ref())?;
-    let opts = RunOptions { full: args.full, dry_run: true, ..RunOptions::default() };
-    let report = engine::run(&settings, &opts).await.map_err(to_anyhow)?;
+    let reporter = Reporter::start();
+    let opts =
+        RunOptions { full: args.full, dry_run: true, progress: Some(reporter.progress()), ..RunOptions::default() };
+    let report = engine::run(&settings, &opts).await;
+    reporter.finish();
+    let report = report.map_err(to_anyhow)?;
     match args.format {
-        RunFormat::Json => println!("{}", serde_json::to_string_pretty(&report.plan)?),
-        RunFormat::Table => print!("{}{}", render_notes(&report), render_plan(&report.plan)),
+        RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&report.plan)?)?,
+        RunFormat::Table => super::output::print(&format!(
+            "{}{}",
+            render_notes(&report),
+            render_plan(&report.plan, super::output::width())
+        ))?,
     }
     Ok(if report.plan.blocked.is_some() { Outcome::Findings } else { Outcome::Ok })
 }
@@ -167,7 +154,7 @@ fn diff(changes: &crate::mapping::FieldMap) -> String {
 }
 
 /// The plan as a table: direction, target, item, action, field-level changes.
-pub fn render_plan(plan: &Plan) -> String {
+pub fn render_plan(plan: &Plan, width: u16) -> String {
     if let Some(reason) = &plan.blocked {
         return format!("blocked: {reason}\n");
     }
@@ -222,19 +209,35 @@ pub fn render_plan(plan: &Plan) -> String {
             })
         })
         .collect();
+    let open: usize =
+        plan.actions.iter().map(|a| if let Action::Conflicts { open, .. } = a { open.len() } else { 0 }).sum();
     if rows.is_empty() {
-        return "no changes: the backlog and every target agree\n".into();
+        return format!("no changes: the backlog and every target agree\n{}", open_conflicts_line(open));
     }
     let mut t = Table::new();
-    t.load_style(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
+    t.load_style(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic).force_no_tty();
+    t.set_width(width);
     t.set_header(vec!["direction", "target", "item", "action", "changes"]);
     for r in &rows {
         t.add_row(r.to_vec());
     }
+    for column in 0..3 {
+        if let Some(c) = t.column_mut(column) {
+            c.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
     let settled = plan.conflicts.iter().filter(|c| c.conflict.settled != crate::reconcile::Settled::Manual).count();
-    let open: usize =
-        plan.actions.iter().map(|a| if let Action::Conflicts { open, .. } = a { open.len() } else { 0 }).sum();
-    format!("{t}\n{} change(s); {} conflict(s) settled by policy; {open} open conflict(s)\n", rows.len(), settled)
+    format!("{t}\n{} change(s); {} conflict(s) settled by policy\n{}", rows.len(), settled, open_conflicts_line(open))
+}
+
+/// The last line of `plan` and `sync`: how many conflicts wait for a person, and how to settle them.
+pub fn open_conflicts_line(open: usize) -> String {
+    match open {
+        0 => "no open conflicts\n".into(),
+        n => format!(
+            "{n} open conflict(s): settle them with `backlog-sync resolve` (`backlog-sync resolve --list` shows them)\n"
+        ),
+    }
 }
 
 fn render_report(r: &RunReport) -> String {
@@ -258,5 +261,6 @@ fn render_report(r: &RunReport) -> String {
         r.open_conflicts,
         requests.join(", ")
     ));
+    out.push_str(&open_conflicts_line(r.open_conflicts));
     out
 }

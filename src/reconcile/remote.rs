@@ -77,9 +77,12 @@ where
                     ) =>
             {
                 if let ErrorKind::RateLimited(wait) = e.kind {
+                    // A refusal under a limit is a wait to show, not a warning.
+                    crate::connector::wait::report(e.wait(wait));
                     tokio::time::sleep(wait).await;
+                } else {
+                    tracing::warn!(item = %id, error = %e, "create failed; looking for its marker before trying again");
                 }
-                tracing::warn!(item = %id, error = %e, "create failed; looking for its marker before trying again");
             }
             Err(e) => return Err(e),
         }

@@ -108,7 +108,11 @@ impl Http {
     ) -> Result<Reply, RemoteError> {
         let wait = self.not_before.lock().expect("pause lock").and_then(|t| t.checked_duration_since(Instant::now()));
         if let Some(wait) = wait {
-            tracing::info!(target = %self.target, ?wait, "pausing as Azure DevOps asked");
+            crate::connector::wait::report(crate::connector::wait::Wait {
+                target: self.target.clone(),
+                wait,
+                why: crate::connector::wait::Why::Limit("Azure DevOps' rate limit (it asked us to slow down)".into()),
+            });
             tokio::time::sleep(wait).await;
         }
         let sep = if url.contains('?') { '&' } else { '?' };
@@ -129,6 +133,16 @@ impl Http {
         // A write whose connection broke may have been applied: its outcome is unknown.
         let broken = if writes { ErrorKind::UnknownOutcome } else { ErrorKind::Transient };
         let response = request.send().await.map_err(|e| {
+            if e.is_connect() {
+                // Nothing was sent: not worth retrying for long, and the URL is what to check.
+                let origin = e.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+                let msg = format!(
+                    "cannot reach `{origin}` ({}); check `organization_url` of target `{}` and the network",
+                    describe(&e),
+                    self.target
+                );
+                return self.error(operation, ErrorKind::Fatal, None, msg);
+            }
             self.error(operation, broken.clone(), None, format!("the connection failed: {}", describe(&e)))
         })?;
         let status = response.status();

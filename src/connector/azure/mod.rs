@@ -144,6 +144,24 @@ impl AzureConnector {
         format!("{}/_apis/wit/workItems/{id}", self.organization_url)
     }
 
+    /// A 404 on a project-wide request: the project does not exist or the token cannot see it.
+    pub fn project_not_found(&self, e: RemoteError) -> RemoteError {
+        if e.kind != ErrorKind::NotFound {
+            return e;
+        }
+        RemoteError {
+            kind: ErrorKind::Fatal,
+            message: format!(
+                "the project `{}` does not exist at `{}` or the token cannot see it ({}); check `project` and `organization_url` of target `{}`, and that the token's user is a member of the project",
+                self.project,
+                self.organization_url,
+                e.message,
+                self.target()
+            ),
+            ..e
+        }
+    }
+
     fn project_url(&self, rest: &str) -> String {
         format!("{}/{}/_apis/wit/{rest}", self.organization_url, encode_segment(&self.project))
     }
@@ -250,7 +268,10 @@ impl AzureConnector {
         let mut after = 0;
         loop {
             let body = json!({ "query": changed_query(types, since, after) }).to_string();
-            let reply = self.call("query work items", Method::POST, &url, Some(("application/json", body))).await?;
+            let reply = self
+                .call("query work items", Method::POST, &url, Some(("application/json", body)))
+                .await
+                .map_err(|e| self.project_not_found(e))?;
             let v: Value = self.parse("query work items", &reply)?;
             if out.as_of.is_none() {
                 out.as_of = v["asOf"]

@@ -78,6 +78,8 @@ impl Pacer {
 /// The HTTP side of the connector.
 pub struct Http {
     pub target: String,
+    /// The API URL, named when it cannot be reached.
+    pub api_url: String,
     client: Octocrab,
     pacer: Pacer,
     budget: Mutex<Budget>,
@@ -88,6 +90,7 @@ impl Http {
     pub fn new(target: &str, client: Octocrab, pacer: Pacer) -> Http {
         Http {
             target: target.to_string(),
+            api_url: String::new(),
             client,
             pacer,
             budget: Mutex::new(Budget::default()),
@@ -124,7 +127,11 @@ impl Http {
         if writes {
             let wait = self.pacer.wait_before(Instant::now());
             if !wait.is_zero() {
-                tracing::info!(target = %self.target, ?wait, "pacing writes under GitHub's content-creation limit");
+                crate::connector::wait::report(crate::connector::wait::Wait {
+                    target: self.target.clone(),
+                    wait,
+                    why: crate::connector::wait::Why::Limit("GitHub's secondary limit".into()),
+                });
                 tokio::time::sleep(wait).await;
             }
             self.pacer.record(Instant::now());
@@ -145,6 +152,16 @@ impl Http {
         };
         let response = match result {
             Ok(r) => r,
+            Err(e) if never_connected(&e) => {
+                // Nothing was sent: not worth retrying for long, and the URL is what to check.
+                let msg = format!(
+                    "cannot reach `{}` ({}); check `api_url` of target `{}` and the network",
+                    self.api_url,
+                    causes(&e),
+                    self.target
+                );
+                return Err(self.error(operation, ErrorKind::Fatal, None, msg));
+            }
             Err(e) => {
                 // The request may have reached GitHub: a create is then of unknown outcome.
                 let kind = if method == Method::POST { ErrorKind::UnknownOutcome } else { ErrorKind::Transient };
@@ -224,6 +241,33 @@ impl Http {
         };
         self.error(operation, kind, Some(status), message)
     }
+}
+
+/// Whether octocrab failed before a connection was made (refused, no such host, connect timeout).
+fn never_connected(e: &octocrab::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = source {
+        let text = format!("{s:?}");
+        if text.contains("ConnectError") || text.starts_with("Connect") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// An error and its causes on one line, each said once.
+fn causes(e: &octocrab::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    short(&parts.join(": "))
 }
 
 fn until(at: Option<DateTime<Utc>>) -> Option<Duration> {

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod comments;
 pub mod guard;
 pub mod meta;
+pub mod projects;
 pub mod queries;
 pub mod wiki;
 pub mod workitems;
@@ -47,6 +48,7 @@ const WORDS: &[&str] = &[
     "wiki",
     "wikis",
     "pages",
+    "projects",
 ];
 
 /// Rewrites a path so the route table (lowercase words) matches however a client spelled it.
@@ -112,6 +114,7 @@ pub fn router(state: Arc<AzureState>) -> Router {
             get(comments::get).patch(comments::update).delete(comments::delete),
         )
         .route("/{organization}/{project}/{team}/_apis/wit/wiql", post(queries::wiql))
+        .route("/{organization}/_apis/projects/{projectId}", get(projects::get))
         .route("/{organization}/_apis/wiki/wikis", get(wiki::list))
         .route("/{organization}/_apis/wiki/wikis/{wikiIdentifier}", get(wiki::get))
         .route(w, get(wiki::list))
