@@ -20,6 +20,21 @@ const SAMPLE_DEFECTS: &[(&str, &str)] = &[
     ("story-without-epic", "ST-19"),
     ("unknown-persona", "ST-20"),
     ("story-missing-persona", "ST-21"),
+    ("persona-alias-used", "ST-5"),
+    ("epic-without-problem", "EP-4"),
+    ("risk-register-stale", "RK-2"),
+    // The Game Plan's, noted in `backlog.toml` or `stakeholders.toml`.
+    ("problem-not-implementation-free", "P4"),
+    ("problem-without-epic", "P5"),
+    ("stakeholders-missing-decision-maker", "SC3"),
+    ("success-criterion-not-measurable", "SC4"),
+    ("success-criterion-without-epic", "SC5"),
+    ("dod-not-measurable", "Pilot with three customers"),
+    ("milestone-overdue", "Usage insights preview"),
+    ("dod-untraced", "Security review"),
+    ("persona-unused", "account manager"),
+    ("stakeholder-summary-overdue", "Steering committee"),
+    ("stakeholder-missing-channel", "Contoso finance"),
 ];
 
 fn lint_json(args: &[&str]) -> (i32, serde_json::Value) {
@@ -47,12 +62,14 @@ fn lint_reports_every_deliberate_defect_of_the_sample_and_nothing_else() {
     }
     // Every defect is noted in a comment in its file.
     for (rule, item) in SAMPLE_DEFECTS {
-        let folder = match &item[..2] {
-            "EP" => "epics",
-            "ST" => "stories",
-            _ => "risks",
+        let file = match item.get(..3).unwrap_or("") {
+            "EP-" => format!("epics/{item}.md"),
+            "ST-" => format!("stories/{item}.md"),
+            "RK-" => format!("risks/{item}.md"),
+            _ if rule.starts_with("stakeholder-") => "stakeholders.toml".to_string(),
+            _ => "backlog.toml".to_string(),
         };
-        let text = fs::read_to_string(sample_backlog().join(folder).join(format!("{item}.md"))).unwrap();
+        let text = fs::read_to_string(sample_backlog().join(file)).unwrap();
         assert!(text.contains(&format!("({rule})")), "{item} does not note its defect `{rule}`");
     }
 }
@@ -63,7 +80,7 @@ fn lint_table_and_github_formats() {
     assert_eq!(out.status.code(), Some(1));
     let table = stdout(&out);
     assert!(table.contains("risk-missing-mitigation") && table.contains("examples/backlog/risks/RK-3.md:"), "{table}");
-    assert!(table.contains("3 error(s), 8 warning(s), 2 info"), "{table}");
+    assert!(table.contains("3 error(s), 17 warning(s), 7 info"), "{table}");
 
     let out = run_cli(&root(), &["lint", "examples/backlog", "--format", "github", "--today", "2026-11-22"]);
     let text = stdout(&out);
@@ -145,6 +162,16 @@ fn init_scaffolds_a_backlog_that_validates_and_lints_clean() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let again = run_cli(tmp.path(), &["init", "mine"]);
     assert_eq!(again.status.code(), Some(2), "init never overwrites");
+}
+
+#[test]
+fn init_scaffold_passes_every_rule_including_the_game_plan_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_cli(tmp.path(), &["init", "mine"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (code, json) = lint_json(&["lint", tmp.path().join("mine").to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(json["findings"], serde_json::json!([]), "the scaffold is the example to follow");
 }
 
 #[test]

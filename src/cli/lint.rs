@@ -8,9 +8,11 @@ use chrono::NaiveDate;
 
 use super::Outcome;
 use crate::backlog::Backlog;
-use crate::drift::lint::{lint_backlog, lint_story_lines};
+use crate::drift::gameplan::recorded_posts;
+use crate::drift::lint::{lint_backlog_with_posts, lint_story_lines};
 use crate::drift::report::{self, Format};
 use crate::drift::{RULES, Severity};
+use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -56,7 +58,10 @@ pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
         None => {
             let backlog = Backlog::load(&settings.backlog.path)?;
             let today = args.today.unwrap_or_else(|| chrono::Local::now().date_naive());
-            lint_backlog(&backlog, today)
+            // Summaries recorded as posted (`stakeholder-summary-overdue`), when there is a store.
+            let state = settings.state_path();
+            let posts = if state.exists() { recorded_posts(&Store::open(&state)?) } else { Vec::new() };
+            lint_backlog_with_posts(&backlog, today, &posts)
         }
     };
     let findings = overrides.apply(findings);

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 
 use super::server::AppState;
 use crate::backlog::Backlog;
-use crate::drift::lint::lint_backlog;
+use crate::drift::gameplan::recorded_posts;
+use crate::drift::lint::lint_backlog_with_posts;
 use crate::drift::{Finding, Severity, sort_findings};
 use crate::store::{Budget, Conflict, Run};
 
@@ -59,7 +60,8 @@ pub fn gather(state: &AppState) -> DashboardView {
     match Backlog::load(&state.settings.backlog.path) {
         Ok(backlog) => {
             view.backlog = backlog.project.name.clone();
-            let findings = lint_backlog(&backlog, chrono::Local::now().date_naive());
+            let posts = state.with_store(|s| Ok(recorded_posts(s))).unwrap_or_default();
+            let findings = lint_backlog_with_posts(&backlog, chrono::Local::now().date_naive(), &posts);
             match state.settings.severity_overrides() {
                 Ok(o) => view.findings = o.apply(findings),
                 Err(e) => view.problems.push(e.to_string()),

@@ -85,7 +85,7 @@ pub fn check_sentence(story: &StoryText) -> Vec<Finding> {
 }
 
 /// A persona name as compared: lowercase, single spaces, no article, no plural "s".
-fn persona_key(name: &str) -> String {
+pub(crate) fn persona_key(name: &str) -> String {
     let lower = name.to_lowercase().replace(['-', '_'], " ");
     let mut words: Vec<&str> = lower.split_whitespace().collect();
     if words.len() > 1 && matches!(words[0], "a" | "an" | "the") {
