@@ -88,7 +88,13 @@ pub fn check_sentence(story: &StoryText) -> Vec<Finding> {
         }
     }
     if given(&story.benefit).is_none() {
-        out.push(story.finding("story-missing-benefit", format!("`{item}` gives no benefit")));
+        let why = match given(&story.activity) {
+            Some(a) => format!(
+                "`{item}` gives no benefit: `{a}` was read as the activity, and no \"so that\", \"in order to\", \"so\" + clause, \"because\", \"since\" or \", to …\" follows it"
+            ),
+            None => format!("`{item}` gives no benefit: no activity was found, and no \"so that …\" clause"),
+        };
+        out.push(story.finding("story-missing-benefit", why));
     }
     out
 }

@@ -40,6 +40,22 @@ fn missing_parts_carry_default_severities_and_location() {
 }
 
 #[test]
+fn missing_benefit_says_what_was_read_as_the_activity_and_why() {
+    let f = check_sentence(&story("ST-1", "As a user, I want to export a report to PDF."));
+    let f = f.iter().find(|f| f.rule == "story-missing-benefit").unwrap();
+    assert!(f.message.contains("`export a report to PDF` was read as the activity"), "{}", f.message);
+    assert!(f.message.contains("\"because\"") && f.message.contains("\"since\""), "{}", f.message);
+    for text in [
+        "As a user, I want to export a report because I present it weekly.",
+        "As a user, I want to export a report since I present it weekly.",
+        "As a user, I want to export a report so I can present it.",
+        "As a user, I want to export a report, to save time on Mondays.",
+    ] {
+        assert_eq!(rules(&check_sentence(&story("ST-2", text))), Vec::<&str>::new(), "{text}");
+    }
+}
+
+#[test]
 fn blank_parts_count_as_missing() {
     let s = StoryText {
         item: "ST-2".into(),
