@@ -4,7 +4,7 @@
 mod atomic;
 mod terms;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 pub use atomic::{JoinedActions, joined_actions};
@@ -195,9 +195,18 @@ pub fn check_duplicates(stories: &[StoryText]) -> Vec<Finding> {
         }
         first_by_key.insert(key, i);
         let (Some(persona), Some(activity)) = (given(&s.persona), given(&s.activity)) else { continue };
-        let meaning = format!("{}|{}", persona_key(persona), activity_key(activity));
-        let earlier = first_by_meaning.entry(meaning).or_default();
-        let same = earlier.iter().copied().find(|&j| same_benefit(&stories[j].benefit, &s.benefit));
+        // The same persona, and one activity's words all within the other's (at least three):
+        // "pay for small amounts" is "use ALFRED to pay for small amounts".
+        let key = activity_key(activity);
+        let words: BTreeSet<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+        let earlier = first_by_meaning.entry(persona_key(persona)).or_default();
+        let same = earlier.iter().copied().find(|&j| {
+            let other = activity_key(stories[j].activity.as_deref().unwrap_or(""));
+            let theirs: BTreeSet<&str> = other.split(' ').filter(|w| !w.is_empty()).collect();
+            let contained = other == key
+                || (words.len().min(theirs.len()) >= 3 && (words.is_subset(&theirs) || theirs.is_subset(&words)));
+            contained && same_benefit(&stories[j].benefit, &s.benefit)
+        });
         match same {
             Some(first) => out.push(s.finding(
                 "duplicate-story",
@@ -266,6 +275,7 @@ pub fn activity_key(activity: &str) -> String {
     let lower = activity.to_lowercase();
     let lower = lower.replace("log in", "login").replace("sign in", "signin").replace("sign up", "signup");
     let lower = lower.replace("log on", "logon").replace("look at", "look").replace("look for", "search");
+    let lower = lower.replace("pick up", "pickup").replace("pick-up", "pickup");
     let words = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty() && !FILLER.contains(w));
     words
         .map(|w| {
@@ -276,12 +286,13 @@ pub fn activity_key(activity: &str) -> String {
         .join(" ")
 }
 
-/// Two benefits agree when both are absent, or when most of their words' stems are shared.
+/// Two benefits agree when one is absent (no benefit is not another benefit), or when most of
+/// their words' stems are shared.
 fn same_benefit(a: &Option<String>, b: &Option<String>) -> bool {
     match (given(a), given(b)) {
-        (None, None) => true,
+        (None, _) | (_, None) => true,
         (Some(a), Some(b)) => {
-            let set = |t: &str| -> std::collections::BTreeSet<String> {
+            let set = |t: &str| -> BTreeSet<String> {
                 activity_key(t).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
             };
             let (x, y) = (set(a), set(b));
@@ -289,7 +300,6 @@ fn same_benefit(a: &Option<String>, b: &Option<String>) -> bool {
             let union = x.union(&y).count();
             union == 0 || shared * 2 >= union
         }
-        _ => false,
     }
 }
 

@@ -35,12 +35,13 @@ const TERMS: &[&str] = &[
     "kotlin", "scala", "golang", "perl", "c#", "c++",
     // products and platforms that decide how it is built
     "wordpress", "drupal", "sharepoint", "salesforce", "jenkins", "terraform", "azure functions",
-    "google cloud", "gcp",
+    "google cloud", "gcp", "internet explorer", "firefox", "unicode", "utf-8",
 ];
 
 /// Names that are also plain words ("react to", "express interest", "spring"): matched only as
 /// written with a capital.
-const CASED_TERMS: &[&str] = &["React", "Spring", "Express", "Swift", "Oracle", "Mongo", "Ember", "Vue"];
+const CASED_TERMS: &[&str] =
+    &["React", "Spring", "Express", "Swift", "Oracle", "Mongo", "Ember", "Vue", "Safari", "Chrome"];
 
 static TERM: LazyLock<Regex> = LazyLock::new(|| {
     let mut terms: Vec<&str> = TERMS.to_vec();
