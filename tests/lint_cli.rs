@@ -219,3 +219,21 @@ fn validate_checks_each_target_and_summary_channel_without_sending_anything() {
         "{text}"
     );
 }
+
+#[test]
+fn lint_rules_lists_the_game_plan_rules_with_their_severity() {
+    let out = run_cli(&root(), &["lint", "--rules"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for (rule, severity) in [
+        ("problem-not-implementation-free", "info"),
+        ("stakeholders-missing-decision-maker", "warning"),
+        ("stakeholder-summary-overdue", "warning"),
+        ("risk-register-stale", "warning"),
+        ("persona-unused", "info"),
+    ] {
+        let line =
+            text.lines().find(|l| l.starts_with(&format!("{rule} "))).unwrap_or_else(|| panic!("{rule}: {text}"));
+        assert_eq!(line.split_whitespace().nth(1), Some(severity), "{line}");
+    }
+}

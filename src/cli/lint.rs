@@ -42,7 +42,7 @@ pub struct Args {
 pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     if args.rules {
         for r in RULES {
-            println!("{:<32} {:<8} {}", r.id, r.severity.as_str(), r.checks);
+            println!("{:<36} {:<8} {}", r.id, r.severity.as_str(), r.checks);
         }
         return Ok(Outcome::Ok);
     }
