@@ -237,3 +237,35 @@ fn lint_rules_lists_the_game_plan_rules_with_their_severity() {
         assert_eq!(line.split_whitespace().nth(1), Some(severity), "{line}");
     }
 }
+
+#[test]
+fn stakeholder_summary_overdue_counts_from_the_posts_the_store_recorded() {
+    use backlog_sync::store::{Post, Store};
+    let (_tmp, dir) = copy_tree(&sample_backlog());
+    let overdue = |dir: &std::path::Path| {
+        let (_, json) = lint_json(&["lint", dir.to_str().unwrap(), "--format", "json", "--today", "2026-11-22"]);
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "stakeholder-summary-overdue")
+            .map(|f| f["item"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(overdue(&dir), ["Steering committee"], "counted from `since` with no store");
+    let store = Store::open(&dir.join(".backlog-sync/state.db")).unwrap();
+    let posted = |day: &str| Post {
+        channel: "file".into(),
+        audience: "executive".into(),
+        period: day[..7].into(),
+        remote_ref: None,
+        posted_at: format!("{day}T09:00:00Z").parse().unwrap(),
+        state: "done".into(),
+    };
+    store.record_post(&posted("2026-11-02")).unwrap();
+    assert_eq!(overdue(&dir), Vec::<String>::new(), "a monthly summary 20 days ago is on time");
+    let (_tmp2, dir2) = copy_tree(&sample_backlog());
+    let old = Store::open(&dir2.join(".backlog-sync/state.db")).unwrap();
+    old.record_post(&posted("2026-10-01")).unwrap();
+    assert_eq!(overdue(&dir2), ["Steering committee"], "the last summary, 52 days ago, is a month late");
+}
