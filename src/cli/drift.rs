@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 
 use super::{Outcome, RemoteFailure};
 use crate::backlog::Backlog;
-use crate::drift::lint::lint_backlog;
+use crate::drift::gameplan::recorded_posts;
+use crate::drift::lint::lint_backlog_with_posts;
 use crate::drift::remote::remote_findings;
 use crate::drift::report::{self, Format};
 use crate::drift::{Severity, sort_findings};
@@ -30,7 +31,9 @@ pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcom
     let settings = super::settings(config, args.path.as_ref())?;
     let backlog = Backlog::load(&settings.backlog.path)?;
     let today = args.today.unwrap_or_else(|| chrono::Local::now().date_naive());
-    let mut findings = lint_backlog(&backlog, today);
+    let state = settings.state_path();
+    let posts = if state.exists() { recorded_posts(&Store::open(&state)?) } else { Vec::new() };
+    let mut findings = lint_backlog_with_posts(&backlog, today, &posts);
     if !settings.targets.is_empty() {
         let remotes = connect_all(&settings).await?;
         let people = identities_of(&settings)?;

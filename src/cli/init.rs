@@ -32,15 +32,16 @@ epics = ["EP-1"]
 [[success_criteria]]
 id = "SC1"
 description = "How you will know it worked."
-measure = "a number you can track"
-target = "the value that means success"
+measure = "a number you can track, e.g. weekly active users"
+target = "at least 100 by the first release"   # a number, threshold or date
 epics = ["EP-1"]
 
 [[milestones]]
 name = "First release"
 due = 2027-03-31
-definition_of_done = ["every story of EP-1 is resolved", "the customer has signed off"]
+definition_of_done = ["every story of EP-1 is resolved", "SC1 is met", "the customer has signed off"]
 epics = ["EP-1"]
+criteria = ["SC1"]   # the success criteria this milestone advances
 
 [[personas]]
 name = "product owner"
@@ -55,6 +56,7 @@ role = "Executive sponsor"
 audience = "executive"   # executive | team
 channel = "file"         # github-comment | azure-wiki | teams | slack | file
 cadence = "weekly"
+decides = true           # confirms the success criteria (or a list: ["SC1"])
 "#;
 
 const EPIC: &str = "---\nid: EP-1\ntitle: First release\nstate: active\npriority: 1\n---\nWhat this epic delivers and why it matters.\n";

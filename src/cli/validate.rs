@@ -74,7 +74,7 @@ pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcom
             SentenceSource::Title => "its title",
             SentenceSource::Body => "the first paragraph of its body",
         };
-        println!("note: `{}`: persona, activity and benefit derived from {from}", f.item.id);
+        println!("note: `{}`: {from}", f.item.id, from = f.derived_note(from));
     }
     let channels: BTreeSet<&str> = backlog.stakeholders.iter().map(|s| s.channel.as_str()).collect();
     let mut silent = 0;

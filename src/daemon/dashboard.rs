@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use super::server::AppState;
 use crate::backlog::Backlog;
 use crate::config::Settings;
-use crate::drift::lint::lint_backlog;
+use crate::drift::gameplan::recorded_posts;
+use crate::drift::lint::lint_backlog_with_posts;
 use crate::drift::remote::remote_findings;
 use crate::drift::{Finding, Severity, sort_findings};
 use crate::reconcile::engine::{connect_all, identities_of};
@@ -107,7 +108,8 @@ pub async fn gather(state: &AppState) -> DashboardView {
     match Backlog::load(&state.settings.backlog.path) {
         Ok(backlog) => {
             view.backlog = backlog.project.name.clone();
-            let mut findings = lint_backlog(&backlog, chrono::Local::now().date_naive());
+            let posts = state.with_store(|s| Ok(recorded_posts(s))).unwrap_or_default();
+            let mut findings = lint_backlog_with_posts(&backlog, chrono::Local::now().date_naive(), &posts);
             match remote_drift(&state.settings, &backlog).await {
                 Ok(remote) => findings.extend(remote),
                 Err(e) => view.problems.push(format!("remote drift could not be read: {e}")),
