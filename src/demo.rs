@@ -82,6 +82,7 @@ impl Demo {
             token: TOKEN.into(),
             organization: "contoso".into(),
             projects: vec![(PROJECT.into(), Process::Agile)],
+            members: people.people.iter().filter_map(|p| p.azure.clone()).collect(),
             ..Default::default()
         })
         .await

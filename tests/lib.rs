@@ -29,5 +29,6 @@ mod sync_azure_batch;
 mod sync_crash;
 mod sync_github;
 mod sync_multi;
+mod sync_refusals;
 mod twin_azure;
 mod twin_github;

@@ -65,7 +65,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
                 port: args.port,
                 token: args.token.clone(),
                 repositories: args.repos.clone(),
-                collaborators: args.members.clone(),
+                collaborators: args.members.iter().filter(|m| !m.contains('@')).cloned().collect(),
                 content_limit_per_minute: args.content_limit_per_minute,
                 ..GithubTwinConfig::default()
             };
@@ -88,6 +88,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
                 token: args.token.clone(),
                 organization: args.organization.clone(),
                 projects: projects.clone(),
+                members: args.members.iter().filter(|m| m.contains('@')).cloned().collect(),
                 ..AzureTwinConfig::default()
             };
             let twin = AzureTwin::start(config).await?;
