@@ -30,5 +30,6 @@ mod sync_crash;
 mod sync_github;
 mod sync_multi;
 mod sync_refusals;
+mod sync_refusals_many;
 mod twin_azure;
 mod twin_github;

@@ -176,6 +176,11 @@ pub async fn apply(
         {
             send_updates(&mut ctx, plan, target).await?;
         }
+        // An item whose file could not take the remote's values is not sent on elsewhere.
+        let (item, _) = refusal::subject(action);
+        if refused.iter().any(|r| r.item == item && r.status.is_none()) {
+            continue;
+        }
         match one(&mut ctx, action).await {
             Ok(()) => {}
             Err(SyncError::Remote(e)) if e.kind != ErrorKind::Fatal => {

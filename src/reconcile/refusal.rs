@@ -79,6 +79,10 @@ pub fn refusal(action: &Action, error: &SyncError) -> Option<Refusal> {
             reason.clone(),
             "fix the value in the remote item or in the file; the item is left as it is until then".to_string(),
         ),
+        // A remote value no file can hold (a control character…): that item's, not the run's.
+        SyncError::Backlog(e) if matches!(action, Action::Import { .. } | Action::UpdateCanonical { .. }) => {
+            (None, e.to_string(), "fix the value in the remote item; the file is left as it is until then".to_string())
+        }
         _ => return None,
     };
     Some(Refusal { rule: RULE, item, target, status, message, hint })
