@@ -3,7 +3,7 @@
 //! syncs them.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use backlog_sync::config::Settings;
 use backlog_sync::reconcile::engine::{self, RunOptions, RunReport};
@@ -53,7 +53,7 @@ fn linked(state: &Path, target: &str) -> BTreeSet<String> {
     Store::open(state).unwrap().links(target).unwrap().into_iter().map(|l| l.item_id).collect()
 }
 
-async fn run(config: &PathBuf) -> RunReport {
+async fn run(config: &Path) -> RunReport {
     let settings = Settings::load(Some(config)).unwrap();
     engine::run(&settings, &RunOptions::default()).await.expect("the run goes to its end")
 }
