@@ -67,9 +67,12 @@ impl Demo {
     /// Runs the whole story. `sample` is the backlog to copy, `mappings` the mappings folder.
     pub async fn run(&mut self, sample: &Path, mappings: &Path) -> Result<(), DemoError> {
         self.say("backlog-sync demo: one canonical backlog, GitHub Issues and Azure Boards, no account needed.\n");
+        // The sample's people are the repository's collaborators, as they would be on GitHub.
+        let people = crate::mapping::Identities::load(&mappings.join("identities.toml")).unwrap_or_default();
         let github = GithubTwin::start(GithubTwinConfig {
             token: TOKEN.into(),
             repositories: vec![REPO.into()],
+            collaborators: people.people.iter().filter_map(|p| p.github.clone()).collect(),
             ..Default::default()
         })
         .await
@@ -78,6 +81,7 @@ impl Demo {
             token: TOKEN.into(),
             organization: "contoso".into(),
             projects: vec![(PROJECT.into(), Process::Agile)],
+            members: people.people.iter().filter_map(|p| p.azure.clone()).collect(),
             ..Default::default()
         })
         .await

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::engine::{Progress, SyncError};
 use super::merge::{Policies, merge3};
 use super::plan::{Action, Plan};
+use super::refusal::{self, Refusal};
 use super::remote::{Fetched, ItemWrite, Remote, Written};
 use crate::backlog::{Backlog, ItemFile};
 use crate::connector::{ErrorKind, RemoteError};
@@ -136,14 +137,18 @@ pub struct World<'a> {
     pub policies: &'a Policies,
 }
 
-/// Executes `plan`. Returns what was done, the counts, and per-item errors (the run goes on past
-/// them; a fatal error such as a refused token stops it).
+/// What [`apply`] did: the actions done, the counts, passing per-item errors (retried by the next
+/// run) and the items a remote refused for good ([`Refusal`]s; their pending changes are kept).
+pub type Outcome = (Vec<Applied>, RunCounts, Vec<String>, Vec<Refusal>);
+
+/// Executes `plan`. Returns what was done, the counts, and per-item errors and refusals (the run
+/// goes on past them; a fatal error such as a refused token stops it).
 pub async fn apply(
     world: World<'_>,
     plan: &Plan,
     run_id: i64,
     progress: Option<&Progress>,
-) -> Result<(Vec<Applied>, RunCounts, Vec<String>), SyncError> {
+) -> Result<Outcome, SyncError> {
     let World { backlog, store, remotes, fetched, policies } = world;
     let mut ctx = Ctx {
         backlog,
@@ -160,6 +165,7 @@ pub async fn apply(
     };
     prewrite(&mut ctx, plan);
     let mut errors = Vec::new();
+    let mut refused: Vec<Refusal> = Vec::new();
     let total = plan.actions.len();
     let mut batched = BTreeSet::new();
     for (done, action) in plan.actions.iter().enumerate() {
@@ -171,13 +177,27 @@ pub async fn apply(
         {
             send_updates(&mut ctx, plan, target).await?;
         }
+        // An item whose file could not take the remote's values is not sent on elsewhere.
+        let (item, _) = refusal::subject(action);
+        if refused.iter().any(|r| r.item == item && r.status.is_none()) {
+            continue;
+        }
         match one(&mut ctx, action).await {
             Ok(()) => {}
             Err(SyncError::Remote(e)) if e.kind != ErrorKind::Fatal => {
                 tracing::warn!(error = %e, "action failed; the next run retries it");
                 errors.push(e.to_string());
             }
-            Err(e) => return Err(e),
+            // One item's refusal is that item's: report it, keep its changes, go on.
+            Err(e) => match refusal::refusal(action, &e) {
+                Some(r) => {
+                    tracing::warn!(item = %r.item, target = %r.target, status = ?r.status, "{}", r.message);
+                    if !refused.contains(&r) {
+                        refused.push(r);
+                    }
+                }
+                None => return Err(e),
+            },
         }
     }
     for remote in remotes {
@@ -187,14 +207,14 @@ pub async fn apply(
                     ctx.save_link(remote.name(), &id, &w, base_from(remote, &fields, &w.fields))?;
                 }
             }
-            Err(e) if e.kind != ErrorKind::Fatal => errors.push(e.to_string()),
+            Err(e) if e.kind != ErrorKind::Fatal || refusal::is_item_refusal(&e) => errors.push(e.to_string()),
             Err(e) => return Err(e.into()),
         }
     }
     if let Some(p) = progress {
         p(total, total, "done");
     }
-    Ok((ctx.applied, ctx.counts, errors))
+    Ok((ctx.applied, ctx.counts, errors, refused))
 }
 
 /// Writes the files of the plan's inbound updates together, before the actions run: one at a

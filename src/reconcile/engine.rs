@@ -78,6 +78,8 @@ pub struct RunReport {
     pub requests: BTreeMap<String, u64>,
     /// Items that failed; the rest of the run went on.
     pub errors: Vec<String>,
+    /// Items a remote refused for good (`sync-item-refused`); the rest of the run went on.
+    pub refused: Vec<super::refusal::Refusal>,
     /// Open manual conflicts after the run.
     pub open_conflicts: usize,
     /// Files the run could not read: their items were left alone everywhere.
@@ -370,13 +372,14 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         opts.progress.as_ref(),
     )
     .await;
-    let (applied, counts, errors) = match outcome {
+    let (applied, counts, mut errors, refused) = match outcome {
         Ok(done) => done,
         Err(e) => {
             store.finish_run(run_id, &RunCounts::default(), RunOutcome::Failed, Some(&e.to_string()))?;
             return Err(e);
         }
     };
+    errors.extend(refused.iter().map(ToString::to_string));
     if errors.is_empty() {
         for (name, got) in &fetched {
             let wm = match held_back.get(name) {
@@ -408,6 +411,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     report.applied = applied;
     report.counts = counts;
     report.errors = errors;
+    report.refused = refused;
     report.open_conflicts = open_conflicts;
     report.requests = requests_since(remotes, &before);
     Ok(report)

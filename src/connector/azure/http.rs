@@ -125,7 +125,9 @@ impl Http {
             .client
             .request(method.clone(), &full)
             .header(reqwest::header::AUTHORIZATION, &self.authorization)
-            .header(reqwest::header::ACCEPT, "application/json");
+            .header(reqwest::header::ACCEPT, "application/json")
+            // Without it, refused credentials come back as 203 and an HTML sign-in page.
+            .header("X-TFS-FedAuthRedirect", "Suppress");
         if let Some((content_type, text)) = body {
             request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(text);
         }
@@ -157,6 +159,16 @@ impl Http {
             )
         })?;
         let reply = Reply { status, headers, body: text };
+        if status == reqwest::StatusCode::NON_AUTHORITATIVE_INFORMATION || is_html(&reply) {
+            let msg = format!(
+                "Azure DevOps answered with its sign-in page (HTTP {}) instead of data: the token of target `{}` is \
+                 missing, expired or not a personal access token; create a new one and update the variable named by \
+                 `token_env` (or `token_file`)",
+                status.as_u16(),
+                self.target
+            );
+            return Err(self.error(operation, ErrorKind::Fatal, Some(status.as_u16()), msg));
+        }
         if status.is_success() {
             return Ok(reply);
         }
@@ -218,6 +230,16 @@ impl Http {
         };
         self.error(operation, kind, Some(status), short(&message))
     }
+}
+
+/// Whether a successful-looking answer is an HTML page (a sign-in page), not the API's JSON.
+fn is_html(reply: &Reply) -> bool {
+    reply.status.is_success()
+        && reply
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"))
 }
 
 /// A reqwest error in words, with its causes but without the URL.

@@ -182,7 +182,8 @@ impl AzureConnector {
 
     /// Applies several patches in one `$batch` request (up to 200 each), answering each on its own:
     /// a revision conflict or a rule error fails that item only. An organization that has no
-    /// `$batch` endpoint (404, 405, 501) gets one PATCH per item instead, from then on.
+    /// `$batch` endpoint (404, 405, 501) gets one PATCH per item instead, from then on; any other
+    /// refused batch sends its items one PATCH each.
     pub async fn update_many(
         &self,
         patches: &[(i64, Vec<PatchOp>)],
@@ -200,7 +201,10 @@ impl AzureConnector {
                         tracing::warn!(target = %self.target(), status = ?e.status, "the organization refused `$batch`; updating work items one request each");
                         self.batch_refused.store(true, Ordering::Relaxed);
                     }
-                    Err(e) => return Err(e),
+                    // Any other refused batch: this chunk goes one PATCH per item.
+                    Err(e) => {
+                        tracing::warn!(target = %self.target(), status = ?e.status, error = %e.message, "the batch was refused; updating its work items one request each");
+                    }
                 }
             }
             for (id, ops) in chunk {
@@ -229,7 +233,8 @@ impl AzureConnector {
             .collect();
         let url = format!("{}/_apis/wit/$batch", self.organization_url);
         let body = Value::Array(subs).to_string();
-        let reply = self.call("update work items", Method::POST, &url, Some(("application/json", body))).await?;
+        // PATCH, as the current documentation says (POST was the verb of api-version 1.0).
+        let reply = self.call("update work items", Method::PATCH, &url, Some(("application/json", body))).await?;
         let answer: Value = self.parse("update work items", &reply)?;
         let answers = answer["value"].as_array().cloned().unwrap_or_default();
         for ((id, _), a) in chunk.iter().zip(answers.iter().chain(std::iter::repeat(&Value::Null))) {
@@ -238,9 +243,10 @@ impl AzureConnector {
             out.push(if code == 200 {
                 serde_json::from_str::<WorkItem>(text).map_err(|e| parse_error(self.target(), "update work items", e))
             } else {
+                // A failed entry's body: `{"count":1,"value":{"Message":"…"}}` (or an error body).
                 let message = serde_json::from_str::<Value>(text)
                     .ok()
-                    .and_then(|v| v["message"].as_str().map(str::to_string))
+                    .and_then(|v| v["value"]["Message"].as_str().or(v["message"].as_str()).map(str::to_string))
                     .unwrap_or_else(|| format!("work item {id} was not updated"));
                 let kind = match code {
                     412 => ErrorKind::Conflict,

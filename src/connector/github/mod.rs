@@ -258,7 +258,7 @@ fn next_link(header: &str) -> Option<String> {
 }
 
 /// The path and query of an absolute URL (octocrab adds its base URI).
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     match url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| i + 3 + j)) {
         Some(start) => url[start..].to_string(),
         None => url.to_string(),

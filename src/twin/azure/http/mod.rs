@@ -98,7 +98,7 @@ pub fn router(state: Arc<AzureState>) -> Router {
     let p = "/{organization}/{project}/_apis/wit";
     let w = "/{organization}/{project}/_apis/wiki/wikis";
     let mut api = Router::new()
-        .route(&format!("{o}/$batch"), post(batch::update_many))
+        .route(&format!("{o}/$batch"), post(batch::update_many_legacy).patch(batch::update_many))
         .route(&format!("{o}/workitemrelationtypes"), get(meta::relation_types))
         .route(&format!("{o}/workitemrelationtypes/{{relation}}"), get(meta::relation_type))
         .route(&format!("{p}/workitemtypecategories"), get(meta::categories))
