@@ -224,9 +224,7 @@ async fn the_first_hour_runs_from_init_to_a_settled_conflict_without_config_or_c
     let again = expect(&cli(dir, &["sync"]), 0, "a sync with nothing to do");
     assert!(again.contains("no changes"), "{again}");
 
-    // TODO(first-hour-runtime): `status --links` lists each link with its remote URL; assert it
-    // here once that flag is merged.
-    let status = expect(&cli(dir, &["status"]), 0, "status after resolve");
+    let status = expect(&cli(dir, &["status", "--links"]), 0, "status --links after resolve");
     assert!(status.contains("open conflicts: 0"), "{status}");
     assert!(
         status.contains("github       3 linked item(s)") && status.contains("boards       3 linked item(s)"),
@@ -234,4 +232,7 @@ async fn the_first_hour_runs_from_init_to_a_settled_conflict_without_config_or_c
     );
     let last = status.lines().find(|l| l.trim_start().starts_with('#')).unwrap_or_default();
     assert!(last.contains("success"), "the newest run succeeded: {last}\n{status}");
+    // Each link with the page of its remote item: three issues on GitHub, three work items.
+    assert_eq!(status.matches("/issues/").count(), 3, "{status}");
+    assert_eq!(status.matches("/_workitems/edit/").count(), 3, "{status}");
 }

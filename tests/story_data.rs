@@ -227,7 +227,8 @@ fn missing_benefit_matches_the_annotation() {
         }
     }
     micro.print("story-missing-benefit", "micro");
-    assert!(micro.precision().unwrap() >= 0.99 && micro.recall().unwrap() >= 0.99, "{micro:?}");
+    // The broader reading keeps the figure this rule had before it (P 1.000, R 1.000): no worse.
+    assert!(micro.precision().unwrap() >= 1.0 && micro.recall().unwrap() >= 1.0, "{micro:?}");
 
     // Extra: README "drop-benefit" mutants of stories that have a benefit are all positives.
     let mut mutants = Score::default();

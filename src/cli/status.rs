@@ -130,7 +130,7 @@ fn render(s: &Status) -> String {
     for r in &s.runs {
         let c = &r.counts;
         out.push_str(&format!(
-            "  #{:<4} {:<10} {:<8} {}  in {}+{} out {}+{} removed {} conflicts {}{}\n",
+            "  #{:<4} {:<10} {:<9} {}  in {}+{} out {}+{} removed {} conflicts {}{}\n",
             r.id,
             r.kind,
             r.outcome.as_str(),

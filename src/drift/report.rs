@@ -68,10 +68,11 @@ fn table(findings: &[Finding], color: bool, width: Option<u16>) -> String {
     if !color {
         t.force_no_tty();
     }
-    // Below 120 columns the location joins the finding's cell instead of a column of its own.
+    // Below 120 columns the item goes under its rule and the location joins the finding's cell,
+    // so the finding keeps room to read at 80 columns.
     let narrow = width.is_some_and(|w| w < 120);
     if narrow {
-        t.set_header(vec!["severity", "rule", "item", "finding"]);
+        t.set_header(vec!["severity", "rule / item", "finding"]);
     } else {
         t.set_header(vec!["severity", "rule", "item", "where", "finding"]);
     }
@@ -96,14 +97,18 @@ fn table(findings: &[Finding], color: bool, width: Option<u16>) -> String {
             if !at.is_empty() {
                 let _ = write!(text, "\nat {at}");
             }
-            t.add_row(vec![sev, rule, item, Cell::new(text)]);
+            let rule_item = match f.item.as_deref() {
+                Some(item) => format!("{}\n{item}", f.rule),
+                None => f.rule.clone(),
+            };
+            t.add_row(vec![sev, Cell::new(rule_item), Cell::new(text)]);
         } else {
             t.add_row(vec![sev, rule, item, Cell::new(location(f)), Cell::new(text)]);
         }
     }
     if let Some(width) = width {
         t.set_width(width);
-        for column in 0..3 {
+        for column in 0..if narrow { 2 } else { 3 } {
             if let Some(c) = t.column_mut(column) {
                 c.set_constraint(ColumnConstraint::ContentWidth);
             }

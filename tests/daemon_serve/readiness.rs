@@ -64,7 +64,13 @@ async fn the_azure_twin_serves_a_project_with_its_process() {
     assert_eq!(missing.status(), 404);
     let body: Value = missing.json().await.unwrap();
     assert_eq!(body["typeKey"], "ProjectDoesNotExistWithNameException", "{body}");
-    let anonymous = env.http.get(format!("{org}/_apis/projects/{PROJECT}?api-version=7.1")).send().await.unwrap();
+    let anonymous = env
+        .http
+        .get(format!("{org}/_apis/projects/{PROJECT}?api-version=7.1"))
+        .header("X-TFS-FedAuthRedirect", "Suppress")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), 401, "the token is required");
 }
 

@@ -37,6 +37,8 @@ impl World {
         let github = GithubTwin::start(GithubTwinConfig {
             token: GH_TOKEN.into(),
             repositories: vec![REPO.into()],
+            // The sample's people, and the one `identities.toml` gains in a test.
+            collaborators: vec!["alice-contoso".into(), "dave-contoso".into()],
             content_limit_per_minute: 1000,
             content_limit_per_hour: 5000,
             ..GithubTwinConfig::default()
