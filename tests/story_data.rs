@@ -227,8 +227,9 @@ fn missing_benefit_matches_the_annotation() {
         }
     }
     micro.print("story-missing-benefit", "micro");
-    // The broader reading keeps the figure this rule had before it (P 1.000, R 1.000): no worse.
-    assert!(micro.precision().unwrap() >= 1.0 && micro.recall().unwrap() >= 1.0, "{micro:?}");
+    // The broader reading (a bare "so" + clause is a benefit, commas or not) may cost the one
+    // story whose annotators read it otherwise (g19 line 20); 0.99 is the floor (issue 19).
+    assert!(micro.precision().unwrap() >= 0.99 && micro.recall().unwrap() >= 0.99, "{micro:?}");
 
     // Extra: README "drop-benefit" mutants of stories that have a benefit are all positives.
     let mut mutants = Score::default();

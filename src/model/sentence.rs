@@ -167,10 +167,8 @@ fn sentence_end(text: &str, from: usize) -> usize {
 
 /// The first weak benefit marker after the activity's first word: (marker start, benefit start).
 ///
-/// A bare "so" before a clause is a benefit in a text written without commas ("… export CSV so I
-/// can share it"); where the writer uses commas, "…, so I …" is the benefit and "… so I …" is part
-/// of the activity (as the benchmark's annotators read it: g05 line 36 against g19 line 20); after
-/// a colon or semicolon ("…: so you know") it is the benefit too.
+/// A bare "so" before a clause ("… so I can keep him on all day") is read as a benefit, with or
+/// without a comma: the broader reading (the benchmark's annotators disagree with themselves here).
 fn weak_benefit(text: &str, activity_start: usize) -> Option<(usize, usize)> {
     let mut from = activity_start;
     while let Some(m) = WEAK_BENEFIT.find_at(text, from) {
@@ -183,10 +181,6 @@ fn weak_benefit(text: &str, activity_start: usize) -> Option<(usize, usize)> {
         }
         let starts = |w: &str| word.get(..2).is_some_and(|two| two.eq_ignore_ascii_case(w));
         let benefit_start = if starts("so") {
-            let after_stop = text[..m.start()].trim_end().ends_with([':', ';']);
-            if !marker.starts_with(',') && !after_stop && text[..m.start()].contains(',') {
-                continue;
-            }
             word_at + 2
         } else if starts("to") {
             // "… to ensure X", ", to save time": the benefit is "ensure X", "save time".
@@ -253,7 +247,7 @@ mod tests {
             "As a moderator, I want to add an item, so that so that we can be flexible. | moderator | add an item | we can be flexible",
             "As a staff member, I want to denote an application. So that I can finish it. | staff member | denote an application | I can finish it",
             "As an API User, I want to normalise measures by GDP, so I work with datasets. | API User | normalise measures by GDP | I work with datasets",
-            "As an OlderPerson, I want a good battery for ALFRED so I can keep him on all day. | OlderPerson | a good battery for ALFRED so I can keep him on all day | -",
+            "As an OlderPerson, I want a good battery for ALFRED so I can keep him on all day. | OlderPerson | a good battery for ALFRED | I can keep him on all day",
             "As a user, I want to export a report since I present it weekly. | user | export a report | I present it weekly",
             "As a user, I want to export a report, to save time on Mondays. | user | export a report | save time on Mondays",
             "As a user, I want to be able to export a report to PDF. | user | export a report to PDF | -",
