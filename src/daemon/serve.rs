@@ -220,3 +220,22 @@ async fn prune_deliveries(state: AppState) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::dashboard_addr;
+
+    #[test]
+    fn the_dashboard_listens_on_localhost_next_to_the_webhook_port_unless_set() {
+        let cases = [
+            (None, "0.0.0.0:8080", Some("127.0.0.1:8081")),
+            (None, "127.0.0.1:0", Some("127.0.0.1:0")),
+            (None, "[::]:65535", None),
+            (Some("off"), "0.0.0.0:8080", None),
+            (Some("10.0.0.5:9000"), "0.0.0.0:8080", Some("10.0.0.5:9000")),
+        ];
+        for (setting, listen, want) in cases {
+            assert_eq!(dashboard_addr(setting, listen).as_deref(), want, "{setting:?} {listen}");
+        }
+    }
+}

@@ -258,6 +258,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_github_signature_that_cannot_match_is_refused_before_the_body() {
+        let good = format!("sha256={}", "ab".repeat(32));
+        let cases: &[(Option<&str>, bool)] = &[
+            (Some(good.as_str()), true),
+            (None, false),
+            (Some(""), false),
+            (Some("sha1=abcdef"), false),
+            (Some("sha256=abc"), false),
+            (Some(&good[..good.len() - 1]), false),
+        ];
+        for (header, want) in cases {
+            assert_eq!(github_signature_well_formed(*header), *want, "{header:?}");
+        }
+        assert!(!github_signature_well_formed(Some(&format!("sha256={}", "zz".repeat(32)))));
+    }
+
+    #[test]
     fn github_signatures_are_checked_against_the_documented_vector() {
         let secret = b"It's a Secret to Everybody";
         let good = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
