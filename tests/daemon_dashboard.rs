@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::Request;
-use backlog_sync::daemon::router;
+use backlog_sync::daemon::dashboard_router;
 use serde_json::json;
 use tower::ServiceExt;
 
@@ -64,7 +64,7 @@ async fn the_dashboard_shows_runs_conflicts_and_drift_and_renders_in_chromium() 
     let daemon = Served::start(&env.config, env.dir.join("../serve.log"));
     daemon.wait_runs("startup", 1, Duration::from_secs(30)).await;
 
-    let page = daemon.get("/").await;
+    let page = daemon.get_dashboard("/").await;
     assert_eq!(page.status(), 200);
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let html = page.text().await.unwrap();
@@ -111,10 +111,10 @@ async fn the_latest_summary_slot_shows_the_html_it_is_given() {
     let page = |r: axum::response::Response| async {
         String::from_utf8(axum::body::to_bytes(r.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap()
     };
-    let before = page(router(f.state.clone()).oneshot(get()).await.unwrap()).await;
+    let before = page(dashboard_router(f.state.clone()).oneshot(get()).await.unwrap()).await;
     assert!(before.contains("No summary yet"));
     f.state.summary.set(Some("<h3>Week 47</h3><p>3 stories done</p>".into()));
-    let after = page(router(f.state.clone()).oneshot(get()).await.unwrap()).await;
+    let after = page(dashboard_router(f.state.clone()).oneshot(get()).await.unwrap()).await;
     assert!(
         after.contains(
             "<h2>Latest summary</h2><iframe title=\"latest summary\" srcdoc=\"<h3>Week 47</h3><p>3 stories done</p>\""

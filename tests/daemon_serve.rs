@@ -3,6 +3,7 @@
 //! coalesced and bounded, SIGKILL mid-run converges, SIGTERM finishes the run in flight, and a
 //! seconds-level cron schedule fires on time.
 
+mod abuse;
 mod both_ways;
 mod burst;
 mod crash;

@@ -30,7 +30,8 @@ pub struct Args {
     pub probe: bool,
 }
 
-/// Runs the daemon; prints its base URL as the first line of stdout once it listens.
+/// Runs the daemon; prints its base URL as the first line of stdout once it listens, then the
+/// dashboard's (`dashboard: URL`) when it is served.
 pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     let settings = super::settings(config, args.path.as_ref())?;
     if args.probe {
@@ -66,8 +67,11 @@ pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcom
     };
     let daemon = Daemon::bind(settings, opts).await?;
     println!("http://{}", daemon.local_addr());
+    if let Some(dashboard) = daemon.dashboard_addr() {
+        println!("dashboard: http://{dashboard}/");
+    }
     std::io::stdout().flush()?;
-    tracing::info!(addr = %daemon.local_addr(), "serving");
+    tracing::info!(addr = %daemon.local_addr(), dashboard = ?daemon.dashboard_addr(), "serving");
     daemon.run().await?;
     Ok(Outcome::Ok)
 }

@@ -223,6 +223,38 @@ pub struct ServerSettings {
     /// The largest webhook body accepted, in bytes; larger ones get 413.
     #[serde(default = "default_body_limit")]
     pub body_limit: usize,
+    /// Where the dashboard is served (it shows backlog content and e-mails): `"off"`, or an
+    /// address; unset, 127.0.0.1 on the webhook port + 1 (port 0 when `listen`'s port is 0).
+    #[serde(default)]
+    pub dashboard_listen: Option<String>,
+    /// The most connections held at once per listener; beyond it a new one is closed at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// The most webhook bodies read at once (each up to `body_limit`); beyond it 503 + Retry-After.
+    #[serde(default = "default_max_uploads")]
+    pub max_uploads: usize,
+    /// How long a client may take to send a request's headers (idle keep-alive included).
+    #[serde(default = "default_header_timeout_ms")]
+    pub header_timeout_ms: u64,
+    /// How long a client may take to send a webhook body; a slower one gets 408.
+    #[serde(default = "default_body_timeout_ms")]
+    pub body_timeout_ms: u64,
+}
+
+fn default_max_connections() -> usize {
+    1024
+}
+
+fn default_max_uploads() -> usize {
+    64
+}
+
+fn default_header_timeout_ms() -> u64 {
+    10_000
+}
+
+fn default_body_timeout_ms() -> u64 {
+    10_000
 }
 
 fn default_debounce_ms() -> u64 {

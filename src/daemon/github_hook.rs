@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 
 use super::queue::WorkKey;
 use super::server::AppState;
-use super::webhooks::{Verdict, answer, endpoint_off, github_signature_ok, read_body, take};
+use super::webhooks::{
+    Verdict, answer, endpoint_off, github_signature_ok, github_signature_well_formed, read_body, take,
+};
 use crate::config::{TargetKind, TargetSettings};
 
 const SOURCE: &str = "github";
@@ -21,19 +23,26 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: ax
         state.metrics.webhook(SOURCE, "disabled");
         return endpoint_off("set `[webhooks.github] secret_env` to the variable that holds the webhook secret");
     }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let unauthorized = || {
+        state.metrics.webhook(SOURCE, "unauthorized");
+        answer(
+            StatusCode::UNAUTHORIZED,
+            json!({"error": "`X-Hub-Signature-256` is missing or wrong; check that the hook's secret matches the one `[webhooks.github] secret_env` names"}),
+        )
+    };
+    // Refused at once, before a byte of the body is read, when no signature could match.
+    if secret.is_some() && !github_signature_well_formed(header("x-hub-signature-256")) {
+        return unauthorized();
+    }
     let body = match read_body(&state, SOURCE, &headers, body).await {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(secret) = &secret
         && !github_signature_ok(secret.expose().as_bytes(), &body, header("x-hub-signature-256"))
     {
-        state.metrics.webhook(SOURCE, "unauthorized");
-        return answer(
-            StatusCode::UNAUTHORIZED,
-            json!({"error": "`X-Hub-Signature-256` is missing or wrong; check that the hook's secret matches the one `[webhooks.github] secret_env` names"}),
-        );
+        return unauthorized();
     }
     // An empty delivery id is no id: it would dedupe every later delivery without one.
     let delivery = header("x-github-delivery").map(str::trim).filter(|d| !d.is_empty());

@@ -4,11 +4,13 @@
 //! `queue` (dedupe, debounce, bounded) · `worker` (the level-triggered reconcile loop) ·
 //! `scheduler` (cron with seconds, jitter, registrable jobs) · `webhooks`, `github_hook`,
 //! `azure_hook` (verification and payload → keys) · `server` (`router(state)`) · `metrics` ·
-//! `dashboard` · `probe` (target readiness) · `shutdown` · `serve` (putting it together).
+//! `dashboard` · `probe` (target readiness) · `shutdown` · `listener` (accept loop, timeouts, limits) ·
+//! `serve` (putting it together).
 
 pub mod azure_hook;
 pub mod dashboard;
 pub mod github_hook;
+pub mod listener;
 pub mod metrics;
 pub mod probe;
 pub mod queue;
@@ -23,4 +25,4 @@ pub use dashboard::SummarySlot;
 pub use queue::{Offer, WorkKey, WorkQueue};
 pub use scheduler::{Job, JobFn};
 pub use serve::{Daemon, DaemonError, ServeOptions};
-pub use server::{AppState, router};
+pub use server::{AppState, dashboard_router, router};

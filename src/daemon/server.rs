@@ -1,5 +1,6 @@
 //! The daemon's HTTP side: `fn router(state) -> Router` with the two webhook endpoints, `/healthz`,
-//! `/readyz` (store open, targets reachable), `/metrics` and the read-only dashboard at `/`.
+//! `/readyz` (store open, targets reachable), `/metrics`; and `fn dashboard_router(state)`, the
+//! read-only dashboard at `/`, served on its own listener (`[server] dashboard_listen`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -35,6 +36,10 @@ pub struct AppState {
     pub summary: SummarySlot,
     /// The largest webhook body, in bytes.
     pub body_limit: usize,
+    /// Webhook bodies being read at once (`[server] max_uploads`).
+    pub uploads: Arc<tokio::sync::Semaphore>,
+    /// How long a client may take to send a webhook body.
+    pub body_timeout: std::time::Duration,
     stopping: Arc<AtomicBool>,
 }
 
@@ -43,14 +48,16 @@ impl AppState {
         let body_limit = settings.server.body_limit;
         AppState {
             readiness: Arc::new(Readiness::new(&settings.targets)),
-            settings,
             queue,
             metrics: Arc::new(Metrics::new()),
             hooks: Arc::new(hooks),
             store: Arc::new(Mutex::new(Some(store))),
             summary: SummarySlot::default(),
             body_limit,
+            uploads: Arc::new(tokio::sync::Semaphore::new(settings.server.max_uploads.max(1))),
+            body_timeout: std::time::Duration::from_millis(settings.server.body_timeout_ms),
             stopping: Arc::new(AtomicBool::new(false)),
+            settings,
         }
     }
 
@@ -77,7 +84,8 @@ impl AppState {
     }
 }
 
-/// Every route of the daemon.
+/// The routes of the webhook listener (`[server] listen`, the one published): the webhooks and
+/// the probes. The dashboard is not among them.
 pub fn router(state: AppState) -> Router {
     // The webhook handlers read their bodies themselves with `[server] body_limit` (413 above it).
     Router::new()
@@ -86,9 +94,19 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
-        .route("/", get(dashboard_page))
+        .route("/", get(dashboard_elsewhere))
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
+}
+
+/// The routes of the dashboard listener (`[server] dashboard_listen`, 127.0.0.1 by default).
+pub fn dashboard_router(state: AppState) -> Router {
+    Router::new().route("/", get(dashboard_page)).route("/healthz", get(healthz)).with_state(state)
+}
+
+async fn dashboard_elsewhere() -> Response {
+    let body = json!({"error": "the dashboard is not served on the webhook listener; open the address `[server] dashboard_listen` names (by default 127.0.0.1 on the webhook port + 1)"});
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 
 async fn healthz() -> Response {

@@ -125,7 +125,20 @@ pub fn endpoint_off(how: &str) -> Response {
     )
 }
 
-/// Reads the body up to the limit; an oversized one is answered 413.
+/// A body declared at most this long is read without an upload slot (64 KiB).
+pub const SMALL_BODY: usize = 64 * 1024;
+
+/// Whether `X-Hub-Signature-256` has the shape `sha256=<64 hex digits>`: checked before the body
+/// is read, so a request that cannot be signed is refused without buffering anything.
+pub fn github_signature_well_formed(header: Option<&str>) -> bool {
+    header
+        .and_then(|h| h.trim().strip_prefix("sha256="))
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Reads the body up to the limit, within `[server] body_timeout_ms`, while at most
+/// `[server] max_uploads` bodies larger than [`SMALL_BODY`] are read at once: an oversized one is answered 413, a slow one
+/// 408, one beyond the uploads 503 with `Retry-After`.
 pub async fn read_body(
     state: &AppState,
     source: &str,
@@ -144,7 +157,31 @@ pub async fn read_body(
     if declared.is_some_and(|n: usize| n > limit) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
+    // A body declared small (most deliveries) is read at once; a large or undeclared one needs one
+    // of `max_uploads` slots, so stalled uploads pin at most `max_uploads × body_limit`.
+    let small = declared.is_some_and(|n: usize| n <= SMALL_BODY);
+    let slot = if small { None } else { state.uploads.clone().try_acquire_owned().ok() };
+    if !small && slot.is_none() {
+        state.metrics.webhook(source, "busy");
+        let mut r = answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": "too many webhook bodies are being read at once; retry later, or raise `[server] max_uploads`"}),
+        );
+        r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        return Err(r);
+    }
+    let read = tokio::time::timeout(state.body_timeout, axum::body::to_bytes(body, limit)).await;
+    drop(slot);
+    match read {
+        Ok(bytes) => bytes.map_err(|_| too_large()),
+        Err(_) => {
+            state.metrics.webhook(source, "timeout");
+            Err(answer(
+                StatusCode::REQUEST_TIMEOUT,
+                json!({"error": format!("the body did not arrive within {:?}; raise `[server] body_timeout_ms` for slow senders", state.body_timeout)}),
+            ))
+        }
+    }
 }
 
 /// Takes a verified delivery: a redelivery is ignored; otherwise every key is offered, and either
@@ -219,6 +256,23 @@ pub fn take(state: &AppState, source: &str, delivery: &str, verdict: Verdict) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_github_signature_that_cannot_match_is_refused_before_the_body() {
+        let good = format!("sha256={}", "ab".repeat(32));
+        let cases: &[(Option<&str>, bool)] = &[
+            (Some(good.as_str()), true),
+            (None, false),
+            (Some(""), false),
+            (Some("sha1=abcdef"), false),
+            (Some("sha256=abc"), false),
+            (Some(&good[..good.len() - 1]), false),
+        ];
+        for (header, want) in cases {
+            assert_eq!(github_signature_well_formed(*header), *want, "{header:?}");
+        }
+        assert!(!github_signature_well_formed(Some(&format!("sha256={}", "zz".repeat(32)))));
+    }
 
     #[test]
     fn github_signatures_are_checked_against_the_documented_vector() {

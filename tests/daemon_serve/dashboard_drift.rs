@@ -33,7 +33,7 @@ async fn the_dashboard_drift_panel_counts_what_drift_counts() {
         drift["findings"].as_array().unwrap().len() > local["findings"].as_array().unwrap().len(),
         "remote rules add findings: {drift}"
     );
-    let html = daemon.get("/").await.text().await.unwrap();
+    let html = daemon.get_dashboard("/").await.text().await.unwrap();
     assert_eq!(count(&html, "errors"), summary["errors"].as_u64().unwrap(), "{summary}");
     assert_eq!(count(&html, "warnings"), summary["warnings"].as_u64().unwrap(), "{summary}");
     assert_eq!(count(&html, "info"), summary["infos"].as_u64().unwrap(), "{summary}");

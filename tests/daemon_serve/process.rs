@@ -32,6 +32,8 @@ pub fn tables(debounce_ms: u64, capacity: usize, sync: &str) -> String {
 pub struct Served {
     pub child: Child,
     pub url: String,
+    /// The dashboard's base URL (its own listener, 127.0.0.1).
+    pub dashboard: String,
     pub log: PathBuf,
     _stdout: ChildStdout,
     http: reqwest::Client,
@@ -53,7 +55,18 @@ impl Served {
         let mut url = String::new();
         stdout.read_line(&mut url).unwrap();
         assert!(url.starts_with("http://127.0.0.1:"), "serve printed its URL, got {url:?}; log:\n{}", read(&log));
-        Served { child, url: url.trim().to_string(), log, _stdout: stdout.into_inner(), http: reqwest::Client::new() }
+        let mut dashboard = String::new();
+        stdout.read_line(&mut dashboard).unwrap();
+        let dashboard = dashboard.trim().strip_prefix("dashboard: ").unwrap_or("").trim_end_matches('/').to_string();
+        assert!(dashboard.starts_with("http://127.0.0.1:"), "serve printed the dashboard's URL; log:\n{}", read(&log));
+        Served {
+            child,
+            url: url.trim().to_string(),
+            dashboard,
+            log,
+            _stdout: stdout.into_inner(),
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -62,6 +75,11 @@ impl Served {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(format!("{}{path}", self.url)).send().await.unwrap()
+    }
+
+    /// A GET on the dashboard's listener.
+    pub async fn get_dashboard(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.dashboard)).send().await.unwrap()
     }
 
     pub async fn metrics(&self) -> String {

@@ -43,6 +43,6 @@ async fn the_summary_schedule_posts_due_summaries_and_the_dashboard_shows_the_la
     let file = std::fs::read_dir(&folder).unwrap().next().unwrap().unwrap().path();
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("Contoso Onboarding Revamp"), "{text}");
-    let page = daemon.get("/").await.text().await.unwrap();
+    let page = daemon.get_dashboard("/").await.text().await.unwrap();
     assert!(page.contains("<iframe title=\"latest summary\""), "the dashboard shows the latest summary");
 }
