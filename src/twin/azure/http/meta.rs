@@ -142,12 +142,19 @@ fn instance(base: &str, def: &FieldDef, ty: &WorkItemTypeDef, expand: bool, refe
     body
 }
 
+/// One `WorkItemStateTransition`: the service lists `actions` on every transition, `null` where
+/// none is needed and the check-in action on the way into `Resolved`.
+fn transition(to: &str) -> Value {
+    let actions = if to == "Resolved" { json!(["Microsoft.VSTS.Actions.Checkin"]) } else { Value::Null };
+    json!({ "to": to, "actions": actions })
+}
+
 fn type_json(base: &str, project: &Project, ty: &WorkItemTypeDef) -> Value {
     let instances: Vec<Value> = fields_of(ty).map(|f| instance(base, f, ty, false, false)).collect();
     let mut transitions = Map::new();
-    transitions.insert(String::new(), json!([{ "to": ty.initial_state().name }]));
+    transitions.insert(String::new(), json!([transition(ty.initial_state().name)]));
     for from in ty.states {
-        let to: Vec<Value> = ty.states.iter().map(|s| json!({ "to": s.name })).collect();
+        let to: Vec<Value> = ty.states.iter().map(|s| transition(s.name)).collect();
         transitions.insert(from.name.to_string(), json!(to));
     }
     let url = type_url(base, project, ty);
