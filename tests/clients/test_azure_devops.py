@@ -71,7 +71,9 @@ def test_work_item_types_carry_states_and_transitions(wit):
     assert "New" in [s.name for s in story.states]
     first = story.transitions[""]
     assert first[0].to == "New"
-    assert all(hasattr(t, "actions") for moves in story.transitions.values() for t in moves)
+    bug = wit.get_work_item_type(PROJECT, "Bug")
+    resolving = [t for moves in bug.transitions.values() for t in moves if t.to == "Resolved"]
+    assert resolving and all(t.actions == ["Microsoft.VSTS.Actions.Checkin"] for t in resolving)
     assert "User Story" in [t.name for t in wit.get_work_item_types(PROJECT)]
 
 

@@ -142,11 +142,14 @@ fn instance(base: &str, def: &FieldDef, ty: &WorkItemTypeDef, expand: bool, refe
     body
 }
 
-/// One `WorkItemStateTransition`: the service lists `actions` on every transition, `null` where
-/// none is needed and the check-in action on the way into `Resolved`.
+/// One `WorkItemStateTransition`: `actions` (the check-in action on the way into `Resolved`)
+/// where the transition has some; the service leaves null properties out of its bodies.
 fn transition(to: &str) -> Value {
-    let actions = if to == "Resolved" { json!(["Microsoft.VSTS.Actions.Checkin"]) } else { Value::Null };
-    json!({ "to": to, "actions": actions })
+    if to == "Resolved" {
+        json!({ "to": to, "actions": ["Microsoft.VSTS.Actions.Checkin"] })
+    } else {
+        json!({ "to": to })
+    }
 }
 
 fn type_json(base: &str, project: &Project, ty: &WorkItemTypeDef) -> Value {
