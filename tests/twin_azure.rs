@@ -6,6 +6,7 @@
 mod batch;
 mod contract;
 mod control;
+mod discovery;
 mod examples;
 mod examples_wit;
 mod hooks;

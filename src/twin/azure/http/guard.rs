@@ -139,6 +139,11 @@ pub async fn guard(State(state): State<Arc<AzureState>>, mut request: Request, n
         Verdict::Allow(headers) => headers,
     };
     let method = request.method().to_string();
+    // Resource-location discovery (`OPTIONS {organization}/_apis`) is asked without a version.
+    if request.method() == axum::http::Method::OPTIONS {
+        let response = next.run(request).await;
+        return with_headers(response, &advisory);
+    }
     let version = match version_from(&request) {
         None => return AzureError::ApiVersionMissing { method }.into_response(),
         Some(raw) => match ApiVersion::parse(&raw) {

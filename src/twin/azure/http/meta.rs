@@ -142,12 +142,22 @@ fn instance(base: &str, def: &FieldDef, ty: &WorkItemTypeDef, expand: bool, refe
     body
 }
 
+/// One `WorkItemStateTransition`: `actions` (the check-in action on the way into `Resolved`)
+/// where the transition has some; the service leaves null properties out of its bodies.
+fn transition(to: &str) -> Value {
+    if to == "Resolved" {
+        json!({ "to": to, "actions": ["Microsoft.VSTS.Actions.Checkin"] })
+    } else {
+        json!({ "to": to })
+    }
+}
+
 fn type_json(base: &str, project: &Project, ty: &WorkItemTypeDef) -> Value {
     let instances: Vec<Value> = fields_of(ty).map(|f| instance(base, f, ty, false, false)).collect();
     let mut transitions = Map::new();
-    transitions.insert(String::new(), json!([{ "to": ty.initial_state().name }]));
+    transitions.insert(String::new(), json!([transition(ty.initial_state().name)]));
     for from in ty.states {
-        let to: Vec<Value> = ty.states.iter().map(|s| json!({ "to": s.name })).collect();
+        let to: Vec<Value> = ty.states.iter().map(|s| transition(s.name)).collect();
         transitions.insert(from.name.to_string(), json!(to));
     }
     let url = type_url(base, project, ty);

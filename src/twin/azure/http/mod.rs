@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod comments;
+pub mod discovery;
 pub mod guard;
 pub mod meta;
 pub mod projects;
@@ -20,7 +21,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, options, post};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -49,6 +50,7 @@ const WORDS: &[&str] = &[
     "wikis",
     "pages",
     "projects",
+    "resourceareas",
 ];
 
 /// Rewrites a path so the route table (lowercase words) matches however a client spelled it.
@@ -114,6 +116,10 @@ pub fn router(state: Arc<AzureState>) -> Router {
             get(comments::get).patch(comments::update).delete(comments::delete),
         )
         .route("/{organization}/{project}/{team}/_apis/wit/wiql", post(queries::wiql))
+        .route("/{organization}/_apis", options(discovery::locations))
+        .route("/{organization}/_apis/resourceareas", get(discovery::areas))
+        .route("/{organization}/_apis/resourceareas/{areaId}", get(discovery::area))
+        .route("/{organization}/_apis/projects", get(projects::list))
         .route("/{organization}/_apis/projects/{projectId}", get(projects::get))
         .route("/{organization}/_apis/wiki/wikis", get(wiki::list))
         .route("/{organization}/_apis/wiki/wikis/{wikiIdentifier}", get(wiki::get))

@@ -70,3 +70,10 @@ pub async fn get(State(state): State<Arc<AzureState>>, Path(params): Path<PathPa
         Err(e) => e.into_response(),
     }
 }
+
+/// `GET {organization}/_apis/projects` (Core 7.1 Projects_List): every project, as a collection.
+pub async fn list(State(state): State<Arc<AzureState>>) -> Response {
+    let store = state.store();
+    let values: Vec<Value> = store.projects.iter().map(|p| project_json(&state.base, p, false)).collect();
+    Json(super::list_body(values)).into_response()
+}
