@@ -15,6 +15,7 @@ mod lint_cli;
 mod mapping_azure;
 mod mapping_github;
 mod markdown_azure;
+mod model_check;
 mod properties;
 mod properties_webhooks;
 mod store;

@@ -1,0 +1,158 @@
+//! Sequences the checker found, kept as regression cases named after what they guard. Those
+//! whose fix lives on the `data-loss` branch are ignored here and name their finding.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::ops::{BoardsEdit, FileEdit, GithubEdit, Op};
+use super::sequence::{self, Checks, Figures};
+use super::world::Twins;
+
+const ST_1: usize = 2;
+const ST_2: usize = 3;
+const ST_3: usize = 4;
+const ST_4: usize = 5;
+const ST_5: usize = 6;
+
+/// Replays `ops` under policy `policy` (0 canonical-wins … 3 manual); the violations found.
+fn replay(policy: u8, ops: &[Op]) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let twins = rt.block_on(Twins::start());
+    let figures = Arc::new(Figures::default());
+    let binary = Path::new(env!("CARGO_BIN_EXE_backlog-sync"));
+    rt.block_on(sequence::check(&twins, binary, policy, ops, Checks::ALL, &figures))
+}
+
+#[test]
+fn edits_on_three_sides_with_a_fault_and_a_kill_in_between_settle_with_no_loss() {
+    let ops = [
+        Op::Sync,
+        Op::File(ST_2, FileEdit::Priority(0)),
+        Op::Github(ST_3, GithubEdit::Title(1)),
+        Op::Boards(ST_2, BoardsEdit::Title(2)),
+        Op::Faults(super::ops::Fault::DropAfterWrite),
+        Op::Sync,
+        Op::Kill(40),
+        Op::Reconcile,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "finding 1: a retitle erases the story sentence derived from the title, fixed on branch data-loss"]
+fn a_retitle_on_github_keeps_the_sentence_the_title_held() {
+    let ops = [Op::Sync, Op::Github(ST_1, GithubEdit::Title(1)), Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "finding 2: adding a person to identities.toml deletes owners instead of assigning, fixed on branch data-loss"]
+fn adding_a_person_to_identities_assigns_their_items_and_keeps_the_owner() {
+    let ops = [Op::Sync, Op::Identities, Op::Reconcile];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "finding 2b: an assignee set on GitHub once the person is known is lost on the next reconcile, fixed on branch data-loss"]
+fn an_assignee_set_on_github_after_the_person_is_known_reaches_the_file() {
+    let ops = [Op::Sync, Op::Identities, Op::Github(ST_3, GithubEdit::Assignee(2)), Op::Reconcile];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "finding 3: `sync` does not say which unreadable files it skipped, fixed on branch data-loss"]
+fn a_sync_with_an_unreadable_file_names_the_file_it_skipped() {
+    let ops = [Op::Sync, Op::File(ST_2, FileEdit::Break(0)), Op::Github(ST_2, GithubEdit::Title(1)), Op::ProcessSync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "finding 4: under manual, a field both remotes changed takes GitHub's value in the file, fixed on branch data-loss"]
+fn under_manual_both_remotes_retitling_keeps_the_file_title() {
+    let ops = [Op::Sync, Op::Github(ST_3, GithubEdit::Title(1)), Op::Boards(ST_3, BoardsEdit::Title(2)), Op::Sync];
+    assert_eq!(replay(3, &ops), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "finding 5: after state.db is lost the next sync fails with a 422 on a sub-issue already linked, fixed on branch data-loss"]
+fn the_first_sync_after_the_state_database_is_lost_links_sub_issues_again() {
+    let ops = [Op::Sync, Op::LoseState, Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "finding 6: an incremental sync updates a work item deleted in Boards and fails it with a 404, fixed on branch data-loss"]
+fn a_file_edit_of_an_item_deleted_in_boards_does_not_fail_the_sync() {
+    let ops = [Op::Sync, Op::Boards(ST_4, BoardsEdit::Delete), Op::File(ST_4, FileEdit::Body(1)), Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "finding 7: closing the work item of a deleted file edited in Boards since fails with a 412 (stale rev), to fix on branch data-loss"]
+fn a_file_deleted_while_its_work_item_is_edited_in_boards_closes_it_without_a_412() {
+    let ops = [Op::Sync, Op::File(ST_5, FileEdit::Delete), Op::Boards(ST_5, BoardsEdit::Title(0)), Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn a_boards_edit_after_a_reconcile_that_lost_answers_reaches_the_file_without_a_412() {
+    let ops = [
+        Op::Sync,
+        Op::Faults(super::ops::Fault::DropAfterWrite),
+        Op::File(ST_5, FileEdit::Title(1)),
+        Op::Reconcile,
+        Op::Boards(ST_5, BoardsEdit::Title(0)),
+        Op::File(ST_5, FileEdit::Priority(1)),
+        Op::Sync,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn clearing_the_assignee_in_boards_of_an_item_boards_cannot_assign_keeps_the_file_owner() {
+    let ops = [Op::Sync, Op::Boards(ST_3, BoardsEdit::Owner(0)), Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "finding 8: an owner no target knows is erased from the file with no edit, fixed on branch data-loss (a field a target cannot carry is never cleared)"]
+fn an_owner_no_target_knows_survives_edits_deletes_and_faults() {
+    use super::ops::Fault;
+    const EP_1: usize = 0;
+    const EP_2: usize = 1;
+    let ops = [
+        Op::Github(EP_1, GithubEdit::Priority(0)),
+        Op::Reconcile,
+        Op::Boards(EP_1, BoardsEdit::Priority(1)),
+        Op::File(EP_1, FileEdit::Tags(1)),
+        Op::Reconcile,
+        Op::Reconcile,
+        Op::Boards(EP_1, BoardsEdit::Priority(0)),
+        Op::Kill(80),
+        Op::Boards(ST_5, BoardsEdit::State(2)),
+        Op::File(EP_2, FileEdit::Fix),
+        Op::Boards(EP_1, BoardsEdit::Title(0)),
+        Op::Reconcile,
+        Op::Boards(ST_4, BoardsEdit::Priority(3)),
+        Op::Reconcile,
+        Op::File(ST_4, FileEdit::State(0)),
+        Op::Reconcile,
+        Op::File(ST_2, FileEdit::SentenceTitle(1)),
+        Op::Github(EP_2, GithubEdit::Priority(1)),
+        Op::Boards(ST_3, BoardsEdit::Owner(0)),
+        Op::Boards(ST_3, BoardsEdit::Title(1)),
+        Op::Sync,
+        Op::Boards(ST_5, BoardsEdit::Parent(0)),
+        Op::Github(ST_5, GithubEdit::Priority(0)),
+        Op::Github(EP_2, GithubEdit::Delete),
+        Op::Boards(ST_2, BoardsEdit::Title(1)),
+        Op::Faults(Fault::RateLimited),
+        Op::Faults(Fault::DropAfterWrite),
+        Op::Sync,
+        Op::Sync,
+        Op::Reconcile,
+        Op::Sync,
+        Op::Boards(ST_3, BoardsEdit::Tags(3)),
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
