@@ -104,8 +104,8 @@ impl Model {
                 }
             }
             for (field, value) in fields {
-                if field == "epic" && unreadable.contains(value) {
-                    continue; // an unreadable epic exists nowhere remotely yet: nothing to link to
+                if field == "epic" && (unreadable.contains(value) || self.gone.contains(value)) {
+                    continue; // an unreadable or deleted epic has nothing to link to remotely
                 }
                 let mut values = vec![(Side::File, value.clone())];
                 for remote in [Side::Github, Side::Boards] {

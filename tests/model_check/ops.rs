@@ -126,6 +126,7 @@ pub struct Kinds {
     pub kills: bool,
     pub boards_delete: bool,
     pub file_delete: bool,
+    pub github_delete: bool,
 }
 
 impl Kinds {
@@ -137,6 +138,7 @@ impl Kinds {
         kills: true,
         boards_delete: true,
         file_delete: true,
+        github_delete: true,
     };
 }
 
@@ -147,7 +149,7 @@ fn v() -> impl Strategy<Value = u8> {
 fn file_edit(kinds: Kinds) -> BoxedStrategy<FileEdit> {
     let mut all: Vec<(u32, BoxedStrategy<FileEdit>)> = vec![
         (4, v().prop_map(FileEdit::Title).boxed()),
-        (1, v().prop_map(FileEdit::SentenceTitle).boxed()),
+        (u32::from(kinds.retitle_sentence_items), v().prop_map(FileEdit::SentenceTitle).boxed()),
         (3, v().prop_map(FileEdit::State).boxed()),
         (2, v().prop_map(FileEdit::Priority).boxed()),
         (2, v().prop_map(FileEdit::Tags).boxed()),
@@ -169,7 +171,8 @@ fn file_edit(kinds: Kinds) -> BoxedStrategy<FileEdit> {
     proptest::strategy::Union::new_weighted(all).boxed()
 }
 
-fn github_edit() -> BoxedStrategy<GithubEdit> {
+fn github_edit(kinds: Kinds) -> BoxedStrategy<GithubEdit> {
+    let delete = if kinds.github_delete { 1 } else { 0 };
     prop_oneof![
         4 => v().prop_map(GithubEdit::Title),
         1 => (0u8..2).prop_map(GithubEdit::Close),
@@ -180,7 +183,7 @@ fn github_edit() -> BoxedStrategy<GithubEdit> {
         2 => (0u8..3).prop_map(GithubEdit::Assignee),
         2 => ((0u8..3), v()).prop_map(|(s, x)| GithubEdit::Section(s, x)),
         1 => (0u8..2).prop_map(GithubEdit::Parent),
-        1 => Just(GithubEdit::Delete),
+        delete => Just(GithubEdit::Delete),
     ]
     .boxed()
 }
@@ -214,7 +217,7 @@ fn item(kinds: Kinds) -> BoxedStrategy<usize> {
 pub fn op(kinds: Kinds) -> BoxedStrategy<Op> {
     let mut all: Vec<(u32, BoxedStrategy<Op>)> = vec![
         (8, (item(kinds), file_edit(kinds)).prop_map(|(i, e)| Op::File(i, e)).boxed()),
-        (7, (item(kinds), github_edit()).prop_map(|(i, e)| Op::Github(i, e)).boxed()),
+        (7, (item(kinds), github_edit(kinds)).prop_map(|(i, e)| Op::Github(i, e)).boxed()),
         (7, (item(kinds), boards_edit(kinds)).prop_map(|(i, e)| Op::Boards(i, e)).boxed()),
         (6, Just(Op::Sync).boxed()),
         (3, Just(Op::Reconcile).boxed()),

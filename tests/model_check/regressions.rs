@@ -156,3 +156,18 @@ fn an_owner_no_target_knows_survives_edits_deletes_and_faults() {
     ];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
+
+#[test]
+#[ignore = "finding 9: a story is linked as a sub-issue of its epic's deleted issue and fails with a 410, to fix on branch data-loss"]
+fn a_story_whose_epic_issue_was_deleted_on_github_syncs_without_a_410() {
+    const EP_2: usize = 1;
+    let ops = [
+        Op::Sync,
+        Op::Github(EP_2, GithubEdit::Delete),
+        Op::Boards(ST_3, BoardsEdit::State(2)),
+        Op::File(ST_4, FileEdit::Title(1)),
+        Op::Sync,
+        Op::Sync,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
