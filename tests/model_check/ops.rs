@@ -149,7 +149,6 @@ fn v() -> impl Strategy<Value = u8> {
 fn file_edit(kinds: Kinds) -> BoxedStrategy<FileEdit> {
     let mut all: Vec<(u32, BoxedStrategy<FileEdit>)> = vec![
         (4, v().prop_map(FileEdit::Title).boxed()),
-        (u32::from(kinds.retitle_sentence_items), v().prop_map(FileEdit::SentenceTitle).boxed()),
         (3, v().prop_map(FileEdit::State).boxed()),
         (2, v().prop_map(FileEdit::Priority).boxed()),
         (2, v().prop_map(FileEdit::Tags).boxed()),
@@ -160,6 +159,9 @@ fn file_edit(kinds: Kinds) -> BoxedStrategy<FileEdit> {
         (1, (0u8..2).prop_map(FileEdit::Epic).boxed()),
         (2, v().prop_map(FileEdit::Body).boxed()),
     ];
+    if kinds.retitle_sentence_items {
+        all.push((1, v().prop_map(FileEdit::SentenceTitle).boxed()));
+    }
     if kinds.file_delete {
         all.push((1, Just(FileEdit::Delete).boxed()));
         all.push((2, Just(FileEdit::Restore).boxed()));
