@@ -6,6 +6,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY config ./config
+# the built-in mappings are compiled into the binary
+COPY mappings ./mappings
 COPY tests ./tests
 COPY examples ./examples
 COPY benches ./benches

@@ -143,6 +143,7 @@ fn settings_for(dir: &Path, target: &str) -> (PathBuf, Settings) {
 async fn github() -> (Twin, tempfile::TempDir, PathBuf, Settings) {
     let twin = GithubTwin::start(GithubTwinConfig {
         token: TOKEN.into(),
+        collaborators: vec!["alice-contoso".into()],
         repositories: vec![REPO.into()],
         content_limit_per_minute: PER_MINUTE,
         content_limit_per_hour: PER_HOUR,
@@ -165,6 +166,7 @@ async fn github() -> (Twin, tempfile::TempDir, PathBuf, Settings) {
 async fn azure() -> (Twin, tempfile::TempDir, PathBuf, Settings) {
     let twin = AzureTwin::start(AzureTwinConfig {
         token: TOKEN.into(),
+        members: vec!["alice@contoso.com".into(), "grace.hopper@contoso.com".into(), "someone@fabrikam.example".into()],
         projects: vec![("Onboarding".into(), Process::Agile)],
         rate_limit: None,
         ..AzureTwinConfig::default()

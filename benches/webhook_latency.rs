@@ -234,6 +234,7 @@ fn main() {
     rt.block_on(async move {
         let gh = GithubTwin::start(GithubTwinConfig {
             token: GH_TOKEN.into(),
+            collaborators: vec!["alice-contoso".into()],
             repositories: vec![REPO.into()],
             primary_limit_per_hour: 1_000_000,
             content_limit_per_minute: 100_000,
@@ -244,6 +245,7 @@ fn main() {
         .expect("github twin starts");
         let az = AzureTwin::start(AzureTwinConfig {
             token: AZ_TOKEN.into(),
+            members: vec!["alice@contoso.com".into(), "grace.hopper@contoso.com".into(), "someone@fabrikam.example".into()],
             projects: vec![(PROJECT.into(), Process::Agile)],
             rate_limit: None,
             ..AzureTwinConfig::default()

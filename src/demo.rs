@@ -11,8 +11,7 @@ use crate::backlog::Backlog;
 use crate::config::Settings;
 use crate::drift::lint::lint_backlog;
 use crate::drift::remote::remote_findings;
-use crate::mapping::Identities;
-use crate::reconcile::engine::{self, RunOptions, RunReport, identities_path};
+use crate::reconcile::engine::{self, RunOptions, RunReport};
 use crate::reconcile::inspect::snapshot;
 use crate::store::Store;
 use crate::twin::azure::{AzureTwin, AzureTwinConfig, Process};
@@ -68,9 +67,12 @@ impl Demo {
     /// Runs the whole story. `sample` is the backlog to copy, `mappings` the mappings folder.
     pub async fn run(&mut self, sample: &Path, mappings: &Path) -> Result<(), DemoError> {
         self.say("backlog-sync demo: one canonical backlog, GitHub Issues and Azure Boards, no account needed.\n");
+        // The sample's people are the repository's collaborators, as they would be on GitHub.
+        let people = crate::mapping::Identities::load(&mappings.join("identities.toml")).unwrap_or_default();
         let github = GithubTwin::start(GithubTwinConfig {
             token: TOKEN.into(),
             repositories: vec![REPO.into()],
+            collaborators: people.people.iter().filter_map(|p| p.github.clone()).collect(),
             ..Default::default()
         })
         .await
@@ -79,6 +81,7 @@ impl Demo {
             token: TOKEN.into(),
             organization: "contoso".into(),
             projects: vec![(PROJECT.into(), Process::Agile)],
+            members: people.people.iter().filter_map(|p| p.azure.clone()).collect(),
             ..Default::default()
         })
         .await
@@ -194,10 +197,8 @@ impl Demo {
         ));
 
         let b = Backlog::load(&backlog_dir).map_err(step("reload the backlog"))?;
-        let people =
-            Identities::load(&identities_path(&settings.targets[0].mapping)).map_err(step("load identities"))?;
-        let remotes: Vec<_> =
-            settings.targets.iter().map(engine::connect).collect::<Result<_, _>>().map_err(step("connect"))?;
+        let people = engine::identities_of(&settings).map_err(step("load identities"))?;
+        let remotes = engine::connect_all(&settings).await.map_err(step("connect"))?;
         let snap = snapshot(&b, &store, &remotes, &people).await.map_err(step("look for drift"))?;
         let mut findings = lint_backlog(&b, chrono::Local::now().date_naive());
         findings.extend(remote_findings(&snap));
@@ -207,9 +208,11 @@ impl Demo {
         }
         let list: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} ×{n}")).collect();
         self.say(&format!(
-            "6. Drift found ({} findings): {}.\n   `backlog-sync drift --config {}` lists each with its file, line and a hint.\n",
+            "6. Drift found ({} findings): {}.\n   `backlog-sync lint {}` lists the backlog's findings with file, line and a hint;\n   \
+             `backlog-sync status --config {}` shows the links and runs this demo left (the twins are gone once it ends).\n",
             findings.len(),
             list.join(", "),
+            backlog_dir.display(),
             settings_path.display()
         ));
         self.say(&format!(

@@ -57,7 +57,12 @@ async fn twin_azure_prints_its_organization_url_and_serves_until_killed() {
     assert_eq!(types.status(), 200);
     let body: serde_json::Value = types.json().await.unwrap();
     assert!(body.to_string().contains("Product Backlog Item"), "a Scrum project");
-    let refused = http.get(format!("{org}/Onboarding/_apis/wit/workitemtypes?api-version=7.1")).send().await.unwrap();
+    let refused = http
+        .get(format!("{org}/Onboarding/_apis/wit/workitemtypes?api-version=7.1"))
+        .header("X-TFS-FedAuthRedirect", "Suppress")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 401);
     let base = org.trim_end_matches("/contoso");
     let stats: serde_json::Value = http.get(format!("{base}/_twin/stats")).send().await.unwrap().json().await.unwrap();

@@ -30,6 +30,7 @@ async fn call(client: &reqwest::Client, method: reqwest::Method, url: String, bo
 async fn the_azure_twins_service_hooks_are_taken_and_a_wrong_password_is_refused() {
     let twin = AzureTwin::start(AzureTwinConfig {
         token: TOKEN.into(),
+        members: vec!["alice@contoso.com".into(), "grace.hopper@contoso.com".into(), "someone@fabrikam.example".into()],
         projects: vec![("Onboarding".into(), Process::Agile)],
         ..AzureTwinConfig::default()
     })

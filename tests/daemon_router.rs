@@ -261,3 +261,28 @@ async fn health_metrics_and_readiness_answer() {
         String::from_utf8(axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap();
     assert!(text.contains("# TYPE backlog_sync_queue_depth gauge") && text.ends_with("# EOF\n"), "{text}");
 }
+
+#[tokio::test]
+async fn form_encoded_deliveries_are_taken_and_an_empty_delivery_id_is_refused() {
+    let f = fixture(16, auth());
+    let json = br#"{"zen": "Keep it logically awesome.", "hook_id": 1}"#;
+    let mut form = b"payload=".to_vec();
+    for b in json {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => form.push(*b),
+            b' ' => form.push(b'+'),
+            other => form.extend(format!("%{other:02X}").bytes()),
+        }
+    }
+    let request = Request::post("/webhooks/github")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-github-event", "ping")
+        .header("x-github-delivery", uuid::Uuid::new_v4().to_string())
+        .header("x-hub-signature-256", sign_github_payload(GH_SECRET.as_bytes(), &form))
+        .body(Body::from(form.clone()))
+        .unwrap();
+    let (status, answer, _) = send(&f.state, request).await;
+    assert_eq!(status, StatusCode::OK, "a form-encoded ping is read: {answer}");
+    let (status, answer, _) = send(&f.state, signed("ping", " ", json)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an empty delivery id is no id: {answer}");
+}

@@ -6,6 +6,8 @@
 mod both_ways;
 mod burst;
 mod crash;
+mod dashboard_drift;
 pub mod process;
+mod readiness;
 mod schedule;
 mod webhook_edit;

@@ -20,6 +20,21 @@ const SAMPLE_DEFECTS: &[(&str, &str)] = &[
     ("story-without-epic", "ST-19"),
     ("unknown-persona", "ST-20"),
     ("story-missing-persona", "ST-21"),
+    ("persona-alias-used", "ST-5"),
+    ("epic-without-problem", "EP-4"),
+    ("risk-register-stale", "RK-2"),
+    // The Game Plan's, noted in `backlog.toml` or `stakeholders.toml`.
+    ("problem-not-implementation-free", "P4"),
+    ("problem-without-epic", "P5"),
+    ("stakeholders-missing-decision-maker", "SC3"),
+    ("success-criterion-not-measurable", "SC4"),
+    ("success-criterion-without-epic", "SC5"),
+    ("dod-not-measurable", "Pilot with three customers"),
+    ("milestone-overdue", "Usage insights preview"),
+    ("dod-untraced", "Security review"),
+    ("persona-unused", "account manager"),
+    ("stakeholder-summary-overdue", "Steering committee"),
+    ("stakeholder-missing-channel", "Contoso finance"),
 ];
 
 fn lint_json(args: &[&str]) -> (i32, serde_json::Value) {
@@ -47,12 +62,14 @@ fn lint_reports_every_deliberate_defect_of_the_sample_and_nothing_else() {
     }
     // Every defect is noted in a comment in its file.
     for (rule, item) in SAMPLE_DEFECTS {
-        let folder = match &item[..2] {
-            "EP" => "epics",
-            "ST" => "stories",
-            _ => "risks",
+        let file = match item.get(..3).unwrap_or("") {
+            "EP-" => format!("epics/{item}.md"),
+            "ST-" => format!("stories/{item}.md"),
+            "RK-" => format!("risks/{item}.md"),
+            _ if rule.starts_with("stakeholder-") => "stakeholders.toml".to_string(),
+            _ => "backlog.toml".to_string(),
         };
-        let text = fs::read_to_string(sample_backlog().join(folder).join(format!("{item}.md"))).unwrap();
+        let text = fs::read_to_string(sample_backlog().join(file)).unwrap();
         assert!(text.contains(&format!("({rule})")), "{item} does not note its defect `{rule}`");
     }
 }
@@ -63,7 +80,7 @@ fn lint_table_and_github_formats() {
     assert_eq!(out.status.code(), Some(1));
     let table = stdout(&out);
     assert!(table.contains("risk-missing-mitigation") && table.contains("examples/backlog/risks/RK-3.md:"), "{table}");
-    assert!(table.contains("3 error(s), 8 warning(s), 2 info"), "{table}");
+    assert!(table.contains("3 error(s), 17 warning(s), 7 info"), "{table}");
 
     let out = run_cli(&root(), &["lint", "examples/backlog", "--format", "github", "--today", "2026-11-22"]);
     let text = stdout(&out);
@@ -148,6 +165,16 @@ fn init_scaffolds_a_backlog_that_validates_and_lints_clean() {
 }
 
 #[test]
+fn init_scaffold_passes_every_rule_including_the_game_plan_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_cli(tmp.path(), &["init", "mine"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (code, json) = lint_json(&["lint", tmp.path().join("mine").to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(json["findings"], serde_json::json!([]), "the scaffold is the example to follow");
+}
+
+#[test]
 fn validate_reports_structure_problems_without_changing_anything() {
     let (_tmp, dir) = copy_tree(&sample_backlog());
     fs::write(dir.join("stories/ST-5.md"), "no front matter here\n").unwrap();
@@ -191,4 +218,54 @@ fn validate_checks_each_target_and_summary_channel_without_sending_anything() {
         text.contains("warning: summary channel `teams`: set `[summary.channels.teams] webhook_url_env`"),
         "{text}"
     );
+}
+
+#[test]
+fn lint_rules_lists_the_game_plan_rules_with_their_severity() {
+    let out = run_cli(&root(), &["lint", "--rules"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for (rule, severity) in [
+        ("problem-not-implementation-free", "info"),
+        ("stakeholders-missing-decision-maker", "warning"),
+        ("stakeholder-summary-overdue", "warning"),
+        ("risk-register-stale", "warning"),
+        ("persona-unused", "info"),
+    ] {
+        let line =
+            text.lines().find(|l| l.starts_with(&format!("{rule} "))).unwrap_or_else(|| panic!("{rule}: {text}"));
+        assert_eq!(line.split_whitespace().nth(1), Some(severity), "{line}");
+    }
+}
+
+#[test]
+fn stakeholder_summary_overdue_counts_from_the_posts_the_store_recorded() {
+    use backlog_sync::store::{Post, Store};
+    let (_tmp, dir) = copy_tree(&sample_backlog());
+    let overdue = |dir: &std::path::Path| {
+        let (_, json) = lint_json(&["lint", dir.to_str().unwrap(), "--format", "json", "--today", "2026-11-22"]);
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "stakeholder-summary-overdue")
+            .map(|f| f["item"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(overdue(&dir), ["Steering committee"], "counted from `since` with no store");
+    let store = Store::open(&dir.join(".backlog-sync/state.db")).unwrap();
+    let posted = |day: &str| Post {
+        channel: "file".into(),
+        audience: "executive".into(),
+        period: day[..7].into(),
+        remote_ref: None,
+        posted_at: format!("{day}T09:00:00Z").parse().unwrap(),
+        state: "done".into(),
+    };
+    store.record_post(&posted("2026-11-02")).unwrap();
+    assert_eq!(overdue(&dir), Vec::<String>::new(), "a monthly summary 20 days ago is on time");
+    let (_tmp2, dir2) = copy_tree(&sample_backlog());
+    let old = Store::open(&dir2.join(".backlog-sync/state.db")).unwrap();
+    old.record_post(&posted("2026-10-01")).unwrap();
+    assert_eq!(overdue(&dir2), ["Steering committee"], "the last summary, 52 days ago, is a month late");
 }

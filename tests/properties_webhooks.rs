@@ -25,7 +25,8 @@ fn target(name: &str, kind: TargetKind, repository: Option<&str>, project: Optio
         project: project.map(str::to_string),
         token_env: Some("TOKEN".into()),
         token_file: None,
-        mapping: "mapping.toml".into(),
+        mapping: Some("mapping.toml".into()),
+        process: None,
         write_limit_per_minute: None,
         write_limit_per_hour: None,
     }

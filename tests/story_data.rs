@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use backlog_sync::drift::story::joined_actions;
+use backlog_sync::drift::story::{StoryText, check_duplicates, check_sentence, joined_actions};
 use backlog_sync::model::sentence::split;
 use serde_json::Value;
 
@@ -161,8 +161,19 @@ fn has_persona(text: &str) -> bool {
     split(text).and_then(|p| p.persona).is_some()
 }
 
+/// Whether the rule `rule` reports the story sentence, as `lint` would.
+fn reports(text: &str, rule: &str) -> bool {
+    check_sentence(&StoryText::from_sentence("s", text)).iter().any(|f| f.rule == rule)
+}
+
 fn joins_actions(text: &str) -> bool {
-    split(text).and_then(|p| p.activity).is_some_and(|a| joined_actions(a).is_some())
+    let by_rule = reports(text, "story-not-atomic");
+    debug_assert_eq!(by_rule, split(text).and_then(|p| p.activity).is_some_and(|a| joined_actions(a).is_some()));
+    by_rule
+}
+
+fn f1(s: &Score) -> f64 {
+    2.0 * s.tp as f64 / (2 * s.tp + s.fp + s.fn_) as f64
 }
 
 /// README "drop-role": delete up to the end of the first Persona span, then `,` and whitespace,
@@ -216,7 +227,8 @@ fn missing_benefit_matches_the_annotation() {
         }
     }
     micro.print("story-missing-benefit", "micro");
-    assert!(micro.precision().unwrap() >= 0.98 && micro.recall().unwrap() >= 0.98, "{micro:?}");
+    // The broader reading keeps the figure this rule had before it (P 1.000, R 1.000): no worse.
+    assert!(micro.precision().unwrap() >= 1.0 && micro.recall().unwrap() >= 1.0, "{micro:?}");
 
     // Extra: README "drop-benefit" mutants of stories that have a benefit are all positives.
     let mut mutants = Score::default();
@@ -315,6 +327,12 @@ fn not_atomic_beats_aqusa_on_the_labelled_references() {
     }
     ours.print("story-not-atomic", "micro (Scharf)");
     aqusa.print("AQUSA baseline", "micro (Scharf)");
+    println!(
+        "F1 on Scharf's non_atomic labels: story-not-atomic {:.3}, AQUSA atomic.conjunctions {:.3}",
+        f1(&ours),
+        f1(&aqusa)
+    );
+    assert!(f1(&ours) >= 0.90, "F1 {:.3}: {ours:?}", f1(&ours));
     naive.print("any and/or/slash", "micro (Scharf)");
 
     let (mut all, mut all_naive) = (ours, naive);
@@ -363,4 +381,96 @@ fn parsed_persona_agrees_with_the_annotated_span() {
     }
     println!("persona agrees with the Doccano span on {same}/{total} stories");
     assert!(same as f64 >= 0.95 * total as f64, "{same}/{total}");
+}
+
+/// Pairs of stories from the development split, labelled by us (backlog, line, line, duplicate?):
+/// "the same persona and the same activity in other words", not a different object or benefit.
+/// The candidates are every pair of one backlog with the same role clause whose activities share
+/// half of their content words; the texts are read from `../shared` at test time.
+const DUPLICATE_PAIRS: &[(&str, usize, usize, bool)] = &[
+    ("g03-loudoun", 10, 24, false),       // completeness review / staff review
+    ("g03-loudoun", 13, 14, false),       // apply / remove a hold
+    ("g03-loudoun", 35, 39, false),       // assign plans / review plans
+    ("g03-loudoun", 45, 46, true),        // the same line twice
+    ("g04-recycling", 5, 12, true),       // "have" / "choose" a flexible pick-up time, same benefit
+    ("g05-openspending", 2, 7, false),    // the model / the data source
+    ("g05-openspending", 9, 11, false),   // Excel / JSON
+    ("g05-openspending", 32, 33, false),  // metadata / data
+    ("g05-openspending", 34, 36, false),  // population / GDP
+    ("g11-nsf", 33, 53, true),            // the same check, one with a benefit
+    ("g11-nsf", 66, 68, false),           // visual design / content
+    ("g13-planningpoker", 6, 7, false),   // add / edit an item
+    ("g13-planningpoker", 18, 19, false), // HTML / CSV transcript
+    ("g17-cask", 25, 26, false),          // an existing / a new dataset instance
+    ("g17-cask", 49, 50, false),          // update / remove a property
+    ("g17-cask", 53, 54, false),          // creation / redeployment fails
+    ("g19-alfred", 13, 14, false),        // reacts only to me / listens when I ask
+    ("g19-alfred", 19, 77, true),         // pay small amounts, with or without naming ALFRED
+    ("g19-alfred", 22, 23, true),         // visual or hearing / visual troubles
+    ("g19-alfred", 137, 138, true),       // the same line twice
+];
+
+#[test]
+fn duplicate_story_on_labelled_pairs() {
+    let Some(backlogs) = backlogs() else { return };
+    let mut s = Score::default();
+    for &(name, a, b, gold) in DUPLICATE_PAIRS {
+        let bl = backlogs.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("no backlog {name}"));
+        let pair = [StoryText::from_sentence("a", bl.line(a)), StoryText::from_sentence("b", bl.line(b))];
+        let found = !check_duplicates(&pair).is_empty();
+        if found != gold {
+            println!("  duplicate-story {} on {name} {a}/{b} (labelled {gold})", if found { "FP" } else { "FN" });
+        }
+        s.add(found, gold);
+    }
+    s.print("duplicate-story", &format!("{} labelled pairs", DUPLICATE_PAIRS.len()));
+    // Over whole backlogs: how many findings, for context (exact copies included).
+    for b in &backlogs {
+        let stories: Vec<StoryText> =
+            b.annotated().map(|r| StoryText::from_sentence(format!("{}", r.line), b.line(r.line))).collect();
+        let n = check_duplicates(&stories).len();
+        if n > 0 {
+            println!("  duplicate-story on all of {}: {n} finding(s)", b.name);
+        }
+    }
+    assert!(s.precision().unwrap_or(0.0) >= 0.8 && s.recall().unwrap_or(0.0) >= 0.5, "{s:?}");
+}
+
+/// Our labels for `story-not-implementation-free` over every story of three development backlogs
+/// (157 sentences): the lines whose activity names a technology, product, framework, language,
+/// data store or UI widget instead of the need. Every other line of these backlogs is labelled
+/// "implementation-free". Judgement calls: data formats a user brings or takes away (Excel, JSON,
+/// CSV, HTML files) and an API for an API user are the need, not a design choice; browsers a site
+/// must support, Unicode and "database indexes" are technology.
+const IMPLEMENTATION_LABELS: &[(&str, &[usize])] = &[
+    ("g04-recycling", &[1, 29, 34]),                 // click; the database; bootstrap
+    ("g05-openspending", &[24, 39, 46]),             // frontend Javascript; the database; Python
+    ("g13-planningpoker", &[3, 11, 43, 45, 46, 49]), // text field; the "estimate" field; XHTML/CSS; database indexes; browsers; Unicode
+];
+
+#[test]
+fn implementation_free_on_labelled_sentences() {
+    let Some(backlogs) = backlogs() else { return };
+    let (mut micro, mut total) = (Score::default(), 0);
+    for &(name, positives) in IMPLEMENTATION_LABELS {
+        let b = backlogs.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("no backlog {name}"));
+        let mut s = Score::default();
+        for r in b.annotated() {
+            let (found, gold) = (reports(b.line(r.line), "story-not-implementation-free"), positives.contains(&r.line));
+            if found != gold {
+                println!(
+                    "  story-not-implementation-free {} on {name} line {}",
+                    if found { "FP" } else { "FN" },
+                    r.line
+                );
+            }
+            s.add(found, gold);
+            total += 1;
+        }
+        s.print("story-not-impl-free", name);
+        micro.merge(s);
+    }
+    micro.print("story-not-impl-free", &format!("micro ({total} labelled)"));
+    assert!(total >= 150, "{total} labelled sentences");
+    assert!(micro.precision().unwrap() >= 0.9 && micro.recall().unwrap() >= 0.8, "{micro:?}");
 }

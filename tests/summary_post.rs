@@ -156,6 +156,7 @@ async fn per_period_comments_and_a_failed_run_adopted_by_the_next() {
 async fn azure_wiki_page_is_written_once_per_period_with_if_match() {
     let twin = AzureTwin::start(AzureTwinConfig {
         token: "wiki-pat".into(),
+        members: vec!["alice@contoso.com".into(), "grace.hopper@contoso.com".into(), "someone@fabrikam.example".into()],
         projects: vec![("Onboarding".into(), Process::Agile)],
         ..AzureTwinConfig::default()
     })

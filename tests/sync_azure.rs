@@ -417,7 +417,7 @@ async fn throttling_and_passing_faults_are_waited_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_organization_without_batch_gets_one_patch_per_item() {
     let env = AzEnv::new(&sample_backlog(), "manual", Process::Agile).await;
-    env.faults(json!([{"method": "POST", "path": "/contoso/_apis/wit/$batch", "count": 1000, "status": 404}])).await;
+    env.faults(json!([{"method": "PATCH", "path": "/contoso/_apis/wit/$batch", "count": 1000, "status": 404}])).await;
     let report = env.sync().await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(field(&env.item_of("ST-1").await, "System.State"), "Active", "moved past the first state");

@@ -258,7 +258,7 @@ async fn a_second_run_on_the_same_target_says_so_and_stops_or_waits() {
     let state_dir = env.dir.join(".backlog-sync");
     let lock = backlog_sync::store::SyncLock::acquire(&state_dir, &["github"], None).unwrap();
     let out = env.cli(&["sync"]).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(4), "exit 4: another run holds a target; {}", stdout(&out));
     assert!(stderr(&out).contains("is syncing target `github`"), "{}", stderr(&out));
     assert_eq!(env.writes().await, 0);
     let release = tokio::spawn(async move {

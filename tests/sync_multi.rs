@@ -29,6 +29,7 @@ impl Multi {
         let github = GithubTwin::start(GithubTwinConfig {
             token: GH_TOKEN.into(),
             repositories: vec![REPO.into()],
+            collaborators: vec!["alice-contoso".into()],
             content_limit_per_minute: 1000,
             content_limit_per_hour: 5000,
             ..GithubTwinConfig::default()

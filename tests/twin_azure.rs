@@ -11,6 +11,7 @@ mod examples_wit;
 mod hooks;
 mod queries;
 mod schemas;
+mod strict;
 mod support;
 mod wiki;
 mod workitems;

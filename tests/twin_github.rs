@@ -7,6 +7,7 @@ mod limits;
 mod listing;
 mod schemas;
 mod stats;
+mod strict;
 mod webhooks;
 mod with_octocrab;
 
@@ -31,6 +32,7 @@ pub async fn start_with(change: impl FnOnce(&mut GithubTwinConfig)) -> GithubTwi
         port: 0,
         token: TOKEN.into(),
         repositories: vec![REPO.into()],
+        collaborators: vec!["alice".into()],
         ..GithubTwinConfig::default()
     };
     change(&mut config);

@@ -246,7 +246,9 @@ impl Document {
     /// instead of keeping them.
     pub fn parse_with_values(mut text: String) -> Result<(Document, Values), SyntaxError> {
         let mut lines = text.split_inclusive('\n');
-        let Some(first) = lines.next().filter(|l| is_fence(l)) else {
+        // A UTF-8 byte order mark (some Windows editors save one) is accepted and kept: it
+        // stays in the opening line's text, so the file renders back exactly.
+        let Some(first) = lines.next().filter(|l| is_fence(l.strip_prefix('\u{feff}').unwrap_or(l))) else {
             return Err(SyntaxError {
                 line: 1,
                 reason: "the file does not start with `---`; an item file opens with YAML front matter between two `---` lines".into(),
@@ -512,6 +514,10 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_the_file_line() {
+        let bom = "\u{feff}---\nid: ST-1\ntitle: T\n---\nbody\n";
+        let mut doc = Document::parse(bom).expect("a byte order mark is accepted");
+        doc.set("title", FieldValue::Text("U".into()));
+        assert_eq!(doc.render(), "\u{feff}---\nid: ST-1\ntitle: U\n---\nbody\n", "and kept");
         let err = Document::parse("---\nid: ST-1\ntitle: [unclosed\nstate: new\n---\n").unwrap_err();
         assert!(err.line >= 3, "{err:?}");
         let err = Document::parse("no front matter\n").unwrap_err();

@@ -242,6 +242,15 @@ pub fn apply_changes(doc: &mut Document, old: &Item, new: &Item) {
             None => doc.remove(key),
         }
     }
+    // A sentence derived from the title or the body is written out as keys before its source
+    // changes, so that a retitle never erases the persona, activity or benefit it held.
+    if old.sentence_source != SentenceSource::FrontMatter && (old.title != new.title || old.body != new.body) {
+        for key in ["persona", "activity", "benefit"] {
+            if let Some(value) = field_value(new, key) {
+                doc.set(key, value);
+            }
+        }
+    }
     if old.body != new.body {
         doc.set_body(&new.body);
     }

@@ -98,3 +98,39 @@ fn an_update_that_would_not_read_back_leaves_the_file_as_it_was() {
     assert!(e.to_string().contains("does not read back"), "{e}");
     assert_eq!(fs::read_to_string(&file.path).unwrap(), text, "the file is untouched");
 }
+
+#[test]
+fn rename_hint_suggests_the_next_free_id_when_the_named_file_exists() {
+    let (_tmp, root) = backlog_dir();
+    story(&root, "ST-1.md", "---\nid: ST-1\ntitle: One\n---\n");
+    story(&root, "ST-2.md", "---\nid: ST-2\ntitle: Two\n---\n");
+    story(&root, "ST-3.md", "---\nid: ST-2\ntitle: A copy made by hand\n---\n");
+    story(&root, "ST-9.md", "---\nid: ST-8\ntitle: Renamed, id not updated\n---\n");
+    let backlog = Backlog::load(&root).unwrap();
+    let reason = |file: &str| {
+        backlog.invalid.iter().chain(&backlog.problems).find(|b| b.path.ends_with(file)).unwrap().reason.clone()
+    };
+    let copy = reason("ST-3.md");
+    assert!(copy.contains("`ST-2.md` exists already") && copy.contains("rename the file to `ST-10.md`"), "{copy}");
+    assert!(!copy.contains("rename the file to `ST-2.md`"), "{copy}");
+    // Where the named file does not exist, renaming to it is still the simple fix.
+    assert!(reason("ST-9.md").contains("rename the file to `ST-8.md`"), "{}", reason("ST-9.md"));
+}
+
+#[test]
+fn validate_note_says_exactly_what_was_derived_from_the_title() {
+    let (_tmp, root) = backlog_dir();
+    story(&root, "ST-1.md", "---\nid: ST-1\ntitle: As a user, I can log in\n---\n");
+    story(&root, "ST-2.md", "---\nid: ST-2\ntitle: As a user, I can log in, so that I see my data\n---\n");
+    story(&root, "ST-3.md", "---\nid: ST-3\ntitle: I can log in, so that I see my data\npersona: user\n---\n");
+    let backlog = Backlog::load(&root).unwrap();
+    let notes: Vec<String> = backlog.items.iter().map(|f| f.derived_note("its title")).collect();
+    assert_eq!(
+        notes,
+        [
+            "persona and activity derived from its title; it states no benefit",
+            "persona, activity and benefit derived from its title",
+            "activity and benefit derived from its title",
+        ]
+    );
+}

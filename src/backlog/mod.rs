@@ -47,6 +47,26 @@ pub struct ItemFile {
 }
 
 impl ItemFile {
+    /// What of a story's sentence was derived from `from` (its title or body), and what it
+    /// lacks: "persona and activity derived from its title; it states no benefit".
+    pub fn derived_note(&self, from: &str) -> String {
+        let parts =
+            [("persona", &self.item.persona), ("activity", &self.item.activity), ("benefit", &self.item.benefit)];
+        let derived: Vec<&str> =
+            parts.iter().filter(|(k, v)| v.is_some() && self.doc.line_of(k).is_none()).map(|(k, _)| *k).collect();
+        let missing: Vec<&str> = parts.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| *k).collect();
+        let list = |words: &[&str]| match words {
+            [] => String::new(),
+            [one] => one.to_string(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        };
+        let mut note = format!("{} derived from {from}", list(&derived));
+        if !missing.is_empty() {
+            note.push_str(&format!("; it states no {}", list(&missing).replace(" and ", " or ")));
+        }
+        note
+    }
+
     /// The file's text as it was read (or last written).
     pub fn render(&self) -> String {
         [self.doc.as_str(), &self.item.body].concat()
@@ -113,7 +133,30 @@ impl Backlog {
         let mut backlog =
             Backlog { root: root.to_path_buf(), project, stakeholders, items, invalid, problems: Vec::new() };
         validate::validate(&mut backlog);
+        backlog.suggest_free_ids();
         Ok(backlog)
+    }
+
+    /// A file whose id is another file's name: "rename the file to `ST-2.md`" would clash with
+    /// the `ST-2.md` that exists, so suggest the next free id instead.
+    fn suggest_free_ids(&mut self) {
+        let marker = "; rename the file to `";
+        for i in 0..self.invalid.len() {
+            let bad = &self.invalid[i];
+            let Some(at) = bad.reason.find(marker) else { continue };
+            let wanted = bad.reason[at + marker.len()..].split('`').next().unwrap_or("").to_string();
+            let Some(folder) = bad.path.parent() else { continue };
+            if wanted.is_empty() || !folder.join(&wanted).exists() {
+                continue;
+            }
+            let kind = Kind::ALL.into_iter().find(|k| folder.ends_with(k.folder())).unwrap_or(Kind::Story);
+            let free = self.next_id(kind);
+            let reason = format!(
+                "{}, and `{wanted}` exists already; give this item a free id: rename the file to `{free}.md` and set `id: {free}`",
+                &bad.reason[..at]
+            );
+            self.invalid[i].reason = reason;
+        }
     }
 
     pub fn get(&self, id: &ItemId) -> Option<&ItemFile> {
@@ -299,11 +342,25 @@ fn load_item(
 }
 
 /// Replaces `path` with `text` atomically: a temporary file in the same folder, then a rename.
+/// A rewritten file keeps its mode; a new one gets the user's umask (`0666 & !umask`), as any
+/// editor would give it — never the temporary file's private `0600`.
 pub fn write_atomic(path: &Path, text: &str) -> Result<(), BacklogError> {
     let io = |source| BacklogError::Io { path: path.to_path_buf(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    let original = fs::metadata(path).ok().map(|m| m.permissions());
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Created with 0666, the system applies the umask.
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
+    if let Some(mode) = original {
+        // Set explicitly, so the umask does not narrow the file's own mode.
+        tmp.as_file().set_permissions(mode).map_err(io)?;
+    }
     tmp.write_all(text.as_bytes()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;

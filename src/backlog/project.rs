@@ -80,11 +80,14 @@ pub struct Defaults {
     pub state: State,
     /// Days after which a risk without `review_by` counts as due for review (0: never).
     pub risk_review_days: u32,
+    /// `risk-register-stale`: the register is stale when no open risk was reviewed
+    /// (`reviewed:`) within this many days.
+    pub risk_register_window_days: u32,
 }
 
 impl Default for Defaults {
     fn default() -> Self {
-        Defaults { state: State::New, risk_review_days: 0 }
+        Defaults { state: State::New, risk_review_days: 0, risk_register_window_days: 30 }
     }
 }
 
@@ -125,6 +128,9 @@ pub struct Milestone {
     /// Epics that must be done for the milestone.
     #[serde(default)]
     pub epics: Vec<String>,
+    /// Success criteria (`SC1`) the milestone advances; its definition of done traces to them.
+    #[serde(default)]
+    pub criteria: Vec<String>,
 }
 
 /// Reads a TOML date (`due = 2027-03-31`) or a quoted one (`due = "2027-03-31"`).
@@ -163,11 +169,55 @@ pub struct Stakeholder {
     /// Which summary they get: `executive` or `team` (templates may add more).
     pub audience: String,
     /// Where the summary goes: `github-comment`, `azure-wiki`, `teams`, `slack` or `file`.
+    /// Empty when not given (`stakeholder-missing-channel`).
+    #[serde(default)]
     pub channel: String,
-    /// How often: `weekly`, `biweekly`, `monthly`, or a cron expression.
+    /// How often: `weekly`, `biweekly`, `monthly`, or a cron expression. Empty when not given.
+    #[serde(default)]
     pub cadence: String,
     #[serde(default)]
     pub contact: Option<String>,
+    /// Can confirm the success criteria on the customer's side: `true` for all of them, or the
+    /// ids of those they confirm (`["SC1"]`).
+    #[serde(default)]
+    pub decides: Decides,
+    /// When they joined the map: their cadence counts from here until a summary is recorded.
+    #[serde(default, deserialize_with = "toml_date")]
+    pub since: Option<NaiveDate>,
+}
+
+/// Which success criteria a stakeholder can confirm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Decides {
+    /// `decides = true`: every criterion; `false`: none.
+    All(bool),
+    /// `decides = ["SC1", "SC2"]`.
+    Criteria(Vec<String>),
+}
+
+impl Default for Decides {
+    fn default() -> Self {
+        Decides::All(false)
+    }
+}
+
+impl Decides {
+    /// Whether the stakeholder can confirm criterion `id`.
+    pub fn covers(&self, id: &str) -> bool {
+        match self {
+            Decides::All(all) => *all,
+            Decides::Criteria(ids) => ids.iter().any(|c| c.eq_ignore_ascii_case(id)),
+        }
+    }
+
+    /// Whether the stakeholder confirms anything at all.
+    pub fn any(&self) -> bool {
+        match self {
+            Decides::All(all) => *all,
+            Decides::Criteria(ids) => !ids.is_empty(),
+        }
+    }
 }
 
 /// A TOML file that does not read as expected; `line` is 1-based.
@@ -196,6 +246,27 @@ mod tests {
         assert_eq!(p.ids.prefix(Kind::Story), "ST");
         assert_eq!(p.ids.kind_of("rk"), Some(Kind::Risk));
         assert_eq!(p.defaults.state, State::New);
+    }
+
+    #[test]
+    fn game_plan_keys_are_optional_and_read_when_given() {
+        let old: Stakeholders = parse_toml(
+            "[[stakeholders]]\nname = \"A\"\nrole = \"r\"\naudience = \"team\"\nchannel = \"file\"\ncadence = \"weekly\"\n",
+        )
+        .unwrap();
+        assert_eq!(old.stakeholders[0].decides, Decides::All(false));
+        assert_eq!(old.stakeholders[0].since, None);
+        let new: Stakeholders = parse_toml(
+            "[[stakeholders]]\nname = \"A\"\nrole = \"r\"\naudience = \"team\"\ndecides = [\"SC1\"]\nsince = 2026-09-01\n",
+        )
+        .unwrap();
+        let s = &new.stakeholders[0];
+        assert!(s.decides.covers("sc1") && !s.decides.covers("SC2"));
+        assert_eq!((s.channel.as_str(), s.cadence.as_str()), ("", ""));
+        assert_eq!(s.since, NaiveDate::from_ymd_opt(2026, 9, 1));
+        let p: Project = parse_toml("name = \"x\"\n[[milestones]]\nname = \"M\"\ncriteria = [\"SC1\"]\n").unwrap();
+        assert_eq!(p.milestones[0].criteria, ["SC1"]);
+        assert_eq!(p.defaults.risk_register_window_days, 30);
     }
 
     #[test]

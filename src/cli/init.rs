@@ -6,12 +6,18 @@ use anyhow::Context;
 
 use super::Outcome;
 use crate::backlog::write_atomic;
+use crate::config::SETTINGS_FILE;
+use crate::mapping::builtin;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The folder to create the backlog in (created if missing).
     #[arg(default_value = "backlog")]
     pub dir: PathBuf,
+    /// Also write copies of the built-in mappings (GitHub, Azure Boards per process, identities)
+    /// under `mappings/` beside the settings file, to adapt.
+    #[arg(long)]
+    pub mappings: bool,
 }
 
 const BACKLOG_TOML: &str = r#"# The Game Plan: what this backlog is for. See `backlog-sync lint --rules` for the checks.
@@ -26,15 +32,16 @@ epics = ["EP-1"]
 [[success_criteria]]
 id = "SC1"
 description = "How you will know it worked."
-measure = "a number you can track"
-target = "the value that means success"
+measure = "a number you can track, e.g. weekly active users"
+target = "at least 100 by the first release"   # a number, threshold or date
 epics = ["EP-1"]
 
 [[milestones]]
 name = "First release"
 due = 2027-03-31
-definition_of_done = ["every story of EP-1 is resolved", "the customer has signed off"]
+definition_of_done = ["every story of EP-1 is resolved", "SC1 is met", "the customer has signed off"]
 epics = ["EP-1"]
+criteria = ["SC1"]   # the success criteria this milestone advances
 
 [[personas]]
 name = "product owner"
@@ -49,6 +56,7 @@ role = "Executive sponsor"
 audience = "executive"   # executive | team
 channel = "file"         # github-comment | azure-wiki | teams | slack | file
 cadence = "weekly"
+decides = true           # confirms the success criteria (or a list: ["SC1"])
 "#;
 
 const EPIC: &str = "---\nid: EP-1\ntitle: First release\nstate: active\npriority: 1\n---\nWhat this epic delivers and why it matters.\n";
@@ -57,52 +65,84 @@ const STORY: &str = "---\nid: ST-1\ntitle: See the whole backlog in one place\ne
 
 const RISK: &str = "---\nid: RK-1\ntitle: Key people are unavailable during the release\nlikelihood: medium\nseverity: high\nmitigation: pair on every critical task so that two people know it\nowner: product owner\nreview_by: 2027-01-31\nstate: active\n---\nWhy this could happen and what it would cost.\n";
 
-const SETTINGS: &str = r#"# backlog-sync settings for this backlog; every setting and its default is documented in
-# config/default.toml of backlog-sync. A relative backlog.path is relative to this file.
+/// The settings file; `{path}` is the backlog folder relative to it.
+const SETTINGS: &str = r#"# backlog-sync settings. Commands run in this folder read this file (or pass `--config FILE`).
+# Every setting and its default: `config/default.toml` of backlog-sync. Relative paths here
+# are relative to this file.
 [backlog]
-path = "."
+path = "{path}"
 
 [sync]
+# canonical-wins | remote-wins | newest-wins | manual (settle with `backlog-sync resolve`)
 conflict_policy = "manual"
 
-# Uncomment and fill in to sync with GitHub (token from the GITHUB_TOKEN variable):
+# Uncomment and fill in to sync with GitHub Issues (token from the GITHUB_TOKEN variable).
+# Without `mapping`, the built-in GitHub mapping is used; `backlog-sync init --mappings` writes
+# copies to adapt, then set `mapping = "mappings/github/default.toml"`.
 # [[targets]]
 # name = "github"
 # kind = "github"
 # repository = "owner/repo"
 # api_url = "https://api.github.com"
-# token_env = "GITHUB_TOKEN"
-# mapping = "mappings/github/default.toml"
+# token_env = "GITHUB_TOKEN"            # or token_file = "/run/secrets/github-token"
+
+# Uncomment and fill in to sync with Azure Boards (a personal access token with Work Items
+# read & write, from the AZURE_DEVOPS_TOKEN variable). Without `mapping`, the built-in mapping
+# for the project's process (read from the project; or set `process = "agile"`, scrum, cmmi, basic).
+# [[targets]]
+# name = "boards"
+# kind = "azure-boards"
+# organization_url = "https://dev.azure.com/your-org"
+# project = "Your project"
+# token_env = "AZURE_DEVOPS_TOKEN"
 "#;
+
+const GITIGNORE: &str =
+    "# backlog-sync's sync state (links, runs, conflicts, locks): local to each machine.\n.backlog-sync/\n";
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let dir = &args.dir;
     if dir.join("backlog.toml").exists() {
         anyhow::bail!("`{}` already holds a backlog (`backlog.toml` exists); pick an empty folder", dir.display());
     }
-    let files: [(&str, &str); 6] = [
-        ("backlog.toml", BACKLOG_TOML),
-        ("stakeholders.toml", STAKEHOLDERS_TOML),
-        ("epics/EP-1.md", EPIC),
-        ("stories/ST-1.md", STORY),
-        ("risks/RK-1.md", RISK),
-        ("backlog-sync.toml", SETTINGS),
+    // The settings go into the backlog folder: commands run there read `./backlog-sync.toml`, and
+    // `backlog-sync COMMAND DIR` from elsewhere reads `DIR/backlog-sync.toml`.
+    let settings_path = dir.join(SETTINGS_FILE);
+    let settings = SETTINGS.replace("{path}", ".");
+    let mut files: Vec<(PathBuf, &str)> = vec![
+        (dir.join("backlog.toml"), BACKLOG_TOML),
+        (dir.join("stakeholders.toml"), STAKEHOLDERS_TOML),
+        (dir.join("epics/EP-1.md"), EPIC),
+        (dir.join("stories/ST-1.md"), STORY),
+        (dir.join("risks/RK-1.md"), RISK),
+        (dir.join(".gitignore"), GITIGNORE),
+        (settings_path.clone(), &settings),
     ];
-    for (name, text) in files {
-        let path = dir.join(name);
-        if path.exists() {
-            anyhow::bail!("`{}` exists already; init writes only into a folder without these files", path.display());
-        }
-        write_atomic(&path, text).with_context(|| format!("cannot write `{}`", path.display()))?;
-        println!("created {}", display(&path));
+    let settings_dir = settings_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if args.mappings {
+        files.extend(builtin::FILES.iter().map(|(name, text)| (settings_dir.join(name), *text)));
+    }
+    if let Some((path, _)) = files.iter().find(|(p, _)| p.exists()) {
+        anyhow::bail!("`{}` exists already; init writes only files that do not exist yet", path.display());
+    }
+    for (path, text) in &files {
+        write_atomic(path, text).with_context(|| format!("cannot write `{}`", path.display()))?;
+        println!("created {}", path.display());
+    }
+    let found_by = format!(
+        "read by commands run in `{0}`, or by `backlog-sync COMMAND {0}` from elsewhere; or pass `--config`",
+        dir.display()
+    );
+    println!("\nsettings: {} ({found_by})", settings_path.display());
+    if args.mappings {
+        println!(
+            "mappings: copies in {}; point a target's `mapping` at one to use your edits",
+            settings_dir.join("mappings").display()
+        );
     }
     println!(
-        "\nnext: backlog-sync lint {0}   then edit the files, and add a target to {0}/backlog-sync.toml",
-        display(dir)
+        "next: cd {}; backlog-sync lint   then add a target to {SETTINGS_FILE} and run `backlog-sync validate`",
+        dir.display()
     );
     Ok(Outcome::Ok)
-}
-
-fn display(p: &Path) -> String {
-    p.display().to_string()
 }

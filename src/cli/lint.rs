@@ -1,6 +1,5 @@
 //! `backlog-sync lint`: the local drift rules over a backlog folder or a plain-text story list.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -8,9 +7,11 @@ use chrono::NaiveDate;
 
 use super::Outcome;
 use crate::backlog::Backlog;
-use crate::drift::lint::{lint_backlog, lint_story_lines};
+use crate::drift::gameplan::recorded_posts;
+use crate::drift::lint::{lint_backlog_with_posts, lint_story_lines};
 use crate::drift::report::{self, Format};
 use crate::drift::{RULES, Severity};
+use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -40,7 +41,7 @@ pub struct Args {
 pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     if args.rules {
         for r in RULES {
-            println!("{:<32} {:<8} {}", r.id, r.severity.as_str(), r.checks);
+            super::output::println(&format!("{:<36} {:<8} {}", r.id, r.severity.as_str(), r.checks))?;
         }
         return Ok(Outcome::Ok);
     }
@@ -56,11 +57,14 @@ pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
         None => {
             let backlog = Backlog::load(&settings.backlog.path)?;
             let today = args.today.unwrap_or_else(|| chrono::Local::now().date_naive());
-            lint_backlog(&backlog, today)
+            // Summaries recorded as posted (`stakeholder-summary-overdue`), when there is a store.
+            let state = settings.state_path();
+            let posts = if state.exists() { recorded_posts(&Store::open(&state)?) } else { Vec::new() };
+            lint_backlog_with_posts(&backlog, today, &posts)
         }
     };
     let findings = overrides.apply(findings);
-    let color = args.format == Format::Table && std::io::stdout().is_terminal();
-    print!("{}", report::render(&findings, args.format, color));
+    let color = args.format == Format::Table && super::output::color(true);
+    super::output::print(&report::render_fit(&findings, args.format, color, Some(super::output::width())))?;
     Ok(if findings.iter().any(|f| f.severity == Severity::Error) { Outcome::Findings } else { Outcome::Ok })
 }

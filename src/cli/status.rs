@@ -12,6 +12,9 @@ use crate::store::{Budget, Conflict, Run, Store};
 pub struct Args {
     /// The backlog folder (default: `backlog.path` from the settings).
     pub path: Option<PathBuf>,
+    /// List every link: item, target, remote id and the remote item's URL.
+    #[arg(long)]
+    pub links: bool,
     /// How many recent runs to show.
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
@@ -22,40 +25,103 @@ pub struct Args {
 #[derive(Serialize)]
 struct Status {
     links: Vec<(String, usize)>,
+    /// With `--links`: every link.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    linked: Vec<Linked>,
     runs: Vec<Run>,
     conflicts: Vec<Conflict>,
     budgets: Vec<(String, Budget)>,
+    /// Per target, whether it is Azure Boards (which reports a budget only while it throttles).
+    #[serde(skip)]
+    azure: Vec<String>,
+}
+
+/// One link as `status --links` shows it.
+#[derive(Serialize)]
+struct Linked {
+    item: String,
+    target: String,
+    remote_id: String,
+    url: Option<String>,
 }
 
 pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     let settings = super::settings(config, args.path.as_ref())?;
     let path = settings.state_path();
     if !path.exists() {
-        println!("no sync has run yet for this backlog (no `{}`); run `backlog-sync sync` first", path.display());
+        super::output::println(&format!(
+            "no sync has run yet for this backlog (no `{}`); run `backlog-sync sync` first",
+            path.display()
+        ))?;
         return Ok(Outcome::Ok);
     }
     let store = Store::open(&path)?;
     let mut links = Vec::new();
+    let mut linked = Vec::new();
     for t in &settings.targets {
-        links.push((t.name.clone(), store.links(&t.name)?.len()));
+        let all = store.links(&t.name)?;
+        links.push((t.name.clone(), all.len()));
+        if args.links {
+            linked.extend(all.into_iter().map(|l| Linked {
+                item: l.item_id,
+                target: l.target,
+                remote_id: l.remote_id,
+                url: l.remote_url,
+            }));
+        }
     }
+    linked.sort_by(|a, b| (natural(&a.item), &a.target).cmp(&(natural(&b.item), &b.target)));
+    let azure = settings
+        .targets
+        .iter()
+        .filter(|t| t.kind == crate::config::TargetKind::AzureBoards)
+        .map(|t| t.name.clone())
+        .collect();
     let status = Status {
         links,
+        linked,
+        azure,
         runs: store.last_runs(args.runs)?,
         conflicts: store.open_conflicts()?,
         budgets: store.budgets()?,
     };
     match args.format {
-        RunFormat::Json => println!("{}", serde_json::to_string_pretty(&status)?),
-        RunFormat::Table => print!("{}", render(&status)),
+        RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&status)?)?,
+        RunFormat::Table => super::output::print(&render(&status))?,
     }
     Ok(if status.conflicts.is_empty() { Outcome::Ok } else { Outcome::Findings })
+}
+
+/// `ST-2` before `ST-10`: the prefix, then the number.
+fn natural(id: &str) -> (String, u64) {
+    let (prefix, number) = id.rsplit_once('-').unwrap_or((id, ""));
+    (prefix.to_string(), number.parse().unwrap_or(u64::MAX))
+}
+
+/// A target's budget in words. Azure DevOps sends `X-RateLimit-*` only while it slows a client,
+/// so no numbers there means it is not throttling; GitHub sends them on every answer.
+fn budget_line(b: &Budget, azure: bool) -> String {
+    let reset = b.reset_at.map(|r| format!(", resets {}", r.format("%H:%M:%S UTC"))).unwrap_or_default();
+    let seen = b.updated_at.format("%Y-%m-%d %H:%M UTC");
+    match (b.remaining, b.limit) {
+        (Some(remaining), Some(limit)) => format!("{remaining} of {limit} left{reset} (as of {seen})"),
+        (Some(remaining), None) => format!("{remaining} left{reset} (as of {seen})"),
+        _ if azure => format!("not throttled: Azure DevOps sent no rate-limit headers in the last run ({seen})"),
+        _ => format!("unknown: the last run ({seen}) got no rate-limit headers"),
+    }
 }
 
 fn render(s: &Status) -> String {
     let mut out = String::from("links\n");
     for (t, n) in &s.links {
         out.push_str(&format!("  {t:<12} {n} linked item(s)\n"));
+    }
+    if !s.linked.is_empty() {
+        out.push_str("linked items\n");
+        for l in &s.linked {
+            let url = l.url.as_deref().unwrap_or("(no URL recorded yet; the next sync records it)");
+            out.push_str(&format!("  {:<8} {:<12} {:<8} {url}\n", l.item, l.target, l.remote_id));
+        }
     }
     out.push_str("last runs\n");
     if s.runs.is_empty() {
@@ -64,7 +130,7 @@ fn render(s: &Status) -> String {
     for r in &s.runs {
         let c = &r.counts;
         out.push_str(&format!(
-            "  #{:<4} {:<10} {:<8} {}  in {}+{} out {}+{} removed {} conflicts {}{}\n",
+            "  #{:<4} {:<10} {:<9} {}  in {}+{} out {}+{} removed {} conflicts {}{}\n",
             r.id,
             r.kind,
             r.outcome.as_str(),
@@ -81,7 +147,7 @@ fn render(s: &Status) -> String {
     out.push_str(&format!("open conflicts: {}\n", s.conflicts.len()));
     for c in &s.conflicts {
         out.push_str(&format!(
-            "  {} `{}` on {}: file {:?}, remote {:?} (base {:?}); edit one side to agree\n",
+            "  {} `{}` on {}: file {:?}, remote {:?} (base {:?}); settle with `backlog-sync resolve`\n",
             c.item_id,
             c.field,
             c.target,
@@ -92,10 +158,7 @@ fn render(s: &Status) -> String {
     }
     out.push_str("rate-limit budget\n");
     for (t, b) in &s.budgets {
-        let remaining = b.remaining.map(|r| r.to_string()).unwrap_or_else(|| "?".into());
-        let limit = b.limit.map(|r| r.to_string()).unwrap_or_else(|| "?".into());
-        let reset = b.reset_at.map(|r| format!(", resets {}", r.format("%H:%M:%S UTC"))).unwrap_or_default();
-        out.push_str(&format!("  {t:<12} {remaining} of {limit} left{reset}\n"));
+        out.push_str(&format!("  {t:<12} {}\n", budget_line(b, s.azure.contains(t))));
     }
     out
 }

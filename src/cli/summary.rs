@@ -51,7 +51,7 @@ pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcom
     if !args.post {
         let audience = args.audience.as_deref().unwrap_or("team");
         let text = render_summary(&settings, audience, args.format, now, args.today)?;
-        print!("{text}");
+        super::output::print(&text)?;
         return Ok(Outcome::Ok);
     }
     let opts = PostOptions {
@@ -62,9 +62,9 @@ pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcom
     };
     let posted = post_with(&settings, now, &opts).await.context("cannot post the summaries")?;
     if args.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&posted)?);
+        super::output::println(&serde_json::to_string_pretty(&posted)?)?;
     } else {
-        print!("{}", table(&posted));
+        super::output::print(&table(&posted))?;
     }
     let failed: Vec<&Posted> = posted.iter().filter(|p| p.outcome == PostOutcome::Failed).collect();
     if !failed.is_empty() {

@@ -1,15 +1,13 @@
 //! `backlog-sync plan`, `sync` and `reconcile`: one run of the engine, printed for people or as JSON.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 
+use super::progress::Reporter;
 use super::{Outcome, RemoteFailure};
-use crate::reconcile::engine::{self, Progress, RunOptions, RunReport, SyncError};
+use crate::reconcile::engine::{self, RunOptions, RunReport, SyncError};
 use crate::reconcile::{Action, Plan};
 
 /// Output format of a run.
@@ -30,9 +28,10 @@ pub struct Args {
     /// Allow a run that closes or removes more items than `sync.max_removals`.
     #[arg(long)]
     pub allow_mass_removal: bool,
-    /// Wait up to this many seconds for another run that holds a target, instead of stopping.
-    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "600")]
-    pub wait: Option<u64>,
+    /// Wait up to this long (`30s`, `5m`, or plain seconds) for another run that holds a target,
+    /// instead of stopping; `--wait` alone waits 10 minutes.
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "10m", value_parser = super::parse_duration)]
+    pub wait: Option<Duration>,
     #[arg(long, value_enum, default_value_t = RunFormat::Table)]
     pub format: RunFormat,
 }
@@ -48,28 +47,6 @@ pub struct PlanArgs {
     pub format: RunFormat,
 }
 
-fn progress_bar() -> (Option<Progress>, Option<ProgressBar>) {
-    if !std::io::stdout().is_terminal() {
-        return (None, None);
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("template parses"));
-    let started = Instant::now();
-    let shown = Arc::new(Mutex::new(false));
-    let b = bar.clone();
-    let progress: Progress = Arc::new(move |done, total, what| {
-        b.set_length(total as u64);
-        b.set_position(done as u64);
-        b.set_message(what.to_string());
-        let mut shown = shown.lock().expect("progress lock");
-        if !*shown && started.elapsed() > Duration::from_secs(1) {
-            b.set_draw_target(ProgressDrawTarget::stderr());
-            *shown = true;
-        }
-    });
-    (Some(progress), Some(bar))
-}
-
 fn to_anyhow(e: SyncError) -> anyhow::Error {
     match e {
         SyncError::Remote(r) => anyhow::Error::new(RemoteFailure(r.to_string())),
@@ -80,23 +57,26 @@ fn to_anyhow(e: SyncError) -> anyhow::Error {
 /// `sync` (incremental) or `reconcile` (everything).
 pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::Result<Outcome> {
     let settings = super::settings(config, args.path.as_ref())?;
-    let (progress, bar) = if args.format == RunFormat::Table { progress_bar() } else { (None, None) };
+    let reporter = Reporter::start();
     let opts = RunOptions {
         full,
         dry_run: args.dry_run,
         allow_mass_removal: args.allow_mass_removal,
-        wait: args.wait.map(Duration::from_secs),
-        progress,
+        wait: args.wait,
+        progress: Some(reporter.progress()),
         label: None,
     };
-    let report = engine::run(&settings, &opts).await.map_err(to_anyhow)?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let report = engine::run(&settings, &opts).await;
+    reporter.finish();
+    let report = report.map_err(to_anyhow)?;
     match args.format {
-        RunFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        RunFormat::Table if args.dry_run => print!("{}", render_plan(&report.plan)),
-        RunFormat::Table => print!("{}", render_report(&report)),
+        RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&report)?)?,
+        RunFormat::Table if args.dry_run => super::output::print(&format!(
+            "{}{}",
+            render_notes(&report),
+            render_plan(&report.plan, super::output::width())
+        ))?,
+        RunFormat::Table => super::output::print(&render_report(&report))?,
     }
     finish(&report)
 }
@@ -104,11 +84,19 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
 /// `plan`: what a sync would change, both directions, changing nothing.
 pub async fn plan(args: &PlanArgs, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     let settings = super::settings(config, args.path.as_ref())?;
-    let opts = RunOptions { full: args.full, dry_run: true, ..RunOptions::default() };
-    let report = engine::run(&settings, &opts).await.map_err(to_anyhow)?;
+    let reporter = Reporter::start();
+    let opts =
+        RunOptions { full: args.full, dry_run: true, progress: Some(reporter.progress()), ..RunOptions::default() };
+    let report = engine::run(&settings, &opts).await;
+    reporter.finish();
+    let report = report.map_err(to_anyhow)?;
     match args.format {
-        RunFormat::Json => println!("{}", serde_json::to_string_pretty(&report.plan)?),
-        RunFormat::Table => print!("{}", render_plan(&report.plan)),
+        RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&report.plan)?)?,
+        RunFormat::Table => super::output::print(&format!(
+            "{}{}",
+            render_notes(&report),
+            render_plan(&report.plan, super::output::width())
+        ))?,
     }
     Ok(if report.plan.blocked.is_some() { Outcome::Findings } else { Outcome::Ok })
 }
@@ -125,7 +113,29 @@ fn finish(report: &RunReport) -> anyhow::Result<Outcome> {
             report.errors.join("; ")
         ))));
     }
-    Ok(if report.open_conflicts > 0 { Outcome::Findings } else { Outcome::Ok })
+    // A skipped file is a finding: its item was left alone everywhere until it reads again.
+    Ok(if report.open_conflicts > 0 || !report.skipped.is_empty() { Outcome::Findings } else { Outcome::Ok })
+}
+
+/// The files a run skipped and the control characters it took out of inbound values.
+fn render_notes(r: &RunReport) -> String {
+    let mut out = String::new();
+    for s in &r.skipped {
+        out.push_str(&format!(
+            "skipped  {} line {}: {}; its item was left alone everywhere (fix the file and sync again)\n",
+            s.path, s.line, s.reason
+        ));
+    }
+    for s in &r.stripped {
+        out.push_str(&format!(
+            "cleaned  {} #{} `{}`: removed control character(s) {}\n",
+            s.target,
+            s.remote_id,
+            s.field,
+            s.characters.join(", ")
+        ));
+    }
+    out
 }
 
 fn diff(changes: &crate::mapping::FieldMap) -> String {
@@ -144,7 +154,7 @@ fn diff(changes: &crate::mapping::FieldMap) -> String {
 }
 
 /// The plan as a table: direction, target, item, action, field-level changes.
-pub fn render_plan(plan: &Plan) -> String {
+pub fn render_plan(plan: &Plan, width: u16) -> String {
     if let Some(reason) = &plan.blocked {
         return format!("blocked: {reason}\n");
     }
@@ -166,7 +176,7 @@ pub fn render_plan(plan: &Plan) -> String {
                     format!("mark removed (#{remote_id} deleted)"),
                     String::new(),
                 ],
-                Action::Adopt { target, id, remote_id } => {
+                Action::Adopt { target, id, remote_id, .. } => {
                     ["link".into(), target.clone(), id.to_string(), format!("adopt #{remote_id}"), String::new()]
                 }
                 Action::CreateRemote { target, id, .. } => {
@@ -188,7 +198,10 @@ pub fn render_plan(plan: &Plan) -> String {
                     id.to_string(),
                     "left for a person".into(),
                     open.iter()
-                        .map(|c| format!("{}: file {:?} / remote {:?}", c.field, c.canonical, c.remote))
+                        .map(|c| {
+                            let others: String = c.others.iter().map(|(t, v)| format!(" / {t} {v:?}")).collect();
+                            format!("{}: file {:?} / remote {:?}{others}", c.field, c.canonical, c.remote)
+                        })
                         .collect::<Vec<_>>()
                         .join("\n"),
                 ],
@@ -196,17 +209,35 @@ pub fn render_plan(plan: &Plan) -> String {
             })
         })
         .collect();
+    let open: usize =
+        plan.actions.iter().map(|a| if let Action::Conflicts { open, .. } = a { open.len() } else { 0 }).sum();
     if rows.is_empty() {
-        return "no changes: the backlog and every target agree\n".into();
+        return format!("no changes: the backlog and every target agree\n{}", open_conflicts_line(open));
     }
     let mut t = Table::new();
-    t.load_style(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
+    t.load_style(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic).force_no_tty();
+    t.set_width(width);
     t.set_header(vec!["direction", "target", "item", "action", "changes"]);
     for r in &rows {
         t.add_row(r.to_vec());
     }
+    for column in 0..3 {
+        if let Some(c) = t.column_mut(column) {
+            c.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
     let settled = plan.conflicts.iter().filter(|c| c.conflict.settled != crate::reconcile::Settled::Manual).count();
-    format!("{t}\n{} change(s); {} conflict(s) settled by policy\n", rows.len(), settled)
+    format!("{t}\n{} change(s); {} conflict(s) settled by policy\n{}", rows.len(), settled, open_conflicts_line(open))
+}
+
+/// The last line of `plan` and `sync`: how many conflicts wait for a person, and how to settle them.
+pub fn open_conflicts_line(open: usize) -> String {
+    match open {
+        0 => "no open conflicts\n".into(),
+        n => format!(
+            "{n} open conflict(s): settle them with `backlog-sync resolve` (`backlog-sync resolve --list` shows them)\n"
+        ),
+    }
 }
 
 fn render_report(r: &RunReport) -> String {
@@ -215,7 +246,8 @@ fn render_report(r: &RunReport) -> String {
         out.push_str(&format!("{:<8} {:<10} {}\n", a.item, a.target.as_deref().unwrap_or("file"), a.what));
     }
     let c = &r.counts;
-    if r.applied.is_empty() {
+    out.push_str(&render_notes(r));
+    if r.applied.is_empty() && r.skipped.is_empty() {
         out.push_str("no changes: the backlog and every target agree\n");
     }
     let requests: Vec<String> = r.requests.iter().map(|(t, n)| format!("{t} {n}")).collect();
@@ -229,5 +261,6 @@ fn render_report(r: &RunReport) -> String {
         r.open_conflicts,
         requests.join(", ")
     ));
+    out.push_str(&open_conflicts_line(r.open_conflicts));
     out
 }

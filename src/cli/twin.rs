@@ -20,6 +20,10 @@ pub struct Args {
     /// GitHub: repositories that exist from the start (`owner/name`, repeatable).
     #[arg(long = "repo", default_value = "contoso/onboarding")]
     pub repos: Vec<String>,
+    /// People who can be assigned: GitHub collaborators (logins) or Azure DevOps organization
+    /// members (e-mail addresses); repeatable.
+    #[arg(long = "member")]
+    pub members: Vec<String>,
     /// GitHub: content-creating requests allowed a minute (secondary limit).
     #[arg(long, default_value_t = 80)]
     pub content_limit_per_minute: u32,
@@ -61,6 +65,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
                 port: args.port,
                 token: args.token.clone(),
                 repositories: args.repos.clone(),
+                collaborators: args.members.iter().filter(|m| !m.contains('@')).cloned().collect(),
                 content_limit_per_minute: args.content_limit_per_minute,
                 ..GithubTwinConfig::default()
             };
@@ -83,6 +88,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
                 token: args.token.clone(),
                 organization: args.organization.clone(),
                 projects: projects.clone(),
+                members: args.members.iter().filter(|m| m.contains('@')).cloned().collect(),
                 ..AzureTwinConfig::default()
             };
             let twin = AzureTwin::start(config).await?;

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use super::Outcome;
 use crate::backlog::Backlog;
+use crate::config::{Process, TargetKind};
 use crate::model::{Kind, SentenceSource};
 use crate::reconcile::engine;
 use crate::summary::channels::Channel;
@@ -16,24 +17,38 @@ pub struct Args {
     pub path: Option<PathBuf>,
 }
 
-pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
+pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     let settings = super::settings(config, args.path.as_ref())?;
-    println!("settings: ok ({} target(s))", settings.targets.len());
+    match &settings.source {
+        Some(f) => println!("settings: ok ({} target(s), from `{}`)", settings.targets.len(), f.display()),
+        None => println!("settings: ok ({} target(s), built-in defaults; no settings file)", settings.targets.len()),
+    }
     // Connecting reads the token, the mapping and identities.toml and checks the URLs; it sends
     // nothing.
     let mut unusable = 0;
     for t in &settings.targets {
-        if !t.mapping.is_file() {
+        if let Some(m) = t.mapping.as_ref().filter(|m| !m.is_file()) {
             unusable += 1;
             println!(
-                "target `{}`: the mapping file `{}` does not exist; point `mapping` at a file in `mappings/`",
+                "target `{}`: the mapping file `{}` does not exist; point `mapping` at a file (`backlog-sync init --mappings` writes copies) or remove it to use the built-in one",
                 t.name,
-                t.mapping.display()
+                m.display()
             );
             continue;
         }
-        match engine::connect(t) {
-            Ok(_) => println!("target `{}`: ok (token, mapping `{}`, identities)", t.name, t.mapping.display()),
+        // A project's process is read from the project at the first sync; validate sends nothing,
+        // so it checks the Agile mapping in its place.
+        let process = t.process.or((t.kind == TargetKind::AzureBoards).then_some(Process::Agile));
+        let mapping = match (&t.mapping, t.kind, t.process) {
+            (Some(m), _, _) => format!("mapping `{}`", m.display()),
+            (None, TargetKind::Github, _) => "built-in mapping github/default.toml".to_string(),
+            (None, TargetKind::AzureBoards, Some(p)) => format!("built-in mapping azure-boards/{}.toml", p.as_str()),
+            (None, TargetKind::AzureBoards, None) => {
+                "built-in mapping for the project's process, read from the project at the first sync".to_string()
+            }
+        };
+        match engine::connect_in(t, settings.source.as_deref(), process) {
+            Ok(_) => println!("target `{}`: ok (token, {mapping}, identities)", t.name),
             Err(e) => {
                 unusable += 1;
                 println!("{e}");
@@ -59,7 +74,7 @@ pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
             SentenceSource::Title => "its title",
             SentenceSource::Body => "the first paragraph of its body",
         };
-        println!("note: `{}`: persona, activity and benefit derived from {from}", f.item.id);
+        println!("note: `{}`: {from}", f.item.id, from = f.derived_note(from));
     }
     let channels: BTreeSet<&str> = backlog.stakeholders.iter().map(|s| s.channel.as_str()).collect();
     let mut silent = 0;

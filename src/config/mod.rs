@@ -19,12 +19,71 @@ pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 /// Why the settings cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot load settings: {0}")]
-    Load(#[from] config::ConfigError),
+    /// The file (or the environment) does not parse into settings: one line, with file and key.
+    #[error("cannot load the settings{}: {reason}", file.as_ref().map(|f| format!(" `{}`", f.display())).unwrap_or_default())]
+    Load { file: Option<PathBuf>, reason: String },
     #[error("`{0}` does not exist; pass an existing file to `--config` or leave it out to use the defaults")]
     Missing(PathBuf),
     #[error("invalid setting `{key}`: {reason}")]
     Invalid { key: String, reason: String },
+    #[error("`{file}`: {error}")]
+    InFile { file: PathBuf, error: Box<ConfigError> },
+}
+
+/// The settings file a command reads when `--config` is not given, first found wins:
+/// `BACKLOG_SYNC_CONFIG`, `./backlog-sync.toml`, then `PATH/backlog-sync.toml` for a command's
+/// backlog PATH argument. Returns the file (if any) and every place looked at.
+pub fn discover(explicit: Option<&Path>, backlog_arg: Option<&Path>) -> (Option<PathBuf>, Vec<PathBuf>) {
+    if let Some(file) = explicit {
+        return (Some(file.to_path_buf()), vec![file.to_path_buf()]);
+    }
+    let mut looked = Vec::new();
+    if let Some(file) = std::env::var_os("BACKLOG_SYNC_CONFIG").filter(|v| !v.is_empty()) {
+        // Named on purpose: a missing file is an error, not a reason to look elsewhere.
+        return (Some(PathBuf::from(file)), vec![]);
+    }
+    looked.push(PathBuf::from(SETTINGS_FILE));
+    if let Some(dir) = backlog_arg {
+        looked.push(dir.join(SETTINGS_FILE));
+    }
+    let found = looked.iter().find(|p| p.is_file()).cloned();
+    (found, looked)
+}
+
+/// The settings file's name that `init` writes and commands look for.
+pub const SETTINGS_FILE: &str = "backlog-sync.toml";
+
+/// Which Azure Boards process a project follows; picks the built-in mapping.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub enum Process {
+    Agile,
+    Scrum,
+    Cmmi,
+    Basic,
+}
+
+impl Process {
+    pub const ALL: [Process; 4] = [Process::Agile, Process::Scrum, Process::Cmmi, Process::Basic];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Process::Agile => "agile",
+            Process::Scrum => "scrum",
+            Process::Cmmi => "cmmi",
+            Process::Basic => "basic",
+        }
+    }
+}
+
+impl TryFrom<String> for Process {
+    type Error = String;
+    fn try_from(s: String) -> Result<Process, String> {
+        Process::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("`{s}` is not a process; use one of agile, scrum, cmmi, basic"))
+    }
 }
 
 /// Every setting; see `config/default.toml` for what each one means.
@@ -42,6 +101,9 @@ pub struct Settings {
     pub lint: LintSettings,
     #[serde(default)]
     pub summary: SummarySettings,
+    /// The settings file these came from, if any (not a setting).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -59,10 +121,21 @@ pub struct StateSettings {
 
 /// Which remote a target is.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", try_from = "String")]
 pub enum TargetKind {
     Github,
     AzureBoards,
+}
+
+impl TryFrom<String> for TargetKind {
+    type Error = String;
+    fn try_from(s: String) -> Result<TargetKind, String> {
+        match s.trim() {
+            "github" => Ok(TargetKind::Github),
+            "azure-boards" => Ok(TargetKind::AzureBoards),
+            _ => Err(format!("`{s}` is not a target kind; use one of github, azure-boards")),
+        }
+    }
 }
 
 /// One remote system instance.
@@ -83,7 +156,14 @@ pub struct TargetSettings {
     pub token_env: Option<String>,
     /// Or a file that holds it.
     pub token_file: Option<PathBuf>,
-    pub mapping: PathBuf,
+    /// A mapping file to adapt (`init --mappings` writes copies); absent: the built-in one for
+    /// the target's kind (for Azure Boards, for the project's process).
+    #[serde(default)]
+    pub mapping: Option<PathBuf>,
+    /// Azure Boards: the project's process (agile, scrum, cmmi, basic) when `mapping` is absent;
+    /// absent too: read from the project.
+    #[serde(default)]
+    pub process: Option<Process>,
     /// GitHub: content-creating requests to allow a minute and an hour (GitHub's secondary
     /// limits are 80 and 500); writes wait rather than be refused. Raise only for a twin.
     #[serde(default)]
@@ -94,12 +174,29 @@ pub struct TargetSettings {
 
 /// How a conflict (both sides changed one field differently) is settled.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", try_from = "String")]
 pub enum ConflictPolicy {
     CanonicalWins,
     RemoteWins,
     NewestWins,
     Manual,
+}
+
+impl TryFrom<String> for ConflictPolicy {
+    type Error = String;
+    fn try_from(s: String) -> Result<ConflictPolicy, String> {
+        Ok(match s.trim() {
+            "canonical-wins" => ConflictPolicy::CanonicalWins,
+            "remote-wins" => ConflictPolicy::RemoteWins,
+            "newest-wins" => ConflictPolicy::NewestWins,
+            "manual" => ConflictPolicy::Manual,
+            _ => {
+                return Err(format!(
+                    "`{s}` is not a conflict policy; use one of canonical-wins, remote-wins, newest-wins, manual"
+                ));
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -291,7 +388,12 @@ impl Settings {
         }
         builder =
             builder.add_source(config::Environment::with_prefix("BACKLOG_SYNC").prefix_separator("__").separator("__"));
-        let mut settings: Settings = builder.build()?.try_deserialize()?;
+        let load = |e: config::ConfigError| ConfigError::Load {
+            file: file.map(Path::to_path_buf),
+            reason: key_first(&e.to_string()),
+        };
+        let mut settings: Settings = builder.build().map_err(load)?.try_deserialize().map_err(load)?;
+        settings.source = file.map(Path::to_path_buf);
         if let Some(dir) = file.and_then(Path::parent) {
             let anchor = |p: &mut PathBuf| {
                 if p.is_relative() {
@@ -300,7 +402,9 @@ impl Settings {
             };
             anchor(&mut settings.backlog.path);
             for t in &mut settings.targets {
-                anchor(&mut t.mapping);
+                if let Some(m) = t.mapping.as_mut() {
+                    anchor(m);
+                }
                 if let Some(f) = t.token_file.as_mut() {
                     anchor(f);
                 }
@@ -310,7 +414,10 @@ impl Settings {
                 [&mut s.templates, &mut s.channels.teams.webhook_url_file, &mut s.channels.slack.webhook_url_file];
             files.into_iter().flatten().for_each(anchor);
         }
-        settings.validate()?;
+        settings.validate().map_err(|error| match file {
+            Some(f) => ConfigError::InFile { file: f.to_path_buf(), error: Box::new(error) },
+            None => error,
+        })?;
         Ok(settings)
     }
 
@@ -375,6 +482,14 @@ impl Settings {
     /// The SQLite file: `state.path`, relative to the backlog folder unless absolute.
     pub fn state_path(&self) -> PathBuf {
         if self.state.path.is_absolute() { self.state.path.clone() } else { self.backlog.path.join(&self.state.path) }
+    }
+}
+
+/// `why for key `k`` (as the config crate words it) → `` `k`: why ``: the key first, said once.
+fn key_first(reason: &str) -> String {
+    match reason.rsplit_once(" for key `") {
+        Some((why, key)) if key.ends_with('`') => format!("`{key}: {why}"),
+        _ => reason.to_string(),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod azure;
 pub mod github;
 pub mod retry;
+pub mod wait;
 
 use std::time::Duration;
 
@@ -36,6 +37,19 @@ pub struct RemoteError {
 }
 
 impl RemoteError {
+    /// The wait before retrying this error after `wait`, in words for the person watching.
+    pub fn wait(&self, wait: Duration) -> wait::Wait {
+        let why = match (&self.kind, self.status) {
+            (ErrorKind::RateLimited(_), _) if self.message.contains("secondary rate limit") => {
+                wait::Why::Limit("GitHub's secondary limit".into())
+            }
+            (ErrorKind::RateLimited(_), _) => wait::Why::Limit(format!("the rate limit of `{}`", self.target)),
+            (_, Some(status)) => wait::Why::Retry(status.to_string()),
+            (_, None) => wait::Why::Retry("a broken connection".into()),
+        };
+        wait::Wait { target: self.target.clone(), wait, why }
+    }
+
     pub fn is_retriable(&self) -> bool {
         matches!(self.kind, ErrorKind::Transient | ErrorKind::RateLimited(_))
     }

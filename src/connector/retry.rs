@@ -62,6 +62,7 @@ impl RetryPolicy {
                     match self.delay(failures, &e) {
                         Some(wait) => {
                             tracing::debug!(target = %e.target, operation = %e.operation, ?wait, error = %e.message, "retrying");
+                            super::wait::report(e.wait(wait));
                             tokio::time::sleep(wait).await;
                         }
                         None => return Err(e),

@@ -126,7 +126,8 @@ mod tests {
             project: Some(project.into()),
             token_env: Some("T".into()),
             token_file: None,
-            mapping: "m.toml".into(),
+            mapping: Some("m.toml".into()),
+            process: None,
             write_limit_per_minute: None,
             write_limit_per_hour: None,
         }

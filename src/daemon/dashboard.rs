@@ -2,15 +2,23 @@
 //! findings and store conflicts) and the queue. `gather` reads; `render` is a pure function of
 //! the view, so it is tested without a server.
 
-use std::sync::{Arc, RwLock};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
 use super::server::AppState;
 use crate::backlog::Backlog;
-use crate::drift::lint::lint_backlog;
+use crate::config::Settings;
+use crate::drift::gameplan::recorded_posts;
+use crate::drift::lint::lint_backlog_with_posts;
+use crate::drift::remote::remote_findings;
 use crate::drift::{Finding, Severity, sort_findings};
-use crate::store::{Budget, Conflict, Run};
+use crate::reconcile::engine::{connect_all, identities_of};
+use crate::reconcile::inspect::snapshot;
+use crate::store::{Budget, Conflict, Run, Store};
 
 /// Where the latest stakeholder summary (already rendered as HTML) waits for the dashboard.
 /// The summary job sets it; `None` shows "no summary yet".
@@ -44,8 +52,49 @@ pub struct DashboardView {
     pub problems: Vec<String>,
 }
 
-/// Reads the view: the store (runs, conflicts, budgets), the backlog (lint) and the summary slot.
-pub fn gather(state: &AppState) -> DashboardView {
+/// How long the remote half of the drift panel is reused: the page refreshes every 30 s and
+/// should not cost a listing of every target each time.
+const REMOTE_DRIFT_FOR: Duration = Duration::from_secs(60);
+
+type RemoteDrift = Result<Vec<Finding>, String>;
+
+/// The last remote findings per state database, with when they were read.
+static REMOTE_DRIFT: Mutex<BTreeMap<PathBuf, (Instant, RemoteDrift)>> = Mutex::new(BTreeMap::new());
+
+/// The remote rules' findings, as `backlog-sync drift` reads them (conflicts, orphans, vanished
+/// items, unknown identities, state mismatches), reused for [`REMOTE_DRIFT_FOR`].
+async fn remote_drift(settings: &Settings, backlog: &Backlog) -> RemoteDrift {
+    if settings.targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = settings.state_path();
+    if let Some((at, found)) = REMOTE_DRIFT.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
+        && at.elapsed() < REMOTE_DRIFT_FOR
+    {
+        return found.clone();
+    }
+    // The store's connection is not `Sync`: the snapshot runs on a blocking thread of its own.
+    let (settings, backlog, path) = (settings.clone(), backlog.clone(), key.clone());
+    let runtime = tokio::runtime::Handle::current();
+    let found = tokio::task::spawn_blocking(move || {
+        runtime.block_on(async {
+            let remotes = connect_all(&settings).await.map_err(|e| e.to_string())?;
+            let people = identities_of(&settings).map_err(|e| e.to_string())?;
+            let store =
+                if path.exists() { Store::open(&path) } else { Store::open_in_memory() }.map_err(|e| e.to_string())?;
+            let snap = snapshot(&backlog, &store, &remotes, &people).await.map_err(|e| e.to_string())?;
+            Ok(remote_findings(&snap))
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the remote drift check stopped: {e}")));
+    REMOTE_DRIFT.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (Instant::now(), found.clone()));
+    found
+}
+
+/// Reads the view: the store (runs, conflicts, budgets), the backlog with the findings of
+/// `backlog-sync drift` (local and remote rules) and the summary slot.
+pub async fn gather(state: &AppState) -> DashboardView {
     let mut view = DashboardView {
         generated_at: Some(Utc::now()),
         queue_depth: state.queue.depth(),
@@ -59,7 +108,12 @@ pub fn gather(state: &AppState) -> DashboardView {
     match Backlog::load(&state.settings.backlog.path) {
         Ok(backlog) => {
             view.backlog = backlog.project.name.clone();
-            let findings = lint_backlog(&backlog, chrono::Local::now().date_naive());
+            let posts = state.with_store(|s| Ok(recorded_posts(s))).unwrap_or_default();
+            let mut findings = lint_backlog_with_posts(&backlog, chrono::Local::now().date_naive(), &posts);
+            match remote_drift(&state.settings, &backlog).await {
+                Ok(remote) => findings.extend(remote),
+                Err(e) => view.problems.push(format!("remote drift could not be read: {e}")),
+            }
             match state.settings.severity_overrides() {
                 Ok(o) => view.findings = o.apply(findings),
                 Err(e) => view.problems.push(e.to_string()),
@@ -74,6 +128,22 @@ pub fn gather(state: &AppState) -> DashboardView {
 /// Escapes text for HTML (the summaries' escaping, one implementation for both pages).
 pub use crate::summary::svg::escape as esc;
 
+/// A finding's text for HTML: escaped, and its `backticked` names shown as `<code>`. An unpaired
+/// backtick stays as it is.
+pub fn with_code(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        let paired = i % 2 == 1 && i + 1 < parts.len();
+        match (i % 2 == 1, paired) {
+            (true, true) => out.push_str(&format!("<code>{}</code>", esc(part))),
+            (true, false) => out.push_str(&format!("`{}", esc(part))),
+            _ => out.push_str(&esc(part)),
+        }
+    }
+    out
+}
+
 fn when(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
@@ -86,7 +156,8 @@ padding:12px 16px}section.wide{grid-column:1/3}h2{font-size:16px;margin:0 0 8px}
 width:100%;font-size:13px}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #eaeef2;vertical-align:top}\
 .tag{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;color:#fff}.success{background:#1a7f37}\
 .failed,.error{background:#cf222e}.stopped,.warning{background:#9a6700}.running,.info{background:#0969da}\
-.muted{color:#656d76}.counts span{margin-right:14px}";
+.muted{color:#656d76}.counts span{margin-right:14px}\
+code{font:12px ui-monospace,monospace;background:#eff1f3;padding:0 3px;border-radius:3px}";
 
 fn runs_table(runs: &[Run]) -> String {
     if runs.is_empty() {
@@ -148,13 +219,13 @@ fn findings_table(findings: &[Finding], conflicts: usize) -> String {
             "<tr><td><span class=\"tag {s}\">{s}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(f.item.as_deref().unwrap_or("")),
             esc(&f.rule),
-            esc(&f.message),
+            with_code(&f.message),
             s = f.severity.as_str()
         ));
     }
     if findings.len() > 60 {
         t.push_str(&format!(
-            "<tr><td colspan=4 class=\"muted\">… and {} more (`backlog-sync drift`)</td></tr>",
+            "<tr><td colspan=4 class=\"muted\">… and {} more (<code>backlog-sync drift</code>)</td></tr>",
             findings.len() - 60
         ));
     }
@@ -265,5 +336,23 @@ mod tests {
                 assert!(html.contains(want), "missing `{want}` in {html}");
             }
         }
+    }
+
+    #[test]
+    fn findings_show_backticked_names_as_code_and_stay_escaped() {
+        assert_eq!(
+            with_code("epic `EP-3` is closed but `<b>` open"),
+            "epic <code>EP-3</code> is closed but <code>&lt;b&gt;</code> open"
+        );
+        assert_eq!(with_code("a lone ` tick"), "a lone ` tick");
+        let finding = Finding::new(
+            "epic-closed-with-open-stories",
+            Some("EP-3".into()),
+            "epic `EP-3` is closed but `ST-17` still open",
+        );
+        let html = render(&DashboardView { findings: vec![finding], ..DashboardView::default() });
+        assert!(html.contains("epic <code>EP-3</code> is closed but <code>ST-17</code> still open"), "{html}");
+        let drift = &html[html.find("id=\"drift\"").unwrap()..];
+        assert!(!drift.contains('`'), "no literal backticks: {drift}");
     }
 }

@@ -35,22 +35,55 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: ax
             json!({"error": "`X-Hub-Signature-256` is missing or wrong; check that the hook's secret matches the one `[webhooks.github] secret_env` names"}),
         );
     }
-    let (Some(event), Some(delivery)) = (header("x-github-event"), header("x-github-delivery")) else {
+    // An empty delivery id is no id: it would dedupe every later delivery without one.
+    let delivery = header("x-github-delivery").map(str::trim).filter(|d| !d.is_empty());
+    let (Some(event), Some(delivery)) = (header("x-github-event"), delivery) else {
         state.metrics.webhook(SOURCE, "bad_request");
         return answer(
             StatusCode::BAD_REQUEST,
             json!({"error": "`X-GitHub-Event` and `X-GitHub-Delivery` are required"}),
         );
     };
-    let payload: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => {
+    let form = header("content-type").is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let json_text = if form { form_payload(&body) } else { Some(body.to_vec()) };
+    let payload: Value = match json_text.as_deref().map(serde_json::from_slice) {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => {
             state.metrics.webhook(SOURCE, "bad_request");
             return answer(StatusCode::BAD_REQUEST, json!({"error": format!("the body is not JSON: {e}")}));
+        }
+        None => {
+            state.metrics.webhook(SOURCE, "bad_request");
+            return answer(
+                StatusCode::BAD_REQUEST,
+                json!({"error": "a form-encoded hook body needs a `payload` field; or set the hook's content type to `application/json`"}),
+            );
         }
     };
     let verdict = verdict(event, &payload, &state.settings.targets);
     take(&state, SOURCE, delivery, verdict)
+}
+
+/// The JSON of a form-encoded hook body (`payload=<url-encoded JSON>`, GitHub's default content
+/// type for repository webhooks).
+pub fn form_payload(body: &[u8]) -> Option<Vec<u8>> {
+    let value = body.split(|b| *b == b'&').find_map(|pair| pair.strip_prefix(b"payload="))?;
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        match value[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < value.len() => {
+                let hex = std::str::from_utf8(&value[i + 1..i + 3]).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b'%' => return None,
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    Some(out)
 }
 
 /// The GitHub target a payload's `repository.full_name` belongs to.
@@ -112,10 +145,20 @@ mod tests {
             project: None,
             token_env: Some("T".into()),
             token_file: None,
-            mapping: "m.toml".into(),
+            mapping: Some("m.toml".into()),
+            process: None,
             write_limit_per_minute: None,
             write_limit_per_hour: None,
         }]
+    }
+
+    #[test]
+    fn form_encoded_bodies_carry_the_json_in_payload() {
+        let body = b"payload=%7B%22action%22%3A+%22opened%22%7D";
+        assert_eq!(form_payload(body).as_deref(), Some(&b"{\"action\": \"opened\"}"[..]));
+        assert_eq!(form_payload(b"x=1&payload=%7B%7D").as_deref(), Some(&b"{}"[..]));
+        assert_eq!(form_payload(b"nothing=here"), None);
+        assert_eq!(form_payload(b"payload=%7"), None, "a cut escape is refused");
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Readiness of the targets for `/readyz`: one cheap authenticated request per target (GitHub's
-//! `GET /rate_limit`, which costs no budget; Azure DevOps' project), cached for a few seconds.
+//! Readiness of the targets for `/readyz`: one cheap authenticated request per target that proves
+//! the token can read what a sync reads (a GitHub repository's issues, asked conditionally so an
+//! unchanged answer costs no budget; an Azure DevOps project), cached for a few seconds.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use crate::config::{Secret, TargetKind, TargetSettings};
+use crate::connector::azure::encode_segment;
 
 /// How long a probe result is reused.
 pub const CACHE_FOR: Duration = Duration::from_secs(10);
@@ -19,6 +21,10 @@ struct ProbeTarget {
     name: String,
     url: String,
     authorization: Result<String, String>,
+    /// What a 404 means, in words: the repository or project and the setting to check.
+    missing: String,
+    /// The last answer's ETag, sent as `If-None-Match` (GitHub answers 304 at no cost).
+    etag: Mutex<Option<String>>,
 }
 
 /// Probes the configured targets.
@@ -42,27 +48,41 @@ impl Readiness {
             .iter()
             .map(|t| {
                 let token = token(t);
-                let (url, authorization) = match t.kind {
-                    TargetKind::Github => (
-                        format!(
-                            "{}/rate_limit",
-                            t.api_url.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/')
-                        ),
-                        token.map(|s| format!("token {}", s.expose())),
-                    ),
-                    TargetKind::AzureBoards => (
-                        format!(
-                            "{}/_apis/projects/{}?api-version=7.1",
-                            t.organization_url.as_deref().unwrap_or("").trim_end_matches('/'),
-                            t.project.as_deref().unwrap_or("")
-                        ),
-                        token.map(|s| {
-                            let pair = format!(":{}", s.expose());
-                            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
-                        }),
-                    ),
+                let (url, authorization, missing) = match t.kind {
+                    TargetKind::Github => {
+                        let repository = t.repository.as_deref().unwrap_or("");
+                        (
+                            format!(
+                                "{}/repos/{repository}/issues?state=all&per_page=1",
+                                t.api_url.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/')
+                            ),
+                            token.map(|s| format!("token {}", s.expose())),
+                            format!(
+                                "the repository `{repository}` does not exist or the token cannot see it; check `repository` of target `{}`",
+                                t.name
+                            ),
+                        )
+                    }
+                    TargetKind::AzureBoards => {
+                        let project = t.project.as_deref().unwrap_or("");
+                        (
+                            format!(
+                                "{}/_apis/projects/{}?api-version=7.1",
+                                t.organization_url.as_deref().unwrap_or("").trim_end_matches('/'),
+                                encode_segment(project)
+                            ),
+                            token.map(|s| {
+                                let pair = format!(":{}", s.expose());
+                                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
+                            }),
+                            format!(
+                                "the project `{project}` does not exist or the token cannot see it; check `project` of target `{}`",
+                                t.name
+                            ),
+                        )
+                    }
                 };
-                ProbeTarget { name: t.name.clone(), url, authorization }
+                ProbeTarget { name: t.name.clone(), url, authorization, missing, etag: Mutex::new(None) }
             })
             .collect();
         let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default();
@@ -84,17 +104,25 @@ impl Readiness {
 
     async fn probe(&self, t: &ProbeTarget) -> Result<(), String> {
         let authorization = t.authorization.clone()?;
-        let response = self
+        let mut request = self
             .client
             .get(&t.url)
             .header("authorization", authorization)
             .header("user-agent", "backlog-sync")
-            .header("accept", "application/json")
-            .send()
-            .await
-            .map_err(|e| format!("`{}` is unreachable: {e}", t.url))?;
+            .header("accept", "application/json");
+        if let Some(tag) = t.etag.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            request = request.header("if-none-match", tag);
+        }
+        let response = request.send().await.map_err(|e| format!("`{}` is unreachable: {e}", t.url))?;
+        let tag = response.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
         match response.status().as_u16() {
-            200..=299 => Ok(()),
+            200..=299 | 304 => {
+                if tag.is_some() {
+                    *t.etag.lock().unwrap_or_else(|p| p.into_inner()) = tag;
+                }
+                Ok(())
+            }
+            404 => Err(t.missing.clone()),
             401 | 403 => {
                 Err(format!("`{}` refused the token (HTTP {}); check the target's token", t.url, response.status()))
             }

@@ -81,7 +81,7 @@ impl Daemon {
         for job in opts.jobs {
             scheduler.add(job);
         }
-        let remotes = settings.targets.iter().map(engine::connect).collect::<Result<Vec<_>, _>>()?;
+        let remotes = engine::connect_all(&settings).await?;
         let store = Store::open(&settings.state_path())?;
         let addr = opts.listen.unwrap_or_else(|| settings.server.listen.clone());
         let listener =

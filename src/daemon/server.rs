@@ -119,6 +119,6 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 }
 
 async fn dashboard_page(State(state): State<AppState>) -> Response {
-    let view = dashboard::gather(&state);
+    let view = dashboard::gather(&state).await;
     Html(dashboard::render(&view)).into_response()
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+use super::gameplan::{self, EpicRef, GamePlan, PlanFiles, RiskReview, StoryPersona, SummaryPost};
 use super::story::{self, StoryText};
 use super::{Finding, Severity, sort_findings};
 use crate::backlog::{Backlog, ItemFile};
@@ -60,8 +61,14 @@ fn story_text(file: &ItemFile) -> StoryText {
     }
 }
 
-/// Every local rule over `backlog`, as of `today`, sorted.
+/// Every local rule over `backlog`, as of `today`, sorted; no summary posts are known (a
+/// stakeholder's cadence then counts from their `since`).
 pub fn lint_backlog(backlog: &Backlog, today: NaiveDate) -> Vec<Finding> {
+    lint_backlog_with_posts(backlog, today, &[])
+}
+
+/// Every local rule over `backlog`, as of `today`, with the summary posts the store recorded.
+pub fn lint_backlog_with_posts(backlog: &Backlog, today: NaiveDate, posts: &[SummaryPost]) -> Vec<Finding> {
     let mut out = Vec::new();
     for bad in backlog.invalid.iter().chain(&backlog.problems) {
         let item = bad.id.as_ref().map(|i| i.to_string());
@@ -104,8 +111,63 @@ pub fn lint_backlog(backlog: &Backlog, today: NaiveDate) -> Vec<Finding> {
     for risk in live.iter().filter(|f| f.item.kind == Kind::Risk) {
         out.extend(risk_findings(risk, today));
     }
+    out.extend(gameplan::check_game_plan(&game_plan(backlog, &live, posts, today)));
     sort_findings(&mut out);
     out
+}
+
+/// The Game Plan as its rules see it: the two TOML files (read here, for line numbers), the live
+/// epics, the stories' personas and the open risks' last reviews.
+fn game_plan<'a>(backlog: &'a Backlog, live: &[&ItemFile], posts: &[SummaryPost], today: NaiveDate) -> GamePlan<'a> {
+    let file = |name: &str| {
+        let path = backlog.root.join(name);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        (Some(path), text)
+    };
+    let (backlog_toml, backlog_text) = file("backlog.toml");
+    let (stakeholders_toml, stakeholders_text) = file("stakeholders.toml");
+    let of = |kind: Kind| live.iter().copied().filter(move |f| f.item.kind == kind);
+    GamePlan {
+        project: &backlog.project,
+        stakeholders: &backlog.stakeholders,
+        epics: of(Kind::Epic)
+            .map(|f| EpicRef {
+                id: f.item.id.to_string(),
+                done: f.item.state.is_done(),
+                path: Some(f.path.clone()),
+                line: f.doc.line_of("title").or(Some(1)),
+            })
+            .collect(),
+        stories: of(Kind::Story)
+            .filter_map(|f| {
+                let persona = f.item.persona.clone().filter(|p| !p.trim().is_empty())?;
+                let line = f.doc.line_of("persona").or_else(|| f.doc.line_of("title"));
+                Some(StoryPersona { item: f.item.id.to_string(), persona, path: Some(f.path.clone()), line })
+            })
+            .collect(),
+        risks: of(Kind::Risk)
+            .filter(|f| !f.item.state.is_done())
+            .map(|f| {
+                let line = f.doc.line_of("reviewed");
+                RiskReview {
+                    item: f.item.id.to_string(),
+                    reviewed: line.and_then(|l| date_on_line(f.doc.as_str(), l)),
+                    path: Some(f.path.clone()),
+                    line: line.or_else(|| f.doc.line_of("title")),
+                }
+            })
+            .collect(),
+        posts: posts.to_vec(),
+        files: PlanFiles { backlog_toml, backlog_text, stakeholders_toml, stakeholders_text },
+        today,
+    }
+}
+
+/// The date written as the value of the `key: value` line `line` (1-based) of a front matter.
+fn date_on_line(front: &str, line: usize) -> Option<NaiveDate> {
+    let value = front.lines().nth(line - 1)?.split_once(':')?.1;
+    let value = value.split(" #").next()?.trim().trim_matches(|c| c == '"' || c == '\'');
+    NaiveDate::parse_from_str(value.get(..10).unwrap_or(value), "%Y-%m-%d").ok()
 }
 
 fn risk_findings(file: &ItemFile, today: NaiveDate) -> Vec<Finding> {

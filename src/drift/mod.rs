@@ -2,6 +2,7 @@
 //!
 //! Every rule is a small pure function; `lint` runs the local ones over a loaded backlog.
 
+pub mod gameplan;
 pub mod lint;
 pub mod remote;
 pub mod report;

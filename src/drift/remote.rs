@@ -33,8 +33,17 @@ pub struct OpenConflict {
 pub struct Snapshot {
     pub targets: Vec<TargetSnapshot>,
     pub conflicts: Vec<OpenConflict>,
-    /// Owners (item id, owner) that have no entry in `mappings/identities.toml`.
-    pub unknown_owners: Vec<(String, String)>,
+    /// Owners that have no entry in `mappings/identities.toml`.
+    pub unknown_owners: Vec<UnknownOwner>,
+}
+
+/// An item's owner with no identity, and where the `owner:` line is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnknownOwner {
+    pub item: String,
+    pub owner: String,
+    pub path: Option<std::path::PathBuf>,
+    pub line: Option<usize>,
 }
 
 /// The remote drift findings.
@@ -76,12 +85,16 @@ pub fn remote_findings(s: &Snapshot) -> Vec<Finding> {
             }
         }
     }
-    for (item, owner) in &s.unknown_owners {
-        out.push(Finding::new(
-            "unknown-identity",
-            Some(item.clone()),
-            format!("`{item}`: owner `{owner}` has no entry in `mappings/identities.toml`"),
-        ));
+    for u in &s.unknown_owners {
+        let (item, owner) = (&u.item, &u.owner);
+        out.push(
+            Finding::new(
+                "unknown-identity",
+                Some(item.clone()),
+                format!("`{item}`: owner `{owner}` has no entry in `mappings/identities.toml`"),
+            )
+            .at(u.path.clone(), u.line),
+        );
     }
     let mut states: BTreeMap<&String, Vec<(&str, &str)>> = BTreeMap::new();
     for t in &s.targets {
@@ -125,7 +138,12 @@ mod tests {
                 canonical: "a".into(),
                 remote: "b".into(),
             }],
-            unknown_owners: vec![("ST-1".into(), "zed@x".into())],
+            unknown_owners: vec![UnknownOwner {
+                item: "ST-1".into(),
+                owner: "zed@x".into(),
+                path: Some("stories/ST-1.md".into()),
+                line: Some(9),
+            }],
         };
         let rules: Vec<String> = remote_findings(&snapshot)
             .into_iter()
@@ -143,5 +161,23 @@ mod tests {
                 "state-mismatch ST-1"
             ]
         );
+    }
+
+    #[test]
+    fn unknown_identity_points_at_the_items_owner_line() {
+        let s = Snapshot {
+            unknown_owners: vec![UnknownOwner {
+                item: "ST-1".into(),
+                owner: "zed@x".into(),
+                path: Some("stories/ST-1.md".into()),
+                line: Some(9),
+            }],
+            ..Snapshot::default()
+        };
+        let f = remote_findings(&s);
+        assert_eq!(f[0].rule, "unknown-identity");
+        assert_eq!((f[0].path.as_deref(), f[0].line), (Some(std::path::Path::new("stories/ST-1.md")), Some(9)));
+        let github = crate::drift::report::render(&f, crate::drift::report::Format::Github, false);
+        assert!(github.starts_with("::warning file=stories/ST-1.md,line=9,"), "{github}");
     }
 }

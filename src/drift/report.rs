@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 use serde::Serialize;
 
 use super::{Finding, Severity};
@@ -45,14 +45,20 @@ fn location(f: &Finding) -> String {
 
 /// Renders findings in `format`; `color` adds terminal colours to the table.
 pub fn render(findings: &[Finding], format: Format, color: bool) -> String {
+    render_fit(findings, format, color, None)
+}
+
+/// [`render`] with the table fitted to `width` columns: cells wrap at word boundaries, and the
+/// severity, rule and item columns keep their whole words.
+pub fn render_fit(findings: &[Finding], format: Format, color: bool, width: Option<u16>) -> String {
     match format {
-        Format::Table => table(findings, color),
+        Format::Table => table(findings, color, width),
         Format::Json => json(findings),
         Format::Github => github(findings),
     }
 }
 
-fn table(findings: &[Finding], color: bool) -> String {
+fn table(findings: &[Finding], color: bool, width: Option<u16>) -> String {
     let summary = Summary::of(findings);
     if findings.is_empty() {
         return "no findings: the backlog is in good shape\n".to_string();
@@ -62,7 +68,14 @@ fn table(findings: &[Finding], color: bool) -> String {
     if !color {
         t.force_no_tty();
     }
-    t.set_header(vec!["severity", "rule", "item", "where", "finding"]);
+    // Below 120 columns the item goes under its rule and the location joins the finding's cell,
+    // so the finding keeps room to read at 80 columns.
+    let narrow = width.is_some_and(|w| w < 120);
+    if narrow {
+        t.set_header(vec!["severity", "rule / item", "finding"]);
+    } else {
+        t.set_header(vec!["severity", "rule", "item", "where", "finding"]);
+    }
     for f in findings {
         let sev = Cell::new(f.severity.as_str());
         let sev = if color {
@@ -78,13 +91,28 @@ fn table(findings: &[Finding], color: bool) -> String {
         if let Some(h) = &f.hint {
             let _ = write!(text, "\nhint: {h}");
         }
-        t.add_row(vec![
-            sev,
-            Cell::new(&f.rule),
-            Cell::new(f.item.as_deref().unwrap_or("")),
-            Cell::new(location(f)),
-            Cell::new(text),
-        ]);
+        let (rule, item) = (Cell::new(&f.rule), Cell::new(f.item.as_deref().unwrap_or("")));
+        if narrow {
+            let at = location(f);
+            if !at.is_empty() {
+                let _ = write!(text, "\nat {at}");
+            }
+            let rule_item = match f.item.as_deref() {
+                Some(item) => format!("{}\n{item}", f.rule),
+                None => f.rule.clone(),
+            };
+            t.add_row(vec![sev, Cell::new(rule_item), Cell::new(text)]);
+        } else {
+            t.add_row(vec![sev, rule, item, Cell::new(location(f)), Cell::new(text)]);
+        }
+    }
+    if let Some(width) = width {
+        t.set_width(width);
+        for column in 0..if narrow { 2 } else { 3 } {
+            if let Some(c) = t.column_mut(column) {
+                c.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
     }
     format!("{t}\n{} error(s), {} warning(s), {} info\n", summary.errors, summary.warnings, summary.infos)
 }

@@ -50,6 +50,25 @@ pub fn normalise_text(text: &str) -> String {
     lines.join("\n").trim_matches('\n').trim().to_string()
 }
 
+/// Removes the control characters a file cannot hold (all but tab and line breaks) from every
+/// value of `fields`, as every inbound value is cleaned; returns each field cleaned and the
+/// characters taken out of it, so that the run can say so.
+pub fn strip_control(fields: &mut FieldMap) -> Vec<(String, Vec<char>)> {
+    let bad = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    let mut out = Vec::new();
+    for (field, value) in fields.iter_mut() {
+        if !value.chars().any(bad) {
+            continue;
+        }
+        let mut taken: Vec<char> = value.chars().filter(|c| bad(*c)).collect();
+        taken.sort_unstable();
+        taken.dedup();
+        *value = normalise_text(&value.chars().filter(|c| !bad(*c)).collect::<String>());
+        out.push((field.clone(), taken));
+    }
+    out
+}
+
 /// Tags as one value: sorted, unique, joined by `, `.
 pub fn join_tags<S: AsRef<str>>(tags: &[S]) -> String {
     let mut t: Vec<&str> = tags.iter().map(|s| s.as_ref().trim()).filter(|s| !s.is_empty()).collect();
@@ -254,6 +273,25 @@ mod tests {
         let fresh = join_body("", "New description", "- [ ] a");
         assert_eq!(fresh, "New description\n\n## Acceptance criteria\n- [ ] a\n");
         assert_eq!(split_body(&fresh), ("New description".into(), "- [ ] a".into()));
+    }
+
+    #[test]
+    fn control_characters_are_stripped_and_reported() {
+        let mut fields: FieldMap = [
+            ("title".to_string(), "Export\u{8} claims\u{1b}[0m".to_string()),
+            ("tags".to_string(), "a\u{7f}b, c".to_string()),
+            ("persona".to_string(), "customer\u{85}admin".to_string()),
+            ("description".to_string(), "line one\n\tline two".to_string()),
+        ]
+        .into();
+        let taken = strip_control(&mut fields);
+        assert_eq!(fields["title"], "Export claims[0m");
+        assert_eq!(fields["tags"], "ab, c");
+        assert_eq!(fields["persona"], "customeradmin");
+        assert_eq!(fields["description"], "line one\n\tline two");
+        let fields_taken: Vec<&str> = taken.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields_taken, ["persona", "tags", "title"]);
+        assert_eq!(taken[2].1, ['\u{8}', '\u{1b}']);
     }
 
     #[test]

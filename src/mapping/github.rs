@@ -70,6 +70,13 @@ impl GithubMapping {
         Ok(m)
     }
 
+    /// A mapping from its text (a built-in one); `origin` names it in errors.
+    pub fn from_text(text: &str, origin: &Path) -> Result<GithubMapping, MappingError> {
+        let m: GithubMapping = super::parse_toml(text, origin)?;
+        m.check().map_err(|reason| MappingError::Invalid { path: origin.to_path_buf(), reason })?;
+        Ok(m)
+    }
+
     /// Every kind and state must be mapped, and states must be told apart.
     pub fn check(&self) -> Result<(), String> {
         for kind in Kind::ALL {

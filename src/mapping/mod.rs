@@ -2,6 +2,7 @@
 //! fields and each remote's fields, states and body sections.
 
 pub mod azure;
+pub mod builtin;
 pub mod fields;
 pub mod github;
 pub mod identities;
@@ -26,7 +27,12 @@ pub enum MappingError {
 
 pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, MappingError> {
     let text = std::fs::read_to_string(path).map_err(|source| MappingError::Io { path: path.to_path_buf(), source })?;
-    crate::backlog::project::parse_toml(&text).map_err(|e| MappingError::Syntax {
+    parse_toml(&text, path)
+}
+
+/// Parses mapping text; `path` names it in errors (a file, or a built-in mapping).
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, MappingError> {
+    crate::backlog::project::parse_toml(text).map_err(|e| MappingError::Syntax {
         path: path.to_path_buf(),
         line: e.line,
         reason: e.reason,

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::engine::{Progress, SyncError};
 use super::merge::{Policies, merge3};
 use super::plan::{Action, Plan};
+use super::refusal::{self, Refusal};
 use super::remote::{Fetched, ItemWrite, Remote, Written};
 use crate::backlog::{Backlog, ItemFile};
 use crate::connector::{ErrorKind, RemoteError};
@@ -115,14 +116,15 @@ impl Ctx<'_> {
     }
 }
 
-/// Base after a remote write: what the remote holds now, and for fields it cannot tell (an owner
-/// without identity), the value we sent.
+/// Base after a remote write: what the remote holds now. For an owner it cannot carry (no
+/// identity there), what it showed (empty when it showed nobody we know): so that gaining the
+/// identity later reads as the file's owner to assign, never as the remote clearing it.
 fn base_from(remote: &Remote, sent: &FieldMap, read_back: &FieldMap) -> FieldMap {
     let mut base = sent.clone();
-    let owner_known = sent.get("owner").is_none_or(|o| remote.carries_owner(o));
-    base.extend(
-        read_back.iter().filter(|(k, _)| owner_known || k.as_str() != "owner").map(|(k, v)| (k.clone(), v.clone())),
-    );
+    base.extend(read_back.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if sent.get("owner").is_some_and(|o| !remote.carries_owner(o)) {
+        base.insert("owner".into(), read_back.get("owner").cloned().unwrap_or_default());
+    }
     base
 }
 
@@ -135,14 +137,18 @@ pub struct World<'a> {
     pub policies: &'a Policies,
 }
 
-/// Executes `plan`. Returns what was done, the counts, and per-item errors (the run goes on past
-/// them; a fatal error such as a refused token stops it).
+/// What [`apply`] did: the actions done, the counts, passing per-item errors (retried by the next
+/// run) and the items a remote refused for good ([`Refusal`]s; their pending changes are kept).
+pub type Outcome = (Vec<Applied>, RunCounts, Vec<String>, Vec<Refusal>);
+
+/// Executes `plan`. Returns what was done, the counts, and per-item errors and refusals (the run
+/// goes on past them; a fatal error such as a refused token stops it).
 pub async fn apply(
     world: World<'_>,
     plan: &Plan,
     run_id: i64,
     progress: Option<&Progress>,
-) -> Result<(Vec<Applied>, RunCounts, Vec<String>), SyncError> {
+) -> Result<Outcome, SyncError> {
     let World { backlog, store, remotes, fetched, policies } = world;
     let mut ctx = Ctx {
         backlog,
@@ -159,6 +165,7 @@ pub async fn apply(
     };
     prewrite(&mut ctx, plan);
     let mut errors = Vec::new();
+    let mut refused: Vec<Refusal> = Vec::new();
     let total = plan.actions.len();
     let mut batched = BTreeSet::new();
     for (done, action) in plan.actions.iter().enumerate() {
@@ -170,13 +177,27 @@ pub async fn apply(
         {
             send_updates(&mut ctx, plan, target).await?;
         }
+        // An item whose file could not take the remote's values is not sent on elsewhere.
+        let (item, _) = refusal::subject(action);
+        if refused.iter().any(|r| r.item == item && r.status.is_none()) {
+            continue;
+        }
         match one(&mut ctx, action).await {
             Ok(()) => {}
             Err(SyncError::Remote(e)) if e.kind != ErrorKind::Fatal => {
                 tracing::warn!(error = %e, "action failed; the next run retries it");
                 errors.push(e.to_string());
             }
-            Err(e) => return Err(e),
+            // One item's refusal is that item's: report it, keep its changes, go on.
+            Err(e) => match refusal::refusal(action, &e) {
+                Some(r) => {
+                    tracing::warn!(item = %r.item, target = %r.target, status = ?r.status, "{}", r.message);
+                    if !refused.contains(&r) {
+                        refused.push(r);
+                    }
+                }
+                None => return Err(e),
+            },
         }
     }
     for remote in remotes {
@@ -186,14 +207,14 @@ pub async fn apply(
                     ctx.save_link(remote.name(), &id, &w, base_from(remote, &fields, &w.fields))?;
                 }
             }
-            Err(e) if e.kind != ErrorKind::Fatal => errors.push(e.to_string()),
+            Err(e) if e.kind != ErrorKind::Fatal || refusal::is_item_refusal(&e) => errors.push(e.to_string()),
             Err(e) => return Err(e.into()),
         }
     }
     if let Some(p) = progress {
         p(total, total, "done");
     }
-    Ok((ctx.applied, ctx.counts, errors))
+    Ok((ctx.applied, ctx.counts, errors, refused))
 }
 
 /// Writes the files of the plan's inbound updates together, before the actions run: one at a
@@ -306,10 +327,10 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             ctx.counts.removed += 1;
             ctx.log(Some(target), id, format!("#{remote_id} was deleted remotely; marked removed"));
         }
-        Action::Adopt { target, id, remote_id } => {
+        Action::Adopt { target, id, remote_id, base } => {
             let meta = ctx.fetched.get(target).and_then(|f| f.meta.get(remote_id)).cloned();
             if let Some(meta) = meta {
-                ctx.save_link(target, id, &meta, meta.fields.clone())?;
+                ctx.save_link(target, id, &meta, base.clone())?;
                 ctx.store.clear_intent(target, &id.to_string())?;
                 ctx.log(Some(target), id, format!("linked to #{remote_id}, which carries its marker"));
             }
@@ -329,7 +350,7 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             ctx.counts.outbound_created += 1;
             ctx.log(Some(target), id, format!("created #{}", w.remote_id));
         }
-        Action::UpdateRemote { target, id, kind, changes, fields, .. } => {
+        Action::UpdateRemote { target, id, kind, changes, fields, held_base, .. } => {
             let remote = ctx.remotes[target.as_str()];
             let Some(mut link) = ctx.link(target, id)? else { return Ok(()) };
             let old_parent = ctx.parent_link(target, &link.base)?;
@@ -353,9 +374,10 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                         // Someone edited the item between our read and our write (the remote's
                         // revision check failed): re-read it, merge again, and retry.
                         let parents = ctx.parents(target)?;
-                        let Some(fresh) = remote.get(&link.remote_id, *kind, &parents).await? else {
+                        let Some(mut fresh) = remote.get(&link.remote_id, *kind, &parents).await? else {
                             return Err(e.into());
                         };
+                        crate::mapping::fields::strip_control(&mut fresh.fields);
                         let m = merge3(&link.base, &desired, &fresh.fields, &ctx.policies, &|_| None);
                         let inbound = crate::reconcile::merge::changes(&desired, &m.fields, &BTreeSet::new());
                         if !inbound.is_empty() {
@@ -378,7 +400,9 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                     Err(e) => return Err(e.into()),
                 }
             };
-            ctx.save_link(target, id, &w, base_from(remote, &desired, &w.fields))?;
+            let mut base = base_from(remote, &desired, &w.fields);
+            base.extend(held_base.clone());
+            ctx.save_link(target, id, &w, base)?;
             for (field, new) in changes {
                 let old = link.base.get(field).map(String::as_str).unwrap_or("");
                 ctx.change(id, Some(target), Direction::Outbound, "updated", Some((field, old, new)))?;
@@ -439,11 +463,12 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                 };
                 ctx.store.record_conflict(&conflict)?;
                 ctx.counts.conflicts += 1;
+                let others: String = c.others.iter().map(|(t, v)| format!(", {t} says {v:?}")).collect();
                 ctx.log(
                     Some(target),
                     id,
                     format!(
-                        "conflict on `{}` left for a person: file says {:?}, {target} says {:?}",
+                        "conflict on `{}` left for a person: file says {:?}, {target} says {:?}{others}",
                         c.field, c.canonical, c.remote
                     ),
                 );

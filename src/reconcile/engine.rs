@@ -14,12 +14,12 @@ use super::merge::Policies;
 use super::plan::{CanonicalItem, LinkView, Plan, PlanInput, TargetInput, plan};
 use super::remote::{AzureRemote, Fetched, GithubRemote, Remote};
 use crate::backlog::{Backlog, BacklogError};
-use crate::config::{Secret, Settings, TargetKind, TargetSettings, parse_max_removals};
+use crate::config::{Process, Secret, Settings, TargetKind, TargetSettings, parse_max_removals};
 use crate::connector::RemoteError;
 use crate::connector::azure::{Auth, AzureConnector};
 use crate::connector::github::GithubConnector;
-use crate::mapping::fields::item_fields;
-use crate::mapping::{AzureMapping, GithubMapping, Identities, MappingError};
+use crate::mapping::fields::{item_fields, strip_control};
+use crate::mapping::{AzureMapping, GithubMapping, Identities, MappingError, builtin};
 use crate::model::{ItemId, Kind};
 use crate::store::{RunCounts, RunOutcome, Store, StoreError, SyncLock};
 
@@ -78,23 +78,71 @@ pub struct RunReport {
     pub requests: BTreeMap<String, u64>,
     /// Items that failed; the rest of the run went on.
     pub errors: Vec<String>,
+    /// Items a remote refused for good (`sync-item-refused`); the rest of the run went on.
+    pub refused: Vec<super::refusal::Refusal>,
     /// Open manual conflicts after the run.
     pub open_conflicts: usize,
+    /// Files the run could not read: their items were left alone everywhere.
+    pub skipped: Vec<Skipped>,
+    /// Control characters taken out of inbound values (a file cannot hold them).
+    pub stripped: Vec<Stripped>,
 }
 
-/// Builds the remote of one target from its settings.
-pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
-    let fail = |reason: String| SyncError::Target { target: target.name.clone(), reason };
-    let token = match (&target.token_env, &target.token_file) {
-        (_, Some(file)) => Secret::from_file(file),
-        (Some(var), None) => Secret::from_env(var),
-        (None, None) => Err("set `token_env` or `token_file`".to_string()),
+/// Control characters taken out of one inbound value.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Stripped {
+    pub target: String,
+    pub remote_id: String,
+    pub field: String,
+    /// Each character as `U+001B`.
+    pub characters: Vec<String>,
+}
+
+/// Cleans every value of a remote item read in this run, noting what was taken out.
+fn clean(target: &str, remote_id: &str, fields: &mut crate::mapping::FieldMap, notes: &mut Vec<Stripped>) {
+    for (field, taken) in strip_control(fields) {
+        if notes.iter().any(|n| n.target == target && n.remote_id == remote_id && n.field == field) {
+            continue;
+        }
+        notes.push(Stripped {
+            target: target.to_string(),
+            remote_id: remote_id.to_string(),
+            field,
+            characters: taken.iter().map(|c| format!("U+{:04X}", *c as u32)).collect(),
+        });
     }
-    .map_err(fail)?;
-    let identities = Identities::load(&identities_path(&target.mapping))?;
+}
+
+/// A file a run skipped because it could not be read as an item.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub line: usize,
+    pub reason: String,
+}
+
+/// Builds the remote of one target from its settings, with identities beside its mapping file.
+pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
+    connect_in(target, None, target.process)
+}
+
+/// Builds the remote of one target. Without `mapping` it uses the built-in one for its kind (for
+/// Azure Boards, for `process`), and identities from `mappings/identities.toml` beside
+/// `settings_file`.
+pub fn connect_in(
+    target: &TargetSettings,
+    settings_file: Option<&Path>,
+    process: Option<Process>,
+) -> Result<Remote, SyncError> {
+    let fail = |reason: String| SyncError::Target { target: target.name.clone(), reason };
+    let token = token_of(target)?;
+    let identities = builtin::identities(target.mapping.as_deref(), settings_file)?;
     match target.kind {
         TargetKind::Github => {
-            let mapping = GithubMapping::load(&target.mapping)?;
+            let mapping = match &target.mapping {
+                Some(path) => GithubMapping::load(path)?,
+                None => builtin::github()?,
+            };
             let api = target.api_url.as_deref().unwrap_or("https://api.github.com");
             let repo = target.repository.as_deref().unwrap_or_default();
             let mut connector = GithubConnector::new(&target.name, api, repo, &token)?;
@@ -107,7 +155,15 @@ pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
             Ok(Remote::Github(GithubRemote { name: target.name.clone(), connector, mapping, people: identities }))
         }
         TargetKind::AzureBoards => {
-            let mapping = AzureMapping::load(&target.mapping)?;
+            let mapping = match (&target.mapping, process) {
+                (Some(path), _) => AzureMapping::load(path)?,
+                (None, Some(p)) => builtin::azure(p)?,
+                (None, None) => {
+                    return Err(fail(
+                        "has no `mapping` and its process is not known yet; set `process = \"agile\"` (or scrum, cmmi, basic)".into(),
+                    ));
+                }
+            };
             let Some(org) = target.organization_url.as_deref() else {
                 return Err(fail("set `organization_url`, e.g. `https://dev.azure.com/contoso`".into()));
             };
@@ -119,9 +175,54 @@ pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
     }
 }
 
+/// The token of a target, from its file or its environment variable.
+pub fn token_of(target: &TargetSettings) -> Result<Secret, SyncError> {
+    match (&target.token_env, &target.token_file) {
+        (_, Some(file)) => Secret::from_file(file),
+        (Some(var), None) => Secret::from_env(var),
+        (None, None) => Err("set `token_env` or `token_file`".to_string()),
+    }
+    .map_err(|reason| SyncError::Target { target: target.name.clone(), reason })
+}
+
+/// The process an Azure Boards target without `mapping` follows: `process`, or read from the
+/// project. `None` for other targets and for those with a mapping file.
+pub async fn process_of(target: &TargetSettings) -> Result<Option<Process>, SyncError> {
+    if target.kind != TargetKind::AzureBoards || target.mapping.is_some() {
+        return Ok(None);
+    }
+    if let Some(p) = target.process {
+        return Ok(Some(p));
+    }
+    let token = token_of(target)?;
+    let org = target.organization_url.as_deref().unwrap_or_default();
+    let project = target.project.as_deref().unwrap_or_default();
+    let p = crate::connector::azure::process::detect(org, project, &token)
+        .await
+        .map_err(|reason| SyncError::Target { target: target.name.clone(), reason })?;
+    tracing::debug!(target = %target.name, process = p.as_str(), "read the project's process");
+    Ok(Some(p))
+}
+
+/// Builds the remotes of every target, reading Azure Boards processes where needed.
+pub async fn connect_all(settings: &Settings) -> Result<Vec<Remote>, SyncError> {
+    let mut remotes = Vec::with_capacity(settings.targets.len());
+    for t in &settings.targets {
+        let process = process_of(t).await?;
+        remotes.push(connect_in(t, settings.source.as_deref(), process)?);
+    }
+    Ok(remotes)
+}
+
+/// The identities of the settings' first target (what `drift` and `demo` report on).
+pub fn identities_of(settings: &Settings) -> Result<Identities, MappingError> {
+    let mapping = settings.targets.first().and_then(|t| t.mapping.as_deref());
+    builtin::identities(mapping, settings.source.as_deref())
+}
+
 /// `mappings/identities.toml`: beside the folder of the target's mapping file.
 pub fn identities_path(mapping: &Path) -> std::path::PathBuf {
-    mapping.parent().and_then(Path::parent).unwrap_or(Path::new(".")).join("identities.toml")
+    builtin::identities_path(Some(mapping), None).unwrap_or_default()
 }
 
 fn modified(path: &Path) -> Option<DateTime<Utc>> {
@@ -133,7 +234,7 @@ pub async fn run(settings: &Settings, opts: &RunOptions) -> Result<RunReport, Sy
     if settings.targets.is_empty() {
         return Err(SyncError::NoTargets);
     }
-    let remotes: Vec<Remote> = settings.targets.iter().map(connect).collect::<Result<_, _>>()?;
+    let remotes = connect_all(settings).await?;
     run_with(settings, &remotes, opts).await
 }
 
@@ -153,6 +254,11 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     let mut inputs = Vec::new();
     let mut fetched: BTreeMap<String, Fetched> = BTreeMap::new();
     let conflicts = store.open_conflicts()?;
+    let mut stripped = Vec::new();
+    let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
+    // Targets that listed an edit of an item whose file could not be read: their watermark stays
+    // where it was (and drops its ETag), so the edit is listed again once the file reads.
+    let mut held_back: BTreeMap<String, Option<crate::store::Watermark>> = BTreeMap::new();
     for remote in remotes {
         let name = remote.name().to_string();
         let links = store.links(&name)?;
@@ -161,12 +267,30 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         let full = opts.full || store.watermark(&name)?.is_none();
         let mut got = remote.fetch(full, store.watermark(&name)?.as_ref(), &parents).await?;
         for (remote_id, listed) in got.listed.iter_mut() {
+            clean(&name, remote_id, &mut listed.fields, &mut stripped);
+        }
+        for (remote_id, meta) in got.meta.iter_mut() {
+            clean(&name, remote_id, &mut meta.fields, &mut stripped);
+        }
+        for (remote_id, listed) in got.listed.iter_mut() {
             let owner = parents.get(remote_id).and_then(|id| backlog.get(id)).and_then(|f| f.item.owner.clone());
             if owner.is_some_and(|o| !remote.carries_owner(&o)) {
                 listed.fields.remove("owner");
             }
         }
+        if got.listed.keys().any(|rid| parents.get(rid).is_some_and(|id| unreadable.contains(id))) {
+            let old = store.watermark(&name)?.map(|w| crate::store::Watermark { etag: None, ..w });
+            held_back.insert(name.clone(), old);
+        }
         let mut input = TargetInput { name: name.clone(), listed: got.listed.clone(), ..TargetInput::default() };
+        input.creating = store.intents(&name)?.iter().filter_map(|i| i.item_id.parse().ok()).collect();
+        for link in &links {
+            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
+            let owner = backlog.get(&id).and_then(|f| f.item.owner.clone());
+            if owner.is_some_and(|o| !remote.carries_owner(&o)) {
+                input.uncarried.insert(id, ["owner".to_string()].into());
+            }
+        }
         for link in &links {
             let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
             if full && !got.listed.contains_key(&link.remote_id) {
@@ -175,7 +299,8 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
                     None => {
                         input.vanished.insert(link.remote_id.clone());
                     }
-                    Some(w) => {
+                    Some(mut w) => {
+                        clean(&name, &w.remote_id, &mut w.fields, &mut stripped);
                         let item = super::plan::RemoteItem {
                             remote_id: w.remote_id.clone(),
                             kind: Some(kind),
@@ -210,7 +335,6 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             modified: modified(&f.path),
         })
         .collect();
-    let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
     let max_removals = parse_max_removals(&settings.sync.max_removals)
         .map_err(|reason| SyncError::Target { target: "sync".into(), reason })?;
     let input = PlanInput {
@@ -223,7 +347,12 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         next_ids: Kind::ALL.into_iter().map(|k| (k, backlog.next_id(k))).collect(),
     };
     let the_plan = plan(&input);
-    let mut report = RunReport { plan: the_plan, ..RunReport::default() };
+    let skipped = backlog
+        .invalid
+        .iter()
+        .map(|f| Skipped { path: f.path.display().to_string(), line: f.line, reason: f.reason.clone() })
+        .collect();
+    let mut report = RunReport { plan: the_plan, skipped, stripped, ..RunReport::default() };
     if opts.dry_run {
         report.requests = requests_since(remotes, &before);
         return Ok(report);
@@ -243,16 +372,21 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         opts.progress.as_ref(),
     )
     .await;
-    let (applied, counts, errors) = match outcome {
+    let (applied, counts, mut errors, refused) = match outcome {
         Ok(done) => done,
         Err(e) => {
             store.finish_run(run_id, &RunCounts::default(), RunOutcome::Failed, Some(&e.to_string()))?;
             return Err(e);
         }
     };
+    errors.extend(refused.iter().map(ToString::to_string));
     if errors.is_empty() {
         for (name, got) in &fetched {
-            if let Some(wm) = &got.watermark {
+            let wm = match held_back.get(name) {
+                Some(old) => old.as_ref(),
+                None => got.watermark.as_ref(),
+            };
+            if let Some(wm) = wm {
                 store.set_watermark(name, wm)?;
             }
         }
@@ -267,12 +401,18 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         };
         store.set_budget(remote.name(), &budget)?;
     }
-    let outcome = if errors.is_empty() { RunOutcome::Success } else { RunOutcome::Failed };
+    let open_conflicts = store.open_conflicts()?.len();
+    let outcome = match (errors.is_empty(), open_conflicts) {
+        (false, _) => RunOutcome::Failed,
+        (true, 0) => RunOutcome::Success,
+        (true, _) => RunOutcome::Conflicts,
+    };
     store.finish_run(run_id, &counts, outcome, (!errors.is_empty()).then(|| errors.join("; ")).as_deref())?;
     report.applied = applied;
     report.counts = counts;
     report.errors = errors;
-    report.open_conflicts = store.open_conflicts()?.len();
+    report.refused = refused;
+    report.open_conflicts = open_conflicts;
     report.requests = requests_since(remotes, &before);
     Ok(report)
 }

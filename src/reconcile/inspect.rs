@@ -62,7 +62,12 @@ pub async fn snapshot(
         if let Some(owner) = &f.item.owner
             && !people.is_known(owner)
         {
-            out.unknown_owners.push((f.item.id.to_string(), owner.clone()));
+            out.unknown_owners.push(crate::drift::remote::UnknownOwner {
+                item: f.item.id.to_string(),
+                owner: owner.clone(),
+                path: Some(f.path.clone()),
+                line: f.doc.line_of("owner"),
+            });
         }
     }
     Ok(out)

@@ -47,6 +47,9 @@ pub struct FieldConflict {
     pub remote: String,
     pub policy: ConflictPolicy,
     pub settled: Settled,
+    /// Other targets that changed the same field differently in the same run: target → value.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub others: BTreeMap<String, String>,
 }
 
 /// The result of merging one remote into the canonical fields.
@@ -110,9 +113,29 @@ pub fn merge3(
             remote: r.clone(),
             policy,
             settled,
+            others: BTreeMap::new(),
         });
     }
     out
+}
+
+/// Merges with no base (a link found again after the sync state was lost): nothing says who
+/// changed what, so every field on which the sides differ is a conflict the policy settles —
+/// under `manual`, left for a person, never overwritten. Conflicts report an empty base.
+pub fn merge_unbased(
+    canonical: &FieldMap,
+    remote: &FieldMap,
+    policies: &Policies,
+    newest: &dyn Fn(&str) -> Option<Newest>,
+) -> Merged {
+    // A base no real value equals: each side differs from it wherever the remote said something.
+    const UNKNOWN: &str = "\u{0}unknown base";
+    let base: FieldMap = remote.keys().map(|f| (f.clone(), UNKNOWN.to_string())).collect();
+    let mut m = merge3(&base, canonical, remote, policies, newest);
+    for c in &mut m.conflicts {
+        c.base.clear();
+    }
+    m
 }
 
 /// The changes that make `current` equal `desired`, leaving out `held` fields.
@@ -192,6 +215,19 @@ mod tests {
             assert_eq!(m.conflicts.first().map(|c| c.settled), *settled, "{name}");
             assert_eq!(m.held.contains("title"), *held, "{name}");
         }
+    }
+
+    #[test]
+    fn with_no_base_every_difference_is_a_conflict() {
+        let canonical = map(&[("title", "file"), ("state", "new"), ("owner", "x")]);
+        let remote = map(&[("title", "remote"), ("state", "new")]);
+        let m = merge_unbased(&canonical, &remote, &Policies::uniform(Manual), &|_| None);
+        assert_eq!(m.fields, canonical, "the file keeps its values");
+        assert_eq!(m.held, BTreeSet::from(["title".to_string()]));
+        assert_eq!(m.conflicts.len(), 1);
+        assert_eq!((m.conflicts[0].base.as_str(), m.conflicts[0].remote.as_str()), ("", "remote"));
+        let m = merge_unbased(&canonical, &remote, &Policies::uniform(RemoteWins), &|_| None);
+        assert_eq!(m.fields["title"], "remote");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod merge;
 pub mod plan;
 #[cfg(test)]
 mod plan_tests;
+pub mod refusal;
 pub mod remote;
 pub mod remote_azure;
 

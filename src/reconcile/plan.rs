@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::merge::{FieldConflict, Newest, Policies, Settled, changes, merge3};
+use super::merge::{FieldConflict, Newest, Policies, Settled, changes, merge_unbased, merge3};
+use crate::backlog::item_file::first_paragraph;
 use crate::config::MaxRemovals;
 use crate::mapping::FieldMap;
-use crate::model::{ItemId, Kind, State};
+use crate::model::{ItemId, Kind, State, sentence};
 
 /// A canonical item as the planner sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +53,12 @@ pub struct TargetInput {
     pub listed: BTreeMap<String, RemoteItem>,
     /// Linked remote items confirmed deleted.
     pub vanished: BTreeSet<String>,
+    /// Per item, the fields this target cannot carry now (an owner with no identity here): never
+    /// taken from nor pushed to it, and their base stays what the target last showed.
+    pub uncarried: BTreeMap<ItemId, BTreeSet<String>>,
+    /// Items whose create this target began (an intent is recorded): one found by its marker is
+    /// our own create, so the file's values go out; any other is found with no base.
+    pub creating: BTreeSet<ItemId>,
 }
 
 /// Everything a plan is computed from.
@@ -78,12 +85,24 @@ pub enum Action {
     Import { target: String, remote_id: String, id: ItemId, kind: Kind, fields: FieldMap },
     /// Inbound: the linked remote item was deleted; the item is marked `removed`.
     MarkRemoved { target: String, id: ItemId, remote_id: String },
-    /// A remote item carries this item's marker but is not linked (a create whose answer was lost).
-    Adopt { target: String, id: ItemId, remote_id: String },
+    /// A remote item carries this item's marker but is not linked (a create whose answer was
+    /// lost, or the sync state was lost); `base` is stored with the link.
+    Adopt { target: String, id: ItemId, remote_id: String, base: FieldMap },
     /// Outbound: create the item remotely, stamped with its marker.
     CreateRemote { target: String, id: ItemId, kind: Kind, fields: FieldMap },
-    /// Outbound: bring the remote item to `fields`; `changes` says which differ.
-    UpdateRemote { target: String, id: ItemId, remote_id: String, kind: Kind, changes: FieldMap, fields: FieldMap },
+    /// Outbound: bring the remote item to `fields`; `changes` says which differ. `held_base`: the
+    /// base of fields left alone (a manual conflict, a field the target cannot carry), stored
+    /// as given instead of what the remote reads back.
+    UpdateRemote {
+        target: String,
+        id: ItemId,
+        remote_id: String,
+        kind: Kind,
+        changes: FieldMap,
+        fields: FieldMap,
+        #[serde(skip_serializing_if = "FieldMap::is_empty", default)]
+        held_base: FieldMap,
+    },
     /// Outbound: the canonical file was deleted; close the remote item as removed.
     CloseRemote { target: String, id: ItemId, remote_id: String },
     /// Both sides agree on new values: only the stored base moves.
@@ -146,6 +165,32 @@ fn newest(held: Option<DateTime<Utc>>, remote: Option<DateTime<Utc>>) -> Option<
     }
 }
 
+/// Fills an imported story's empty persona / activity / benefit from a sentence in its title or
+/// the first paragraph of its description, as the reader would: so that the file holds them as
+/// keys and every target gets them in the import's own run.
+fn derive_sentence(kind: Kind, fields: &mut FieldMap) {
+    let parts = ["persona", "activity", "benefit"];
+    if kind != Kind::Story || parts.iter().all(|p| fields.get(*p).is_some_and(|v| !v.is_empty())) {
+        return;
+    }
+    let title = fields.get("title").cloned().unwrap_or_default();
+    let paragraph = first_paragraph(fields.get("description").map(String::as_str).unwrap_or(""));
+    for text in [title, paragraph] {
+        let Some(found) = sentence::parse(&text) else { continue };
+        if found.persona.is_none() && found.activity.is_none() {
+            continue;
+        }
+        for (field, part) in parts.into_iter().zip([found.persona, found.activity, found.benefit]) {
+            if let Some(part) = part
+                && fields.get(field).is_none_or(|v| v.is_empty())
+            {
+                fields.insert(field.to_string(), part);
+            }
+        }
+        return;
+    }
+}
+
 /// Computes the plan. Pure: the same input always gives the same, sorted, plan.
 pub fn plan(input: &PlanInput) -> Plan {
     let mut out = Plan::default();
@@ -164,6 +209,7 @@ pub fn plan(input: &PlanInput) -> Plan {
             next_ids.insert(kind, ItemId::new(id.prefix(), id.number() + 1));
             let mut fields = r.fields.clone();
             fields.remove("epic");
+            derive_sentence(kind, &mut fields);
             out.actions.push(Action::Import {
                 target: t.name.clone(),
                 remote_id: r.remote_id.clone(),
@@ -175,11 +221,14 @@ pub fn plan(input: &PlanInput) -> Plan {
         }
     }
 
+    // Items this run marks removed (deleted or closed as not planned remotely): the guard counts
+    // each once, with every link this run closes.
+    let mut removed: BTreeSet<ItemId> = BTreeSet::new();
     for item in &input.items {
         if input.unreadable.contains(&item.id) {
             continue;
         }
-        plan_item(input, item, &mut out);
+        plan_item(input, item, &mut out, &mut removed);
     }
     for (source, item) in &imported {
         for t in input.targets.iter().filter(|t| &t.name != source) {
@@ -193,6 +242,7 @@ pub fn plan(input: &PlanInput) -> Plan {
     }
 
     let mut total_links = 0;
+    let mut closes = 0;
     for t in &input.targets {
         total_links += t.links.len();
         for (id, link) in &t.links {
@@ -202,7 +252,7 @@ pub fn plan(input: &PlanInput) -> Plan {
             let vanished = t.vanished.contains(&link.remote_id);
             match (canonical.get(id), vanished) {
                 (None, false) => {
-                    out.removals += 1;
+                    closes += 1;
                     out.actions.push(Action::CloseRemote {
                         target: t.name.clone(),
                         id: id.clone(),
@@ -211,7 +261,7 @@ pub fn plan(input: &PlanInput) -> Plan {
                 }
                 (Some(item), true) => {
                     if item.fields.get("state").map(String::as_str) != Some(State::Removed.as_str()) {
-                        out.removals += 1;
+                        removed.insert(id.clone());
                     }
                     out.actions.push(Action::MarkRemoved {
                         target: t.name.clone(),
@@ -223,6 +273,7 @@ pub fn plan(input: &PlanInput) -> Plan {
             }
         }
     }
+    out.removals = closes + removed.len();
     out.removal_limit = input.max_removals.limit(total_links);
     if out.removals > out.removal_limit && !input.allow_mass_removal {
         out.blocked = Some(format!(
@@ -237,7 +288,81 @@ pub fn plan(input: &PlanInput) -> Plan {
     out
 }
 
-fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan) {
+/// One target's side of an item in this run.
+struct Side<'a> {
+    target: &'a TargetInput,
+    remote_id: &'a str,
+    /// `None`: found by its marker with no link (and so no base).
+    link: Option<&'a LinkView>,
+    listed: Option<&'a RemoteItem>,
+    /// What the remote holds now.
+    view: FieldMap,
+}
+
+impl Side<'_> {
+    fn base(&self, field: &str) -> Option<&String> {
+        self.link.and_then(|l| l.base.get(field))
+    }
+}
+
+/// Fields that two or more targets changed to different values while the file kept the value
+/// they last agreed on, under `manual`: nobody chose, so the file keeps its value, every such
+/// target keeps its own, and the conflict names them all. Field → (target → value).
+fn contested(
+    input: &PlanInput,
+    item: &CanonicalItem,
+    sides: &[Side<'_>],
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (field, c) in &item.fields {
+        if input.policies.for_field(field) != crate::config::ConflictPolicy::Manual {
+            continue;
+        }
+        let mut changed: BTreeMap<String, String> = BTreeMap::new();
+        for side in sides.iter().filter(|s| s.link.is_some()) {
+            let b = side.base(field).unwrap_or(c);
+            let r = side.view.get(field).unwrap_or(b);
+            if b == c && r != b {
+                changed.insert(side.target.name.clone(), r.clone());
+            }
+        }
+        let values: BTreeSet<&String> = changed.values().collect();
+        if values.len() > 1 {
+            out.insert(field.clone(), changed);
+        }
+    }
+    out
+}
+
+/// A story whose sentence came from its title, retitled in the file: the title no longer holds
+/// the sentence, so persona / activity / benefit read empty. They were not erased by anyone —
+/// they keep what the targets last agreed on, and go into the file as keys.
+fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
+    let mut out = FieldMap::new();
+    if item.kind != Kind::Story {
+        return out;
+    }
+    let get = |m: &FieldMap, f: &str| m.get(f).cloned().unwrap_or_default();
+    for base in sides.iter().filter_map(|s| s.link.map(|l| &l.base)) {
+        let old_title = get(base, "title");
+        if old_title == get(&item.fields, "title") {
+            continue;
+        }
+        let Some(said) = sentence::parse(&old_title) else { continue };
+        for (field, part) in [("persona", said.persona), ("activity", said.activity), ("benefit", said.benefit)] {
+            let before = get(base, field);
+            if get(&item.fields, field).is_empty() && !before.is_empty() && part.as_deref() == Some(before.as_str()) {
+                out.insert(field.to_string(), before);
+            }
+        }
+        if !out.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
+fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &mut BTreeSet<ItemId>) {
     // The common case, checked without copying anything: linked everywhere, nothing listed, no
     // open conflict, and the file still says what every target last agreed on.
     let quiet = input.targets.iter().all(|t| {
@@ -251,30 +376,82 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan) {
     if quiet {
         return;
     }
+    let mut sides: Vec<Side<'_>> = Vec::new();
+    let mut vanished = false;
+    for t in &input.targets {
+        match t.links.get(&item.id) {
+            Some(link) if t.vanished.contains(&link.remote_id) => vanished = true,
+            Some(link) => {
+                let listed = t.listed.get(&link.remote_id);
+                // What the remote holds now: the listing, or else the base (unchanged since we
+                // last wrote) with the remote side of any open conflict.
+                let mut view = link.base.clone();
+                match listed {
+                    Some(r) => view.extend(r.fields.clone()),
+                    None => view.extend(link.conflicts.clone()),
+                }
+                sides.push(Side { target: t, remote_id: &link.remote_id, link: Some(link), listed, view });
+            }
+            None => {
+                let marked = t.listed.values().find(|r| {
+                    r.marker.as_ref() == Some(&item.id) && !t.links.values().any(|l| l.remote_id == r.remote_id)
+                });
+                if let Some(r) = marked {
+                    sides.push(Side {
+                        target: t,
+                        remote_id: &r.remote_id,
+                        link: None,
+                        listed: Some(r),
+                        view: r.fields.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let kept = kept_sentence(item, &sides);
+    let contested = contested(input, item, &sides);
     let mut merged = item.fields.clone();
+    merged.extend(kept);
     let mut from = Vec::new();
     let mut held: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    let mut remote_view: BTreeMap<&str, FieldMap> = BTreeMap::new();
     // When each merged value was last changed: the file's time, or the time of the target it was
     // taken from — so that `newest-wins` between two targets compares their edits.
     let mut changed_at: BTreeMap<String, Option<DateTime<Utc>>> =
         item.fields.keys().map(|f| (f.clone(), item.modified)).collect();
-    for t in &input.targets {
-        let Some(link) = t.links.get(&item.id) else { continue };
-        if t.vanished.contains(&link.remote_id) {
-            continue;
-        }
-        let listed = t.listed.get(&link.remote_id);
-        // What the remote holds now: the listing, or else the base (unchanged since we last wrote)
-        // with the remote side of any open conflict.
-        let mut view = link.base.clone();
-        match listed {
-            Some(r) => view.extend(r.fields.clone()),
-            None => view.extend(link.conflicts.clone()),
+    for side in &sides {
+        let t = side.target;
+        let listed = side.listed;
+        let uncarried = t.uncarried.get(&item.id);
+        // Fields this target cannot carry, and contested ones, say nothing to the merge.
+        let mut seen = side.view.clone();
+        for f in uncarried.into_iter().flatten().chain(contested.keys()) {
+            match side.base(f) {
+                Some(b) => seen.insert(f.clone(), b.clone()),
+                None => seen.remove(f),
+            };
         }
         let remote_time = listed.and_then(|r| r.updated_at);
         let which = |field: &str| listed.and_then(|_| newest(changed_at.get(field).copied().flatten(), remote_time));
-        let m = merge3(&link.base, &merged, &view, &input.policies, &which);
+        let mut m = match side.link {
+            Some(link) => merge3(&link.base, &merged, &seen, &input.policies, &which),
+            // Our own create whose answer was lost: what it holds came from the file.
+            None if t.creating.contains(&item.id) => merge3(&side.view, &merged, &seen, &input.policies, &which),
+            None => merge_unbased(&merged, &seen, &input.policies, &which),
+        };
+        for (field, values) in &contested {
+            let Some(value) = values.get(&t.name) else { continue };
+            m.held.insert(field.clone());
+            let others = values.iter().filter(|(n, _)| **n != t.name).map(|(n, v)| (n.clone(), v.clone())).collect();
+            m.conflicts.push(FieldConflict {
+                field: field.clone(),
+                base: side.base(field).cloned().unwrap_or_default(),
+                canonical: item.fields[field].clone(),
+                remote: value.clone(),
+                policy: crate::config::ConflictPolicy::Manual,
+                settled: Settled::Manual,
+                others,
+            });
+        }
         if m.fields != merged {
             from.push(t.name.clone());
             for (f, v) in &m.fields {
@@ -286,80 +463,97 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan) {
         for c in &m.conflicts {
             out.conflicts.push(PlannedConflict { target: t.name.clone(), id: item.id.clone(), conflict: c.clone() });
         }
-        if !m.held.is_empty() || !link.conflicts.is_empty() {
+        let stored = side.link.is_some_and(|l| !l.conflicts.is_empty());
+        if !m.held.is_empty() || stored {
             let open = m.conflicts.iter().filter(|c| c.settled == Settled::Manual).cloned().collect();
             out.actions.push(Action::Conflicts { target: t.name.clone(), id: item.id.clone(), open });
         }
         merged = m.fields;
-        held.insert(&t.name, m.held);
-        remote_view.insert(&t.name, view);
+        let mut kept = m.held;
+        kept.extend(uncarried.into_iter().flatten().cloned());
+        held.insert(&t.name, kept);
     }
-    let inbound = changes(&item.fields, &merged, &BTreeSet::new());
+    let was_removed = item.fields.get("state").map(String::as_str) == Some(State::Removed.as_str());
+    // A deletion on one target reaches the others in the same run; the file is marked by
+    // `MarkRemoved`.
+    if vanished && !was_removed {
+        merged.insert("state".into(), State::Removed.as_str().into());
+    }
+    if !was_removed && merged.get("state").map(String::as_str) == Some(State::Removed.as_str()) && !vanished {
+        let by_file = item.fields.get("state") == merged.get("state");
+        if !by_file {
+            removed.insert(item.id.clone());
+        }
+    }
+    let mut inbound = changes(&item.fields, &merged, &BTreeSet::new());
+    if vanished {
+        inbound.remove("state");
+    }
     if !inbound.is_empty() {
         out.actions.push(Action::UpdateCanonical { id: item.id.clone(), changes: inbound, from });
     }
-    for t in &input.targets {
-        match t.links.get(&item.id) {
-            Some(link) if t.vanished.contains(&link.remote_id) => {}
+    for side in &sides {
+        let t = side.target;
+        let held = held.remove(t.name.as_str()).unwrap_or_default();
+        let view = &side.view;
+        let outbound = changes(view, &merged, &held);
+        // Held fields keep the base they had (none for a link found again: unknown, so empty).
+        let held_base: FieldMap = held.iter().map(|f| (f.clone(), side.base(f).cloned().unwrap_or_default())).collect();
+        let mut new_base = merged.clone();
+        new_base.extend(held_base.clone());
+        // The remote gets the merged fields, except held ones, which keep its own value.
+        let mut desired = merged.clone();
+        for f in &held {
+            if let Some(v) = view.get(f) {
+                desired.insert(f.clone(), v.clone());
+            }
+        }
+        let update = Action::UpdateRemote {
+            target: t.name.clone(),
+            id: item.id.clone(),
+            remote_id: side.remote_id.to_string(),
+            kind: item.kind,
+            changes: outbound.clone(),
+            fields: desired,
+            held_base: held_base.clone(),
+        };
+        match side.link {
             Some(link) => {
-                let held = held.remove(t.name.as_str()).unwrap_or_default();
-                let view = &remote_view[t.name.as_str()];
-                let outbound = changes(view, &merged, &held);
-                let mut new_base = merged.clone();
-                for f in &held {
-                    new_base.insert(f.clone(), link.base.get(f).cloned().unwrap_or_default());
-                }
                 if !outbound.is_empty() {
-                    // The remote gets the merged fields, except held ones, which keep its own value.
-                    let mut desired = merged.clone();
-                    for f in &held {
-                        if let Some(v) = view.get(f) {
-                            desired.insert(f.clone(), v.clone());
-                        }
-                    }
-                    out.actions.push(Action::UpdateRemote {
-                        target: t.name.clone(),
-                        id: item.id.clone(),
-                        remote_id: link.remote_id.clone(),
-                        kind: item.kind,
-                        changes: outbound,
-                        fields: desired,
-                    });
+                    out.actions.push(update);
                 } else if new_base != link.base {
                     out.actions.push(Action::Rebase { target: t.name.clone(), id: item.id.clone(), base: new_base });
                 }
             }
             None => {
-                let marked = t.listed.values().find(|r| {
-                    r.marker.as_ref() == Some(&item.id) && !t.links.values().any(|l| l.remote_id == r.remote_id)
+                // Found by its marker (a create whose answer was lost, or the state was lost):
+                // link it, then finish what the create began.
+                let mut base = view.clone();
+                base.extend(held_base);
+                out.actions.push(Action::Adopt {
+                    target: t.name.clone(),
+                    id: item.id.clone(),
+                    remote_id: side.remote_id.to_string(),
+                    base,
                 });
-                if let Some(r) = marked {
-                    // A create whose answer was lost: link it, then finish what the create began.
-                    out.actions.push(Action::Adopt {
-                        target: t.name.clone(),
-                        id: item.id.clone(),
-                        remote_id: r.remote_id.clone(),
-                    });
-                    let outbound = changes(&r.fields, &merged, &BTreeSet::new());
-                    if !outbound.is_empty() {
-                        out.actions.push(Action::UpdateRemote {
-                            target: t.name.clone(),
-                            id: item.id.clone(),
-                            remote_id: r.remote_id.clone(),
-                            kind: item.kind,
-                            changes: outbound,
-                            fields: merged.clone(),
-                        });
-                    }
-                } else if merged.get("state").map(String::as_str) != Some(State::Removed.as_str()) {
-                    out.actions.push(Action::CreateRemote {
-                        target: t.name.clone(),
-                        id: item.id.clone(),
-                        kind: item.kind,
-                        fields: merged.clone(),
-                    });
+                if !outbound.is_empty() {
+                    out.actions.push(update);
                 }
             }
+        }
+    }
+    let adopted: BTreeSet<&str> = sides.iter().map(|s| s.target.name.as_str()).collect();
+    for t in &input.targets {
+        if t.links.contains_key(&item.id) || adopted.contains(t.name.as_str()) {
+            continue;
+        }
+        if merged.get("state").map(String::as_str) != Some(State::Removed.as_str()) {
+            out.actions.push(Action::CreateRemote {
+                target: t.name.clone(),
+                id: item.id.clone(),
+                kind: item.kind,
+                fields: merged.clone(),
+            });
         }
     }
 }

@@ -57,6 +57,8 @@ fn target(name: &str, links: &[(&str, LinkView)], listed: &[RemoteItem]) -> Targ
         links: links.iter().map(|(i, l)| (id(i), l.clone())).collect(),
         listed: listed.iter().map(|r| (r.remote_id.clone(), r.clone())).collect(),
         vanished: BTreeSet::new(),
+        uncarried: BTreeMap::new(),
+        creating: BTreeSet::new(),
     }
 }
 
@@ -234,5 +236,120 @@ fn newest_wins_between_two_targets_compares_their_edit_times() {
             _ => None,
         });
         assert_eq!(title.as_deref(), Some(want), "edits at {first_time} and {second_time}");
+    }
+}
+
+#[test]
+fn two_remotes_changing_a_field_differently_under_manual_keep_the_file_and_name_each_other() {
+    let gh = target("gh", &[("ST-1", link("1", "a"))], &[remote("1", "g")]);
+    let az = target("az", &[("ST-1", link("9", "a"))], &[remote("9", "z")]);
+    let p = plan(&input(vec![item("ST-1", "a")], vec![gh, az]));
+    assert!(!p.actions.iter().any(|a| matches!(a, Action::UpdateCanonical { .. } | Action::UpdateRemote { .. })));
+    let named: Vec<(&str, &str, Vec<&String>)> = p
+        .conflicts
+        .iter()
+        .map(|c| (c.target.as_str(), c.conflict.remote.as_str(), c.conflict.others.keys().collect()))
+        .collect();
+    assert_eq!(named, [("az", "z", vec![&"gh".to_string()]), ("gh", "g", vec![&"az".to_string()])]);
+}
+
+#[test]
+fn a_field_a_target_cannot_carry_is_neither_taken_nor_pushed_and_keeps_its_base() {
+    let mut it = item("ST-1", "a");
+    it.fields.insert("owner".into(), "dave".into());
+    let mut l = link("1", "a");
+    l.base.insert("owner".into(), String::new());
+    let mut r = remote("1", "b");
+    r.fields.insert("owner".into(), String::new());
+    let mut gh = target("gh", &[("ST-1", l.clone())], &[r]);
+    gh.uncarried.insert(id("ST-1"), ["owner".to_string()].into());
+    let p = plan(&input(vec![it.clone()], vec![gh]));
+    match &p.actions[..] {
+        [Action::UpdateCanonical { changes, .. }, Action::Rebase { base, .. }] => {
+            assert_eq!(changes, &fields(&[("title", "b")]));
+            assert_eq!(base["owner"], "", "the base keeps what the target showed");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Once the identity is known, the file's owner goes out: gaining an identity assigns.
+    let gh = target("gh", &[("ST-1", l)], &[]);
+    let p = plan(&input(vec![it], vec![gh]));
+    assert!(
+        matches!(&p.actions[..], [Action::UpdateRemote { changes, .. }] if changes == &fields(&[("owner", "dave")]))
+    );
+}
+
+#[test]
+fn a_marked_item_found_with_no_base_is_a_conflict_not_an_overwrite() {
+    let mut r = remote("1", "remote edit");
+    r.marker = Some(id("ST-1"));
+    let gh = target("gh", &[], &[r.clone()]);
+    let p = plan(&input(vec![item("ST-1", "file")], vec![gh]));
+    assert_eq!(kinds(&p), ["adopt", "conflicts"]);
+    assert_eq!(p.conflicts[0].conflict.remote, "remote edit");
+    // Our own create whose answer was lost: the file's values go out.
+    let mut gh = target("gh", &[], &[r]);
+    gh.creating.insert(id("ST-1"));
+    let p = plan(&input(vec![item("ST-1", "file")], vec![gh]));
+    assert_eq!(kinds(&p), ["adopt", "update-remote"]);
+}
+
+#[test]
+fn a_deletion_on_one_target_closes_the_others_and_remote_removals_count_for_the_guard() {
+    let mut gh = target("gh", &[("ST-1", link("1", "a"))], &[]);
+    gh.vanished.insert("1".into());
+    let az = target("az", &[("ST-1", link("9", "a"))], &[]);
+    let p = plan(&input(vec![item("ST-1", "a")], vec![gh, az]));
+    assert_eq!(kinds(&p), ["mark-removed", "update-remote"]);
+    assert!(
+        matches!(&p.actions[1], Action::UpdateRemote { target, changes, .. } if target == "az" && changes["state"] == "removed")
+    );
+
+    let items: Vec<CanonicalItem> = (1..=4).map(|n| item(&format!("ST-{n}"), "a")).collect();
+    let links: Vec<(String, LinkView)> = (1..=4).map(|n| (format!("ST-{n}"), link(&n.to_string(), "a"))).collect();
+    let links: Vec<(&str, LinkView)> = links.iter().map(|(i, l)| (i.as_str(), l.clone())).collect();
+    let closed: Vec<RemoteItem> = ["1", "2"]
+        .iter()
+        .map(|rid| {
+            let mut r = remote(rid, "a");
+            r.fields.insert("state".into(), "removed".into());
+            r
+        })
+        .collect();
+    let p = plan(&input(items, vec![target("gh", &links, &closed)]));
+    assert_eq!(p.removals, 2);
+    assert!(p.blocked.is_some(), "2 of 4 links is more than 10 % (at least 1)");
+}
+
+#[test]
+fn an_imported_story_gets_the_sentence_its_title_holds() {
+    let mut r = remote("5", "As a reviewer, I can approve a claim, so that payouts are not delayed");
+    r.fields.insert("persona".into(), String::new());
+    let p = plan(&input(vec![], vec![target("gh", &[], &[r])]));
+    match &p.actions[..] {
+        [Action::Import { fields, .. }] => {
+            assert_eq!(fields["persona"], "reviewer");
+            assert_eq!(fields["activity"], "approve a claim");
+            assert_eq!(fields["benefit"], "payouts are not delayed");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_file_retitled_away_from_its_sentence_keeps_the_sentence_as_keys() {
+    let sentence = "As a customer, I can track my claim, so that I know when I am paid";
+    let parts = [("persona", "customer"), ("activity", "track my claim"), ("benefit", "I know when I am paid")];
+    let mut l = link("1", sentence);
+    l.base.extend(fields(&parts));
+    let mut it = item("ST-1", "Track my claim");
+    it.fields.extend(fields(&[("persona", ""), ("activity", ""), ("benefit", "")]));
+    let p = plan(&input(vec![it], vec![target("gh", &[("ST-1", l)], &[])]));
+    match &p.actions[..] {
+        [Action::UpdateCanonical { changes, .. }, Action::UpdateRemote { changes: out, .. }] => {
+            assert_eq!(changes, &fields(&parts), "written out as keys");
+            assert_eq!(out, &fields(&[("title", "Track my claim")]), "only the title goes out");
+        }
+        other => panic!("{other:?}"),
     }
 }

@@ -77,9 +77,12 @@ where
                     ) =>
             {
                 if let ErrorKind::RateLimited(wait) = e.kind {
+                    // A refusal under a limit is a wait to show, not a warning.
+                    crate::connector::wait::report(e.wait(wait));
                     tokio::time::sleep(wait).await;
+                } else {
+                    tracing::warn!(item = %id, error = %e, "create failed; looking for its marker before trying again");
                 }
-                tracing::warn!(item = %id, error = %e, "create failed; looking for its marker before trying again");
             }
             Err(e) => return Err(e),
         }
@@ -321,8 +324,10 @@ impl GithubRemote {
         )
         .await?;
         let issue = if adopted { self.connector.update(issue.number, &content).await? } else { issue };
+        // An adopted issue may already be the epic's sub-issue: GitHub refuses to add it twice.
         if kind == Kind::Story
             && let Some(epic) = parent.and_then(|p| p.remote_id.parse::<u64>().ok())
+            && issue.parent_number() != Some(epic)
         {
             self.connector.set_parent(epic, issue.id).await?;
         }
@@ -353,11 +358,19 @@ impl GithubRemote {
             None
         };
         if kind == Kind::Story && changes.contains_key("epic") {
+            // Read the parent first: GitHub refuses to add a sub-issue its parent already has
+            // (after the sync state was lost, the link is new but the hierarchy is not).
+            let current = match issue.take() {
+                Some(i) => Some(i),
+                None => self.connector.get(number).await?,
+            };
             let child_id: u64 = match link.remote_key.as_deref().and_then(|k| k.parse().ok()) {
                 Some(k) => k,
-                None => self.connector.get(number).await?.map(|i| i.id).unwrap_or_default(),
+                None => current.as_ref().map(|i| i.id).unwrap_or_default(),
             };
+            let now = current.as_ref().and_then(|i| i.parent_number());
             match parent.and_then(|p| p.remote_id.parse::<u64>().ok()) {
+                Some(p) if now == Some(p) => {}
                 Some(p) => self.connector.set_parent(p, child_id).await?,
                 None => {
                     if let Some(old) = old_parent.and_then(|p| p.remote_id.parse::<u64>().ok()) {

@@ -76,6 +76,26 @@ impl Store {
             .optional()?)
     }
 
+    /// Every post a channel accepted (`done`), oldest first: what `stakeholder-summary-overdue`
+    /// measures each stakeholder's cadence against.
+    pub fn done_posts(&self) -> Result<Vec<Post>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT channel, audience, period, remote_ref, posted_at, state FROM posts
+             WHERE state = 'done' ORDER BY posted_at",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Post {
+                channel: r.get(0)?,
+                audience: r.get(1)?,
+                period: r.get(2)?,
+                remote_ref: r.get(3)?,
+                posted_at: r.get::<_, Ts>(4)?.0,
+                state: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     /// Records a post (e.g. `pending` before sending, `done` with its reference after), replacing
     /// the earlier record for the same channel, audience and period.
     pub fn record_post(&self, p: &Post) -> Result<(), StoreError> {

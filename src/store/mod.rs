@@ -47,7 +47,7 @@ pub enum StoreError {
     #[error("run {0} does not exist in the state database; start it with `start_run` first")]
     UnknownRun(i64),
     #[error(
-        "another backlog-sync run ({holder}) is syncing target `{target}`; wait for it to finish or pass `--wait <duration>` to queue behind it"
+        "another backlog-sync run ({holder}) is syncing target `{target}`; wait for it to finish or retry with `--wait 5m` to queue behind it"
     )]
     Locked { target: String, holder: LockHolder },
     #[error(

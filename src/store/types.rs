@@ -70,6 +70,8 @@ pub enum RunOutcome {
     Failed,
     /// Stopped on purpose, e.g. by the mass-removal guard.
     Stopped,
+    /// Done, but conflicts are left open for a person (`backlog-sync resolve`).
+    Conflicts,
 }
 
 /// One sync, reconcile, webhook-triggered or demo run.
@@ -180,7 +182,7 @@ macro_rules! words {
     };
 }
 
-words!(RunOutcome { Running => "running", Success => "success", Failed => "failed", Stopped => "stopped" });
+words!(RunOutcome { Running => "running", Success => "success", Failed => "failed", Stopped => "stopped", Conflicts => "conflicts" });
 words!(Direction { Inbound => "inbound", Outbound => "outbound", Local => "local" });
 
 #[cfg(test)]
@@ -189,7 +191,9 @@ mod tests {
 
     #[test]
     fn words_round_trip_and_match_serde() {
-        for o in [RunOutcome::Running, RunOutcome::Success, RunOutcome::Failed, RunOutcome::Stopped] {
+        for o in
+            [RunOutcome::Running, RunOutcome::Success, RunOutcome::Failed, RunOutcome::Stopped, RunOutcome::Conflicts]
+        {
             assert_eq!(o.as_str().parse::<RunOutcome>(), Ok(o));
             assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
         }

@@ -73,13 +73,50 @@ fn section_of(c: &Change) -> Option<(Section, String)> {
     }
 }
 
+/// How a new item came, in words: what it is, then where it went or came from, every target
+/// named once ("story, published to boards and github; imported from github").
+fn new_detail(kind: Option<&str>, published: &[String], imported: &[String]) -> String {
+    let names = |ts: &[String]| match ts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    let mut parts = Vec::new();
+    if !published.is_empty() {
+        parts.push(format!("published to {}", names(published)));
+    }
+    if !imported.is_empty() {
+        parts.push(format!("imported from {}", names(imported)));
+    }
+    match kind {
+        Some(k) => format!("new {k}, {}", parts.join("; ")),
+        None => parts.join("; "),
+    }
+}
+
 /// Folds `changes` (oldest first) into sections. An item keeps one line per section: the first
-/// state it moved from and the last it moved to, so `new → active → resolved` reads as done.
-pub fn classify(changes: &[Change], since: DateTime<Utc>, titles: &BTreeMap<String, String>) -> ChangeSet {
+/// state it moved from and the last it moved to, so `new → active → resolved` reads as done; a
+/// new item says what it is (`kinds`, by id) and names every target it reached.
+pub fn classify(
+    changes: &[Change],
+    since: DateTime<Utc>,
+    titles: &BTreeMap<String, String>,
+    kinds: &BTreeMap<String, &'static str>,
+) -> ChangeSet {
     let mut lines: BTreeMap<(String, Section), String> = BTreeMap::new();
     let mut state_moves: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut arrivals: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
     for c in changes {
         let Some((section, detail)) = section_of(c) else { continue };
+        if section == Section::New {
+            let target = c.target.clone().unwrap_or_else(|| "a target".into());
+            let (published, imported) = arrivals.entry(c.item_id.clone()).or_default();
+            let list = if c.action == "imported" { imported } else { published };
+            if !list.contains(&target) {
+                list.push(target);
+            }
+            continue;
+        }
         if c.field.as_deref() == Some("state") {
             let (old, new) = (c.old.clone().unwrap_or_default(), c.new.clone().unwrap_or_default());
             state_moves.entry(c.item_id.clone()).and_modify(|m| m.1 = new.clone()).or_insert((old, new));
@@ -102,6 +139,10 @@ pub fn classify(changes: &[Change], since: DateTime<Utc>, titles: &BTreeMap<Stri
         if let Some((section, detail)) = section_of(&probe) {
             lines.entry((item, section)).or_insert(detail);
         }
+    }
+    for (item, (published, imported)) in arrivals {
+        let detail = new_detail(kinds.get(&item).copied(), &published, &imported);
+        lines.insert((item, Section::New), detail);
     }
     let mut set = ChangeSet { since: stamp(since), ..ChangeSet::default() };
     for ((item, section), detail) in lines {

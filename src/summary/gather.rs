@@ -8,7 +8,7 @@ use super::model::Facts;
 use super::period::Cadence;
 use crate::backlog::Backlog;
 use crate::config::Settings;
-use crate::drift::lint::lint_backlog;
+use crate::drift::lint::lint_backlog_with_posts;
 use crate::store::Store;
 
 /// How many recent runs sync health looks at.
@@ -17,7 +17,8 @@ const RECENT_RUNS: usize = 200;
 /// The stakeholders' cadence for `audience`: the most frequent one among them (weekly if none).
 pub fn audience_cadence(backlog: &Backlog, audience: &str) -> Result<Cadence, SummaryError> {
     let mut best: Option<Cadence> = None;
-    for s in backlog.stakeholders.iter().filter(|s| s.audience == audience) {
+    // A stakeholder with no cadence yet is `stakeholder-missing-channel`'s business, not an error.
+    for s in backlog.stakeholders.iter().filter(|s| s.audience == audience && !s.cadence.trim().is_empty()) {
         let c: Cadence = s.cadence.parse()?;
         if best.as_ref().is_none_or(|b| c.length() < b.length()) {
             best = Some(c);
@@ -72,7 +73,8 @@ pub fn facts_from(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<Facts, SummaryError> {
-    let findings = settings.severity_overrides()?.apply(lint_backlog(&backlog, today));
+    let posts = store.map(crate::drift::gameplan::recorded_posts).unwrap_or_default();
+    let findings = settings.severity_overrides()?.apply(lint_backlog_with_posts(&backlog, today, &posts));
     let since = since(store, &backlog, audience, now);
     let mut facts = Facts {
         findings,

@@ -235,6 +235,7 @@ pub fn build(facts: &Facts, opts: &Options) -> Summary {
         })
         .collect();
     let titles: BTreeMap<String, String> = items.iter().map(|i| (i.id.to_string(), i.title.clone())).collect();
+    let kinds: BTreeMap<String, &'static str> = items.iter().map(|i| (i.id.to_string(), i.kind.as_str())).collect();
     let risks = risk_lines(of_kind(Kind::Risk), opts.today);
     let overdue_reviews: Vec<RiskLine> = {
         let mut v: Vec<RiskLine> = risks.iter().filter(|r| r.days_overdue > 0).cloned().collect();
@@ -321,7 +322,7 @@ pub fn build(facts: &Facts, opts: &Options) -> Summary {
         progress,
         epics,
         stories_without_epic,
-        changes: classify(&facts.changes, facts.since, &titles),
+        changes: classify(&facts.changes, facts.since, &titles, &kinds),
         risks,
         top_risks,
         overdue_reviews,

@@ -92,7 +92,14 @@ pub async fn post_with(
     let renderer = Renderer::new(settings.summary.templates.as_deref());
     let today = opts.today.unwrap_or(now.date_naive());
     let mut groups: Vec<Group> = Vec::new();
-    for s in backlog.stakeholders.iter().filter(|s| opts.audience.as_ref().is_none_or(|a| a == &s.audience)) {
+    // A stakeholder with no channel yet hears nothing (lint reports `stakeholder-missing-channel`).
+    let reachable = |s: &&crate::backlog::project::Stakeholder| !s.channel.trim().is_empty();
+    for s in backlog
+        .stakeholders
+        .iter()
+        .filter(reachable)
+        .filter(|s| opts.audience.as_ref().is_none_or(|a| a == &s.audience))
+    {
         match groups.iter_mut().find(|g| g.channel == s.channel && g.audience == s.audience) {
             Some(g) => {
                 g.stakeholders.push(s.name.clone());

@@ -63,6 +63,17 @@ pub fn epic_progress(epics: &[EpicProgress]) -> String {
         let (done_w, active_w) = (scale(done), scale(active));
         let label = escape(&shorten(&format!("{} {}", e.id, e.title), 30));
         let _ = write!(s, r##"<text x="0" y="{}" fill="#263238">{label}</text>"##, y + 18);
+        if total <= 0.0 {
+            // Nothing to measure: an empty outline, not a bar that reads as full.
+            let _ = write!(
+                s,
+                r##"<rect x="{label_w}" y="{}" width="{bar_w}" height="20" rx="3" fill="#ffffff" stroke="{TODO}" stroke-dasharray="4 3"><title>no stories yet</title></rect><text x="{}" y="{}" fill="#546e7a">no stories</text>"##,
+                y + 4,
+                label_w + bar_w + 8,
+                y + 19
+            );
+            continue;
+        }
         let _ = write!(
             s,
             r#"<rect x="{label_w}" y="{}" width="{bar_w}" height="20" rx="3" fill="{TODO}"><title>{} of {} to do</title></rect>"#,
@@ -245,5 +256,28 @@ mod tests {
         assert!(svg.contains(">25%</text>"));
         assert_eq!(epic_progress(&[]), epic_progress(&[]), "deterministic");
         assert!(epic_progress(&[]).contains("No epics yet."));
+    }
+
+    #[test]
+    fn an_epic_with_nothing_to_measure_shows_an_empty_outline_not_a_full_bar() {
+        let epic = |progress| EpicProgress {
+            id: "EP-4".into(),
+            title: "Usage insights".into(),
+            state: State::New,
+            owner: None,
+            progress,
+        };
+        let svg = epic_progress(&[epic(Progress::default())]);
+        assert!(!svg.contains(&format!("fill=\"{TODO}\"><title>")), "no filled to-do bar: {svg}");
+        assert!(svg.contains("stroke-dasharray") && svg.contains(">no stories</text>"), "{svg}");
+        assert!(!svg.contains(">0%</text>"), "{svg}");
+        let mut none_done = Progress { points_total: 8.0, ..Progress::default() };
+        none_done.stories_total = 2;
+        let svg = epic_progress(&[epic(none_done)]);
+        assert!(
+            svg.contains("<title>8 of 8 to do</title>") && !svg.contains(&format!("fill=\"{DONE}\"><title>")),
+            "{svg}"
+        );
+        assert!(svg.contains(">0%</text>"), "{svg}");
     }
 }

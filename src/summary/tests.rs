@@ -121,13 +121,18 @@ fn change(item: &str, action: &str, field: Option<(&str, &str, &str)>, target: &
 }
 
 #[test]
-fn changes_fold_into_new_done_moved_and_removed() {
+fn changes_fold_into_new_done_moved_and_removed_and_new_items_name_every_target() {
     // (changes, want lines as "section item detail")
     let cases: Vec<(Vec<Change>, Vec<&str>)> = vec![
         (
             vec![change("ST-2", "created", None, "github"), change("ST-2", "created", None, "boards")],
-            vec!["new ST-2 published to github"],
+            vec!["new ST-2 new story, published to github and boards"],
         ),
+        (
+            vec![change("EP-5", "imported", None, "boards"), change("EP-5", "created", None, "github")],
+            vec!["new EP-5 new epic, published to github; imported from boards"],
+        ),
+        (vec![change("RK-9", "imported", None, "github")], vec!["new RK-9 imported from github"]),
         (
             vec![change("ST-3", "updated", Some(("state", "active", "resolved")), "github")],
             vec!["done ST-3 active → resolved"],
@@ -153,8 +158,9 @@ fn changes_fold_into_new_done_moved_and_removed() {
         ),
     ];
     let titles = [("ST-2".to_string(), "Two".to_string())].into_iter().collect();
+    let kinds = [("ST-2".to_string(), "story"), ("EP-5".to_string(), "epic")].into_iter().collect();
     for (changes, want) in cases {
-        let set = classify(&changes, at("2026-10-26T09:00:00Z"), &titles);
+        let set = classify(&changes, at("2026-10-26T09:00:00Z"), &titles, &kinds);
         let mut got = Vec::new();
         for (name, lines) in [("new", &set.new), ("done", &set.done), ("moved", &set.moved), ("removed", &set.removed)]
         {
@@ -164,7 +170,7 @@ fn changes_fold_into_new_done_moved_and_removed() {
         assert_eq!(set.total, want.len());
         assert_eq!(set.since, "2026-10-26 09:00 UTC");
     }
-    let set = classify(&[change("ST-2", "created", None, "github")], at("2026-10-26T09:00:00Z"), &titles);
+    let set = classify(&[change("ST-2", "created", None, "github")], at("2026-10-26T09:00:00Z"), &titles, &kinds);
     assert_eq!(set.new[0].title.as_deref(), Some("Two"), "titles come from the backlog");
 }
 

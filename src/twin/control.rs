@@ -138,7 +138,7 @@ async fn control_middleware<T: Twin>(State(twin): State<Arc<T>>, request: Reques
         if status == StatusCode::TOO_MANY_REQUESTS {
             control.record_rate_limited();
         }
-        let message = status.canonical_reason().unwrap_or("Injected fault");
+        let message = fault.message.as_deref().or(status.canonical_reason()).unwrap_or("Injected fault");
         let mut response = twin.error_response(status, message);
         if let Some(seconds) = fault.retry_after {
             response.headers_mut().insert("retry-after", HeaderValue::from(seconds));

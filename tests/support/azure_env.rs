@@ -40,6 +40,7 @@ pub fn mapping_of(process: Process) -> PathBuf {
 pub async fn start_twin(process: Process) -> AzureTwin {
     AzureTwin::start(AzureTwinConfig {
         token: TOKEN.into(),
+        members: vec!["alice@contoso.com".into(), "grace.hopper@contoso.com".into(), "someone@fabrikam.example".into()],
         projects: vec![(PROJECT.into(), process)],
         rate_limit: None,
         ..AzureTwinConfig::default()

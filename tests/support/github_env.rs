@@ -32,6 +32,7 @@ impl GhEnv {
         let twin = GithubTwin::start(GithubTwinConfig {
             token: TOKEN.into(),
             repositories: vec![REPO.into()],
+            collaborators: vec!["alice-contoso".into()],
             content_limit_per_minute: per_minute,
             content_limit_per_hour: 5000,
             ..GithubTwinConfig::default()

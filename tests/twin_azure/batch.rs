@@ -1,4 +1,4 @@
-//! `POST /{org}/_apis/wit/$batch`: the shape of the service's published batch example, each
+//! `PATCH /{org}/_apis/wit/$batch` (`POST` before api-version 4.1): the shape of the service's published batch example, each
 //! sub-request answered on its own, a stale revision failing only its own item.
 
 use serde_json::{Value, json};
@@ -36,7 +36,7 @@ async fn batch_updates_answer_each_item_on_its_own() {
     };
     let batch = json!([sub(ids[0], 1), sub(ids[1], 7)]);
     let reply = http
-        .post(format!("{org}/_apis/wit/$batch?api-version=7.1"))
+        .patch(format!("{org}/_apis/wit/$batch?api-version=7.1"))
         .basic_auth("", Some(TOKEN))
         .json(&batch)
         .send()
@@ -51,11 +51,28 @@ async fn batch_updates_answer_each_item_on_its_own() {
     assert_eq!((first["rev"].as_i64(), first["fields"]["System.State"].as_str()), (Some(2), Some("Active")));
     assert_eq!(body["value"][1]["code"], 412, "a stale revision fails its own item only");
     let second: Value = serde_json::from_str(body["value"][1]["body"].as_str().unwrap()).unwrap();
-    assert!(second["message"].as_str().unwrap().contains("VS403351") || second["message"].is_string(), "{second}");
+    assert_eq!(second["count"], 1, "a failed entry's body has the service's shape: {second}");
+    assert!(second["value"]["Message"].is_string(), "{second}");
+    let legacy = http
+        .post(format!("{org}/_apis/wit/$batch?api-version=1.0"))
+        .basic_auth("", Some(TOKEN))
+        .json(&json!([sub(ids[0], 2)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(legacy.status(), 200, "POST is the verb of api-version 1.0");
+    let posted = http
+        .post(format!("{org}/_apis/wit/$batch?api-version=7.1"))
+        .basic_auth("", Some(TOKEN))
+        .json(&json!([sub(ids[0], 3)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 405, "from 4.1 on the verb is PATCH");
 
     let too_many: Vec<Value> = (0..201).map(|_| sub(ids[0], 2)).collect();
     let refused = http
-        .post(format!("{org}/_apis/wit/$batch?api-version=7.1"))
+        .patch(format!("{org}/_apis/wit/$batch?api-version=7.1"))
         .basic_auth("", Some(TOKEN))
         .json(&too_many)
         .send()

@@ -11,11 +11,20 @@ use super::support::{API, TOKEN, assert_azure_error, read, start, start_with};
 async fn requests_need_the_pat_and_an_api_version() {
     let t = start(&[("Onboarding", Process::Agile)]).await;
     let url = t.url(&format!("/_apis/wit/workitemrelationtypes?{API}"));
-    let anonymous = read(t.client.get(&url).send().await.unwrap()).await;
+    let suppress = ("X-TFS-FedAuthRedirect", "Suppress");
+    let anonymous = read(t.client.get(&url).header(suppress.0, suppress.1).send().await.unwrap()).await;
     assert_azure_error(&anonymous, 401, "UnauthorizedRequestException", "TF400813");
     assert!(anonymous.headers.contains_key("www-authenticate"));
-    let wrong = read(t.client.get(&url).basic_auth("me", Some("nope")).send().await.unwrap()).await;
+    let wrong =
+        read(t.client.get(&url).header(suppress.0, suppress.1).basic_auth("me", Some("nope")).send().await.unwrap())
+            .await;
     assert_eq!(wrong.status, 401);
+    for request in [t.client.get(&url), t.client.get(&url).basic_auth("me", Some("expired"))] {
+        let page = request.send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 203, "without Suppress: the sign-in page, as the service answers");
+        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(page.text().await.unwrap().contains("Sign In"));
+    }
     assert_eq!(read(t.client.get(&url).basic_auth("anyone", Some(TOKEN)).send().await.unwrap()).await.status, 200);
     assert_eq!(read(t.client.get(&url).bearer_auth(TOKEN).send().await.unwrap()).await.status, 200);
 

@@ -7,6 +7,16 @@ use serde_json::{Value, json};
 pub const TOKEN: &str = "twin-pat";
 pub const API: &str = "api-version=7.1";
 pub const PREVIEW: &str = "api-version=7.1-preview.4";
+/// The organization's members (who can be assigned): the tests' people and the spec examples'.
+pub const MEMBERS: [&str; 7] = [
+    "Ann Lee <ann@contoso.com>",
+    "Bo Chen <bo@contoso.com>",
+    "Jamal Hartnett <fabrikamfiber4@hotmail.com>",
+    "Christie Church <fabrikamfiber1@hotmail.com>",
+    "Chuck Reinhart <fabrikamfiber3@hotmail.com>",
+    "Fabrikam Fiber <fabrikamfiber1@outlook.com>",
+    "Raisa Pokrovskaya <fabrikamfiber5@hotmail.com>",
+];
 
 /// A running twin with a client that signs in with the PAT.
 pub struct Twin {
@@ -31,6 +41,7 @@ pub async fn start_with(projects: &[(&str, Process)], rate_limit: Option<RateLim
         token: TOKEN.into(),
         projects: projects.iter().map(|(n, p)| (n.to_string(), *p)).collect(),
         rate_limit,
+        members: MEMBERS.iter().map(|m| m.to_string()).collect(),
         ..AzureTwinConfig::default()
     })
     .await

@@ -108,7 +108,11 @@ impl Http {
     ) -> Result<Reply, RemoteError> {
         let wait = self.not_before.lock().expect("pause lock").and_then(|t| t.checked_duration_since(Instant::now()));
         if let Some(wait) = wait {
-            tracing::info!(target = %self.target, ?wait, "pausing as Azure DevOps asked");
+            crate::connector::wait::report(crate::connector::wait::Wait {
+                target: self.target.clone(),
+                wait,
+                why: crate::connector::wait::Why::Limit("Azure DevOps' rate limit (it asked us to slow down)".into()),
+            });
             tokio::time::sleep(wait).await;
         }
         let sep = if url.contains('?') { '&' } else { '?' };
@@ -121,7 +125,9 @@ impl Http {
             .client
             .request(method.clone(), &full)
             .header(reqwest::header::AUTHORIZATION, &self.authorization)
-            .header(reqwest::header::ACCEPT, "application/json");
+            .header(reqwest::header::ACCEPT, "application/json")
+            // Without it, refused credentials come back as 203 and an HTML sign-in page.
+            .header("X-TFS-FedAuthRedirect", "Suppress");
         if let Some((content_type, text)) = body {
             request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(text);
         }
@@ -129,6 +135,16 @@ impl Http {
         // A write whose connection broke may have been applied: its outcome is unknown.
         let broken = if writes { ErrorKind::UnknownOutcome } else { ErrorKind::Transient };
         let response = request.send().await.map_err(|e| {
+            if e.is_connect() {
+                // Nothing was sent: not worth retrying for long, and the URL is what to check.
+                let origin = e.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+                let msg = format!(
+                    "cannot reach `{origin}` ({}); check `organization_url` of target `{}` and the network",
+                    describe(&e),
+                    self.target
+                );
+                return self.error(operation, ErrorKind::Fatal, None, msg);
+            }
             self.error(operation, broken.clone(), None, format!("the connection failed: {}", describe(&e)))
         })?;
         let status = response.status();
@@ -143,6 +159,16 @@ impl Http {
             )
         })?;
         let reply = Reply { status, headers, body: text };
+        if status == reqwest::StatusCode::NON_AUTHORITATIVE_INFORMATION || is_html(&reply) {
+            let msg = format!(
+                "Azure DevOps answered with its sign-in page (HTTP {}) instead of data: the token of target `{}` is \
+                 missing, expired or not a personal access token; create a new one and update the variable named by \
+                 `token_env` (or `token_file`)",
+                status.as_u16(),
+                self.target
+            );
+            return Err(self.error(operation, ErrorKind::Fatal, Some(status.as_u16()), msg));
+        }
         if status.is_success() {
             return Ok(reply);
         }
@@ -204,6 +230,16 @@ impl Http {
         };
         self.error(operation, kind, Some(status), short(&message))
     }
+}
+
+/// Whether a successful-looking answer is an HTML page (a sign-in page), not the API's JSON.
+fn is_html(reply: &Reply) -> bool {
+    reply.status.is_success()
+        && reply
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"))
 }
 
 /// A reqwest error in words, with its causes but without the URL.

@@ -3,6 +3,7 @@
 //! found by their marker tag, with retries that honour `Retry-After` and the rate-limit headers.
 
 mod http;
+pub mod process;
 pub mod types;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -143,6 +144,24 @@ impl AzureConnector {
         format!("{}/_apis/wit/workItems/{id}", self.organization_url)
     }
 
+    /// A 404 on a project-wide request: the project does not exist or the token cannot see it.
+    pub fn project_not_found(&self, e: RemoteError) -> RemoteError {
+        if e.kind != ErrorKind::NotFound {
+            return e;
+        }
+        RemoteError {
+            kind: ErrorKind::Fatal,
+            message: format!(
+                "the project `{}` does not exist at `{}` or the token cannot see it ({}); check `project` and `organization_url` of target `{}`, and that the token's user is a member of the project",
+                self.project,
+                self.organization_url,
+                e.message,
+                self.target()
+            ),
+            ..e
+        }
+    }
+
     fn project_url(&self, rest: &str) -> String {
         format!("{}/{}/_apis/wit/{rest}", self.organization_url, encode_segment(&self.project))
     }
@@ -163,7 +182,8 @@ impl AzureConnector {
 
     /// Applies several patches in one `$batch` request (up to 200 each), answering each on its own:
     /// a revision conflict or a rule error fails that item only. An organization that has no
-    /// `$batch` endpoint (404, 405, 501) gets one PATCH per item instead, from then on.
+    /// `$batch` endpoint (404, 405, 501) gets one PATCH per item instead, from then on; any other
+    /// refused batch sends its items one PATCH each.
     pub async fn update_many(
         &self,
         patches: &[(i64, Vec<PatchOp>)],
@@ -181,7 +201,10 @@ impl AzureConnector {
                         tracing::warn!(target = %self.target(), status = ?e.status, "the organization refused `$batch`; updating work items one request each");
                         self.batch_refused.store(true, Ordering::Relaxed);
                     }
-                    Err(e) => return Err(e),
+                    // Any other refused batch: this chunk goes one PATCH per item.
+                    Err(e) => {
+                        tracing::warn!(target = %self.target(), status = ?e.status, error = %e.message, "the batch was refused; updating its work items one request each");
+                    }
                 }
             }
             for (id, ops) in chunk {
@@ -210,7 +233,8 @@ impl AzureConnector {
             .collect();
         let url = format!("{}/_apis/wit/$batch", self.organization_url);
         let body = Value::Array(subs).to_string();
-        let reply = self.call("update work items", Method::POST, &url, Some(("application/json", body))).await?;
+        // PATCH, as the current documentation says (POST was the verb of api-version 1.0).
+        let reply = self.call("update work items", Method::PATCH, &url, Some(("application/json", body))).await?;
         let answer: Value = self.parse("update work items", &reply)?;
         let answers = answer["value"].as_array().cloned().unwrap_or_default();
         for ((id, _), a) in chunk.iter().zip(answers.iter().chain(std::iter::repeat(&Value::Null))) {
@@ -219,9 +243,10 @@ impl AzureConnector {
             out.push(if code == 200 {
                 serde_json::from_str::<WorkItem>(text).map_err(|e| parse_error(self.target(), "update work items", e))
             } else {
+                // A failed entry's body: `{"count":1,"value":{"Message":"…"}}` (or an error body).
                 let message = serde_json::from_str::<Value>(text)
                     .ok()
-                    .and_then(|v| v["message"].as_str().map(str::to_string))
+                    .and_then(|v| v["value"]["Message"].as_str().or(v["message"].as_str()).map(str::to_string))
                     .unwrap_or_else(|| format!("work item {id} was not updated"));
                 let kind = match code {
                     412 => ErrorKind::Conflict,
@@ -249,7 +274,10 @@ impl AzureConnector {
         let mut after = 0;
         loop {
             let body = json!({ "query": changed_query(types, since, after) }).to_string();
-            let reply = self.call("query work items", Method::POST, &url, Some(("application/json", body))).await?;
+            let reply = self
+                .call("query work items", Method::POST, &url, Some(("application/json", body)))
+                .await
+                .map_err(|e| self.project_not_found(e))?;
             let v: Value = self.parse("query work items", &reply)?;
             if out.as_of.is_none() {
                 out.as_of = v["asOf"]

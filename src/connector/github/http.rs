@@ -70,6 +70,11 @@ impl Pacer {
         wait
     }
 
+    /// GitHub's minute on this pacer's clock (60 s, shorter in benchmarks and tests).
+    pub fn minute(&self) -> Duration {
+        self.minute
+    }
+
     pub fn record(&self, at: Instant) {
         self.sent.lock().expect("pacer lock").push_back(at);
     }
@@ -78,20 +83,26 @@ impl Pacer {
 /// The HTTP side of the connector.
 pub struct Http {
     pub target: String,
+    /// The API URL, named when it cannot be reached.
+    pub api_url: String,
     client: Octocrab,
     pacer: Pacer,
     budget: Mutex<Budget>,
     requests: std::sync::atomic::AtomicU64,
+    /// Secondary-limit refusals in a row without `Retry-After`: each doubles the next wait.
+    secondary_hits: std::sync::atomic::AtomicU32,
 }
 
 impl Http {
     pub fn new(target: &str, client: Octocrab, pacer: Pacer) -> Http {
         Http {
             target: target.to_string(),
+            api_url: String::new(),
             client,
             pacer,
             budget: Mutex::new(Budget::default()),
             requests: Default::default(),
+            secondary_hits: Default::default(),
         }
     }
 
@@ -111,8 +122,35 @@ impl Http {
         RemoteError { target: self.target.clone(), operation: operation.to_string(), kind, status, message }
     }
 
-    /// Sends one request. `etag` makes a GET conditional; `body` goes as JSON.
+    /// Sends one request, following GitHub's `301`/`307`/`308` for a renamed repository or a
+    /// transferred issue (at most three hops, same method and body). `etag` makes a GET
+    /// conditional; `body` goes as JSON.
     pub async fn send(
+        &self,
+        operation: &str,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        etag: Option<&str>,
+    ) -> Result<Reply, RemoteError> {
+        let mut path = path.to_string();
+        for _ in 0..3 {
+            let reply = self.send_once(operation, method.clone(), &path, body, etag).await?;
+            let moved = matches!(reply.status.as_u16(), 301 | 307 | 308);
+            match reply.header("location").filter(|_| moved) {
+                Some(location) => {
+                    let next = super::path_of(location);
+                    tracing::info!(target = %self.target, from = %path, to = %next, "followed GitHub's redirect");
+                    path = next;
+                }
+                None if moved => return Err(self.classify(operation, &reply)),
+                None => return Ok(reply),
+            }
+        }
+        Err(self.error(operation, ErrorKind::Fatal, Some(301), format!("`{path}` redirected more than three times")))
+    }
+
+    async fn send_once(
         &self,
         operation: &str,
         method: Method,
@@ -124,7 +162,11 @@ impl Http {
         if writes {
             let wait = self.pacer.wait_before(Instant::now());
             if !wait.is_zero() {
-                tracing::info!(target = %self.target, ?wait, "pacing writes under GitHub's content-creation limit");
+                crate::connector::wait::report(crate::connector::wait::Wait {
+                    target: self.target.clone(),
+                    wait,
+                    why: crate::connector::wait::Why::Limit("GitHub's secondary limit".into()),
+                });
                 tokio::time::sleep(wait).await;
             }
             self.pacer.record(Instant::now());
@@ -145,6 +187,16 @@ impl Http {
         };
         let response = match result {
             Ok(r) => r,
+            Err(e) if never_connected(&e) => {
+                // Nothing was sent: not worth retrying for long, and the URL is what to check.
+                let msg = format!(
+                    "cannot reach `{}` ({}); check `api_url` of target `{}` and the network",
+                    self.api_url,
+                    causes(&e),
+                    self.target
+                );
+                return Err(self.error(operation, ErrorKind::Fatal, None, msg));
+            }
             Err(e) => {
                 // The request may have reached GitHub: a create is then of unknown outcome.
                 let kind = if method == Method::POST { ErrorKind::UnknownOutcome } else { ErrorKind::Transient };
@@ -172,7 +224,11 @@ impl Http {
             }
         };
         let reply = Reply { status, headers, body: text };
+        if matches!(status.as_u16(), 301 | 307 | 308) {
+            return Ok(reply);
+        }
         if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            self.secondary_hits.store(0, std::sync::atomic::Ordering::Relaxed);
             return Ok(reply);
         }
         Err(self.classify(operation, &reply))
@@ -196,7 +252,7 @@ impl Http {
         let status = reply.status.as_u16();
         let message = serde_json::from_str::<serde_json::Value>(&reply.body)
             .ok()
-            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(|m| with_details(m, &v)))
             .unwrap_or_else(|| short(&reply.body));
         let retry_after =
             reply.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
@@ -210,6 +266,11 @@ impl Http {
                 return self.error(operation, ErrorKind::Fatal, Some(status), msg);
             }
             403 | 429 if retry_after.is_some() => ErrorKind::RateLimited(retry_after.unwrap_or_default()),
+            // Often a bare 403 with only the message: wait at least GitHub's minute, then longer.
+            403 if message.to_ascii_lowercase().contains("secondary rate limit") => {
+                let hits = self.secondary_hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed).min(4);
+                ErrorKind::RateLimited(self.pacer.minute() * (1 << hits))
+            }
             403 | 429 if exhausted => {
                 let reset = reply
                     .header("x-ratelimit-reset")
@@ -224,6 +285,56 @@ impl Http {
         };
         self.error(operation, kind, Some(status), message)
     }
+}
+
+/// Whether octocrab failed before a connection was made (refused, no such host, connect timeout).
+fn never_connected(e: &octocrab::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = source {
+        let text = format!("{s:?}");
+        if text.contains("ConnectError") || text.starts_with("Connect") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// An error and its causes on one line, each said once.
+fn causes(e: &octocrab::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    short(&parts.join(": "))
+}
+
+/// GitHub's message with what its `errors` list says (422 "Validation Failed" alone names
+/// nothing): `Validation Failed (Issue.assignees invalid: "mallory")`.
+fn with_details(message: &str, body: &serde_json::Value) -> String {
+    let Some(errors) = body.get("errors").and_then(|e| e.as_array()).filter(|e| !e.is_empty()) else {
+        return message.to_string();
+    };
+    let details: Vec<String> = errors
+        .iter()
+        .map(|e| match e {
+            serde_json::Value::String(s) => s.clone(),
+            e => match e.get("message").and_then(|m| m.as_str()) {
+                Some(m) => m.to_string(),
+                None => {
+                    let text = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_string();
+                    let value = e.get("value").map(|v| format!(": {}", short(&v.to_string()))).unwrap_or_default();
+                    format!("{}.{} {}{value}", text("resource"), text("field"), text("code"))
+                }
+            },
+        })
+        .collect();
+    format!("{message} ({})", details.join("; "))
 }
 
 fn until(at: Option<DateTime<Utc>>) -> Option<Duration> {

@@ -75,11 +75,9 @@ impl GithubConnector {
             .set_read_timeout(Some(Duration::from_secs(60)))
             .build()
             .map_err(|e| fail(format!("cannot set up the GitHub client: {e}")))?;
-        Ok(GithubConnector {
-            http: Http::new(target, client, Pacer::new(80, 500)),
-            repo: repository.to_string(),
-            retry: RetryPolicy::default(),
-        })
+        let mut http = Http::new(target, client, Pacer::new(80, 500));
+        http.api_url = api_url.to_string();
+        Ok(GithubConnector { http, repo: repository.to_string(), retry: RetryPolicy::default() })
     }
 
     /// Paces writes under other limits than GitHub's 80 a minute and 500 an hour.
@@ -89,7 +87,9 @@ impl GithubConnector {
 
     /// Paces writes with `pacer` (a benchmark's pacer runs on a shortened clock).
     pub fn with_pacer(mut self, pacer: Pacer) -> Self {
+        let api_url = self.http.api_url.clone();
         self.http = Http::new(&self.http.target.clone(), self.http.client().clone(), pacer);
+        self.http.api_url = api_url;
         self
     }
 
@@ -123,6 +123,24 @@ impl GithubConnector {
         self.retry.run(|| self.http.send(op, method.clone(), path, body, etag)).await
     }
 
+    /// A 404 on the repository's listing: it does not exist or the token cannot see it.
+    pub fn repository_not_found(&self, e: RemoteError) -> RemoteError {
+        if e.kind != ErrorKind::NotFound {
+            return e;
+        }
+        RemoteError {
+            kind: ErrorKind::Fatal,
+            message: format!(
+                "the repository `{}` does not exist at `{}` or the token cannot see it ({}); check `repository` and `api_url` of target `{}`, and that the token has access to the repository",
+                self.repo,
+                self.http.api_url,
+                e.message,
+                self.target()
+            ),
+            ..e
+        }
+    }
+
     fn parse<T: serde::de::DeserializeOwned>(&self, op: &str, reply: &Reply) -> Result<T, RemoteError> {
         serde_json::from_str(&reply.body).map_err(|e| parse_error(self.target(), op, e))
     }
@@ -144,7 +162,10 @@ impl GithubConnector {
         let mut pages = 0;
         while let Some(page) = next.take() {
             pages += 1;
-            let reply = self.call("list issues", Method::GET, &page, None, if first { etag } else { None }).await?;
+            let reply = self
+                .call("list issues", Method::GET, &page, None, if first { etag } else { None })
+                .await
+                .map_err(|e| self.repository_not_found(e))?;
             if first && reply.status == ::http::StatusCode::NOT_MODIFIED {
                 return Ok(Listing::NotModified);
             }
@@ -237,7 +258,7 @@ fn next_link(header: &str) -> Option<String> {
 }
 
 /// The path and query of an absolute URL (octocrab adds its base URI).
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     match url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| i + 3 + j)) {
         Some(start) => url[start..].to_string(),
         None => url.to_string(),

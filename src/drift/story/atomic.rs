@@ -111,7 +111,49 @@ fn tokens(lower: &str) -> Vec<&str> {
 /// The two actions the activity joins, if it joins two.
 pub fn joined_actions(activity: &str) -> Option<JoinedActions> {
     let lower = activity.to_lowercase();
-    joined_by_word(&lower).or_else(|| joined_by_slash(activity))
+    joined_by_word(&lower).or_else(|| two_things_wanted(&lower)).or_else(|| joined_by_slash(activity))
+}
+
+/// Words that end a noun phrase: prepositions, relative words, infinitives.
+#[rustfmt::skip]
+const PHRASE_ENDS: &[&str] = &[
+    "about", "after", "at", "by", "for", "from", "in", "into", "like", "of", "on", "so", "such",
+    "than", "that", "to", "where", "which", "while", "who", "whose", "with", "within", "without",
+];
+
+/// "have a great UI and UX", "have access to user stats and schedules": wanting to have two
+/// things is two stories. Only when the things follow `have` directly (no preposition, relative
+/// clause or verb in between), so "have a dashboard that shows stats and locations" and "have the
+/// application work in IE 6 and 7" pass.
+fn two_things_wanted(lower: &str) -> Option<JoinedActions> {
+    let toks = tokens(lower);
+    let head = toks.iter().position(|w| !is_adverb(w))?;
+    if toks[head] != "have" {
+        return None;
+    }
+    let mut i = head + 1;
+    if toks.get(i..i + 2) == Some(&["access", "to"]) {
+        i += 2;
+    }
+    let start = i;
+    while let Some(&w) = toks.get(i) {
+        if matches!(w, "and" | "&") {
+            break;
+        }
+        let ends = PHRASE_ENDS.contains(&w) || w.ends_with("ing") || w.ends_with("ed");
+        if ends || !w.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-') {
+            return None;
+        }
+        i += 1;
+    }
+    let first = *toks.get(i.checked_sub(1)?).filter(|_| i > start)?;
+    let second = *toks.get(i + 1)?;
+    let noun = |w: &str| w.chars().all(char::is_alphabetic) && !OBJECT_STARTS.contains(&w) && !is_verb(w);
+    (noun(first) && noun(second) && !is_one_thing(first, second)).then(|| JoinedActions {
+        first: first.to_string(),
+        second: second.to_string(),
+        joiner: if toks[i] == "&" { "&" } else { "and" },
+    })
 }
 
 /// "add or remove", "enter my zip code and get a list", "research X and to select Y".
@@ -214,6 +256,9 @@ mod tests {
             ("check the history and also keep a record of it", "check", "keep", "and"),
             ("create a custom query/report", "query", "report", "/"),
             ("export the file and/or print it", "export", "print", "and"),
+            ("have a great UI and UX from the sites", "ui", "ux", "and"),
+            ("have access to user stats and schedules", "stats", "schedules", "and"),
+            ("have clear instructions and service after sales", "instructions", "service", "and"),
         ];
         for (activity, first, second, joiner) in cases {
             let got = joined_actions(activity).unwrap_or_else(|| panic!("no joined actions in {activity:?}"));
@@ -245,6 +290,12 @@ mod tests {
             "decide whether or not the aggregator works",
             "invite up to 15 estimators",
             "meet with DIS / cloud.gov",
+            "have a dashboard that shows usage stats and locations",
+            "have the application function correctly in Internet Explorer 6 and 7",
+            "have written a site which is compliant with XHTML and CSS standards",
+            "have a prioritized list of features and elements of a page",
+            "have alfred on all my computers, tablets and phone",
+            "have the api to be well defined and well documented",
             "",
         ] {
             assert_eq!(joined_actions(activity), None, "{activity}");

@@ -18,7 +18,9 @@ const TERMS: &[&str] = &[
     // storage
     "database", "db", "table", "column", "sql", "nosql", "stored procedure", "foreign key",
     "primary key", "database index", "cache", "redis", "mysql", "postgres", "postgresql", "sqlite",
-    "mongodb", "elasticsearch", "dynamodb", "s3 bucket", "blob storage",
+    "mongodb", "elasticsearch", "dynamodb", "s3 bucket", "blob storage", "mariadb", "sql server",
+    "oracle database", "cassandra", "couchdb", "firebase", "firestore", "neo4j", "bigquery",
+    "memcached", "hadoop", "data warehouse", "solr",
     // services and protocols
     "endpoint", "rest api", "restful", "rest call", "graphql", "soap api", "grpc", "microservice",
     "backend", "back-end", "back end", "frontend", "front-end", "server-side", "client-side",
@@ -28,15 +30,28 @@ const TERMS: &[&str] = &[
     // frameworks and languages
     "framework", "react.js", "reactjs", "react native", "angular", "vue", "vue.js", "django",
     "flask", "rails", "ruby on rails", "laravel", "spring boot", "node.js", "nodejs", "express.js",
-    "jquery", "bootstrap", "javascript", "typescript", "php", "html", "xhtml", "css",
+    "jquery", "bootstrap", "javascript", "typescript", "php", "html", "xhtml", "css", "next.js",
+    "nextjs", "svelte", "ember.js", "backbone.js", "asp.net", "symfony", "tailwind", "java", "python",
+    "kotlin", "scala", "golang", "perl", "c#", "c++",
+    // products and platforms that decide how it is built
+    "wordpress", "drupal", "sharepoint", "salesforce", "jenkins", "terraform", "azure functions",
+    "google cloud", "gcp", "internet explorer", "firefox", "unicode", "utf-8",
 ];
+
+/// Names that are also plain words ("react to", "express interest", "spring"): matched only as
+/// written with a capital.
+const CASED_TERMS: &[&str] =
+    &["React", "Spring", "Express", "Swift", "Oracle", "Mongo", "Ember", "Vue", "Safari", "Chrome"];
 
 static TERM: LazyLock<Regex> = LazyLock::new(|| {
     let mut terms: Vec<&str> = TERMS.to_vec();
     // Longest first, so "radio button" wins over "button".
     terms.sort_by_key(|t| std::cmp::Reverse(t.len()));
     let alternatives: Vec<String> = terms.iter().map(|t| regex::escape(t).replace(' ', r"\s+")).collect();
-    Regex::new(&format!(r"(?i)\b(?:{})(?:e?s)?\b", alternatives.join("|"))).expect("the term list is a valid regex")
+    let cased: Vec<String> = CASED_TERMS.iter().map(|t| regex::escape(t)).collect();
+    // `\b` cannot follow `#` or `+`: "c#" and "c++" end at a non-word character instead.
+    Regex::new(&format!(r"(?i:\b(?:{})(?:e?s)?(?:\b|[^\w]|$))|\b(?:{})\b", alternatives.join("|"), cased.join("|")))
+        .expect("the term list is a valid regex")
 });
 
 /// Phrases that contain a term but name something the persona sees or gets.
@@ -47,10 +62,23 @@ static USER_LEVEL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The first technology or design term the activity names, as written there.
 pub fn implementation_term(activity: &str) -> Option<&str> {
-    let user_level: Vec<(usize, usize)> = USER_LEVEL.find_iter(activity).map(|m| (m.start(), m.end())).collect();
-    TERM.find_iter(activity)
-        .find(|m| !user_level.iter().any(|&(s, e)| m.start() >= s && m.end() <= e))
-        .map(|m| m.as_str())
+    implementation_terms(activity).into_iter().next()
+}
+
+/// Every technology or design term the text names, as written there, in order, each once.
+pub fn implementation_terms(text: &str) -> Vec<&str> {
+    let user_level: Vec<(usize, usize)> = USER_LEVEL.find_iter(text).map(|m| (m.start(), m.end())).collect();
+    let mut out: Vec<&str> = Vec::new();
+    for m in TERM.find_iter(text) {
+        if user_level.iter().any(|&(s, e)| m.start() >= s && m.end() <= e) {
+            continue;
+        }
+        let term = m.as_str().trim_end_matches(|c: char| !c.is_alphanumeric() && c != '#' && c != '+');
+        if !term.is_empty() && !out.iter().any(|t| t.eq_ignore_ascii_case(term)) {
+            out.push(term);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -72,10 +100,24 @@ mod tests {
             ("specify schema as a SQL schema string", "SQL"),
             ("click on the address", "click"),
             ("see the pivot table in the database", "database"),
+            ("pick a team using React", "React"),
+            ("submit my address from a React form", "React"),
+            ("keep my answers stored in PostgreSQL", "PostgreSQL"),
+            ("write the importer in C#", "C#"),
+            ("have the pages served by WordPress", "WordPress"),
         ];
         for (activity, term) in cases {
             assert_eq!(implementation_term(activity), Some(term), "{activity}");
         }
+    }
+
+    #[test]
+    fn every_term_is_named_once_in_order() {
+        assert_eq!(
+            implementation_terms("pick a team from a React dropdown stored in PostgreSQL"),
+            ["React", "dropdown", "PostgreSQL"]
+        );
+        assert_eq!(implementation_terms("a button, another Button and C++"), ["button", "C++"]);
     }
 
     #[test]
@@ -92,6 +134,9 @@ mod tests {
             "see the amounts in a pivot table",
             "export a transcript as an HTML file",
             "read the table of contents",
+            "react to an alert within a minute",
+            "express interest in a workshop",
+            "see the spring schedule",
             "",
         ] {
             assert_eq!(implementation_term(activity), None, "{activity}");

@@ -40,6 +40,22 @@ fn missing_parts_carry_default_severities_and_location() {
 }
 
 #[test]
+fn missing_benefit_says_what_was_read_as_the_activity_and_why() {
+    let f = check_sentence(&story("ST-1", "As a user, I want to export a report to PDF."));
+    let f = f.iter().find(|f| f.rule == "story-missing-benefit").unwrap();
+    assert!(f.message.contains("`export a report to PDF` was read as the activity"), "{}", f.message);
+    assert!(f.message.contains("\"because\"") && f.message.contains("\"since\""), "{}", f.message);
+    for text in [
+        "As a user, I want to export a report because I present it weekly.",
+        "As a user, I want to export a report since I present it weekly.",
+        "As a user, I want to export a report so I can present it.",
+        "As a user, I want to export a report, to save time on Mondays.",
+    ] {
+        assert_eq!(rules(&check_sentence(&story("ST-2", text))), Vec::<&str>::new(), "{text}");
+    }
+}
+
+#[test]
 fn blank_parts_count_as_missing() {
     let s = StoryText {
         item: "ST-2".into(),
@@ -203,4 +219,53 @@ fn duplicates_without_text_compare_their_parts() {
 fn duplicate_key_ignores_case_punctuation_and_articles() {
     assert_eq!(duplicate_key("  As a User,  I want THE report! "), "as user i want report");
     assert_eq!(duplicate_key("..."), "");
+}
+
+#[test]
+fn duplicate_story_same_persona_same_activity_in_other_words() {
+    let stories = [
+        story("ST-1", "As a customer admin, I can invite teammates by email, so that my team is onboarded."),
+        story("ST-2", "As a Customer Admins, I want to be able to send invitations to teammates by email."),
+        story("ST-3", "As a customer admin, I want to invited teammate by email, so that my team gets onboarded."),
+        story("ST-4", "As a user, I want to view my invoices, so that I can pay them."),
+        story("ST-5", "As a user, I want to see my invoice, so that I can pay it."),
+        story("ST-6", "As a user, I want to look at the invoices."),
+        story("ST-7", "As a user, I want to log in, so that I see my data."),
+        story("ST-8", "As a user, I want to sign in, so that I can see my data."),
+    ];
+    let got: Vec<String> = check_duplicates(&stories).iter().map(|f| f.item.clone().unwrap()).collect();
+    assert_eq!(got, ["ST-3", "ST-5", "ST-6", "ST-8"], "no benefit is not another benefit");
+    let f = &check_duplicates(&stories)[0];
+    assert!(f.message.contains("says what `ST-1` says in other words"), "{}", f.message);
+}
+
+#[test]
+fn duplicate_story_not_flagged_when_object_persona_or_benefit_differ() {
+    let stories = [
+        story("ST-1", "As a user, I want to view my invoices, so that I can pay them."),
+        story("ST-2", "As a user, I want to view my orders, so that I can pay them."),
+        story("ST-3", "As an admin, I want to view my invoices, so that I can pay them."),
+        story("ST-4", "As a user, I want to view my invoices, so that I can dispute a charge with support."),
+        story("ST-5", "As a user, I want to add a member, so that the team grows."),
+        story("ST-6", "As a user, I want to remove a member, so that the team grows."),
+    ];
+    assert_eq!(check_duplicates(&stories), Vec::<Finding>::new());
+}
+
+#[test]
+fn implementation_free_names_products_frameworks_and_data_stores() {
+    let cases = [
+        ("As an admin, I want to pick a team using React, so that I can assign it.", "`React`, a technology"),
+        ("As a visitor, I want to send my address from a React form, so that I get a quote.", "`React`"),
+        ("As a user, I want my answers stored in PostgreSQL, so that they are kept.", "`PostgreSQL`"),
+        (
+            "As an admin, I want a React dropdown stored in PostgreSQL, so that I can pick a team.",
+            "`React`, `dropdown` and `PostgreSQL`, technology or design choices",
+        ),
+    ];
+    for (text, says) in cases {
+        let findings = check_sentence(&story("ST-9", text));
+        let f = findings.iter().find(|f| f.rule == "story-not-implementation-free").unwrap_or_else(|| panic!("{text}"));
+        assert!(f.message.contains(says), "{}", f.message);
+    }
 }

@@ -151,6 +151,13 @@ impl AzureMapping {
         Ok(m)
     }
 
+    /// A mapping from its text (a built-in one); `origin` names it in errors.
+    pub fn from_text(text: &str, origin: &Path) -> Result<AzureMapping, MappingError> {
+        let m: AzureMapping = super::parse_toml(text, origin)?;
+        m.check().map_err(|reason| MappingError::Invalid { path: origin.to_path_buf(), reason })?;
+        Ok(m)
+    }
+
     /// Every kind has a type, every state of every kind a Boards state, every field one place.
     pub fn check(&self) -> Result<(), String> {
         for kind in Kind::ALL {

@@ -270,7 +270,9 @@ mod tests {
     }
 
     fn run(draft: &mut Draft, body: Value) -> Result<(), AzureError> {
+        // Ann is a member of the organization (only members can be assigned).
         let mut people = Directory::default();
+        people.register(super::super::identity::Identity::new("Ann", "ann@contoso.com"));
         let mut next = 0;
         let mut ctx = Context {
             people: &mut people,

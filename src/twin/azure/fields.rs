@@ -233,6 +233,9 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc())
 }
 
+/// The longest tag the service accepts, in characters.
+pub const MAX_TAG_CHARS: usize = 400;
+
 /// Normalises tags as the service stores them: trimmed, de-duplicated (any case), sorted, `"; "`-joined.
 pub fn normalize_tags(text: &str) -> std::string::String {
     let mut tags: Vec<std::string::String> = Vec::new();
@@ -319,6 +322,15 @@ pub fn coerce(def: &FieldDef, value: &Value) -> Result<Option<Value>, AzureError
         }
         PlainText if def.reference_name == "System.Tags" => {
             let tags = normalize_tags(&as_text()?);
+            // Tags are split at `;`; one holding `,` or longer than 400 characters is refused.
+            if let Some(bad) = tags.split("; ").find(|t| t.contains(',') || t.chars().count() > MAX_TAG_CHARS) {
+                let shown: std::string::String = bad.chars().take(40).collect();
+                return Err(AzureError::BadArgument {
+                    message: format!(
+                        "The tag '{shown}' is not valid: a tag has at most {MAX_TAG_CHARS} characters and holds no ',' or ';'."
+                    ),
+                });
+            }
             if tag_count(&tags) > 100 {
                 return Err(AzureError::BadArgument {
                     message: "TF401421: The number of tags on a work item exceeds the limit of 100.".into(),

@@ -116,6 +116,9 @@ fn name_from_mail(mail: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
     people: Vec<Identity>,
+    /// Whether anyone named by mail joins (the seed, as people added to the organization); the
+    /// API itself only accepts members, as the service does.
+    pub open: bool,
 }
 
 impl Directory {
@@ -134,9 +137,9 @@ impl Directory {
 
     /// Resolves what a client wrote into an identity field.
     ///
-    /// A mail or `Name <mail>` always resolves (the person joins the directory); a bare display
-    /// name must be known. With `bypass_rules` any text is stored as a name-only identity, as the
-    /// service does.
+    /// Only members resolve (by display name, mail or `Name <mail>`): anyone else is the
+    /// service's TF401320 rule error, unless the directory is `open` (seeding), where a mail
+    /// joins. With `bypass_rules` any text is stored as a name-only identity, as the service does.
     pub fn resolve(&mut self, value: &Value, field: &str, bypass_rules: bool) -> Result<Identity, AzureError> {
         let text = match value {
             Value::String(s) => s.clone(),
@@ -146,9 +149,9 @@ impl Directory {
                 {
                     return Ok(known.clone());
                 }
-                return Identity::from_ref(value)
-                    .map(|i| self.register(i))
-                    .ok_or_else(|| invalid_identity(field, &value.to_string()));
+                let unknown = || invalid_identity(field, &value.to_string());
+                let identity = Identity::from_ref(value).ok_or_else(unknown)?;
+                return if self.open { Ok(self.register(identity)) } else { Err(unknown()) };
             }
             other => other.to_string(),
         };
@@ -156,7 +159,13 @@ impl Directory {
             return Ok(known.clone());
         }
         if let Some(parsed) = Identity::parse(&text) {
-            return Ok(self.register(parsed));
+            // A member named by mail, whatever display name comes with it.
+            if let Some(known) = self.people.iter().find(|p| p.unique_name.eq_ignore_ascii_case(&parsed.unique_name)) {
+                return Ok(known.clone());
+            }
+            if self.open {
+                return Ok(self.register(parsed));
+            }
         }
         if bypass_rules {
             return Ok(Identity { id: Uuid::nil(), display_name: text, unique_name: String::new() });
@@ -196,6 +205,9 @@ mod tests {
     #[test]
     fn resolves_known_names_and_refuses_unknown_ones() {
         let mut dir = Directory::default();
+        let err = dir.resolve(&json!("Alice <alice@contoso.com>"), "System.AssignedTo", false).unwrap_err();
+        assert!(err.to_string().starts_with("TF401320"), "not a member: {err}");
+        dir.register(Identity::new("Alice", "alice@contoso.com"));
         let alice = dir.resolve(&json!("Alice <alice@contoso.com>"), "System.AssignedTo", false).unwrap();
         assert_eq!(dir.resolve(&json!("alice"), "System.AssignedTo", false).unwrap(), alice);
         assert_eq!(dir.resolve(&json!("ALICE@contoso.com"), "System.AssignedTo", false).unwrap(), alice);

@@ -63,6 +63,9 @@ pub struct AzureTwinConfig {
     pub user: String,
     /// The request budget; `None` never throttles.
     pub rate_limit: Option<RateLimit>,
+    /// Members of the organization as `Name <mail>` or a mail: who can be assigned (besides
+    /// `user`); more come with the seed's `people`.
+    pub members: Vec<String>,
 }
 
 impl Default for AzureTwinConfig {
@@ -74,6 +77,7 @@ impl Default for AzureTwinConfig {
             projects: Vec::new(),
             user: "Backlog Sync <backlog-sync@example.com>".into(),
             rate_limit: Some(RateLimit::default()),
+            members: Vec::new(),
         }
     }
 }
@@ -117,8 +121,14 @@ impl AzureTwin {
         let listener = TwinServer::bind(config.port).await?;
         let addr = listener.local_addr().map_err(|source| ServeError::Bind { port: config.port, source })?;
         let base = format!("http://{addr}/{organization}");
-        let state =
-            Arc::new(AzureState::new(&organization, &base, &config.token, user, config.projects, config.rate_limit));
+        let mut members = Vec::new();
+        for member in &config.members {
+            members.push(Identity::parse(member).ok_or_else(|| AzureTwinError::BadUser(member.clone()))?);
+        }
+        let state = Arc::new(
+            AzureState::new(&organization, &base, &config.token, user, config.projects, config.rate_limit)
+                .with_members(members),
+        );
         let server = TwinServer::serve_on(listener, http::router(state.clone()))?;
         Ok(AzureTwin { state, server })
     }

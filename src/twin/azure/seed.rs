@@ -85,8 +85,15 @@ fn write_error(what: &str, error: impl std::fmt::Display) -> SeedError {
     invalid(format!("{what}: {error}"))
 }
 
-/// Applies a seed; answers what was created.
+/// Applies a seed; answers what was created. Anyone the seed names by mail joins the organization.
 pub fn apply(store: &mut Store, default_user: &Identity, body: &Value) -> Result<Value, SeedError> {
+    let was_open = std::mem::replace(&mut store.people.open, true);
+    let result = apply_open(store, default_user, body);
+    store.people.open = was_open;
+    result
+}
+
+fn apply_open(store: &mut Store, default_user: &Identity, body: &Value) -> Result<Value, SeedError> {
     for project in body.get("projects").and_then(Value::as_array).into_iter().flatten() {
         let name = project.get("name").and_then(Value::as_str).ok_or_else(|| invalid("each project needs a `name`"))?;
         let process_name = project.get("process").and_then(Value::as_str).unwrap_or("Agile");

@@ -31,6 +31,8 @@ pub struct AzureState {
     pub token: String,
     /// The token's user: the author of what the API writes.
     pub user: Identity,
+    /// Members of the organization from the start (and again after a reset), besides `user`.
+    pub members: Vec<Identity>,
     /// Projects that exist from the start (and again after a reset).
     pub projects: Vec<(String, Process)>,
     /// The request budget's configuration.
@@ -59,8 +61,9 @@ impl AzureState {
             organization: organization.to_string(),
             base: base.to_string(),
             token: token.to_string(),
-            store: Mutex::new(AzureState::fresh_store(organization, base, &user, &projects)),
+            store: Mutex::new(AzureState::fresh_store(organization, base, &user, &[], &projects)),
             user,
+            members: Vec::new(),
             projects,
             rate_limit,
             throttle: Mutex::new(Throttle::new(rate_limit)),
@@ -69,10 +72,28 @@ impl AzureState {
         }
     }
 
-    fn fresh_store(organization: &str, base: &str, user: &Identity, projects: &[(String, Process)]) -> Store {
+    fn fresh_store(
+        organization: &str,
+        base: &str,
+        user: &Identity,
+        members: &[Identity],
+        projects: &[(String, Process)],
+    ) -> Store {
         let mut store = Store::new(organization, base, projects);
         store.people.register(user.clone());
+        for member in members {
+            store.people.register(member.clone());
+        }
         store
+    }
+
+    /// The same state with these members of the organization (who can be assigned).
+    pub fn with_members(mut self, members: Vec<Identity>) -> AzureState {
+        for member in &members {
+            self.store.get_mut().expect("azure twin store lock").people.register(member.clone());
+        }
+        self.members = members;
+        self
     }
 
     /// Locks the store.
@@ -112,7 +133,8 @@ impl Twin for AzureState {
     }
 
     fn reset_data(&self) {
-        *self.store() = AzureState::fresh_store(&self.organization, &self.base, &self.user, &self.projects);
+        *self.store() =
+            AzureState::fresh_store(&self.organization, &self.base, &self.user, &self.members, &self.projects);
         *self.throttle.lock().expect("throttle lock") = Throttle::new(self.rate_limit);
         self.hooks.lock().expect("hook counter lock").last = 0;
     }

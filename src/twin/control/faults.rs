@@ -27,6 +27,10 @@ pub struct FaultRule {
     /// Seconds for a `Retry-After` header; alone it implies status 429.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// The error body's message instead of the status's reason phrase (e.g. GitHub's "You have
+    /// exceeded a secondary rate limit…" on a 403 without `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// Delay before the request is answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,

@@ -72,6 +72,8 @@ pub fn read(body: &Map<String, Value>, creating: bool, docs: &'static str) -> Re
     if let Some(milestone) = body.get("milestone") {
         changes.milestone = Some(match milestone {
             Value::Null => None,
+            // GitHub clears the milestone for an empty string too.
+            Value::String(s) if s.is_empty() => None,
             Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
             Value::String(s) if s.parse::<u64>().is_ok() => s.parse().ok(),
             other => {
@@ -106,8 +108,41 @@ pub enum Happened {
     Demilestoned(u64),
 }
 
-/// Checks the milestone and type exist; answers the type's id change.
+/// The longest issue body GitHub stores, in characters.
+pub const MAX_BODY_CHARS: usize = 65_536;
+/// The longest label name GitHub accepts, in characters.
+pub const MAX_LABEL_CHARS: usize = 50;
+
+/// 422 for a label name GitHub refuses (longer than 50 characters).
+pub fn check_label_name(name: &str, docs: &'static str) -> Result<(), ApiError> {
+    if name.chars().count() > MAX_LABEL_CHARS {
+        return Err(ApiError::invalid("Label", "invalid", "name", Some(json!(name)), docs));
+    }
+    Ok(())
+}
+
+/// Checks what GitHub checks before it changes anything: the body's length, label names, that
+/// every assignee can be assigned (a collaborator; one refused assignee fails the whole write),
+/// and that the milestone and type exist; answers the type's id change.
 pub fn validate(repo: &Repo, changes: &Changes, docs: &'static str) -> Result<Option<Option<u64>>, ApiError> {
+    if let Some(Some(body)) = &changes.body
+        && body.chars().count() > MAX_BODY_CHARS
+    {
+        return Err(ApiError::custom(
+            "Issue",
+            "body",
+            &format!("body is too long (maximum is {MAX_BODY_CHARS} characters)"),
+            docs,
+        ));
+    }
+    for name in changes.labels.iter().flatten() {
+        check_label_name(name, docs)?;
+    }
+    for login in changes.assignees.iter().flatten() {
+        if !repo.can_assign(login) {
+            return Err(ApiError::invalid("Issue", "invalid", "assignees", Some(json!(login)), docs));
+        }
+    }
     if let Some(Some(m)) = changes.milestone
         && !repo.milestones.contains_key(&m)
     {
@@ -302,6 +337,7 @@ mod tests {
         assert_eq!(c.milestone, Some(None));
         assert_eq!(c.body, Some(None));
         assert!(read(&body(json!({"state": "done"})), false, docs).is_err());
+        assert_eq!(read(&body(json!({"milestone": ""})), false, docs).unwrap().milestone, Some(None));
         assert!(read(&body(json!({"state_reason": "because"})), false, docs).is_err());
         let c = read(&body(json!({"assignee": "alice"})), false, docs).unwrap();
         assert_eq!(c.assignees, Some(vec!["alice".to_string()]));

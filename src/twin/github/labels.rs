@@ -64,6 +64,7 @@ pub async fn create(
     let label_name = opt_string(&body, "name", "Label", D)?
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::invalid("Label", "missing_field", "name", None, D))?;
+    issue_edit::check_label_name(&label_name, D)?;
     let color = color(&body)?.unwrap_or_else(|| "ededed".into());
     let description = opt_string(&body, "description", "Label", D)?;
     let mut store = state.store.lock().expect("store lock");
@@ -124,6 +125,9 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let body = object(&body, D)?;
     let new_name = opt_string(&body, "new_name", "Label", D)?.filter(|n| !n.trim().is_empty());
+    if let Some(n) = &new_name {
+        issue_edit::check_label_name(n, D)?;
+    }
     let new_color = color(&body)?;
     let new_description =
         if body.contains_key("description") { Some(opt_string(&body, "description", "Label", D)?) } else { None };
@@ -215,7 +219,11 @@ fn requested(body: &Bytes) -> Result<Vec<String>, ApiError> {
         Value::Object(o) => o.get("labels").cloned().unwrap_or(json!([])),
         other => other.clone(),
     };
-    names(&list, "labels", "name", "Label", D)
+    let names = names(&list, "labels", "name", "Label", D)?;
+    for name in &names {
+        issue_edit::check_label_name(name, D)?;
+    }
+    Ok(names)
 }
 
 /// Replaces the issue's labels with `wanted` (through the common path: events, `updated_at`).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::GithubState;
@@ -134,6 +134,86 @@ pub async fn get(
     let milestone = repo.milestones.get(&n).ok_or_else(|| ApiError::not_found(D))?;
     let render = Render { base: &state.base, store: &store };
     Ok(api::json(StatusCode::OK, &render.milestone(repo, milestone)))
+}
+
+/// `PATCH /repos/{owner}/{repo}/milestones/{milestone_number}` `{title?, state?, description?,
+/// due_on?}`.
+pub async fn update(
+    State(state): State<Arc<GithubState>>,
+    Path((owner, name, number_text)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let n = number(&number_text, D)?;
+    let body = object(&body, D)?;
+    let title = opt_string(&body, "title", "Milestone", D)?;
+    if title.as_deref() == Some("") {
+        return Err(ApiError::invalid("Milestone", "missing_field", "title", None, D));
+    }
+    let new_state = match opt_string(&body, "state", "Milestone", D)?.as_deref() {
+        None => None,
+        Some("open") => Some(IssueState::Open),
+        Some("closed") => Some(IssueState::Closed),
+        Some(other) => return Err(ApiError::invalid("Milestone", "invalid", "state", Some(json!(other)), D)),
+    };
+    let due_on = match body.get("due_on") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(_) => {
+            let text = opt_string(&body, "due_on", "Milestone", D)?.unwrap_or_default();
+            let t = parse_time(&text)
+                .ok_or_else(|| ApiError::invalid("Milestone", "invalid", "due_on", Some(Value::String(text)), D))?;
+            Some(Some(t))
+        }
+    };
+    let description =
+        if body.contains_key("description") { Some(opt_string(&body, "description", "Milestone", D)?) } else { None };
+    let mut store = state.store.lock().expect("store lock");
+    let key = api::repo(&store, &owner, &name, D)?.full_name().to_ascii_lowercase();
+    if let Some(t) = &title
+        && store.repos[&key].milestones.values().any(|m| &m.title == t && m.number != n)
+    {
+        return Err(ApiError::invalid("Milestone", "already_exists", "title", None, D));
+    }
+    let now = store.now();
+    let repo = store.repos.get_mut(&key).expect("repo exists");
+    let m = repo.milestones.get_mut(&n).ok_or_else(|| ApiError::not_found(D))?;
+    if let Some(t) = title {
+        m.title = t;
+    }
+    if let Some(d) = description {
+        m.description = d;
+    }
+    if let Some(d) = due_on {
+        m.due_on = d;
+    }
+    if let Some(s) = new_state
+        && s != m.state
+    {
+        m.state = s;
+        m.closed_at = (s == IssueState::Closed).then_some(now);
+    }
+    m.updated_at = now;
+    let render = Render { base: &state.base, store: &store };
+    let repo = &store.repos[&key];
+    Ok(api::json(StatusCode::OK, &render.milestone(repo, &repo.milestones[&n])))
+}
+
+/// `DELETE /repos/{owner}/{repo}/milestones/{milestone_number}`: 204; its issues lose it.
+pub async fn delete(
+    State(state): State<Arc<GithubState>>,
+    Path((owner, name, number_text)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let n = number(&number_text, D)?;
+    let mut store = state.store.lock().expect("store lock");
+    let key = api::repo(&store, &owner, &name, D)?.full_name().to_ascii_lowercase();
+    let now = store.now();
+    let repo = store.repos.get_mut(&key).expect("repo exists");
+    repo.milestones.remove(&n).ok_or_else(|| ApiError::not_found(D))?;
+    for issue in repo.issues.values_mut().filter(|i| i.milestone == Some(n)) {
+        issue.milestone = None;
+        issue.updated_at = now;
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /repos/{owner}/{repo}/issue-types`.

@@ -12,6 +12,7 @@ mod milestones;
 mod pagination;
 mod ratelimit;
 mod render;
+mod repos;
 mod seed;
 mod store;
 mod sub_issues;
@@ -23,7 +24,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch};
+use axum::routing::{delete, get, patch, post};
 
 pub use webhooks::sign_github_payload;
 
@@ -44,6 +45,9 @@ pub struct GithubTwinConfig {
     pub login: String,
     /// Repositories that exist from the start, as `owner/name`; others answer 404 until seeded.
     pub repositories: Vec<String>,
+    /// Collaborators of every repository above (who can be assigned), besides the owner and
+    /// `login`; more come with the seed's `collaborators` or `PUT …/collaborators/{username}`.
+    pub collaborators: Vec<String>,
     /// Primary limit: requests per hour for the token.
     pub primary_limit_per_hour: u32,
     /// Secondary limit: content-creating requests per minute.
@@ -62,6 +66,7 @@ impl Default for GithubTwinConfig {
             token: String::new(),
             login: "octocat".into(),
             repositories: Vec::new(),
+            collaborators: Vec::new(),
             primary_limit_per_hour: 5000,
             content_limit_per_minute: 80,
             content_limit_per_hour: 500,
@@ -101,7 +106,13 @@ impl GithubState {
         let mut store = Store::default();
         store.user_id(&config.login);
         for repo in &config.repositories {
-            store.add_repo(repo).ok_or_else(|| GithubTwinError::BadRepository(repo.clone()))?;
+            let key = store.add_repo(repo).ok_or_else(|| GithubTwinError::BadRepository(repo.clone()))?;
+            let people = std::iter::once(&config.login).chain(&config.collaborators);
+            let logins: Vec<String> = people.map(|l| l.to_ascii_lowercase()).collect();
+            for login in &logins {
+                store.user_id(login);
+            }
+            store.repos.get_mut(&key).expect("just added").collaborators.extend(logins);
         }
         Ok(store)
     }
@@ -200,6 +211,9 @@ fn router(state: Arc<GithubState>) -> Router {
     let repo = "/repos/{owner}/{repo}";
     let api = Router::new()
         .route("/rate_limit", get(ratelimit::get_rate_limit))
+        .route(repo, get(repos::get))
+        .route(&format!("{repo}/collaborators/{{username}}"), get(repos::is_collaborator).put(repos::add_collaborator))
+        .route(&format!("{repo}/assignees/{{assignee}}"), get(repos::can_be_assigned))
         .route(&format!("{repo}/issues"), get(issues::list).post(issues::create))
         .route(&format!("{repo}/issues/comments"), get(comments::list_repo))
         .route(
@@ -223,14 +237,20 @@ fn router(state: Arc<GithubState>) -> Router {
         .route(&format!("{repo}/labels"), get(labels::list).post(labels::create))
         .route(&format!("{repo}/labels/{{name}}"), get(labels::get).patch(labels::update).delete(labels::delete))
         .route(&format!("{repo}/milestones"), get(milestones::list).post(milestones::create))
-        .route(&format!("{repo}/milestones/{{milestone_number}}"), get(milestones::get))
+        .route(
+            &format!("{repo}/milestones/{{milestone_number}}"),
+            get(milestones::get).patch(milestones::update).delete(milestones::delete),
+        )
         .route(&format!("{repo}/issue-types"), get(milestones::list_issue_types))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), repos::redirect_moved))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::github_layer))
         .with_state(state.clone());
     let twin_only = Router::new()
         .route("/_twin/repos/{owner}/{repo}/issues/{issue_number}", delete(issues::delete_as_person))
+        .route("/_twin/repos/{owner}/{repo}/rename", post(repos::rename))
+        .route("/_twin/repos/{owner}/{repo}/issues/{issue_number}/transfer", post(repos::transfer))
         .with_state(state.clone());
     twin_router(state, api).merge(twin_only)
 }

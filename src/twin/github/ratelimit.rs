@@ -241,6 +241,9 @@ async fn with_etag(response: Response, method: &Method, if_none_match: Option<He
     if let Ok(value) = HeaderValue::from_str(&etag) {
         parts.headers.insert("etag", value);
     }
+    if let Ok(value) = HeaderValue::from_str(&last_modified(&bytes)) {
+        parts.headers.insert("last-modified", value);
+    }
     if hit {
         parts.status = StatusCode::NOT_MODIFIED;
         parts.headers.remove("content-type");
@@ -248,6 +251,21 @@ async fn with_etag(response: Response, method: &Method, if_none_match: Option<He
         return (Response::from_parts(parts, Body::empty()), true);
     }
     (Response::from_parts(parts, Body::from(bytes)), false)
+}
+
+/// `Last-Modified` of a read, as GitHub sends it (an HTTP date): the newest `updated_at` in the
+/// answer, or now when it holds none.
+fn last_modified(bytes: &[u8]) -> String {
+    let value: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+    let newest = match &value {
+        serde_json::Value::Array(items) => items.iter().filter_map(updated_at).max(),
+        other => updated_at(other),
+    };
+    newest.unwrap_or_else(chrono::Utc::now).format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+fn updated_at(value: &serde_json::Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    value.get("updated_at")?.as_str()?.parse().ok()
 }
 
 fn strip_weak(tag: &str) -> &str {

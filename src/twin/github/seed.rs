@@ -3,6 +3,7 @@
 //!
 //! ```json
 //! {"repositories": ["contoso/onboarding"],
+//!  "collaborators": ["alice", {"repository": "contoso/onboarding", "login": "bob"}],
 //!  "labels": [{"repository": "contoso/onboarding", "name": "epic", "color": "5319e7"}],
 //!  "milestones": [{"title": "M1", "due_on": "2025-03-01T00:00:00Z"}],
 //!  "issues": [{"title": "Invite teammates", "body": "...", "labels": ["epic"], "state": "closed",
@@ -11,7 +12,8 @@
 //!              "parent": 1, "comments": [{"body": "done", "user": "bob"}]}]}
 //! ```
 //! `repository` may be left out when the twin has exactly one; `parent` is an issue number in the
-//! same repository; `milestone` is a number or a title.
+//! same repository; `milestone` is a number or a title. Only collaborators (and the owner) can be
+//! assigned through the API; a seeded issue's assignees become collaborators.
 
 use serde_json::{Map, Value, json};
 
@@ -75,6 +77,20 @@ fn load(store: &mut Store, login: &str, body: &Map<String, Value>) -> Result<Val
         let name = name.as_str().ok_or_else(|| invalid("`repositories` holds `owner/name` strings"))?;
         store.add_repo(name).ok_or_else(|| invalid(format!("repository `{name}` is not `owner/name`")))?;
         repos += 1;
+    }
+    let mut collaborators = 0;
+    for entry in body.get("collaborators").and_then(Value::as_array).into_iter().flatten() {
+        let (key, login) = match entry {
+            Value::String(login) => (repo_key(store, &Map::new())?, login.clone()),
+            Value::Object(o) => (
+                repo_key(store, o)?,
+                text(o, "login").ok_or_else(|| invalid("every `collaborators` entry needs a `login`"))?,
+            ),
+            _ => return Err(invalid("`collaborators` holds logins or `{repository, login}` objects")),
+        };
+        store.user_id(&login);
+        store.repos.get_mut(&key).expect("repo exists").collaborators.insert(login.to_ascii_lowercase());
+        collaborators += 1;
     }
     let labels = list(body, "labels")?;
     for item in &labels {
@@ -151,7 +167,7 @@ fn load(store: &mut Store, login: &str, body: &Map<String, Value>) -> Result<Val
         store.issue_mut(&child).expect("child exists").parent = Some(parent_id);
     }
     Ok(json!({
-        "repositories": repos, "labels": labels.len(), "milestones": milestones.len(),
+        "repositories": repos, "collaborators": collaborators, "labels": labels.len(), "milestones": milestones.len(),
         "issues": created, "comments": comments,
     }))
 }
@@ -196,6 +212,8 @@ fn issue(
         .collect();
     for a in &assignees {
         store.user_id(a);
+        // Only a collaborator can have been assigned.
+        store.repos.get_mut(key).expect("repo exists").collaborators.insert(a.to_ascii_lowercase());
     }
     let repo = &store.repos[key];
     let milestone = match item.get("milestone") {

@@ -116,6 +116,8 @@ pub struct Repo {
     pub labels: Vec<Label>,
     pub milestones: BTreeMap<u64, Milestone>,
     pub issue_types: Vec<IssueType>,
+    /// Logins (lower case) of the collaborators: who can be assigned, besides the owner.
+    pub collaborators: std::collections::BTreeSet<String>,
 }
 
 impl Repo {
@@ -127,6 +129,11 @@ impl Repo {
     /// A label by name, case-insensitively like GitHub.
     pub fn label_by_name(&self, name: &str) -> Option<&Label> {
         self.labels.iter().find(|l| l.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether `login` can be assigned: the owner or a collaborator (case-insensitively).
+    pub fn can_assign(&self, login: &str) -> bool {
+        self.owner.eq_ignore_ascii_case(login) || self.collaborators.contains(&login.to_ascii_lowercase())
     }
 
     /// A label by id.
@@ -161,6 +168,10 @@ pub struct Store {
     pub users: BTreeMap<String, u64>,
     /// Where each issue id lives.
     index: BTreeMap<u64, IssueRef>,
+    /// Renamed repositories: old lower-case `owner/name` → the repository's key now.
+    pub renamed: BTreeMap<String, String>,
+    /// Transferred issues: (old repository key, old number) → the issue's global id.
+    pub transferred: BTreeMap<(String, u64), u64>,
     next_ids: Ids,
     last_time: i64,
 }
@@ -260,6 +271,7 @@ impl Store {
             labels: Vec::new(),
             milestones: BTreeMap::new(),
             issue_types: Vec::new(),
+            collaborators: Default::default(),
         };
         for (name, color, description) in DEFAULT_LABELS {
             repo.labels.push(Label {
@@ -311,6 +323,61 @@ impl Store {
         repo.deleted.push(at.number);
         self.index.remove(&issue.id);
         Some(issue)
+    }
+
+    /// Renames the repository keyed `key` to `new_name` (same owner); the old name answers 301.
+    pub fn rename_repo(&mut self, key: &str, new_name: &str) -> Option<String> {
+        let mut repo = self.repos.remove(key)?;
+        repo.name = new_name.to_string();
+        let new_key = repo.full_name().to_ascii_lowercase();
+        self.repos.insert(new_key.clone(), repo);
+        for at in self.index.values_mut().filter(|at| at.repo == key) {
+            at.repo = new_key.clone();
+        }
+        for to in self.renamed.values_mut().filter(|to| to.as_str() == key) {
+            *to = new_key.clone();
+        }
+        self.renamed.insert(key.to_string(), new_key.clone());
+        Some(new_key)
+    }
+
+    /// Moves an issue (with its comments) to the repository keyed `to`, as GitHub's transfer does:
+    /// same id, the next number there; the old number answers 301.
+    pub fn transfer_issue(&mut self, at: &IssueRef, to: &str) -> Option<IssueRef> {
+        if !self.repos.contains_key(to) || at.repo == to {
+            return None;
+        }
+        let repo = self.repos.get_mut(&at.repo)?;
+        let mut issue = repo.issues.remove(&at.number)?;
+        let comments: Vec<Comment> = repo.comments.values().filter(|c| c.issue_number == at.number).cloned().collect();
+        repo.comments.retain(|_, c| c.issue_number != at.number);
+        issue.labels.clear();
+        issue.milestone = None;
+        issue.number = self.repos[to].next_number;
+        issue.updated_at = self.now();
+        self.transferred.insert((at.repo.clone(), at.number), issue.id);
+        let new_at = self.insert_issue(to, issue);
+        let target = self.repos.get_mut(to).expect("target exists");
+        for mut c in comments {
+            c.issue_number = new_at.number;
+            target.comments.insert(c.id, c);
+        }
+        Some(new_at)
+    }
+
+    /// Where an old repository name or transferred issue lives now, as an API path prefix
+    /// (`/repos/{owner}/{name}` or `/repos/{owner}/{name}/issues/{number}`), if it moved.
+    pub fn moved(&self, repo_key: &str, issue: Option<u64>) -> Option<String> {
+        if let Some(number) = issue
+            && let Some(at) = self.transferred.get(&(repo_key.to_string(), number)).and_then(|id| self.find_issue(*id))
+        {
+            return Some(format!("/repos/{}/issues/{}", self.repos[&at.repo].full_name(), at.number));
+        }
+        if self.repos.contains_key(repo_key) {
+            return None;
+        }
+        let now = self.renamed.get(repo_key)?;
+        Some(format!("/repos/{}", self.repos.get(now)?.full_name()))
     }
 
     /// The issue behind an [`IssueRef`].

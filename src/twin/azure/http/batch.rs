@@ -1,16 +1,19 @@
-//! `POST /{organization}/_apis/wit/$batch`: several work item updates in one request, each answered
-//! on its own (`{count, value: [{code, headers, body: "<json text>"}]}`), as in the service's
-//! published batch examples. At most 200 sub-requests; only `PATCH …/workitems/{id}`.
+//! `PATCH /{organization}/_apis/wit/$batch` (the verb of the current documentation, api-version
+//! 4.1 and later; `POST` only before 4.1, as in the 1.0 examples): several work item updates in
+//! one request, each answered on its own (`{count, value: [{code, headers, body: "<json text>"}]}`);
+//! a failed entry's body is `{"count":1,"value":{"Message":"…"}}` as the service writes it. At most
+//! 200 sub-requests; only `PATCH …/workitems/{id}`.
 
 use std::sync::{Arc, LazyLock};
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Response};
 use regex::Regex;
 use serde_json::{Value, json};
 
+use super::guard::ApiVersion;
 use super::json_body;
 use crate::twin::azure::edit::{self, WriteOptions};
 use crate::twin::azure::errors::AzureError;
@@ -28,7 +31,29 @@ fn answer(code: u16, body: &Value) -> Value {
     json!({"code": code, "headers": {"Content-Type": "application/json; charset=utf-8"}, "body": body.to_string()})
 }
 
-/// `POST …/_apis/wit/$batch`.
+/// `POST …/_apis/wit/$batch` before api-version 4.1; later versions answer 405 as the verb is
+/// `PATCH` there.
+pub async fn update_many_legacy(
+    state: State<Arc<AzureState>>,
+    version: Option<Extension<ApiVersion>>,
+    body: Bytes,
+) -> Result<Response, AzureError> {
+    if version.is_some_and(|Extension(v)| !v.before(4, 1)) {
+        let mut refused =
+            AzureError::BadArgument { message: "The requested resource does not support http method 'POST'.".into() }
+                .into_response();
+        *refused.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
+        return Ok(refused);
+    }
+    update_many(state, body).await
+}
+
+/// The body of a failed entry, as the service writes it.
+fn failed(e: &AzureError) -> Value {
+    json!({"count": 1, "value": {"Message": e.body()["message"].as_str().unwrap_or_default()}})
+}
+
+/// `PATCH …/_apis/wit/$batch`.
 pub async fn update_many(State(state): State<Arc<AzureState>>, body: Bytes) -> Result<Response, AzureError> {
     let request = json_body(&body)?;
     let Some(subs) = request.as_array() else {
@@ -63,7 +88,7 @@ pub async fn update_many(State(state): State<Arc<AzureState>>, body: Bytes) -> R
                     notices.extend(state.notices(&store, &outcome.events));
                     answers.push(answer(200, &render::current(&store, &store.items[&id], &view)));
                 }
-                Err(e) => answers.push(answer(e.status().as_u16(), &e.body())),
+                Err(e) => answers.push(answer(e.status().as_u16(), &failed(&e))),
             }
         }
     }

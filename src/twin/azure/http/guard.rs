@@ -1,5 +1,6 @@
 //! The checks every API request passes, in the service's order: the organization, credentials
-//! (PAT as the basic-auth password with any user name, or `Bearer`), the request budget (429 with
+//! (PAT as the basic-auth password with any user name, or `Bearer`; without them the sign-in
+//! page with 203, or 401 under `X-TFS-FedAuthRedirect: Suppress`), the request budget (429 with
 //! the rate-limit headers) and `api-version` (query or `Accept` header; preview flag where needed).
 
 use std::sync::Arc;
@@ -87,6 +88,28 @@ pub fn authorized(headers: &HeaderMap, token: &str) -> bool {
     }
 }
 
+/// What the service answers missing or wrong credentials with: unless the client asked for a
+/// plain 401 with `X-TFS-FedAuthRedirect: Suppress`, `203 Non-Authoritative Information` and the
+/// HTML sign-in page (a client that only checks for 2xx then reads HTML as if it were JSON).
+fn refuse_credentials(headers: &HeaderMap, base: &str) -> Response {
+    let suppress = headers
+        .get("x-tfs-fedauthredirect")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("suppress"));
+    if suppress {
+        return AzureError::Unauthorized.into_response();
+    }
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en-US\"><head><title>Azure DevOps Services | Sign In</title>\
+         <meta http-equiv=\"X-UA-Compatible\" content=\"IE=11;&#32;IE=10;&#32;IE=9;&#32;IE=8\" /></head>\
+         <body><form id=\"signin\" action=\"{base}/_signin\" method=\"post\"><p>Sign in to continue to Azure DevOps.</p>\
+         </form></body></html>\n"
+    );
+    let mut response = (axum::http::StatusCode::NON_AUTHORITATIVE_INFORMATION, page).into_response();
+    response.headers_mut().insert("content-type", HeaderValue::from_static("text/html; charset=utf-8"));
+    response
+}
+
 fn with_headers(mut response: Response, headers: &[(&'static str, String)]) -> Response {
     for (name, value) in headers {
         if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
@@ -104,7 +127,7 @@ pub async fn guard(State(state): State<Arc<AzureState>>, mut request: Request, n
         return AzureError::RouteNotFound.into_response();
     }
     if !authorized(request.headers(), &state.token) {
-        return AzureError::Unauthorized.into_response();
+        return refuse_credentials(request.headers(), &state.base);
     }
     let verdict = state.throttle.lock().expect("throttle lock").check(Instant::now(), SystemTime::now());
     let advisory = match verdict {

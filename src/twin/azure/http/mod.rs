@@ -6,6 +6,7 @@ pub mod batch;
 pub mod comments;
 pub mod guard;
 pub mod meta;
+pub mod projects;
 pub mod queries;
 pub mod wiki;
 pub mod workitems;
@@ -47,6 +48,7 @@ const WORDS: &[&str] = &[
     "wiki",
     "wikis",
     "pages",
+    "projects",
 ];
 
 /// Rewrites a path so the route table (lowercase words) matches however a client spelled it.
@@ -96,7 +98,7 @@ pub fn router(state: Arc<AzureState>) -> Router {
     let p = "/{organization}/{project}/_apis/wit";
     let w = "/{organization}/{project}/_apis/wiki/wikis";
     let mut api = Router::new()
-        .route(&format!("{o}/$batch"), post(batch::update_many))
+        .route(&format!("{o}/$batch"), post(batch::update_many_legacy).patch(batch::update_many))
         .route(&format!("{o}/workitemrelationtypes"), get(meta::relation_types))
         .route(&format!("{o}/workitemrelationtypes/{{relation}}"), get(meta::relation_type))
         .route(&format!("{p}/workitemtypecategories"), get(meta::categories))
@@ -112,6 +114,7 @@ pub fn router(state: Arc<AzureState>) -> Router {
             get(comments::get).patch(comments::update).delete(comments::delete),
         )
         .route("/{organization}/{project}/{team}/_apis/wit/wiql", post(queries::wiql))
+        .route("/{organization}/_apis/projects/{projectId}", get(projects::get))
         .route("/{organization}/_apis/wiki/wikis", get(wiki::list))
         .route("/{organization}/_apis/wiki/wikis/{wikiIdentifier}", get(wiki::get))
         .route(w, get(wiki::list))

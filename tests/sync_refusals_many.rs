@@ -1,0 +1,185 @@
+//! The acceptance run of issue 15: 200 items to both twins, 10 of them refused in 10 different
+//! ways; the run syncs the 190 others and reports the 10, and once they are fixed the next run
+//! syncs them.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use backlog_sync::config::Settings;
+use backlog_sync::reconcile::engine::{self, RunOptions, RunReport};
+use backlog_sync::store::Store;
+use backlog_sync::twin::azure::Process;
+use backlog_sync::twin::github::{GithubTwin, GithubTwinConfig};
+use serde_json::{Value, json};
+
+use crate::common::{copy_tree, root, sample_backlog};
+use crate::support::azure_env::{self, target_toml};
+
+const REPO: &str = "contoso/onboarding";
+const GH_TOKEN: &str = "ghp_many_refusals";
+
+fn story(id: &str, title: &str, extra: &str, body: &str) -> String {
+    format!(
+        "---\nid: {id}\ntitle: {title:?}\nepic: EP-{}\npersona: new teammate\nactivity: do thing {id}\nbenefit: it works\nstate: new\npriority: 2\n{extra}---\n{body}\n",
+        // Spread over the four epics: GitHub takes at most 100 sub-issues a parent.
+        id[3..].parse::<usize>().unwrap_or(0) % 4 + 1
+    )
+}
+
+fn set_line(dir: &Path, rel: &str, key: &str, value: &str) {
+    let path = dir.join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| if l.starts_with(&format!("{key}:")) { format!("{key}: {value}") } else { l.to_string() })
+        .collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
+async fn gh(http: &reqwest::Client, method: reqwest::Method, url: String, body: Value) -> Value {
+    let r = http
+        .request(method, url)
+        .header("authorization", format!("token {GH_TOKEN}"))
+        .header("user-agent", "a-person")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    r.json().await.unwrap()
+}
+
+fn linked(state: &Path, target: &str) -> BTreeSet<String> {
+    Store::open(state).unwrap().links(target).unwrap().into_iter().map(|l| l.item_id).collect()
+}
+
+async fn run(config: &Path) -> RunReport {
+    let settings = Settings::load(Some(config)).unwrap();
+    engine::run(&settings, &RunOptions::default()).await.expect("the run goes to its end")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_hundred_items_ten_refused_ten_ways_then_fixed() {
+    let github = GithubTwin::start(GithubTwinConfig {
+        token: GH_TOKEN.into(),
+        repositories: vec![REPO.into()],
+        collaborators: vec!["alice-contoso".into()],
+        content_limit_per_minute: 5000,
+        content_limit_per_hour: 50_000,
+        ..GithubTwinConfig::default()
+    })
+    .await
+    .unwrap();
+    let boards = azure_env::start_twin(Process::Agile).await;
+    let (tmp, dir) = copy_tree(&sample_backlog());
+    let (_maps_tmp, maps) = copy_tree(&root().join("mappings"));
+    // Two people the remotes do not know: yan is no collaborator, zed no member.
+    let people = "\n[[people]]\ncanonical = \"yan.outsider@contoso.com\"\ngithub = \"eve-outsider\"\n\n[[people]]\ncanonical = \"zed.outsider@contoso.com\"\nazure = \"zed@fabrikam.example\"\n";
+    let identities = maps.join("identities.toml");
+    std::fs::write(&identities, std::fs::read_to_string(&identities).unwrap() + people).unwrap();
+
+    // 32 sample items + 164 generated stories = 196 files; 4 issues people open on GitHub.
+    for n in 100..264 {
+        let id = format!("ST-{n}");
+        std::fs::write(dir.join(format!("stories/{id}.md")), story(&id, &format!("Story {n}"), "", "Some text."))
+            .unwrap();
+    }
+    let refused_files = [
+        ("ST-100", "tags", format!("[{}]", "l".repeat(60))), // GitHub: label over 50
+        ("ST-101", "tags", "\n  - \"a,b\"".to_string()),     // Azure: a comma in a tag
+        ("ST-102", "title", format!("{:?}", "T".repeat(300))), // Azure: title over 255
+        ("ST-104", "tags", format!("[{}]", "x".repeat(450))), // both: tag over 400
+        ("ST-105", "owner", "yan.outsider@contoso.com".to_string()), // GitHub: not a collaborator
+        ("ST-106", "owner", "zed.outsider@contoso.com".to_string()), // Azure: not a member
+    ];
+    for (id, key, value) in &refused_files {
+        let path = dir.join(format!("stories/{id}.md"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        if *key == "title" {
+            set_line(&dir, &format!("stories/{id}.md"), "title", value);
+        } else {
+            std::fs::write(&path, text.replacen("state: new\n", &format!("state: new\n{key}: {value}\n"), 1)).unwrap();
+        }
+    }
+    // GitHub: a body over 65,536 characters.
+    let long = story("ST-103", "Long body", "", &format!("## Notes\n{}", "word ".repeat(14_000)));
+    std::fs::write(dir.join("stories/ST-103.md"), long).unwrap();
+
+    let http = reqwest::Client::new();
+    let issues = format!("{}/repos/{REPO}/issues", github.base_url());
+    let post = reqwest::Method::POST;
+    let odd = [
+        json!({"title": "Odd priority", "labels": ["type:story", "priority:high"]}),
+        json!({"title": "Odd points", "labels": ["type:story"], "body": "### Story points\n\nlots\n"}),
+        json!({"title": "Odd severity", "labels": ["type:risk", "severity:extreme"]}),
+        json!({"title": "Odd likelihood", "labels": ["type:risk", "likelihood:sometimes"]}),
+    ];
+    let mut numbers = Vec::new();
+    for body in &odd {
+        numbers.push(gh(&http, post.clone(), issues.clone(), body.clone()).await["number"].as_u64().unwrap());
+    }
+
+    let gh_token = tmp.path().join("gh-token");
+    std::fs::write(&gh_token, GH_TOKEN).unwrap();
+    let az_token = tmp.path().join("az-token");
+    std::fs::write(&az_token, azure_env::TOKEN).unwrap();
+    let config = tmp.path().join("settings.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[backlog]\npath = {dir:?}\n\n[[targets]]\nname = \"github\"\nkind = \"github\"\nrepository = \"{REPO}\"\napi_url = \"{}\"\ntoken_file = {gh_token:?}\nmapping = {:?}\nwrite_limit_per_minute = 5000\nwrite_limit_per_hour = 50000\n\n{}\n[sync]\nconflict_policy = \"manual\"\nmax_removals = \"100%\"\n",
+            github.base_url(),
+            maps.join("github/default.toml"),
+            target_toml("boards", &boards, &az_token, &maps.join("azure-boards/agile.toml")),
+        ),
+    )
+    .unwrap();
+    let state = Settings::load(Some(&config)).unwrap().state_path();
+
+    let first = run(&config).await;
+    let refused: BTreeSet<String> = first.refused.iter().map(|r| r.item.clone()).collect();
+    let want: BTreeSet<String> =
+        ["ST-100", "ST-102", "ST-103", "ST-104", "ST-105", "ST-106"].iter().map(|s| s.to_string()).collect();
+    assert!(want.is_subset(&refused), "every refused file is reported: {:#?}", first.refused);
+    assert_eq!(refused.len(), 10, "6 files and 4 imports, each reported once: {:#?}", first.refused);
+    for r in &first.refused {
+        assert_eq!(r.rule, "sync-item-refused");
+        assert!(!r.message.is_empty() && !r.hint.is_empty(), "{r}");
+    }
+    let (on_github, on_boards) = (linked(&state, "github"), linked(&state, "boards"));
+    let files: BTreeSet<String> = std::fs::read_dir(dir.join("stories"))
+        .unwrap()
+        .chain(std::fs::read_dir(dir.join("epics")).unwrap())
+        .chain(std::fs::read_dir(dir.join("risks")).unwrap())
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 196, "the four odd issues were not imported");
+    let synced: Vec<&String> = files.iter().filter(|f| on_github.contains(*f) && on_boards.contains(*f)).collect();
+    assert_eq!(synced.len(), 190, "every other item went to both targets");
+
+    // A person fixes each of the ten.
+    set_line(&dir, "stories/ST-100.md", "tags", "[short]");
+    set_line(&dir, "stories/ST-102.md", "title", "A shorter title");
+    std::fs::write(dir.join("stories/ST-103.md"), story("ST-103", "Long body", "", "## Notes\nshort now")).unwrap();
+    set_line(&dir, "stories/ST-104.md", "tags", "[fine]");
+    let repo_api = format!("{}/repos/{REPO}", github.base_url());
+    gh(&http, reqwest::Method::PUT, format!("{repo_api}/collaborators/eve-outsider"), json!({})).await;
+    boards.seed(json!({"people": ["Zed <zed@fabrikam.example>"]})).unwrap();
+    let patch = reqwest::Method::PATCH;
+    let fixed = [
+        json!({"labels": ["type:story", "priority:1"]}),
+        json!({"body": "### Story points\n\n3\n"}),
+        json!({"labels": ["type:risk", "severity:high"]}),
+        json!({"labels": ["type:risk", "likelihood:low"]}),
+    ];
+    for (n, body) in numbers.iter().zip(fixed) {
+        gh(&http, patch.clone(), format!("{issues}/{n}"), body).await;
+    }
+
+    let second = run(&config).await;
+    assert!(second.refused.is_empty(), "{:#?}", second.refused);
+    assert!(second.errors.is_empty(), "{:?}", second.errors);
+    let (on_github, on_boards) = (linked(&state, "github"), linked(&state, "boards"));
+    assert_eq!(on_github.len(), 200, "all 196 files and the 4 imports");
+    assert_eq!(on_boards.len(), 200);
+}
