@@ -64,42 +64,15 @@ pub fn run_set(
     }
 }
 
-/// The fixed set leaves out the operation kinds whose findings are fixed on the `data-loss`
-/// branch; each exclusion names its finding and the ignored regression test that re-enables it.
+/// The fixed set runs every operation kind; the findings that once left kinds out are fixed and
+/// kept in `regressions`.
 pub fn fixed_set_kinds() -> Kinds {
-    Kinds {
-        // finding 1 (regressions::a_retitle_on_github_keeps_the_sentence_the_title_held): edits of
-        // ST-1, whose story sentence lives in its title, erase the sentence; so does retitling a
-        // story whose title a file edit made a sentence (finding 10), so those edits are out too.
-        retitle_sentence_items: false,
-        // finding 2 (regressions::adding_a_person_to_identities_assigns_their_items_and_keeps_the_owner
-        // and regressions::an_assignee_set_on_github_after_the_person_is_known_reaches_the_file).
-        identities: false,
-        // finding 5 (regressions::the_first_sync_after_the_state_database_is_lost_links_sub_issues_again):
-        // after `state.db` is lost, the next sync fails with a 422 on an already linked sub-issue.
-        lose_state: false,
-        // finding 6 (regressions::a_file_edit_of_an_item_deleted_in_boards_does_not_fail_the_sync):
-        // an incremental sync updates a work item deleted in Boards and fails it with a 404.
-        boards_delete: false,
-        // finding 7 (regressions::a_file_deleted_while_its_work_item_is_edited_in_boards_closes_it_without_a_412):
-        // closing the work item of a deleted file that was edited in Boards since fails with a 412.
-        file_delete: false,
-        // finding 9 (regressions::a_story_whose_epic_issue_was_deleted_on_github_syncs_without_a_410):
-        // a sync links a story to the epic's deleted issue and fails it with a 410.
-        github_delete: false,
-        ..Kinds::ALL
-    }
+    Kinds::ALL
 }
 
+/// The fixed set checks every property.
 pub fn fixed_set_checks() -> Checks {
-    // finding 3 (regressions::a_sync_with_an_unreadable_file_names_the_file_it_skipped): `sync`
-    // does not name the unreadable files it skipped.
-    // finding 4 (regressions::under_manual_both_remotes_retitling_keeps_the_file_title): under
-    // `manual`, a field both remotes changed takes GitHub's value in the file.
-    // finding 8 (regressions::an_owner_no_target_knows_survives_edits_deletes_and_faults): the
-    // file's owner that no target can carry is erased with no edit; the fixed set names only
-    // people every target knows.
-    Checks { skipped_files_reported: false, manual_keeps_file: false, unknown_owners: false }
+    Checks::ALL
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Sequences the checker found, kept as regression cases named after what they guard. Those
-//! whose fix lives on the `data-loss` branch are ignored here and name their finding.
+//! Sequences the checker found, kept as regression cases named after what they guard; each
+//! names its finding.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -39,56 +39,50 @@ fn edits_on_three_sides_with_a_fault_and_a_kill_in_between_settle_with_no_loss()
 }
 
 #[test]
-#[ignore = "finding 1: a retitle erases the story sentence derived from the title, fixed on branch data-loss"]
 fn a_retitle_on_github_keeps_the_sentence_the_title_held() {
     let ops = [Op::Sync, Op::Github(ST_1, GithubEdit::Title(1)), Op::Sync];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
 
 #[test]
-#[ignore = "finding 2: adding a person to identities.toml deletes owners instead of assigning, fixed on branch data-loss"]
 fn adding_a_person_to_identities_assigns_their_items_and_keeps_the_owner() {
     let ops = [Op::Sync, Op::Identities, Op::Reconcile];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
 
 #[test]
-#[ignore = "finding 2b: an assignee set on GitHub once the person is known is lost on the next reconcile, fixed on branch data-loss"]
 fn an_assignee_set_on_github_after_the_person_is_known_reaches_the_file() {
     let ops = [Op::Sync, Op::Identities, Op::Github(ST_3, GithubEdit::Assignee(2)), Op::Reconcile];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
 
 #[test]
-#[ignore = "finding 3: `sync` does not say which unreadable files it skipped, fixed on branch data-loss"]
 fn a_sync_with_an_unreadable_file_names_the_file_it_skipped() {
     let ops = [Op::Sync, Op::File(ST_2, FileEdit::Break(0)), Op::Github(ST_2, GithubEdit::Title(1)), Op::ProcessSync];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
 
 #[test]
-#[ignore = "finding 4: under manual, a field both remotes changed takes GitHub's value in the file, fixed on branch data-loss"]
 fn under_manual_both_remotes_retitling_keeps_the_file_title() {
     let ops = [Op::Sync, Op::Github(ST_3, GithubEdit::Title(1)), Op::Boards(ST_3, BoardsEdit::Title(2)), Op::Sync];
     assert_eq!(replay(3, &ops), Vec::<String>::new());
 }
 
 #[test]
-#[ignore = "finding 5: after state.db is lost the next sync fails with a 422 on a sub-issue already linked, fixed on branch data-loss"]
 fn the_first_sync_after_the_state_database_is_lost_links_sub_issues_again() {
     let ops = [Op::Sync, Op::LoseState, Op::Sync];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
 
 #[test]
-#[ignore = "finding 6: an incremental sync updates a work item deleted in Boards and fails it with a 404, fixed on branch data-loss"]
+
 fn a_file_edit_of_an_item_deleted_in_boards_does_not_fail_the_sync() {
     let ops = [Op::Sync, Op::Boards(ST_4, BoardsEdit::Delete), Op::File(ST_4, FileEdit::Body(1)), Op::Sync];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
 
 #[test]
-#[ignore = "finding 7: closing the work item of a deleted file edited in Boards since fails with a 412 (stale rev), to fix on branch data-loss"]
+
 fn a_file_deleted_while_its_work_item_is_edited_in_boards_closes_it_without_a_412() {
     let ops = [Op::Sync, Op::File(ST_5, FileEdit::Delete), Op::Boards(ST_5, BoardsEdit::Title(0)), Op::Sync];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
@@ -115,7 +109,6 @@ fn clearing_the_assignee_in_boards_of_an_item_boards_cannot_assign_keeps_the_fil
 }
 
 #[test]
-#[ignore = "finding 8: an owner no target knows is erased from the file with no edit, fixed on branch data-loss (a field a target cannot carry is never cleared)"]
 fn an_owner_no_target_knows_survives_edits_deletes_and_faults() {
     use super::ops::Fault;
     const EP_1: usize = 0;
@@ -158,7 +151,6 @@ fn an_owner_no_target_knows_survives_edits_deletes_and_faults() {
 }
 
 #[test]
-#[ignore = "finding 9: a story is linked as a sub-issue of its epic's deleted issue and fails with a 410, to fix on branch data-loss"]
 fn a_story_whose_epic_issue_was_deleted_on_github_syncs_without_a_410() {
     const EP_2: usize = 1;
     let ops = [
@@ -173,7 +165,6 @@ fn a_story_whose_epic_issue_was_deleted_on_github_syncs_without_a_410() {
 }
 
 #[test]
-#[ignore = "finding 11: GitHub edits of ST-3 and ST-4 lost around a reconcile with an unreadable epic, faults and a kill; not yet diagnosed"]
 fn github_edits_survive_an_unreadable_epic_faults_and_a_kill() {
     let ops = [
         Op::Faults(super::ops::Fault::DropAfterWrite),

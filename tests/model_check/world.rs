@@ -52,6 +52,8 @@ impl Twins {
             primary_limit_per_hour: 1_000_000,
             content_limit_per_minute: 1_000_000,
             content_limit_per_hour: 1_000_000,
+            // strict twins: people the sequences assign are collaborators (dana once identities name her)
+            collaborators: vec!["alice-contoso".into(), "dana-gh".into()],
             ..GithubTwinConfig::default()
         })
         .await
@@ -60,6 +62,7 @@ impl Twins {
             token: AZ_TOKEN.into(),
             projects: vec![(PROJECT.into(), Process::Agile)],
             rate_limit: None,
+            members: vec!["alice@contoso.com".into(), "dana@contoso.com".into(), "grace.hopper@contoso.com".into()],
             ..AzureTwinConfig::default()
         })
         .await
