@@ -43,8 +43,15 @@ impl Model {
     pub fn record(&mut self, seq: usize, side: Side, after: &View) {
         let before = self.views.get(&side).cloned().unwrap_or_default();
         for (id, fields) in after {
+            // A retitle of a story whose sentence lived in its title: the sentence read from the
+            // title empties, which nobody wrote; the README's rule keeps it (never erased).
+            let retitled = side == Side::File && before.get(id).and_then(|f| f.get("title")) != fields.get("title");
             for (field, value) in fields {
                 let old = before.get(id).and_then(|f| f.get(field));
+                let derived = ["persona", "activity", "benefit"].contains(&field.as_str()) && value.is_empty();
+                if old.is_some() && retitled && derived {
+                    continue;
+                }
                 if old != Some(value) {
                     if field == "state" && value == "removed" {
                         self.gone.insert(id.clone());
