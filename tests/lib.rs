@@ -20,6 +20,7 @@ mod lint_cli;
 mod mapping_azure;
 mod mapping_github;
 mod markdown_azure;
+mod model_check;
 mod network_errors;
 mod properties;
 mod properties_webhooks;

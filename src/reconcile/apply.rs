@@ -319,14 +319,7 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             ctx.counts.inbound_created += 1;
             ctx.log(Some(target), id, format!("imported #{remote_id} as a new file"));
         }
-        Action::MarkRemoved { target, id, remote_id } => {
-            let changes: FieldMap = [("state".to_string(), "removed".to_string())].into();
-            ctx.write_item(id, &changes)?;
-            ctx.store.delete_link(target, &id.to_string())?;
-            ctx.change(id, Some(target), Direction::Inbound, "removed", None)?;
-            ctx.counts.removed += 1;
-            ctx.log(Some(target), id, format!("#{remote_id} was deleted remotely; marked removed"));
-        }
+        Action::MarkRemoved { target, id, remote_id } => mark_removed(ctx, target, id, remote_id)?,
         Action::Adopt { target, id, remote_id, base } => {
             let meta = ctx.fetched.get(target).and_then(|f| f.meta.get(remote_id)).cloned();
             if let Some(meta) = meta {
@@ -370,6 +363,12 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                 };
                 match result {
                     Ok(w) => break w,
+                    // The item was deleted there since the last full read (an incremental run
+                    // does not list deletions): a remote deletion, as `MarkRemoved` does it.
+                    Err(e) if e.kind == ErrorKind::NotFound => {
+                        let remote_id = link.remote_id.clone();
+                        return mark_removed(ctx, target, id, &remote_id);
+                    }
                     Err(e) if e.kind == ErrorKind::Conflict && attempt < 4 => {
                         // Someone edited the item between our read and our write (the remote's
                         // revision check failed): re-read it, merge again, and retry.
@@ -413,22 +412,27 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
         }
         Action::CloseRemote { target, id, remote_id } => {
             let remote = ctx.remotes[target.as_str()];
-            if let Some(link) = ctx.link(target, id)? {
-                let mut fields = link.base.clone();
-                fields.insert("state".into(), "removed".into());
+            if let Some(mut link) = ctx.link(target, id)? {
+                let kind = ctx.kind_of(id);
                 let changes: FieldMap = [("state".to_string(), "removed".to_string())].into();
-                match remote
-                    .update(
-                        &link,
-                        ItemWrite { id, kind: ctx.kind_of(id), fields: &fields, parent: None },
-                        &changes,
-                        None,
-                    )
-                    .await
-                {
-                    Ok(_) => {}
-                    Err(e) if e.kind == ErrorKind::NotFound => {}
-                    Err(e) => return Err(e.into()),
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let mut fields = link.base.clone();
+                    fields.insert("state".into(), "removed".into());
+                    let write = ItemWrite { id, kind, fields: &fields, parent: None };
+                    match remote.update(&link, write, &changes, None).await {
+                        Ok(_) => break,
+                        Err(e) if e.kind == ErrorKind::NotFound => break,
+                        // Edited there since the link's revision: read it again and close that.
+                        Err(e) if e.kind == ErrorKind::Conflict && attempt < 3 => {
+                            let parents = ctx.parents(target)?;
+                            let Some(fresh) = remote.get(&link.remote_id, kind, &parents).await? else { break };
+                            link.base = fresh.fields;
+                            link.remote_version = fresh.version;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                 }
                 ctx.store.delete_link(target, &id.to_string())?;
                 ctx.change(id, Some(target), Direction::Outbound, "closed", None)?;
@@ -475,5 +479,16 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             }
         }
     }
+    Ok(())
+}
+
+/// The linked remote item was deleted: the file is marked `removed` and the link dropped.
+fn mark_removed(ctx: &mut Ctx<'_>, target: &str, id: &ItemId, remote_id: &str) -> Result<(), SyncError> {
+    let changes: FieldMap = [("state".to_string(), "removed".to_string())].into();
+    ctx.write_item(id, &changes)?;
+    ctx.store.delete_link(target, &id.to_string())?;
+    ctx.change(id, Some(target), Direction::Inbound, "removed", None)?;
+    ctx.counts.removed += 1;
+    ctx.log(Some(target), id, format!("#{remote_id} was deleted remotely; marked removed"));
     Ok(())
 }

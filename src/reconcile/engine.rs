@@ -284,11 +284,10 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         }
         let mut input = TargetInput { name: name.clone(), listed: got.listed.clone(), ..TargetInput::default() };
         input.creating = store.intents(&name)?.iter().filter_map(|i| i.item_id.parse().ok()).collect();
-        for link in &links {
-            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
-            let owner = backlog.get(&id).and_then(|f| f.item.owner.clone());
-            if owner.is_some_and(|o| !remote.carries_owner(&o)) {
-                input.uncarried.insert(id, ["owner".to_string()].into());
+        // Every item, linked or not (a link found again after the state was lost has no base).
+        for file in &backlog.items {
+            if file.item.owner.as_ref().is_some_and(|o| !remote.carries_owner(o)) {
+                input.uncarried.insert(file.item.id.clone(), ["owner".to_string()].into());
             }
         }
         for link in &links {

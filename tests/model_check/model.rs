@@ -1,0 +1,165 @@
+//! The reference model: per item and field, the value the sides last agreed on and the edits
+//! people made since; after every run, the properties every run must keep.
+//!
+//! After a clean run (faults off, not killed) every readable item that is not gone must hold one
+//! value per field on every side that carries it, and every edit made since the sides last agreed
+//! must be that value, or be replaced by a later edit, or be named by a conflict or a policy
+//! decision. With no edit, the value must not change. Under `manual`, a run that leaves a field
+//! in conflict leaves the file's value of that field as it was.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::world::{Side, View};
+
+/// A value a person wrote on one side.
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub seq: usize,
+    pub side: Side,
+    pub value: String,
+}
+
+#[derive(Debug, Default)]
+struct FieldState {
+    agreed: Option<String>,
+    pending: Vec<Edit>,
+}
+
+/// The reference model of one sequence.
+#[derive(Default)]
+pub struct Model {
+    fields: BTreeMap<(String, String), FieldState>,
+    /// Items removed or deleted somewhere: their fields are no longer compared.
+    pub gone: BTreeSet<String>,
+    /// Values named by a conflict or a policy decision, per item and field.
+    named: BTreeSet<(String, String, String)>,
+    /// What each side held at the last read.
+    pub views: BTreeMap<Side, View>,
+    pub violations: Vec<String>,
+}
+
+impl Model {
+    /// Records the differences between `before` and `after` of one side as people's edits.
+    pub fn record(&mut self, seq: usize, side: Side, after: &View) {
+        let before = self.views.get(&side).cloned().unwrap_or_default();
+        for (id, fields) in after {
+            // A retitle of a story whose sentence lived in its title: the sentence read from the
+            // title empties, which nobody wrote; the README's rule keeps it (never erased).
+            let retitled = side == Side::File && before.get(id).and_then(|f| f.get("title")) != fields.get("title");
+            for (field, value) in fields {
+                let old = before.get(id).and_then(|f| f.get(field));
+                let derived = ["persona", "activity", "benefit"].contains(&field.as_str()) && value.is_empty();
+                if old.is_some() && retitled && derived {
+                    continue;
+                }
+                if old != Some(value) {
+                    if field == "state" && value == "removed" {
+                        self.gone.insert(id.clone());
+                    }
+                    let st = self.fields.entry((id.clone(), field.clone())).or_default();
+                    st.pending.push(Edit { seq, side, value: value.clone() });
+                }
+            }
+        }
+        if side != Side::File {
+            for id in before.keys().filter(|id| !after.contains_key(*id)) {
+                self.gone.insert(id.clone()); // deleted remotely
+            }
+        }
+        self.merge_view(side, after);
+    }
+
+    /// Takes a new read of a side; a file view keeps the last values of files it could not read.
+    pub fn merge_view(&mut self, side: Side, after: &View) {
+        if side == Side::File {
+            let v = self.views.entry(side).or_default();
+            for (id, f) in after {
+                v.insert(id.clone(), f.clone());
+            }
+        } else {
+            self.views.insert(side, after.clone());
+        }
+    }
+
+    pub fn name(&mut self, id: &str, field: &str, value: &str) {
+        self.named.insert((id.to_string(), field.to_string(), value.to_string()));
+    }
+
+    pub fn violation(&mut self, what: String) {
+        self.violations.push(what);
+    }
+
+    /// The properties of a clean run. `sides` is what each side holds now; `open` the open manual
+    /// conflicts (item, field); `file_before` the file view before the run; `manual` the policy.
+    pub fn check_clean(
+        &mut self,
+        sides: &BTreeMap<Side, View>,
+        unreadable: &BTreeSet<String>,
+        open: &BTreeSet<(String, String)>,
+        file_before: &View,
+        manual: bool,
+    ) {
+        let files = sides.get(&Side::File).cloned().unwrap_or_default();
+        for (id, fields) in &files {
+            if self.gone.contains(id) || unreadable.contains(id) || fields.get("state").is_some_and(|s| s == "removed")
+            {
+                continue;
+            }
+            for remote in [Side::Github, Side::Boards] {
+                if !sides.get(&remote).is_some_and(|v| v.contains_key(id)) {
+                    self.violation(format!("{id}: no remote item on {remote:?} after a clean run"));
+                }
+            }
+            for (field, value) in fields {
+                if field == "epic" && (unreadable.contains(value) || self.gone.contains(value)) {
+                    continue; // an unreadable or deleted epic has nothing to link to remotely
+                }
+                let mut values = vec![(Side::File, value.clone())];
+                for remote in [Side::Github, Side::Boards] {
+                    if let Some(v) = sides.get(&remote).and_then(|v| v.get(id)).and_then(|f| f.get(field)) {
+                        values.push((remote, v.clone()));
+                    }
+                }
+                let key = (id.clone(), field.clone());
+                let agree = values.iter().all(|(_, v)| v == value);
+                if !agree {
+                    if open.contains(&key) {
+                        let was = file_before.get(id).and_then(|f| f.get(field));
+                        if manual && was.is_some_and(|w| w != value) {
+                            self.violation(format!(
+                                "{id}.{field}: under manual the file took {value:?} (was {was:?}) while the field is in conflict"
+                            ));
+                        }
+                        continue;
+                    }
+                    self.violation(format!("{id}.{field}: sides disagree after a clean run: {values:?}"));
+                    continue;
+                }
+                let st = self.fields.entry(key.clone()).or_default();
+                let pending = std::mem::take(&mut st.pending);
+                let agreed = st.agreed.replace(value.clone());
+                if pending.is_empty() {
+                    if let Some(a) = agreed
+                        && &a != value
+                    {
+                        self.violation(format!("{id}.{field}: changed from {a:?} to {value:?} with no edit"));
+                    }
+                    continue;
+                }
+                let mut later_ok = false;
+                for e in pending.iter().rev() {
+                    let ok = &e.value == value
+                        || self.named.contains(&(id.clone(), field.clone(), e.value.clone()))
+                        || later_ok;
+                    if !ok {
+                        self.violation(format!(
+                            "{id}.{field}: the edit {:?} made on {:?} (op {}) is lost: every side holds {value:?} and no conflict names it",
+                            e.value, e.side, e.seq
+                        ));
+                    }
+                    later_ok |= ok;
+                }
+            }
+        }
+    }
+}

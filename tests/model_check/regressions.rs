@@ -1,0 +1,205 @@
+//! Sequences the checker found, kept as regression cases named after what they guard; each
+//! names its finding.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::ops::{BoardsEdit, FileEdit, GithubEdit, Op};
+use super::sequence::{self, Checks, Figures};
+use super::world::Twins;
+
+const ST_1: usize = 2;
+const ST_2: usize = 3;
+const ST_3: usize = 4;
+const ST_4: usize = 5;
+const ST_5: usize = 6;
+
+/// Replays `ops` under policy `policy` (0 canonical-wins … 3 manual); the violations found.
+fn replay(policy: u8, ops: &[Op]) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let twins = rt.block_on(Twins::start());
+    let figures = Arc::new(Figures::default());
+    let binary = Path::new(env!("CARGO_BIN_EXE_backlog-sync"));
+    rt.block_on(sequence::check(&twins, binary, policy, ops, Checks::ALL, &figures))
+}
+
+#[test]
+fn edits_on_three_sides_with_a_fault_and_a_kill_in_between_settle_with_no_loss() {
+    let ops = [
+        Op::Sync,
+        Op::File(ST_2, FileEdit::Priority(0)),
+        Op::Github(ST_3, GithubEdit::Title(1)),
+        Op::Boards(ST_2, BoardsEdit::Title(2)),
+        Op::Faults(super::ops::Fault::DropAfterWrite),
+        Op::Sync,
+        Op::Kill(40),
+        Op::Reconcile,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn a_retitle_on_github_keeps_the_sentence_the_title_held() {
+    let ops = [Op::Sync, Op::Github(ST_1, GithubEdit::Title(1)), Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn adding_a_person_to_identities_assigns_their_items_and_keeps_the_owner() {
+    let ops = [Op::Sync, Op::Identities, Op::Reconcile];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn an_assignee_set_on_github_after_the_person_is_known_reaches_the_file() {
+    let ops = [Op::Sync, Op::Identities, Op::Github(ST_3, GithubEdit::Assignee(2)), Op::Reconcile];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn a_sync_with_an_unreadable_file_names_the_file_it_skipped() {
+    let ops = [Op::Sync, Op::File(ST_2, FileEdit::Break(0)), Op::Github(ST_2, GithubEdit::Title(1)), Op::ProcessSync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn under_manual_both_remotes_retitling_keeps_the_file_title() {
+    let ops = [Op::Sync, Op::Github(ST_3, GithubEdit::Title(1)), Op::Boards(ST_3, BoardsEdit::Title(2)), Op::Sync];
+    assert_eq!(replay(3, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn the_first_sync_after_the_state_database_is_lost_links_sub_issues_again() {
+    let ops = [Op::Sync, Op::LoseState, Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+
+fn a_file_edit_of_an_item_deleted_in_boards_does_not_fail_the_sync() {
+    let ops = [Op::Sync, Op::Boards(ST_4, BoardsEdit::Delete), Op::File(ST_4, FileEdit::Body(1)), Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+
+fn a_file_deleted_while_its_work_item_is_edited_in_boards_closes_it_without_a_412() {
+    let ops = [Op::Sync, Op::File(ST_5, FileEdit::Delete), Op::Boards(ST_5, BoardsEdit::Title(0)), Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn a_boards_edit_after_a_reconcile_that_lost_answers_reaches_the_file_without_a_412() {
+    let ops = [
+        Op::Sync,
+        Op::Faults(super::ops::Fault::DropAfterWrite),
+        Op::File(ST_5, FileEdit::Title(1)),
+        Op::Reconcile,
+        Op::Boards(ST_5, BoardsEdit::Title(0)),
+        Op::File(ST_5, FileEdit::Priority(1)),
+        Op::Sync,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn clearing_the_assignee_in_boards_of_an_item_boards_cannot_assign_keeps_the_file_owner() {
+    let ops = [Op::Sync, Op::Boards(ST_3, BoardsEdit::Owner(0)), Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn an_owner_no_target_knows_survives_edits_deletes_and_faults() {
+    use super::ops::Fault;
+    const EP_1: usize = 0;
+    const EP_2: usize = 1;
+    let ops = [
+        Op::Github(EP_1, GithubEdit::Priority(0)),
+        Op::Reconcile,
+        Op::Boards(EP_1, BoardsEdit::Priority(1)),
+        Op::File(EP_1, FileEdit::Tags(1)),
+        Op::Reconcile,
+        Op::Reconcile,
+        Op::Boards(EP_1, BoardsEdit::Priority(0)),
+        Op::Kill(80),
+        Op::Boards(ST_5, BoardsEdit::State(2)),
+        Op::File(EP_2, FileEdit::Fix),
+        Op::Boards(EP_1, BoardsEdit::Title(0)),
+        Op::Reconcile,
+        Op::Boards(ST_4, BoardsEdit::Priority(3)),
+        Op::Reconcile,
+        Op::File(ST_4, FileEdit::State(0)),
+        Op::Reconcile,
+        Op::File(ST_2, FileEdit::SentenceTitle(1)),
+        Op::Github(EP_2, GithubEdit::Priority(1)),
+        Op::Boards(ST_3, BoardsEdit::Owner(0)),
+        Op::Boards(ST_3, BoardsEdit::Title(1)),
+        Op::Sync,
+        Op::Boards(ST_5, BoardsEdit::Parent(0)),
+        Op::Github(ST_5, GithubEdit::Priority(0)),
+        Op::Github(EP_2, GithubEdit::Delete),
+        Op::Boards(ST_2, BoardsEdit::Title(1)),
+        Op::Faults(Fault::RateLimited),
+        Op::Faults(Fault::DropAfterWrite),
+        Op::Sync,
+        Op::Sync,
+        Op::Reconcile,
+        Op::Sync,
+        Op::Boards(ST_3, BoardsEdit::Tags(3)),
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+fn a_story_whose_epic_issue_was_deleted_on_github_syncs_without_a_410() {
+    const EP_2: usize = 1;
+    let ops = [
+        Op::Sync,
+        Op::Github(EP_2, GithubEdit::Delete),
+        Op::Boards(ST_3, BoardsEdit::State(2)),
+        Op::File(ST_4, FileEdit::Title(1)),
+        Op::Sync,
+        Op::Sync,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "finding 11: a create whose answer was lost (drop after write) is adopted with what the remote holds now as its base, so a person's edit made there before the adoption is overwritten by the file with no conflict (src/reconcile/plan.rs, `creating`); not yet fixed"]
+fn github_edits_survive_an_unreadable_epic_faults_and_a_kill() {
+    let ops = [
+        Op::Faults(super::ops::Fault::DropAfterWrite),
+        Op::Sync,
+        Op::Github(5, GithubEdit::Priority(2)),
+        Op::Github(3, GithubEdit::Title(2)),
+        Op::File(6, FileEdit::Title(1)),
+        Op::Faults(super::ops::Fault::DropAfterWrite),
+        Op::Github(7, GithubEdit::Tags(2)),
+        Op::Github(6, GithubEdit::Priority(1)),
+        Op::File(1, FileEdit::Title(2)),
+        Op::Github(4, GithubEdit::Assignee(0)),
+        Op::Boards(3, BoardsEdit::State(3)),
+        Op::File(0, FileEdit::Break(3)),
+        Op::Reconcile,
+        Op::Faults(super::ops::Fault::DropAfterWrite),
+        Op::Github(5, GithubEdit::Tags(2)),
+        Op::Boards(7, BoardsEdit::Title(0)),
+        Op::Boards(1, BoardsEdit::Priority(2)),
+        Op::File(1, FileEdit::Fix),
+        Op::Github(3, GithubEdit::Title(3)),
+        Op::Boards(7, BoardsEdit::Tags(3)),
+        Op::Boards(7, BoardsEdit::Tags(3)),
+        Op::Github(4, GithubEdit::Tags(2)),
+        Op::Kill(103),
+        Op::Boards(4, BoardsEdit::State(2)),
+        Op::Boards(0, BoardsEdit::Priority(3)),
+        Op::Sync,
+        Op::Github(5, GithubEdit::Assignee(0)),
+        Op::Boards(7, BoardsEdit::Title(3)),
+        Op::File(5, FileEdit::Title(0)),
+        Op::Github(7, GithubEdit::Priority(0)),
+        Op::Boards(7, BoardsEdit::Title(0)),
+        Op::Github(7, GithubEdit::Priority(0)),
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}

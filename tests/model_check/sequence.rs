@@ -1,0 +1,269 @@
+//! Runs one generated sequence against the world and the model, checking every property after
+//! every run; counts what it did for the campaign's figures.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use backlog_sync::reconcile::engine::{RunOptions, RunReport};
+use backlog_sync::store::{Conflict, Store};
+
+use super::model::Model;
+use super::ops::{Fault, ITEMS, Op, policy_name};
+use super::people::{self, Saved};
+use super::world::{Side, Twins, View, World};
+
+/// What the checker did, over all sequences.
+#[derive(Default)]
+pub struct Figures {
+    pub sequences: AtomicU64,
+    pub operations: AtomicU64,
+    pub runs: AtomicU64,
+    pub kills: AtomicU64,
+    pub faulty_runs: AtomicU64,
+    pub violations: AtomicU64,
+}
+
+impl Figures {
+    pub fn line(&self) -> String {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        format!(
+            "sequences {}, operations {}, runs {}, kills {}, runs under faults {}, violations {}",
+            g(&self.sequences),
+            g(&self.operations),
+            g(&self.runs),
+            g(&self.kills),
+            g(&self.faulty_runs),
+            g(&self.violations)
+        )
+    }
+}
+
+/// Properties switched off in a set, each naming the finding it waits for.
+#[derive(Debug, Clone, Copy)]
+pub struct Checks {
+    /// A run with unreadable files says which files it skipped (finding 3).
+    pub skipped_files_reported: bool,
+    /// Under `manual`, a field left in conflict keeps the file's value (finding 4).
+    pub manual_keeps_file: bool,
+    /// ST-3 starts owned by dana, whom no target knows, and people may name dana (finding 8);
+    /// without it dana is alice.
+    pub unknown_owners: bool,
+}
+
+impl Checks {
+    pub const ALL: Checks = Checks { skipped_files_reported: true, manual_keeps_file: true, unknown_owners: true };
+}
+
+/// Runs `ops` under `policy`; returns the violations (empty: the sequence passed).
+pub async fn check(
+    twins: &Twins,
+    binary: &Path,
+    policy: u8,
+    ops: &[Op],
+    checks: Checks,
+    figures: &Figures,
+) -> Vec<String> {
+    let world = World::new(twins, policy_name(policy), binary, checks.unknown_owners).await;
+    let mut model = Model::default();
+    let mut saved = Saved::default();
+    let (files, _) = world.read_files();
+    model.record(0, Side::File, &files);
+    let mut fault: Option<Fault> = None;
+    for (i, op) in ops.iter().enumerate() {
+        let seq = i + 1;
+        figures.operations.fetch_add(1, Ordering::Relaxed);
+        if verbose() {
+            eprintln!("  op {seq}: {op}");
+        }
+        match op {
+            Op::File(item, edit) => {
+                people::file_edit(&world, *item, &people::known(edit, checks.unknown_owners), &mut saved);
+                let (files, _) = world.read_files();
+                model.record(seq, Side::File, &files);
+            }
+            Op::Github(item, edit) => {
+                people::github_edit(&world, *item, &people::known_gh(edit, checks.unknown_owners)).await;
+                record_remotes(&world, &mut model, seq, Side::Github).await;
+            }
+            Op::Boards(item, edit) => {
+                people::boards_edit(&world, *item, edit, &mut saved).await;
+                record_remotes(&world, &mut model, seq, Side::Boards).await;
+            }
+            Op::Identities => world.add_identity(),
+            Op::LoseState => world.lose_state(),
+            Op::Faults(f) => fault = Some(*f),
+            Op::Sync | Op::Reconcile | Op::ProcessSync | Op::Kill(_) => {
+                run(&world, &mut model, op, fault.take(), checks, figures, seq).await;
+            }
+        }
+        if !model.violations.is_empty() {
+            break;
+        }
+    }
+    if model.violations.is_empty() {
+        // No new edits: one more clean run settles everything.
+        run(&world, &mut model, &Op::Sync, None, checks, figures, ops.len() + 1).await;
+    }
+    twins.calm().await;
+    if verbose() {
+        eprintln!("sequence done: {:?}", model.violations);
+    }
+    figures.sequences.fetch_add(1, Ordering::Relaxed);
+    figures.violations.fetch_add(model.violations.len() as u64, Ordering::Relaxed);
+    model.violations
+}
+
+fn verbose() -> bool {
+    std::env::var_os("MODEL_CHECK_VERBOSE").is_some()
+}
+
+/// Reads both remotes and records what people changed there.
+async fn record_remotes(world: &World<'_>, model: &mut Model, seq: usize, side: Side) {
+    let files = model.views.get(&Side::File).cloned().unwrap_or_default();
+    for (side, (view, _)) in world.read_remotes(&files, Some(side)).await {
+        model.record(seq, side, &view);
+    }
+}
+
+fn store_conflicts(world: &World<'_>) -> Vec<Conflict> {
+    let path = world.dir.join(".backlog-sync/state.db");
+    if !path.exists() {
+        return Vec::new();
+    }
+    let Ok(store) = Store::open(&path) else { return Vec::new() };
+    store.open_conflicts().unwrap_or_default()
+}
+
+fn name_plan(model: &mut Model, report: &RunReport) {
+    for c in &report.plan.conflicts {
+        model.name(&c.id.to_string(), &c.conflict.field, &c.conflict.canonical);
+        model.name(&c.id.to_string(), &c.conflict.field, &c.conflict.remote);
+    }
+}
+
+async fn run(
+    world: &World<'_>,
+    model: &mut Model,
+    op: &Op,
+    fault: Option<Fault>,
+    checks: Checks,
+    figures: &Figures,
+    seq: usize,
+) {
+    figures.runs.fetch_add(1, Ordering::Relaxed);
+    let outside = world.outside();
+    let (files_now, unreadable) = world.read_files();
+    let unreadable: BTreeSet<String> = unreadable.into_iter().collect();
+    for id in ITEMS {
+        if !world.file_path(id).exists() {
+            model.gone.insert(id.to_string());
+        }
+    }
+    let file_before: View = files_now;
+    let broken_bytes: BTreeMap<String, Vec<u8>> =
+        unreadable.iter().map(|id| (id.clone(), std::fs::read(world.file_path(id)).unwrap_or_default())).collect();
+    let remote_before: BTreeMap<Side, View> =
+        model.views.iter().filter(|(s, _)| **s != Side::File).map(|(s, v)| (*s, v.clone())).collect();
+
+    // What a process run will decide, as `plan` shows it (a killed run leaves no report).
+    if matches!(op, Op::ProcessSync | Op::Kill(_)) {
+        let opts = RunOptions { dry_run: true, ..RunOptions::default() };
+        if let Ok(plan) = backlog_sync::reconcile::engine::run(&world.settings(), &opts).await {
+            name_plan(model, &plan);
+        }
+    }
+    if let Some(f) = fault {
+        figures.faulty_runs.fetch_add(1, Ordering::Relaxed);
+        world.twins.arm(f).await;
+    }
+    let mut clean = fault.is_none();
+    match op {
+        Op::Sync | Op::Reconcile => match world.run(matches!(op, Op::Reconcile)).await {
+            Ok(report) => {
+                name_plan(model, &report);
+                if clean && !report.errors.is_empty() {
+                    model.violation(format!("a clean {op} failed items: {:?}", report.errors));
+                }
+            }
+            Err(e) => {
+                if clean {
+                    model.violation(format!("a clean {op} failed: {e}"));
+                }
+            }
+        },
+        Op::ProcessSync => {
+            let out = world.process_sync(None).await.expect("ran to the end");
+            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            if checks.skipped_files_reported {
+                for id in &unreadable {
+                    if !text.contains(&format!("{id}.md")) {
+                        model.violation(format!("`sync` skipped the unreadable {id}.md without saying so: {text}"));
+                    }
+                }
+            }
+            clean = false; // its report is not read: only the safety properties are checked
+        }
+        Op::Kill(ms) => {
+            figures.kills.fetch_add(1, Ordering::Relaxed);
+            world.twins.slow().await;
+            world.process_sync(Some(Duration::from_millis(u64::from(*ms)))).await;
+            clean = false;
+        }
+        _ => unreachable!("not a run"),
+    }
+    world.twins.calm().await;
+
+    // Safety, after every run.
+    let (files, now_unreadable) = world.read_files();
+    for id in now_unreadable.iter().filter(|id| !unreadable.contains(*id)) {
+        model.violation(format!("{id}.md was written by the run and no longer reads back"));
+    }
+    if world.outside() != outside {
+        model.violation("a file outside the backlog's item folders changed".into());
+    }
+    let remotes = world.read_remotes(&files, None).await;
+    for (side, (_, counts)) in &remotes {
+        for (id, n) in counts.iter().filter(|(_, n)| **n > 1) {
+            model.violation(format!("{id}: {n} remote items on {side:?} carry its marker"));
+        }
+    }
+    for id in &unreadable {
+        if std::fs::read(world.file_path(id)).unwrap_or_default() != broken_bytes[id] {
+            model.violation(format!("the unreadable {id}.md was changed by the run"));
+        }
+        for (side, before) in &remote_before {
+            let now = remotes.get(side).and_then(|(v, _)| v.get(id));
+            if before.get(id) != now {
+                model.violation(format!(
+                    "the unreadable {id}.md's item changed on {side:?}: {:?} -> {now:?}",
+                    before.get(id)
+                ));
+            }
+        }
+    }
+    for c in store_conflicts(world) {
+        model.name(&c.item_id, &c.field, c.canonical.as_deref().unwrap_or_default());
+        model.name(&c.item_id, &c.field, c.remote.as_deref().unwrap_or_default());
+    }
+    let mut sides: BTreeMap<Side, View> = BTreeMap::new();
+    sides.insert(Side::File, files.clone());
+    for (side, (view, _)) in &remotes {
+        sides.insert(*side, view.clone());
+    }
+    if clean && model.violations.is_empty() {
+        let open: BTreeSet<(String, String)> =
+            store_conflicts(world).into_iter().map(|c| (c.item_id, c.field)).collect();
+        let manual = checks.manual_keeps_file
+            && world.settings().sync.conflict_policy == backlog_sync::config::ConflictPolicy::Manual;
+        model.check_clean(&sides, &unreadable, &open, &file_before, manual);
+    }
+    if !model.violations.is_empty() {
+        let last = model.violations.len();
+        model.violations[last - 1].push_str(&format!(" (after op {seq}: {op})"));
+    }
+    for (side, view) in sides {
+        model.merge_view(side, &view);
+    }
+}

@@ -1,0 +1,386 @@
+//! The checker's world: a GitHub twin and an Azure twin started once on 127.0.0.1 and reset
+//! between sequences, a temp folder per sequence, people's edits through the twins' REST APIs,
+//! runs (in process, as a real process, SIGKILLed), faults, and what each side holds now.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use backlog_sync::backlog::Backlog;
+use backlog_sync::config::Settings;
+use backlog_sync::mapping::FieldMap;
+use backlog_sync::mapping::fields::item_fields;
+use backlog_sync::model::ItemId;
+use backlog_sync::reconcile::engine::{self, RunOptions, RunReport};
+use backlog_sync::twin::azure::{AzureTwin, AzureTwinConfig, Process};
+use backlog_sync::twin::github::{GithubTwin, GithubTwinConfig};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::fixture;
+use super::ops::Fault;
+
+pub const REPO: &str = "contoso/claims";
+pub const PROJECT: &str = "Claims";
+pub const GH_TOKEN: &str = "ghp_model_check_token";
+pub const AZ_TOKEN: &str = "azure-model-check-pat";
+
+/// Which side holds a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Side {
+    File,
+    Github,
+    Boards,
+}
+
+/// What one side holds: per item id, its canonical fields.
+pub type View = BTreeMap<String, FieldMap>;
+
+/// Both twins, started once.
+pub struct Twins {
+    pub github: GithubTwin,
+    pub boards: AzureTwin,
+    pub http: reqwest::Client,
+}
+
+impl Twins {
+    pub async fn start() -> Twins {
+        let github = GithubTwin::start(GithubTwinConfig {
+            token: GH_TOKEN.into(),
+            repositories: vec![REPO.into()],
+            primary_limit_per_hour: 1_000_000,
+            content_limit_per_minute: 1_000_000,
+            content_limit_per_hour: 1_000_000,
+            // strict twins: people the sequences assign are collaborators (dana once identities name her)
+            collaborators: vec!["alice-contoso".into(), "dana-gh".into()],
+            ..GithubTwinConfig::default()
+        })
+        .await
+        .expect("github twin starts");
+        let boards = AzureTwin::start(AzureTwinConfig {
+            token: AZ_TOKEN.into(),
+            projects: vec![(PROJECT.into(), Process::Agile)],
+            rate_limit: None,
+            members: vec!["alice@contoso.com".into(), "dana@contoso.com".into(), "grace.hopper@contoso.com".into()],
+            ..AzureTwinConfig::default()
+        })
+        .await
+        .expect("azure twin starts");
+        Twins { github, boards, http: reqwest::Client::new() }
+    }
+
+    async fn control(&self, method: Method, path: &str, body: Option<Value>) {
+        for base in [self.github.base_url(), self.boards.base_url()] {
+            let mut req = self.http.request(method.clone(), format!("{base}{path}"));
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            let r = req.send().await.expect("twin control answers");
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+        }
+    }
+
+    pub async fn reset(&self) {
+        self.control(Method::POST, "/_twin/reset", None).await;
+    }
+
+    pub async fn arm(&self, fault: Fault) {
+        let rule = match fault {
+            Fault::ServerErrors => json!({"status": 503, "probability": 0.2}),
+            Fault::RateLimited => json!({"retry_after": 0, "probability": 0.2}),
+            Fault::DropAfterWrite => json!({"method": "PATCH", "drop_after_write": true, "probability": 0.2}),
+        };
+        let mut rule = rule;
+        rule["path"] = json!("/**");
+        rule["count"] = json!(1_000_000);
+        let mut rules = vec![rule];
+        if fault == Fault::DropAfterWrite {
+            rules.push(json!({"method": "POST", "path": "/**", "count": 1_000_000, "drop_after_write": true, "probability": 0.2}));
+        }
+        self.control(Method::POST, "/_twin/faults", Some(json!(rules))).await;
+    }
+
+    /// Slows every request so that a kill lands in the middle of a run.
+    pub async fn slow(&self) {
+        self.control(
+            Method::POST,
+            "/_twin/faults",
+            Some(json!([{"path": "/**", "count": 1_000_000, "latency_ms": 3}])),
+        )
+        .await;
+    }
+
+    pub async fn calm(&self) {
+        self.control(Method::DELETE, "/_twin/faults", None).await;
+    }
+}
+
+/// One sequence's folder and settings, against the shared twins.
+pub struct World<'t> {
+    pub twins: &'t Twins,
+    pub root: PathBuf,
+    pub dir: PathBuf,
+    pub config: PathBuf,
+    /// Where `backlog-sync` is, for process runs.
+    pub binary: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl<'t> World<'t> {
+    pub async fn new(twins: &'t Twins, policy: &str, binary: &Path, unknown_owners: bool) -> World<'t> {
+        twins.reset().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().to_path_buf();
+        let repo_root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let dir = fixture::write(&root, &repo_root, &twins.github.base_url(), &twins.boards.organization_url(), policy);
+        if !unknown_owners {
+            let st3 = dir.join("stories/ST-3.md");
+            let text = std::fs::read_to_string(&st3).unwrap().replace("dana@contoso.com", "alice@contoso.com");
+            std::fs::write(st3, text).unwrap();
+        }
+        World { twins, config: root.join("settings.toml"), root, dir, binary: binary.to_path_buf(), _tmp: tmp }
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings::load(Some(&self.config)).expect("settings load")
+    }
+
+    pub async fn run(&self, full: bool) -> Result<RunReport, String> {
+        let opts = RunOptions { full, wait: Some(Duration::from_secs(30)), ..RunOptions::default() };
+        engine::run(&self.settings(), &opts).await.map_err(|e| e.to_string())
+    }
+
+    /// `backlog-sync sync` as a real process; killed after `kill_after` when given. Returns its
+    /// output when it ran to the end.
+    pub async fn process_sync(&self, kill_after: Option<Duration>) -> Option<std::process::Output> {
+        let mut cmd = Command::new(&self.binary);
+        cmd.args(["sync", "--wait", "30", "--config", self.config.to_str().unwrap()])
+            .current_dir(&self.root)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        match kill_after {
+            None => {
+                let out = tokio::task::spawn_blocking(move || cmd.output().expect("binary runs")).await.unwrap();
+                Some(out)
+            }
+            Some(after) => {
+                let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("binary runs");
+                tokio::time::sleep(after).await;
+                child.kill().ok(); // SIGKILL
+                tokio::task::spawn_blocking(move || child.wait()).await.unwrap().ok();
+                None
+            }
+        }
+    }
+
+    pub fn file_path(&self, id: &str) -> PathBuf {
+        let sub = match &id[..2] {
+            "EP" => "epics",
+            "ST" => "stories",
+            _ => "risks",
+        };
+        self.dir.join(sub).join(format!("{id}.md"))
+    }
+
+    /// The readable items' fields, and the ids of files the reader refused.
+    pub fn read_files(&self) -> (View, Vec<String>) {
+        let backlog = Backlog::load(&self.dir).expect("backlog folder loads");
+        let view = backlog.items.iter().map(|f| (f.item.id.to_string(), item_fields(&f.item))).collect();
+        let invalid =
+            backlog.invalid.iter().map(|f| f.path.file_stem().unwrap().to_string_lossy().into_owned()).collect();
+        (view, invalid)
+    }
+
+    /// What each remote holds, through the product's own mappings, per item marker. A remote
+    /// that cannot carry an owner (no identity) shows no `owner`, as the engine sees it.
+    /// Also returns how many remote items carry each marker.
+    pub async fn read_remotes(
+        &self,
+        files: &View,
+        only: Option<Side>,
+    ) -> BTreeMap<Side, (View, BTreeMap<String, usize>)> {
+        let settings = self.settings();
+        let mut out = BTreeMap::new();
+        for target in &settings.targets {
+            let side = if target.name == "github" { Side::Github } else { Side::Boards };
+            if only.is_some_and(|o| o != side) {
+                continue;
+            }
+            let remote = engine::connect(target).expect("target connects");
+            let first = remote.fetch(true, None, &BTreeMap::new()).await.expect("remote lists");
+            let parents: BTreeMap<String, ItemId> =
+                first.listed.values().filter_map(|r| Some((r.remote_id.clone(), r.marker.clone()?))).collect();
+            let got = remote.fetch(true, None, &parents).await.expect("remote lists");
+            let mut view = View::new();
+            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+            for r in got.listed.values() {
+                let Some(id) = &r.marker else { continue };
+                let id = id.to_string();
+                *counts.entry(id.clone()).or_default() += 1;
+                let mut fields = r.fields.clone();
+                let owner = files.get(&id).and_then(|f| f.get("owner")).cloned().unwrap_or_default();
+                let theirs = fields.get("owner").cloned().unwrap_or_default();
+                if !remote.carries_owner(&owner) || !remote.carries_owner(&theirs) {
+                    fields.remove("owner");
+                }
+                view.insert(id, fields);
+            }
+            out.insert(side, (view, counts));
+        }
+        out
+    }
+
+    pub fn lose_state(&self) {
+        for ext in ["db", "db-wal", "db-shm"] {
+            let _ = std::fs::remove_file(self.dir.join(format!(".backlog-sync/state.{ext}")));
+        }
+    }
+
+    pub fn add_identity(&self) {
+        let path = self.root.join("mappings/identities.toml");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if !text.contains("dana@contoso.com") {
+            text.push_str(
+                "\n[[people]]\ncanonical = \"dana@contoso.com\"\ngithub = \"dana-gh\"\nazure = \"dana@contoso.com\"\n",
+            );
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    /// Every file outside the backlog's item folders and its state, with its bytes.
+    pub fn outside(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![self.root.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                let rel = p.strip_prefix(&self.dir).ok();
+                let inside = rel
+                    .is_some_and(|r| ["epics", "stories", "risks", ".backlog-sync"].iter().any(|s| r.starts_with(s)));
+                if inside {
+                    continue;
+                }
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.insert(p.clone(), std::fs::read(&p).unwrap_or_default());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// People's REST calls to the twins.
+impl World<'_> {
+    async fn github(&self, method: Method, path: &str, body: Option<Value>) -> Option<Value> {
+        let mut req = self
+            .twins
+            .http
+            .request(method, format!("{}{path}", self.twins.github.base_url()))
+            .header("authorization", format!("token {GH_TOKEN}"))
+            .header("user-agent", "a-person");
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        Some(resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The issue that carries `id`'s marker (the first, when there are several).
+    pub async fn issue_of(&self, id: &str) -> Option<Value> {
+        let marker = format!("<!-- backlog-sync: {id} -->");
+        let all = self.github(Method::GET, &format!("/repos/{REPO}/issues?state=all&per_page=100"), None).await?;
+        all.as_array()?.iter().find(|i| i["body"].as_str().is_some_and(|b| b.contains(&marker))).cloned()
+    }
+
+    pub async fn edit_issue(&self, number: u64, body: Value) -> bool {
+        self.github(Method::PATCH, &format!("/repos/{REPO}/issues/{number}"), Some(body)).await.is_some()
+    }
+
+    pub async fn make_sub_issue(&self, parent: u64, child_id: u64) -> bool {
+        let body = json!({"sub_issue_id": child_id, "replace_parent": true});
+        self.github(Method::POST, &format!("/repos/{REPO}/issues/{parent}/sub_issues"), Some(body)).await.is_some()
+    }
+
+    pub async fn delete_issue(&self, number: u64) -> bool {
+        let url = format!("{}/_twin/repos/{REPO}/issues/{number}", self.twins.github.base_url());
+        self.twins.http.delete(url).send().await.is_ok_and(|r| r.status().is_success())
+    }
+
+    async fn boards(&self, method: Method, path: &str, body: Option<Value>, content_type: &str) -> Option<Value> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = format!("{}{path}{sep}api-version=7.1", self.twins.boards.organization_url());
+        let mut req = self.twins.http.request(method, url).basic_auth("", Some(AZ_TOKEN));
+        if let Some(b) = body {
+            req = req.header("content-type", content_type).body(b.to_string());
+        }
+        let resp = req.send().await.ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        Some(resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The live work item that carries `id`'s marker tag, with relations.
+    pub async fn work_item_of(&self, id: &str) -> Option<Value> {
+        let q = json!({"query": format!("SELECT [System.Id] FROM WorkItems WHERE [System.Tags] CONTAINS 'backlog-sync:{id}'")});
+        let found =
+            self.boards(Method::POST, &format!("/{PROJECT}/_apis/wit/wiql"), Some(q), "application/json").await?;
+        let ids: Vec<i64> = found["workItems"].as_array()?.iter().filter_map(|w| w["id"].as_i64()).collect();
+        if ids.is_empty() {
+            return None;
+        }
+        let body = json!({"ids": ids, "$expand": "relations"});
+        let got = self
+            .boards(Method::POST, &format!("/{PROJECT}/_apis/wit/workitemsbatch"), Some(body), "application/json")
+            .await?;
+        let tag = format!("backlog-sync:{id}");
+        got["value"].as_array()?.iter().find(|w| tags(w).contains(&tag)).cloned()
+    }
+
+    pub async fn patch_work_item(&self, wi: i64, ops: Value) -> bool {
+        let path = format!("/{PROJECT}/_apis/wit/workitems/{wi}?$expand=relations");
+        self.boards(Method::PATCH, &path, Some(ops), "application/json-patch+json").await.is_some()
+    }
+
+    pub async fn delete_work_item(&self, wi: i64) -> bool {
+        self.boards(Method::DELETE, &format!("/{PROJECT}/_apis/wit/workitems/{wi}"), None, "").await.is_some()
+    }
+
+    pub async fn restore_work_item(&self, wi: i64) -> bool {
+        let body = json!({"isDeleted": false});
+        self.boards(Method::PATCH, &format!("/{PROJECT}/_apis/wit/recyclebin/{wi}"), Some(body), "application/json")
+            .await
+            .is_some()
+    }
+
+    pub fn work_item_url(&self, wi: i64) -> String {
+        format!("{}/_apis/wit/workItems/{wi}", self.twins.boards.organization_url())
+    }
+}
+
+/// The tags of a work item JSON.
+pub fn tags(item: &Value) -> Vec<String> {
+    item["fields"]["System.Tags"]
+        .as_str()
+        .unwrap_or("")
+        .split(';')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Label names of an issue.
+pub fn labels(issue: &Value) -> Vec<String> {
+    issue["labels"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|l| l["name"].as_str()).map(str::to_string).collect())
+        .unwrap_or_default()
+}
