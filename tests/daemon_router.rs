@@ -286,3 +286,22 @@ async fn form_encoded_deliveries_are_taken_and_an_empty_delivery_id_is_refused()
     let (status, answer, _) = send(&f.state, signed("ping", " ", json)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "an empty delivery id is no id: {answer}");
 }
+
+#[tokio::test]
+async fn readyz_says_degraded_while_a_remote_refuses_an_item() {
+    let f = fixture(16, auth());
+    let get = || Request::get("/readyz").body(Body::empty()).unwrap();
+    let (_, ready, _) = send(&f.state, get()).await;
+    assert_eq!((ready["degraded"].as_bool(), ready["refused_items"].as_u64()), (Some(false), Some(0)), "{ready}");
+    let refusal = backlog_sync::store::NewRefusal {
+        target: "github",
+        item_id: "ST-2",
+        status: Some(422),
+        message: "Validation Failed",
+        hint: "shorten the tag",
+        fingerprint: "x",
+    };
+    f.state.with_store(|s| s.record_refusal(&refusal, chrono::Utc::now())).unwrap();
+    let (_, ready, _) = send(&f.state, get()).await;
+    assert_eq!((ready["degraded"].as_bool(), ready["refused_items"].as_u64()), (Some(true), Some(1)), "{ready}");
+}

@@ -115,3 +115,52 @@ async fn a_renamed_repository_is_followed_through_its_301() {
         "the edit reached the renamed repository"
     );
 }
+
+/// The kept refusal of `item` on the env's GitHub target.
+fn kept(env: &GhEnv, item: &str) -> Option<backlog_sync::store::StoredRefusal> {
+    let store = backlog_sync::store::Store::open(&env.settings().state_path()).unwrap();
+    store.refusals().unwrap().into_iter().find(|r| r.item_id == item)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_item_is_kept_backed_off_retried_when_it_changes_and_forgotten_once_it_syncs() {
+    let env = GhEnv::new(&sample_backlog(), "manual").await;
+    env.sync().await;
+    let long_tag = "t".repeat(60);
+    set_line(&env, "stories/ST-2.md", "tags", &format!("[onboarding, {long_tag}]"));
+
+    let refused = env.cli(&["sync"]).await;
+    assert_eq!(refused.status.code(), Some(3), "a partly failed run exits 3: {}", stderr(&refused));
+    let first = kept(&env, "ST-2").expect("the refusal is kept in the store");
+    assert_eq!((first.target.as_str(), first.status, first.attempts), ("github", Some(422), 1));
+    let status = env.cli(&["status"]).await;
+    let shown = stdout(&status);
+    assert!(
+        shown.contains("refused items (sync-item-refused): 1") && shown.contains("ST-2 on github (HTTP 422)"),
+        "{shown}"
+    );
+
+    // The next run tries once more (the service may have been fixed); then it backs off.
+    env.cli(&["sync"]).await;
+    let second = kept(&env, "ST-2").unwrap();
+    assert_eq!((second.attempts, second.first_seen), (2, first.first_seen));
+    assert!(second.next_try > second.last_seen, "a second refusal waits");
+
+    // Unchanged and within its back-off: skipped, still reported, not sent again.
+    let waiting = env.cli(&["sync"]).await;
+    assert_eq!(waiting.status.code(), Some(3), "{}", stderr(&waiting));
+    assert!(stderr(&waiting).contains("next try after"), "{}", stderr(&waiting));
+    assert_eq!(kept(&env, "ST-2").unwrap().attempts, 2, "the item was not tried again before its next try");
+
+    // Changed (still refused): tried at once.
+    set_line(&env, "stories/ST-2.md", "title", "Retried at once because it changed");
+    env.cli(&["sync"]).await;
+    assert_eq!(kept(&env, "ST-2").unwrap().attempts, 3, "a changed item is tried at once");
+
+    // Fixed: synced and forgotten.
+    set_line(&env, "stories/ST-2.md", "tags", "[onboarding, short]");
+    let fixed = env.cli(&["sync"]).await;
+    assert_eq!(fixed.status.code(), Some(0), "{}{}", stdout(&fixed), stderr(&fixed));
+    assert_eq!(kept(&env, "ST-2"), None, "a synced item's refusal is forgotten");
+    assert!(!stdout(&env.cli(&["status"]).await).contains("refused items"));
+}

@@ -1,4 +1,5 @@
-//! `backlog-sync status`: links per target, the last runs, open conflicts, rate-limit budgets.
+//! `backlog-sync status`: links per target, the last runs, open conflicts, items a remote refused,
+//! rate-limit budgets.
 
 use std::path::PathBuf;
 
@@ -30,6 +31,8 @@ struct Status {
     linked: Vec<Linked>,
     runs: Vec<Run>,
     conflicts: Vec<Conflict>,
+    /// Items a remote refused for good (`sync-item-refused`), kept until they sync.
+    refused: Vec<crate::store::StoredRefusal>,
     budgets: Vec<(String, Budget)>,
     /// Per target, whether it is Azure Boards (which reports a budget only while it throttles).
     #[serde(skip)]
@@ -83,13 +86,14 @@ pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
         azure,
         runs: store.last_runs(args.runs)?,
         conflicts: store.open_conflicts()?,
+        refused: store.refusals()?,
         budgets: store.budgets()?,
     };
     match args.format {
         RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&status)?)?,
         RunFormat::Table => super::output::print(&render(&status))?,
     }
-    Ok(if status.conflicts.is_empty() { Outcome::Ok } else { Outcome::Findings })
+    Ok(if status.conflicts.is_empty() && status.refused.is_empty() { Outcome::Ok } else { Outcome::Findings })
 }
 
 /// `ST-2` before `ST-10`: the prefix, then the number.
@@ -154,6 +158,22 @@ fn render(s: &Status) -> String {
             c.canonical.as_deref().unwrap_or(""),
             c.remote.as_deref().unwrap_or(""),
             c.base.as_deref().unwrap_or("")
+        ));
+    }
+    if !s.refused.is_empty() {
+        out.push_str(&format!("refused items (sync-item-refused): {}\n", s.refused.len()));
+    }
+    for r in &s.refused {
+        let status = r.status.map(|c| format!(" (HTTP {c})")).unwrap_or_default();
+        out.push_str(&format!(
+            "  {} on {}{status}: {}; {} — refused {} time(s) since {}, next try after {}\n",
+            r.item_id,
+            if r.target.is_empty() { "the file" } else { &r.target },
+            r.message,
+            r.hint,
+            r.attempts,
+            r.first_seen.format("%Y-%m-%d %H:%M UTC"),
+            r.next_try.format("%Y-%m-%d %H:%M UTC"),
         ));
     }
     out.push_str("rate-limit budget\n");

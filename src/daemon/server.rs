@@ -118,8 +118,13 @@ async fn readyz(State(state): State<AppState>) -> Response {
     let targets = state.readiness.check().await;
     let stopping = state.stopping.load(Ordering::SeqCst);
     let ready = !stopping && store.is_ok() && targets.values().all(Result::is_ok);
+    // Items a remote refused are the items', not the daemon's: still ready (200, so the load
+    // balancer keeps it), but `degraded` with their count.
+    let refused = state.with_store(|s| s.refusals()).map(|r| r.len()).unwrap_or(0);
     let body = json!({
         "ready": ready,
+        "degraded": refused > 0,
+        "refused_items": refused,
         "stopping": stopping,
         "store": store.map(|_| "ok".to_string()).unwrap_or_else(|e| e),
         "targets": targets

@@ -1,4 +1,4 @@
-//! Remote drift, pure over a snapshot: open conflicts, remote orphans, links whose remote item
+//! Remote drift, pure over a snapshot: open conflicts, items a remote refused, remote orphans, links whose remote item
 //! vanished, owners with no identity, and items whose state differs between targets.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,6 +33,8 @@ pub struct OpenConflict {
 pub struct Snapshot {
     pub targets: Vec<TargetSnapshot>,
     pub conflicts: Vec<OpenConflict>,
+    /// Items a remote refused for good, kept by the store until they sync (`sync-item-refused`).
+    pub refused: Vec<crate::store::StoredRefusal>,
     /// Owners that have no entry in `mappings/identities.toml`.
     pub unknown_owners: Vec<UnknownOwner>,
 }
@@ -56,6 +58,21 @@ pub fn remote_findings(s: &Snapshot) -> Vec<Finding> {
             format!(
                 "`{}` field `{}`: the file says {:?}, `{}` says {:?}",
                 c.item, c.field, c.canonical, c.target, c.remote
+            ),
+        ));
+    }
+    for r in &s.refused {
+        let status = r.status.map(|c| format!(" (HTTP {c})")).unwrap_or_default();
+        out.push(Finding::new(
+            crate::reconcile::refusal::RULE,
+            Some(r.item_id.clone()),
+            format!(
+                "`{}` is refused by `{}`{status}: {}; refused {} time(s) since {}",
+                r.item_id,
+                r.target,
+                r.message,
+                r.attempts,
+                r.first_seen.format("%Y-%m-%d %H:%M UTC")
             ),
         ));
     }
@@ -138,6 +155,18 @@ mod tests {
                 canonical: "a".into(),
                 remote: "b".into(),
             }],
+            refused: vec![crate::store::StoredRefusal {
+                target: "github".into(),
+                item_id: "ST-3".into(),
+                status: Some(422),
+                message: "Validation Failed".into(),
+                hint: "shorten the tag".into(),
+                first_seen: chrono::Utc::now(),
+                last_seen: chrono::Utc::now(),
+                attempts: 2,
+                next_try: chrono::Utc::now(),
+                fingerprint: String::new(),
+            }],
             unknown_owners: vec![UnknownOwner {
                 item: "ST-1".into(),
                 owner: "zed@x".into(),
@@ -153,6 +182,7 @@ mod tests {
             rules,
             [
                 "sync-conflict ST-1",
+                "sync-item-refused ST-3",
                 "remote-orphan ",
                 "remote-missing ST-2",
                 "remote-orphan ",

@@ -177,6 +177,12 @@ pub const RULES: &[Rule] = &[
         "edit one side to agree, or run `reconcile` with a policy",
     ),
     r(
+        "sync-item-refused",
+        Error,
+        "a remote refused an item for good (a 422, a rule error, a value the mapping cannot read); every other item syncs",
+        "change the item so the remote accepts it (see the message and hint); the next run retries it",
+    ),
+    r(
         "remote-orphan",
         Warning,
         "a remote item looks like a backlog item but is linked to none",

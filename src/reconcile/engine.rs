@@ -364,9 +364,11 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         report.requests = requests_since(remotes, &before);
         return Ok(report);
     }
+    let now = Utc::now();
+    let (to_apply, waiting) = super::kept::without_waiting(&store, &report.plan, now, opts.full)?;
     let outcome = apply::apply(
         apply::World { backlog: &backlog, store: &store, remotes, fetched: &fetched, policies: &input.policies },
-        &report.plan,
+        &to_apply,
         run_id,
         opts.progress.as_ref(),
     )
@@ -378,6 +380,9 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             return Err(e);
         }
     };
+    super::kept::keep(&store, &report.plan, &refused, &waiting, &names, now)?;
+    let mut refused = refused;
+    refused.extend(waiting.iter().map(super::kept::reported));
     errors.extend(refused.iter().map(ToString::to_string));
     if errors.is_empty() {
         for (name, got) in &fetched {

@@ -58,6 +58,7 @@ pub async fn snapshot(
             remote: c.remote.unwrap_or_default(),
         })
         .collect();
+    out.refused = store.refusals()?;
     for f in &backlog.items {
         if let Some(owner) = &f.item.owner
             && !people.is_known(owner)

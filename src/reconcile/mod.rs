@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod engine;
 pub mod inspect;
+pub mod kept;
 pub mod merge;
 pub mod plan;
 #[cfg(test)]

@@ -113,6 +113,23 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (channel, audience, period)
     );
     "#,
+    // 2: items a remote refused for good, kept until they sync (issue 15): shown by `status`,
+    // `drift`, the dashboard and `/readyz`, and retried with back-off.
+    r#"
+    CREATE TABLE refusals (
+        target       TEXT NOT NULL,
+        item_id      TEXT NOT NULL,
+        status       INTEGER,                      -- the remote's HTTP status, when it answered
+        message      TEXT NOT NULL,
+        hint         TEXT NOT NULL,
+        first_seen   TEXT NOT NULL,
+        last_seen    TEXT NOT NULL,
+        attempts     INTEGER NOT NULL DEFAULT 1,
+        next_try     TEXT NOT NULL,
+        fingerprint  TEXT NOT NULL DEFAULT '',     -- what was sent: a different one is tried at once
+        PRIMARY KEY (target, item_id)
+    );
+    "#,
 ];
 
 /// The schema version this binary writes and understands.

@@ -11,6 +11,7 @@ mod exchanges;
 mod links;
 mod lock;
 mod migrations;
+mod refusals;
 mod runs;
 mod types;
 
@@ -24,6 +25,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 
 pub use lock::{LockHolder, SyncLock};
 pub use migrations::SCHEMA_VERSION;
+pub use refusals::{NewRefusal, StoredRefusal, back_off};
 pub use types::{
     Budget, Change, Conflict, Direction, FieldMap, Intent, Link, Post, Run, RunCounts, RunOutcome, UnknownValue,
     Watermark,
