@@ -81,7 +81,8 @@ async fn the_dashboard_shows_runs_conflicts_and_drift_and_renders_in_chromium() 
     let Some(browser) = chromium() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let shot = tmp.path().join("dashboard.png");
-    let url = daemon.url.clone();
+    // The dashboard has a listener of its own (the webhook port answers 404 on `/`).
+    let url = format!("{}/", daemon.dashboard);
     let out = tokio::task::spawn_blocking({
         let shot = shot.clone();
         move || screenshot(&browser, &url, &shot)
