@@ -62,18 +62,7 @@ impl Store {
             "SELECT channel, audience, period, remote_ref, posted_at, state FROM posts
              WHERE channel = ?1 AND audience = ?2 AND period = ?3",
         )?;
-        Ok(stmt
-            .query_row([channel, audience, period], |r| {
-                Ok(Post {
-                    channel: r.get(0)?,
-                    audience: r.get(1)?,
-                    period: r.get(2)?,
-                    remote_ref: r.get(3)?,
-                    posted_at: r.get::<_, Ts>(4)?.0,
-                    state: r.get(5)?,
-                })
-            })
-            .optional()?)
+        Ok(stmt.query_row([channel, audience, period], post_row).optional()?)
     }
 
     /// Every post a channel accepted (`done`), oldest first: what `stakeholder-summary-overdue`
@@ -83,16 +72,7 @@ impl Store {
             "SELECT channel, audience, period, remote_ref, posted_at, state FROM posts
              WHERE state = 'done' ORDER BY posted_at",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Post {
-                channel: r.get(0)?,
-                audience: r.get(1)?,
-                period: r.get(2)?,
-                remote_ref: r.get(3)?,
-                posted_at: r.get::<_, Ts>(4)?.0,
-                state: r.get(5)?,
-            })
-        })?;
+        let rows = stmt.query_map([], post_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -110,4 +90,16 @@ impl Store {
             .execute(params![p.channel, p.audience, p.period, p.remote_ref, Ts(p.posted_at), p.state])?;
         Ok(())
     }
+}
+
+/// One row of `posts` (channel, audience, period, remote_ref, posted_at, state) as a `Post`.
+fn post_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Post> {
+    Ok(Post {
+        channel: r.get(0)?,
+        audience: r.get(1)?,
+        period: r.get(2)?,
+        remote_ref: r.get(3)?,
+        posted_at: r.get::<_, Ts>(4)?.0,
+        state: r.get(5)?,
+    })
 }
