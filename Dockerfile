@@ -5,6 +5,7 @@ FROM rust:1-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY crates ./crates
 COPY config ./config
 # the built-in mappings are compiled into the binary
 COPY mappings ./mappings

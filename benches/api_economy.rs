@@ -17,8 +17,8 @@ use backlog_sync::config::Settings;
 use backlog_sync::connector::github::Pacer;
 use backlog_sync::reconcile::engine::{self, RunOptions};
 use backlog_sync::reconcile::remote::Remote;
-use backlog_sync::twin::azure::{AzureTwin, AzureTwinConfig, Process};
-use backlog_sync::twin::github::{GithubTwin, GithubTwinConfig};
+use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
+use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "bench-token";

@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use backlog_sync::config::Settings;
 use backlog_sync::reconcile::engine::{self, RunOptions};
 use backlog_sync::store::Store;
-use backlog_sync::twin::azure::{AzureTwin, AzureTwinConfig, Process};
-use backlog_sync::twin::github::{GithubTwin, GithubTwinConfig};
+use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
+use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use serde_json::json;
 
 #[path = "webhook_latency/observe.rs"]

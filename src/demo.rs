@@ -14,8 +14,8 @@ use crate::drift::remote::remote_findings;
 use crate::reconcile::engine::{self, RunOptions, RunReport};
 use crate::reconcile::inspect::snapshot;
 use crate::store::Store;
-use crate::twin::azure::{AzureTwin, AzureTwinConfig, Process};
-use crate::twin::github::{GithubTwin, GithubTwinConfig};
+use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
+use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 
 const TOKEN: &str = "demo-token";
 const REPO: &str = "contoso/onboarding";

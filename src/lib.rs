@@ -1,7 +1,8 @@
 //! backlog-sync: one canonical Markdown backlog kept in two-way sync with Azure Boards and GitHub Issues.
 //!
 //! Layers (see DESIGN.md): `model` (types, no I/O) → `backlog` (the folder) → `drift` (pure rules)
-//! and the sync engine; `twin` emulates the remote APIs for tests, benchmarks and `demo`.
+//! and the sync engine. The twins (emulated remote APIs for tests, benchmarks and `demo`) are
+//! the workspace crate `backlog_twins` in `crates/twins`.
 
 pub mod backlog;
 pub mod cli;
@@ -15,4 +16,3 @@ pub mod model;
 pub mod reconcile;
 pub mod store;
 pub mod summary;
-pub mod twin;

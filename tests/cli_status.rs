@@ -1,7 +1,7 @@
 //! `backlog-sync status` as a real process: `--links` lists each link with the remote item's URL,
 //! and the rate-limit budget is said in words (Azure DevOps reports one only while it throttles).
 
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 
 use crate::common::{sample_backlog, stdout};
 use crate::support::azure_env::AzEnv;

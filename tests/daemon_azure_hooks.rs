@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use backlog_sync::daemon::router;
-use backlog_sync::twin::azure::{AzureTwin, AzureTwinConfig, Process};
+use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
 use serde_json::{Value, json};
 
 use crate::daemon_router::{AZ_PASSWORD, auth, fixture_for};

@@ -12,7 +12,7 @@ use backlog_sync::daemon::queue::QueueLimits;
 use backlog_sync::daemon::webhooks::{AzureAuth, HookAuth};
 use backlog_sync::daemon::{AppState, WorkQueue, router};
 use backlog_sync::store::Store;
-use backlog_sync::twin::github::sign_github_payload;
+use backlog_twins::github::sign_github_payload;
 use base64::Engine;
 use tower::ServiceExt;
 

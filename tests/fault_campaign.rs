@@ -9,7 +9,7 @@ use std::time::Instant;
 use backlog_sync::backlog::synthetic::{self, Shape};
 use backlog_sync::reconcile::engine::RunReport;
 use backlog_sync::store::Store;
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 use serde_json::{Value, json};
 
 use crate::support::azure_env::{self, mapping_of, target_toml};

@@ -6,7 +6,7 @@ use backlog_sync::connector::azure::{Auth, AzureConnector};
 use backlog_sync::mapping::azure::html::{html_to_markdown, markdown_to_html};
 use backlog_sync::mapping::{AzureMapping, Identities};
 use backlog_sync::model::Kind;
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 
 use crate::common::root;
 use crate::support::azure_env::{AzEnv, TOKEN, field, mapping_of};

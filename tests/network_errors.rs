@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 
 use crate::common::{sample_backlog, stderr};
 use crate::support::azure_env::AzEnv;

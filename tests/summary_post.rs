@@ -8,7 +8,7 @@ use std::time::Duration;
 use backlog_sync::config::Settings;
 use backlog_sync::connector::retry::RetryPolicy;
 use backlog_sync::summary::post::{PostOptions, PostOutcome, Posted, post_with};
-use backlog_sync::twin::azure::{AzureTwin, AzureTwinConfig, Process};
+use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 

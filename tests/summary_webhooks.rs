@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use backlog_sync::config::Settings;
 use backlog_sync::summary::post::{PostOptions, PostOutcome, post_with};
-use backlog_sync::twin::server::{ConnectionKill, TwinServer};
+use backlog_twins::server::{ConnectionKill, TwinServer};
 use serde_json::Value;
 
 use crate::common::{copy_tree, sample_backlog};

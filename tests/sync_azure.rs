@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 use serde_json::{Value, json};
 
 use crate::common::{sample_backlog, stderr, stdout};

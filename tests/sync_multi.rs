@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use backlog_sync::config::Settings;
 use backlog_sync::reconcile::engine::{self, RunOptions, RunReport};
-use backlog_sync::twin::azure::{AzureTwin, Process};
-use backlog_sync::twin::github::{GithubTwin, GithubTwinConfig};
+use backlog_twins::azure::{AzureTwin, Process};
+use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use serde_json::json;
 
 use crate::common::{copy_tree, root, run_cli, sample_backlog, stderr, stdout};

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use backlog_sync::twin::github::{GithubTwin, GithubTwinConfig};
+use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 
 use crate::common::{root, run_cli, stderr, stdout, synthetic_backlog};
 

@@ -8,8 +8,8 @@ use std::path::Path;
 use backlog_sync::config::Settings;
 use backlog_sync::reconcile::engine::{self, RunOptions, RunReport};
 use backlog_sync::store::Store;
-use backlog_sync::twin::azure::Process;
-use backlog_sync::twin::github::{GithubTwin, GithubTwinConfig};
+use backlog_twins::azure::Process;
+use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use serde_json::{Value, json};
 
 use crate::common::{copy_tree, root, sample_backlog};

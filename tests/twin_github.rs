@@ -11,7 +11,7 @@ mod strict;
 mod webhooks;
 mod with_octocrab;
 
-use backlog_sync::twin::github::{GithubTwin, GithubTwinConfig};
+use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;

@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use super::Outcome;
-use crate::twin::azure::{AzureTwin, AzureTwinConfig, Process};
-use crate::twin::github::{GithubTwin, GithubTwinConfig};
+use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
+use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -7,8 +7,8 @@ use std::process::Output;
 
 use backlog_sync::config::Settings;
 use backlog_sync::reconcile::engine::{self, RunOptions, RunReport};
-use backlog_sync::twin::azure::{AzureTwin, Process};
-use backlog_sync::twin::github::{GithubTwin, GithubTwinConfig};
+use backlog_twins::azure::{AzureTwin, Process};
+use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
 

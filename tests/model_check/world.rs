@@ -13,8 +13,8 @@ use backlog_sync::mapping::FieldMap;
 use backlog_sync::mapping::fields::item_fields;
 use backlog_sync::model::ItemId;
 use backlog_sync::reconcile::engine::{self, RunOptions, RunReport};
-use backlog_sync::twin::azure::{AzureTwin, AzureTwinConfig, Process};
-use backlog_sync::twin::github::{GithubTwin, GithubTwinConfig};
+use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
+use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -7,7 +7,7 @@ use std::process::Output;
 
 use backlog_sync::config::Settings;
 use backlog_sync::reconcile::engine::{self, RunOptions, RunReport};
-use backlog_sync::twin::azure::{AzureTwin, AzureTwinConfig, Process};
+use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
 use reqwest::Method;
 use serde_json::{Value, json};
 

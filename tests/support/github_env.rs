@@ -6,7 +6,7 @@ use std::process::Output;
 
 use backlog_sync::config::Settings;
 use backlog_sync::reconcile::engine::{self, RunOptions, RunReport};
-use backlog_sync::twin::github::{GithubTwin, GithubTwinConfig};
+use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use serde_json::{Value, json};
 
 use crate::common::{copy_tree, root, run_cli};

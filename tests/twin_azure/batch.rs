@@ -7,7 +7,7 @@ use crate::support::azure_env::{self, PROJECT, TOKEN};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn batch_updates_answer_each_item_on_its_own() {
-    let twin = azure_env::start_twin(backlog_sync::twin::azure::Process::Agile).await;
+    let twin = azure_env::start_twin(backlog_twins::azure::Process::Agile).await;
     let http = reqwest::Client::new();
     let org = twin.organization_url();
     let mut ids = Vec::new();

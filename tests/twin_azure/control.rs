@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use backlog_sync::twin::azure::{Process, RateLimit};
+use backlog_twins::azure::{Process, RateLimit};
 use serde_json::{Value, json};
 
 use super::support::{API, TOKEN, assert_azure_error, read, start, start_with};

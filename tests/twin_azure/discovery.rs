@@ -2,7 +2,7 @@
 //! version, `ResourceAreas` pointing each area at the organization, every listed GET route served
 //! at the version the SDKs negotiate, and `transitions[].actions` on work item types.
 
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 

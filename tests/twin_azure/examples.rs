@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,6 +1,6 @@
 //! The spec's Work Item Tracking examples replayed against the twin (see `examples` for how).
 
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 use serde_json::{Value, json};
 
 use super::examples::{Replay, load, rev, with_rev};

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 use base64::Engine;
 use serde_json::{Value, json};
 

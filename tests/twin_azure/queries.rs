@@ -1,7 +1,7 @@
 //! WIQL over HTTP: operators and precedence, ORDER BY and `$top`, `@project` and team scope,
 //! date precision versus `timePrecision`, and the 20,000-result limit.
 
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 use serde_json::{Value, json};
 
 use super::support::{API, Twin, assert_azure_error, start};

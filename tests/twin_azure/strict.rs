@@ -1,7 +1,7 @@
 //! What Azure DevOps refuses, the twin refuses the same way: an `AssignedTo` who is not a member
 //! of the organization (TF401320 rule error), tags over 400 characters or holding a comma.
 
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 use serde_json::json;
 
 use super::support::{assert_azure_error, start};

@@ -1,6 +1,6 @@
 //! A started twin and a small authenticated client for the Azure twin suites.
 
-use backlog_sync::twin::azure::{AzureTwin, AzureTwinConfig, Process, RateLimit};
+use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process, RateLimit};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //! (200 + a new one), the service's answers to a stale, missing or malformed version, reads by
 //! path and id, sub-pages, plain-text reads and deletes.
 
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 use reqwest::Method;
 use serde_json::json;
 

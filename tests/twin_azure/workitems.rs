@@ -1,7 +1,7 @@
 //! Work item behaviour: optimistic concurrency, state rules per process, batch limits, links on
 //! both ends, revisions and updates, comments, Markdown fields, the recycle bin, validate-only.
 
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 use serde_json::{Value, json};
 
 use super::support::{API, PREVIEW, assert_azure_error, start};

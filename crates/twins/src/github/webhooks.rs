@@ -8,7 +8,7 @@ use sha2::Sha256;
 use super::GithubState;
 use super::render::{Render, webhook_issue};
 use super::store::{Issue, Repo};
-use crate::twin::control::OutgoingWebhook;
+use crate::control::OutgoingWebhook;
 
 /// `sha256=` + hex HMAC-SHA256 of the raw body keyed with the webhook secret, as GitHub signs
 /// deliveries in `X-Hub-Signature-256`.

@@ -1,7 +1,7 @@
 //! The parsed form of a WIQL statement: fields, comparison operators, literals, clauses joined by
 //! AND/OR, ORDER BY and ASOF.
 
-use crate::twin::azure::fields::FieldDef;
+use crate::azure::fields::FieldDef;
 
 /// A field named in the statement.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::{PathParams, list_body, route_project};
-use crate::twin::azure::errors::AzureError;
-use crate::twin::azure::fields::{self, CORE_FIELDS, FieldDef, FieldKind};
-use crate::twin::azure::process::WorkItemTypeDef;
-use crate::twin::azure::relations::{self, RELATION_TYPES};
-use crate::twin::azure::state::AzureState;
-use crate::twin::azure::store::Project;
+use crate::azure::errors::AzureError;
+use crate::azure::fields::{self, CORE_FIELDS, FieldDef, FieldKind};
+use crate::azure::process::WorkItemTypeDef;
+use crate::azure::relations::{self, RELATION_TYPES};
+use crate::azure::state::AzureState;
+use crate::azure::store::Project;
 
 type Answer = Result<Response, AzureError>;
 

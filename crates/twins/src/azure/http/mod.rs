@@ -28,7 +28,7 @@ use tower::ServiceExt;
 use super::errors::AzureError;
 use super::state::AzureState;
 use super::store::{Project, Store};
-use crate::twin::control::twin_router;
+use crate::control::twin_router;
 
 /// Path words the service matches in any case (`workItems`, `WorkItems`, `recycleBin`, …).
 const WORDS: &[&str] = &[

@@ -3,8 +3,8 @@
 //! service hooks and the shared `/_twin/*` control API.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), backlog_sync::twin::azure::AzureTwinError> {
-//! use backlog_sync::twin::azure::{AzureTwin, AzureTwinConfig, Process};
+//! # async fn demo() -> Result<(), backlog_twins::azure::AzureTwinError> {
+//! use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
 //! let twin = AzureTwin::start(AzureTwinConfig {
 //!     token: "pat".into(),
 //!     projects: vec![("Onboarding".into(), Process::Agile)],

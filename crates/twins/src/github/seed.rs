@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 use super::issue_edit::ensure_labels;
 use super::store::{Comment, IdKind, Issue, IssueState, Label, Milestone, Store, parse_time};
-use crate::twin::control::SeedError;
+use crate::control::SeedError;
 
 fn invalid(message: impl Into<String>) -> SeedError {
     SeedError::Invalid(message.into())

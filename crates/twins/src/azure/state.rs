@@ -16,7 +16,7 @@ use super::process::Process;
 use super::seed;
 use super::store::{Store, stable_uuid};
 use super::throttle::{RateLimit, Throttle};
-use crate::twin::control::{Control, OutgoingWebhook, SeedError, Twin};
+use crate::control::{Control, OutgoingWebhook, SeedError, Twin};
 
 /// The username the twin's service hooks sign in with when the target gives only a `secret`.
 pub const DEFAULT_HOOK_USERNAME: &str = "backlog-sync";

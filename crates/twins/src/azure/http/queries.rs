@@ -11,9 +11,9 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::{Params, PathParams, json_body, route_project};
-use crate::twin::azure::errors::AzureError;
-use crate::twin::azure::state::AzureState;
-use crate::twin::azure::wiql::{self, QueryRequest};
+use crate::azure::errors::AzureError;
+use crate::azure::state::AzureState;
+use crate::azure::wiql::{self, QueryRequest};
 
 /// `POST …/wiql`.
 pub async fn wiql(

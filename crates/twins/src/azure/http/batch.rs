@@ -15,11 +15,11 @@ use serde_json::{Value, json};
 
 use super::guard::ApiVersion;
 use super::json_body;
-use crate::twin::azure::edit::{self, WriteOptions};
-use crate::twin::azure::errors::AzureError;
-use crate::twin::azure::patch;
-use crate::twin::azure::render::{self, Expand, View};
-use crate::twin::azure::state::AzureState;
+use crate::azure::edit::{self, WriteOptions};
+use crate::azure::errors::AzureError;
+use crate::azure::patch;
+use crate::azure::render::{self, Expand, View};
+use crate::azure::state::AzureState;
 
 static WORK_ITEM_URI: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)/_apis/wit/workitems/(\d+)(?:\?|$)").unwrap());

@@ -141,8 +141,8 @@ pub fn apply_other_end(relations: &mut Vec<Relation>, source_url: &str, changes:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::twin::azure::process::Process;
-    use crate::twin::azure::store::{Snapshot, WorkItem};
+    use crate::azure::process::Process;
+    use crate::azure::store::{Snapshot, WorkItem};
     use serde_json::Map;
 
     fn link(rel: &str, target: i64) -> Relation {

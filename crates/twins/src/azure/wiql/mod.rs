@@ -134,8 +134,8 @@ pub fn run(store: &Store, request: &QueryRequest<'_>, now: DateTime<Utc>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::twin::azure::process::Process;
-    use crate::twin::azure::store::WorkItem;
+    use crate::azure::process::Process;
+    use crate::azure::store::WorkItem;
 
     fn store(count: i64) -> Store {
         let mut store = Store::new("contoso", "http://t/contoso", &[("Onboarding".into(), Process::Agile)]);

@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::{Params, PathParams, json_body, list_body, path_number, route_project};
-use crate::twin::azure::errors::AzureError;
-use crate::twin::azure::state::AzureState;
-use crate::twin::azure::store::Store;
-use crate::twin::azure::wiki::{Recursion, Wiki, normalize_path};
+use crate::azure::errors::AzureError;
+use crate::azure::state::AzureState;
+use crate::azure::store::Store;
+use crate::azure::wiki::{Recursion, Wiki, normalize_path};
 
 type Answer = Result<Response, AzureError>;
 

@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{Params, PathParams, json_body, path_number, route_project};
-use crate::twin::azure::comments;
-use crate::twin::azure::errors::AzureError;
-use crate::twin::azure::state::AzureState;
-use crate::twin::azure::store::{Project, Store};
+use crate::azure::comments;
+use crate::azure::errors::AzureError;
+use crate::azure::state::AzureState;
+use crate::azure::store::{Project, Store};
 
 type Answer = Result<Response, AzureError>;
 

@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::twin::azure::errors::AzureError;
-use crate::twin::azure::state::AzureState;
-use crate::twin::azure::throttle::{RESOURCE, Verdict};
+use crate::azure::errors::AzureError;
+use crate::azure::state::AzureState;
+use crate::azure::throttle::{RESOURCE, Verdict};
 
 /// The newest version the twin serves.
 pub const LATEST: (u32, u32) = (7, 2);

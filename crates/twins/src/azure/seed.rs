@@ -26,7 +26,7 @@ use super::patch::{Op, PatchOp};
 use super::process::Process;
 use super::relations::PARENT;
 use super::store::Store;
-use crate::twin::control::SeedError;
+use crate::control::SeedError;
 
 fn invalid(message: impl Into<String>) -> SeedError {
     SeedError::Invalid(message.into())

@@ -260,7 +260,7 @@ impl Draft {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::twin::azure::patch::parse_document;
+    use crate::azure::patch::parse_document;
     use serde_json::json;
 
     fn draft() -> Draft {

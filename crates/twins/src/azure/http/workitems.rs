@@ -12,13 +12,13 @@ use serde_json::{Value, json};
 
 use super::guard::ApiVersion;
 use super::{Params, PathParams, json_body, list_body, media_type, path_number, route_project};
-use crate::twin::azure::edit::{self, WriteOptions};
-use crate::twin::azure::errors::AzureError;
-use crate::twin::azure::fields::parse_date;
-use crate::twin::azure::patch;
-use crate::twin::azure::render::{self, Expand, View};
-use crate::twin::azure::state::AzureState;
-use crate::twin::azure::store::{Snapshot, Store, WorkItem};
+use crate::azure::edit::{self, WriteOptions};
+use crate::azure::errors::AzureError;
+use crate::azure::fields::parse_date;
+use crate::azure::patch;
+use crate::azure::render::{self, Expand, View};
+use crate::azure::state::AzureState;
+use crate::azure::store::{Snapshot, Store, WorkItem};
 
 /// The most ids one request may ask for.
 pub const BATCH_LIMIT: usize = 200;
@@ -47,7 +47,7 @@ pub async fn get(State(state): State<Arc<AzureState>>, Path(params): Path<PathPa
 
 fn many(
     store: &Store,
-    project: Option<&crate::twin::azure::store::Project>,
+    project: Option<&crate::azure::store::Project>,
     ids: &[i64],
     view: &View,
     omit: bool,

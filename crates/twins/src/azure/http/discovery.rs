@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{PathParams, list_body};
-use crate::twin::azure::errors::AzureError;
-use crate::twin::azure::state::AzureState;
+use crate::azure::errors::AzureError;
+use crate::azure::state::AzureState;
 
 /// One resource location: (id, area, resource name, route template, resource version, min version).
 type Location = (&'static str, &'static str, &'static str, &'static str, u32, &'static str);

@@ -1,7 +1,7 @@
 //! WIQL tokens: bracketed or bare field names, quoted strings (`''` escapes a quote), numbers,
 //! `@macros`, comparison symbols, parentheses and commas. Keywords are bare words, any case.
 
-use crate::twin::azure::errors::AzureError;
+use crate::azure::errors::AzureError;
 
 /// One token and where it starts in the query text.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,8 +4,8 @@
 
 pub use super::ast::{Clause, Expr, FieldRef, Literal, Operand, Operator, Query};
 use super::lexer::{Kind, Token, tokenize};
-use crate::twin::azure::errors::AzureError;
-use crate::twin::azure::fields;
+use crate::azure::errors::AzureError;
+use crate::azure::fields;
 
 const KEYWORDS: &[&str] = &[
     "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "CONTAINS", "WORDS", "UNDER", "IS", "EMPTY", "ORDER", "BY",

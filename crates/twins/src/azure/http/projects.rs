@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{Params, PathParams};
-use crate::twin::azure::process::Process;
-use crate::twin::azure::state::AzureState;
-use crate::twin::azure::store::{Project, stable_uuid};
+use crate::azure::process::Process;
+use crate::azure::state::AzureState;
+use crate::azure::store::{Project, stable_uuid};
 
 /// The service's fixed ids of the built-in process templates (`templateTypeId`).
 fn template_type_id(process: Process) -> &'static str {

@@ -8,10 +8,10 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::parser::{Clause, Expr, Literal, Operand, Operator};
-use crate::twin::azure::errors::AzureError;
-use crate::twin::azure::fields::{FieldDef, FieldKind, parse_date};
-use crate::twin::azure::identity::Identity;
-use crate::twin::azure::store::Snapshot;
+use crate::azure::errors::AzureError;
+use crate::azure::fields::{FieldDef, FieldKind, parse_date};
+use crate::azure::identity::Identity;
+use crate::azure::store::Snapshot;
 
 /// Where and for whom a query runs.
 pub struct Scope<'a> {
@@ -250,7 +250,7 @@ pub fn matches(expr: &Expr, snapshot: &Snapshot, scope: &Scope<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::twin::azure::wiql::parser::parse;
+    use crate::azure::wiql::parser::parse;
     use serde_json::json;
 
     fn item(pairs: &[(&str, Value)]) -> Snapshot {
