@@ -289,13 +289,10 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         // body, a label's case) reads as meant: never as an edit.
         let bases: BTreeMap<&str, &crate::store::Link> = links.iter().map(|l| (l.remote_id.as_str(), l)).collect();
         for (remote_id, listed) in got.listed.iter_mut() {
-            if let (Some(link), Some(kind), Ok(id)) = (
-                bases.get(remote_id.as_str()),
-                listed.kind,
-                bases.get(remote_id.as_str()).map_or("", |l| &l.item_id).parse::<ItemId>(),
-            ) {
-                remote.restore(kind, &id, &link.base, &mut listed.fields);
-            }
+            let Some(link) = bases.get(remote_id.as_str()) else { continue };
+            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
+            let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
+            remote.restore(kind, &id, &link.base, &mut listed.fields);
         }
         // Owners the target cannot assign now: held like owners with no identity there, noted,
         // and checked again by every run until they can be assigned.
@@ -307,7 +304,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             else {
                 continue;
             };
-            if !remote.carries_owner(&owner) || link.base.get("owner").is_some_and(|b| *b == owner) || opts.dry_run {
+            if !remote.carries_owner(&owner) || link.base.get("owner").is_some_and(|b| *b == owner) {
                 continue;
             }
             let can = match assignable.get(&owner) {
