@@ -38,6 +38,7 @@ mod sync_github;
 mod sync_multi;
 mod sync_progress;
 mod sync_refusals;
+mod sync_refusals_adapt;
 mod sync_refusals_many;
 mod twin_azure;
 mod twin_github;

@@ -1,4 +1,5 @@
-//! One item's refusal is that item's: the twins refuse as GitHub and Azure DevOps do, the sync
+//! One item's refusal is that item's (refusals the sync cannot adapt; see `sync_refusals_adapt`
+//! for those it can): the twins refuse as GitHub and Azure DevOps do, the sync
 //! reports the item (`sync-item-refused`, with the remote's status and message), keeps its
 //! changes, syncs every other item, and syncs it once it is fixed.
 
@@ -23,9 +24,10 @@ async fn github_refusals_stop_only_their_items_and_fixed_items_sync_next_run() {
     let first = env.cli(&["sync"]).await;
     assert_eq!(first.status.code(), Some(0), "{}{}", stdout(&first), stderr(&first));
 
-    // A tag GitHub cannot take as a label (over 50 characters), and a plain edit elsewhere.
-    let long_tag = "t".repeat(60);
+    // GitHub refuses ST-2's change (a 422, as for a value it will not take), and a plain edit elsewhere.
+    let long_tag = "refused-once";
     set_line(&env, "stories/ST-2.md", "tags", &format!("[onboarding, {long_tag}]"));
+    refuse_updates_of(&env, "ST-2", 1).await;
     set_line(&env, "stories/ST-5.md", "title", "A title that goes out although ST-2 is refused");
     // An issue a person labels with a priority the mapping cannot read.
     let odd = env.create_issue(json!({"title": "Odd priority", "labels": ["type:story", "priority:high"]})).await;
@@ -37,7 +39,7 @@ async fn github_refusals_stop_only_their_items_and_fixed_items_sync_next_run() {
     assert!(format!("{out}{err}").contains("ST-2"), "the refused item is named: {out}{err}");
     let st5 = env.issue_of("ST-5").await;
     assert_eq!(st5["title"], "A title that goes out although ST-2 is refused", "every other item goes on");
-    assert!(env.read("stories/ST-2.md").contains(&long_tag), "the file keeps its change");
+    assert!(env.read("stories/ST-2.md").contains(long_tag), "the file keeps its change");
     let _ = odd;
 
     // Fixed: the next run syncs it.
@@ -116,6 +118,14 @@ async fn a_renamed_repository_is_followed_through_its_301() {
     );
 }
 
+/// Arms the twin to refuse the next `count` updates of `item`'s issue with GitHub's 422.
+async fn refuse_updates_of(env: &GhEnv, item: &str, count: u32) {
+    let number = env.issue_of(item).await["number"].as_u64().unwrap();
+    env.faults(json!([{"method": "PATCH", "path": format!("/repos/contoso/onboarding/issues/{number}"),
+        "count": count, "status": 422, "message": "Validation Failed"}]))
+        .await;
+}
+
 /// The kept refusal of `item` on the env's GitHub target.
 fn kept(env: &GhEnv, item: &str) -> Option<backlog_sync::store::StoredRefusal> {
     let store = backlog_sync::store::Store::open(&env.settings().state_path()).unwrap();
@@ -126,8 +136,9 @@ fn kept(env: &GhEnv, item: &str) -> Option<backlog_sync::store::StoredRefusal> {
 async fn a_refused_item_is_kept_backed_off_retried_when_it_changes_and_forgotten_once_it_syncs() {
     let env = GhEnv::new(&sample_backlog(), "manual").await;
     env.sync().await;
-    let long_tag = "t".repeat(60);
-    set_line(&env, "stories/ST-2.md", "tags", &format!("[onboarding, {long_tag}]"));
+    set_line(&env, "stories/ST-2.md", "tags", "[onboarding, refused]");
+    // GitHub refuses ST-2's updates three times (a 422, as for a value it will not take).
+    refuse_updates_of(&env, "ST-2", 3).await;
 
     let refused = env.cli(&["sync"]).await;
     assert_eq!(refused.status.code(), Some(3), "a partly failed run exits 3: {}", stderr(&refused));

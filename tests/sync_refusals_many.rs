@@ -1,6 +1,7 @@
-//! The acceptance run of issue 15: 200 items to both twins, 10 of them refused in 10 different
-//! ways; the run syncs the 190 others and reports the 10, and once they are fixed the next run
-//! syncs them.
+//! The acceptance run of issue 15: 200 items to both twins, 10 of them refused or adapted in 10
+//! different ways; the run syncs the 190 others and reports the 10 (the adapted ones sync too,
+//! without what their target cannot hold, and their files keep everything), and once they are
+//! fixed the next run syncs them whole.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -85,12 +86,12 @@ async fn two_hundred_items_ten_refused_ten_ways_then_fixed() {
             .unwrap();
     }
     let refused_files = [
-        ("ST-100", "tags", format!("[{}]", "l".repeat(60))), // GitHub: label over 50
-        ("ST-101", "tags", "\n  - \"a,b\"".to_string()),     // Azure: a comma in a tag
-        ("ST-102", "title", format!("{:?}", "T".repeat(300))), // Azure: title over 255
-        ("ST-104", "tags", format!("[{}]", "x".repeat(450))), // both: tag over 400
-        ("ST-105", "owner", "yan.outsider@contoso.com".to_string()), // GitHub: not a collaborator
-        ("ST-106", "owner", "zed.outsider@contoso.com".to_string()), // Azure: not a member
+        ("ST-100", "tags", format!("[{}]", "l".repeat(60))), // GitHub: label over 50 (adapted)
+        ("ST-102", "title", format!("{:?}", "T".repeat(300))), // Azure: title over 255 (refused)
+        // Both: a tag over 400, and for Azure one holding a comma (adapted).
+        ("ST-104", "tags", format!("\n  - \"a,b\"\n  - {}", "x".repeat(450))),
+        ("ST-105", "owner", "yan.outsider@contoso.com".to_string()), // GitHub: not a collaborator (adapted)
+        ("ST-106", "owner", "zed.outsider@contoso.com".to_string()), // Azure: not a member (adapted)
     ];
     for (id, key, value) in &refused_files {
         let path = dir.join(format!("stories/{id}.md"));
@@ -101,7 +102,7 @@ async fn two_hundred_items_ten_refused_ten_ways_then_fixed() {
             std::fs::write(&path, text.replacen("state: new\n", &format!("state: new\n{key}: {value}\n"), 1)).unwrap();
         }
     }
-    // GitHub: a body over 65,536 characters.
+    // GitHub: a body over 65,536 characters (adapted: cut, with a pointer to the file).
     let long = story("ST-103", "Long body", "", &format!("## Notes\n{}", "word ".repeat(14_000)));
     std::fs::write(dir.join("stories/ST-103.md"), long).unwrap();
 
@@ -138,13 +139,24 @@ async fn two_hundred_items_ten_refused_ten_ways_then_fixed() {
 
     let first = run(&config).await;
     let refused: BTreeSet<String> = first.refused.iter().map(|r| r.item.clone()).collect();
+    let adapted: BTreeSet<String> = first.adapted.iter().map(|a| a.item.clone()).collect();
+    assert!(refused.contains("ST-102") && refused.len() == 5, "ST-102 and the 4 imports: {:#?}", first.refused);
     let want: BTreeSet<String> =
-        ["ST-100", "ST-102", "ST-103", "ST-104", "ST-105", "ST-106"].iter().map(|s| s.to_string()).collect();
-    assert!(want.is_subset(&refused), "every refused file is reported: {:#?}", first.refused);
-    assert_eq!(refused.len(), 10, "6 files and 4 imports, each reported once: {:#?}", first.refused);
+        ["ST-100", "ST-103", "ST-104", "ST-105", "ST-106"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(adapted, want, "{:#?}", first.adapted);
+    let ways: BTreeSet<(&str, &str, String)> = first
+        .adapted
+        .iter()
+        .map(|a| (a.rule, a.target.as_str(), a.item.clone()))
+        .chain(first.refused.iter().map(|r| ("sync-item-refused", r.target.as_str(), r.item.clone())))
+        .collect();
+    assert!(ways.len() >= 10, "{ways:#?}");
     for r in &first.refused {
         assert_eq!(r.rule, "sync-item-refused");
         assert!(!r.message.is_empty() && !r.hint.is_empty(), "{r}");
+    }
+    for a in &first.adapted {
+        assert!(a.rule.starts_with("sync-") && !a.message.is_empty() && !a.hint.is_empty(), "{a}");
     }
     let (on_github, on_boards) = (linked(&state, "github"), linked(&state, "boards"));
     let files: BTreeSet<String> = std::fs::read_dir(dir.join("stories"))
@@ -154,14 +166,24 @@ async fn two_hundred_items_ten_refused_ten_ways_then_fixed() {
         .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(files.len(), 196, "the four odd issues were not imported");
-    let synced: Vec<&String> = files.iter().filter(|f| on_github.contains(*f) && on_boards.contains(*f)).collect();
+    let reported: BTreeSet<&String> = refused.iter().chain(&adapted).collect();
+    assert_eq!(reported.len(), 10, "10 items reported");
+    let synced: Vec<&String> =
+        files.iter().filter(|f| on_github.contains(*f) && on_boards.contains(*f) && !reported.contains(f)).collect();
     assert_eq!(synced.len(), 190, "every other item went to both targets");
+    assert!(adapted.iter().all(|a| on_github.contains(a) && on_boards.contains(a)), "adapted items synced too");
+    let st103 = std::fs::read_to_string(dir.join("stories/ST-103.md")).unwrap();
+    assert!(st103.len() > 70_000, "the file keeps the whole body");
 
     // A person fixes each of the ten.
     set_line(&dir, "stories/ST-100.md", "tags", "[short]");
     set_line(&dir, "stories/ST-102.md", "title", "A shorter title");
     std::fs::write(dir.join("stories/ST-103.md"), story("ST-103", "Long body", "", "## Notes\nshort now")).unwrap();
-    set_line(&dir, "stories/ST-104.md", "tags", "[fine]");
+    let st104 = std::fs::read_to_string(dir.join("stories/ST-104.md")).unwrap();
+    let tags_at = st104.find("tags:").unwrap();
+    let tags_end = st104[tags_at..].find("\npriority:").unwrap() + tags_at;
+    std::fs::write(dir.join("stories/ST-104.md"), format!("{}tags: [fine]{}", &st104[..tags_at], &st104[tags_end..]))
+        .unwrap();
     let repo_api = format!("{}/repos/{REPO}", github.base_url());
     gh(&http, reqwest::Method::PUT, format!("{repo_api}/collaborators/eve-outsider"), json!({})).await;
     boards.seed(json!({"people": ["Zed <zed@fabrikam.example>"]})).unwrap();
@@ -178,6 +200,7 @@ async fn two_hundred_items_ten_refused_ten_ways_then_fixed() {
 
     let second = run(&config).await;
     assert!(second.refused.is_empty(), "{:#?}", second.refused);
+    assert!(second.adapted.is_empty(), "{:#?}", second.adapted);
     assert!(second.errors.is_empty(), "{:?}", second.errors);
     let (on_github, on_boards) = (linked(&state, "github"), linked(&state, "boards"));
     assert_eq!(on_github.len(), 200, "all 196 files and the 4 imports");

@@ -135,6 +135,9 @@ fn render_notes(r: &RunReport) -> String {
             s.characters.join(", ")
         ));
     }
+    for a in &r.adapted {
+        out.push_str(&format!("adapted  {a}\n"));
+    }
     out
 }
 

@@ -37,6 +37,8 @@ pub struct Snapshot {
     pub refused: Vec<crate::store::StoredRefusal>,
     /// Owners that have no entry in `mappings/identities.toml`.
     pub unknown_owners: Vec<UnknownOwner>,
+    /// What targets cannot hold as it is and sync adapts (tags, cut bodies, owners).
+    pub adapted: Vec<crate::mapping::adapt::Adaptation>,
 }
 
 /// An item's owner with no identity, and where the `owner:` line is.
@@ -101,6 +103,12 @@ pub fn remote_findings(s: &Snapshot) -> Vec<Finding> {
                 ));
             }
         }
+    }
+    for a in &s.adapted {
+        out.push(
+            Finding::new(a.rule, Some(a.item.clone()), format!("`{}` on `{}`: {}", a.item, a.target, a.message))
+                .with_hint(a.hint.clone()),
+        );
     }
     for u in &s.unknown_owners {
         let (item, owner) = (&u.item, &u.owner);
@@ -173,6 +181,7 @@ mod tests {
                 path: Some("stories/ST-1.md".into()),
                 line: Some(9),
             }],
+            adapted: Vec::new(),
         };
         let rules: Vec<String> = remote_findings(&snapshot)
             .into_iter()

@@ -183,6 +183,24 @@ pub const RULES: &[Rule] = &[
         "change the item so the remote accepts it (see the message and hint); the next run retries it",
     ),
     r(
+        "sync-tag-unfit",
+        Warning,
+        "a tag a target cannot hold (a GitHub label over 50 characters; an Azure Boards tag over 400 characters or holding `,` or `;`) is left out there",
+        "shorten or rename the tag to carry it there; the file keeps it, and sync never reads it as removed",
+    ),
+    r(
+        "sync-body-cut",
+        Info,
+        "an item's text is longer than GitHub's 65,536 characters: the issue shows it cut at a section boundary, with a note pointing at the file",
+        "shorten the text to show all of it on GitHub; the file keeps all of it, and sync never reads the cut as an edit",
+    ),
+    r(
+        "sync-owner-unassignable",
+        Warning,
+        "an owner a target cannot assign (not a collaborator of the GitHub repository, not a member of the Azure DevOps organization); the item synced without the assignee",
+        "give the person access; the next run assigns them, and the file keeps `owner:`",
+    ),
+    r(
         "remote-orphan",
         Warning,
         "a remote item looks like a backlog item but is linked to none",

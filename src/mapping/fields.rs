@@ -77,8 +77,10 @@ pub fn join_tags<S: AsRef<str>>(tags: &[S]) -> String {
     t.join(", ")
 }
 
+/// The tags of a joined value. Tags are joined by `, `, so a comma with no space after it is part
+/// of a tag (`a,b` is one tag, which Azure Boards cannot hold but GitHub can).
 pub fn split_tags(value: &str) -> Vec<String> {
-    value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    value.split(", ").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
 fn number_text(n: f64) -> String {

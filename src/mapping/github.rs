@@ -9,6 +9,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::MappingError;
+use super::adapt::{self, Adaptation, TagRules};
 use super::fields::{FieldMap, fields_of, join_tags, normalise_text};
 use super::identities::Identities;
 use crate::model::{ItemId, Kind, State};
@@ -115,6 +116,19 @@ impl GithubMapping {
 
     /// Renders `fields` of an item of `kind` as issue content. Unknown owners leave assignees alone.
     pub fn to_issue(&self, kind: Kind, id: &ItemId, fields: &FieldMap, people: &Identities) -> IssueContent {
+        self.to_issue_adapted(kind, id, fields, people, "").0
+    }
+
+    /// Renders as [`GithubMapping::to_issue`] does, adapted to what GitHub holds (tags that cannot
+    /// be labels left out, a body over the limit cut), with a note per adaptation on `target`.
+    pub fn to_issue_adapted(
+        &self,
+        kind: Kind,
+        id: &ItemId,
+        fields: &FieldMap,
+        people: &Identities,
+        target: &str,
+    ) -> (IssueContent, Vec<Adaptation>) {
         let get = |f: &str| fields.get(f).map(String::as_str).unwrap_or("");
         let state: State = get("state").parse().unwrap_or(State::New);
         let rule = &self.states[&state];
@@ -125,7 +139,41 @@ impl GithubMapping {
                 labels.push(format!("{prefix}{}", get(field)));
             }
         }
-        labels.extend(super::fields::split_tags(get("tags")));
+        labels.extend(TagRules::GithubLabel.split(get("tags")).0);
+        let mut notes = adapt::unfit_tags(TagRules::GithubLabel, &id.to_string(), target, fields);
+        let (body, cut) = self.body_of(kind, id, fields);
+        if let Some(cut) = cut {
+            notes.push(Adaptation {
+                rule: adapt::BODY_CUT,
+                item: id.to_string(),
+                target: target.to_string(),
+                message: format!(
+                    "the issue body is longer than GitHub's {} characters; it is cut at a section boundary, {} \
+                     characters left out, with a note pointing at `{}`",
+                    adapt::GITHUB_BODY_LIMIT,
+                    cut.left_out,
+                    file_of(kind, id)
+                ),
+                hint: "the file keeps the whole text; shorten it to show all of it on GitHub".to_string(),
+            });
+        }
+        let owner = get("owner");
+        let assignees =
+            if owner.is_empty() { Some(Vec::new()) } else { people.github_login(owner).map(|l| vec![l.to_string()]) };
+        let content = IssueContent {
+            title: get("title").to_string(),
+            body,
+            state: rule.state.clone(),
+            state_reason: rule.state_reason.clone(),
+            labels,
+            assignees,
+        };
+        (content, notes)
+    }
+
+    /// The issue body of `fields`: description, sections and the marker, cut to GitHub's limit.
+    fn body_of(&self, kind: Kind, id: &ItemId, fields: &FieldMap) -> (String, Option<adapt::Cut>) {
+        let get = |f: &str| fields.get(f).map(String::as_str).unwrap_or("");
         let mut body = String::new();
         let description = get("description");
         if !description.is_empty() {
@@ -139,19 +187,32 @@ impl GithubMapping {
                 body.push_str(&format!("### {heading}\n\n{}\n\n", get(field)));
             }
         }
-        body.push_str(&self.marker_for(id));
-        body.push('\n');
-        let owner = get("owner");
-        let assignees =
-            if owner.is_empty() { Some(Vec::new()) } else { people.github_login(owner).map(|l| vec![l.to_string()]) };
-        IssueContent {
-            title: get("title").to_string(),
-            body,
-            state: rule.state.clone(),
-            state_reason: rule.state_reason.clone(),
-            labels,
-            assignees,
+        adapt::fit_body(&body, &self.marker_for(id), &file_of(kind, id))
+    }
+
+    /// The fields read back from an issue written with `meant`, as meant: tags GitHub could not
+    /// hold as labels are still there, labels that differ from a tag only in case are that tag,
+    /// and a cut body reads as the whole text (an edit of the part shown keeps the rest).
+    pub fn restore(&self, kind: Kind, id: &ItemId, meant: &FieldMap, read: &mut FieldMap) {
+        if let (Some(r), Some(m)) = (read.get("tags"), meant.get("tags")) {
+            let restored = TagRules::GithubLabel.restore(r, m);
+            read.insert("tags".into(), restored);
         }
+        let (body, cut) = self.body_of(kind, id, meant);
+        if cut.is_none() {
+            return;
+        }
+        let (description, sections) = self.parse_body(&body);
+        let mut shown: FieldMap = sections;
+        shown.insert("description".into(), description);
+        let mut body_fields = vec!["description".to_string()];
+        body_fields.extend(
+            fields_of(kind)
+                .iter()
+                .filter(|f| self.sections.contains_key(**f) && !self.labels.contains_key(**f))
+                .map(|f| f.to_string()),
+        );
+        adapt::restore_cut(read, meant, &shown, &body_fields);
     }
 
     /// Reads the canonical fields of an issue of `kind` (all but `epic`, which comes from the
@@ -220,7 +281,7 @@ impl GithubMapping {
     /// Splits a body into the description and the known sections; removes the marker. Issue
     /// forms' `_No response_` counts as empty.
     pub fn parse_body(&self, body: &str) -> (String, BTreeMap<String, String>) {
-        let body = MARKER.replace_all(body, "");
+        let body = adapt::strip_cut_note(&MARKER.replace_all(body, ""));
         let mut description = Vec::new();
         let mut sections: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         let mut current: Option<String> = None;
@@ -246,6 +307,11 @@ impl GithubMapping {
         };
         (clean(&description), sections.into_iter().map(|(f, lines)| (f, clean(&lines))).collect())
     }
+}
+
+/// The backlog file of an item, as a cut note points at it.
+pub fn file_of(kind: Kind, id: &ItemId) -> String {
+    format!("{}/{id}.md", kind.folder())
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {

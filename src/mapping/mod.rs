@@ -1,6 +1,7 @@
 //! Mappings: `mappings/*.toml` loaded and validated, and the pure translation between canonical
 //! fields and each remote's fields, states and body sections.
 
+pub mod adapt;
 pub mod azure;
 pub mod builtin;
 pub mod fields;

@@ -377,6 +377,7 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                             return Err(e.into());
                         };
                         crate::mapping::fields::strip_control(&mut fresh.fields);
+                        remote.restore(*kind, id, &link.base, &mut fresh.fields);
                         let m = merge3(&link.base, &desired, &fresh.fields, &ctx.policies, &|_| None);
                         let inbound = crate::reconcile::merge::changes(&desired, &m.fields, &BTreeSet::new());
                         if !inbound.is_empty() {

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::apply::{self, Applied};
 use super::merge::Policies;
-use super::plan::{CanonicalItem, LinkView, Plan, PlanInput, TargetInput, plan};
+use super::plan::{Action, CanonicalItem, LinkView, Plan, PlanInput, TargetInput, plan};
 use super::remote::{AzureRemote, Fetched, GithubRemote, Remote};
 use crate::backlog::{Backlog, BacklogError};
 use crate::config::{Process, Secret, Settings, TargetKind, TargetSettings, parse_max_removals};
@@ -80,6 +80,9 @@ pub struct RunReport {
     pub errors: Vec<String>,
     /// Items a remote refused for good (`sync-item-refused`); the rest of the run went on.
     pub refused: Vec<super::refusal::Refusal>,
+    /// What a target could not hold as it is and was adapted (`sync-tag-unfit`, `sync-body-cut`,
+    /// `sync-owner-unassignable`); the items synced, and their files keep everything.
+    pub adapted: Vec<crate::mapping::adapt::Adaptation>,
     /// Open manual conflicts after the run.
     pub open_conflicts: usize,
     /// Files the run could not read: their items were left alone everywhere.
@@ -152,7 +155,13 @@ pub fn connect_in(
                     target.write_limit_per_hour.unwrap_or(500),
                 );
             }
-            Ok(Remote::Github(GithubRemote { name: target.name.clone(), connector, mapping, people: identities }))
+            Ok(Remote::Github(GithubRemote {
+                name: target.name.clone(),
+                connector,
+                mapping,
+                people: identities,
+                notes: Default::default(),
+            }))
         }
         TargetKind::AzureBoards => {
             let mapping = match (&target.mapping, process) {
@@ -255,6 +264,10 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     let mut fetched: BTreeMap<String, Fetched> = BTreeMap::new();
     let conflicts = store.open_conflicts()?;
     let mut stripped = Vec::new();
+    let mut adapted = Vec::new();
+    for remote in remotes {
+        remote.take_notes();
+    }
     let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
     // Targets that listed an edit of an item whose file could not be read: their watermark stays
     // where it was (and drops its ETag), so the edit is listed again once the file reads.
@@ -272,9 +285,45 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         for (remote_id, meta) in got.meta.iter_mut() {
             clean(&name, remote_id, &mut meta.fields, &mut stripped);
         }
+        // What the target holds in another form than was meant (tags it cannot hold, a cut
+        // body, a label's case) reads as meant: never as an edit.
+        let bases: BTreeMap<&str, &crate::store::Link> = links.iter().map(|l| (l.remote_id.as_str(), l)).collect();
         for (remote_id, listed) in got.listed.iter_mut() {
-            let owner = parents.get(remote_id).and_then(|id| backlog.get(id)).and_then(|f| f.item.owner.clone());
-            if owner.is_some_and(|o| !remote.carries_owner(&o)) {
+            let Some(link) = bases.get(remote_id.as_str()) else { continue };
+            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
+            let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
+            remote.restore(kind, &id, &link.base, &mut listed.fields);
+        }
+        // Owners the target cannot assign now: held like owners with no identity there, noted,
+        // and checked again by every run until they can be assigned.
+        let mut assignable: BTreeMap<String, bool> = BTreeMap::new();
+        let mut unassignable: BTreeSet<ItemId> = BTreeSet::new();
+        for link in &links {
+            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
+            let Some(owner) = backlog.get(&id).and_then(|f| f.item.owner.clone()).filter(|o| !o.trim().is_empty())
+            else {
+                continue;
+            };
+            if !remote.carries_owner(&owner) || link.base.get("owner").is_some_and(|b| *b == owner) {
+                continue;
+            }
+            let can = match assignable.get(&owner) {
+                Some(can) => *can,
+                None => {
+                    let can = remote.can_assign(&owner, link).await;
+                    assignable.insert(owner.clone(), can);
+                    can
+                }
+            };
+            if !can {
+                adapted.push(remote.unassignable(&id, &owner));
+                unassignable.insert(id);
+            }
+        }
+        for (remote_id, listed) in got.listed.iter_mut() {
+            let Some(id) = parents.get(remote_id) else { continue };
+            let owner = backlog.get(id).and_then(|f| f.item.owner.clone());
+            if owner.is_some_and(|o| !remote.carries_owner(&o)) || unassignable.contains(id) {
                 listed.fields.remove("owner");
             }
         }
@@ -286,7 +335,9 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         input.creating = store.intents(&name)?.iter().filter_map(|i| i.item_id.parse().ok()).collect();
         // Every item, linked or not (a link found again after the state was lost has no base).
         for file in &backlog.items {
-            if file.item.owner.as_ref().is_some_and(|o| !remote.carries_owner(o)) {
+            if file.item.owner.as_ref().is_some_and(|o| !remote.carries_owner(o))
+                || unassignable.contains(&file.item.id)
+            {
                 input.uncarried.insert(file.item.id.clone(), ["owner".to_string()].into());
             }
         }
@@ -300,6 +351,10 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
                     }
                     Some(mut w) => {
                         clean(&name, &w.remote_id, &mut w.fields, &mut stripped);
+                        remote.restore(kind, &id, &link.base, &mut w.fields);
+                        if unassignable.contains(&id) {
+                            w.fields.remove("owner");
+                        }
                         let item = super::plan::RemoteItem {
                             remote_id: w.remote_id.clone(),
                             kind: Some(kind),
@@ -383,6 +438,26 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     super::kept::keep(&store, &report.plan, &refused, &waiting, &names, now)?;
     let mut refused = refused;
     refused.extend(waiting.iter().map(super::kept::reported));
+    // What each target adapted in this run: tags it cannot hold and cut bodies of the items
+    // written, and owners it could not assign.
+    for action in &to_apply.actions {
+        let (Action::CreateRemote { target, id, kind, fields } | Action::UpdateRemote { target, id, kind, fields, .. }) =
+            action
+        else {
+            continue;
+        };
+        if refused.iter().any(|r| r.item == id.to_string() && (r.target == *target || r.target.is_empty())) {
+            continue;
+        }
+        if let Some(remote) = remotes.iter().find(|r| r.name() == target) {
+            adapted.extend(remote.adaptations(*kind, id, fields));
+        }
+    }
+    for remote in remotes {
+        adapted.extend(remote.take_notes());
+    }
+    adapted.sort();
+    adapted.dedup();
     errors.extend(refused.iter().map(ToString::to_string));
     if errors.is_empty() {
         for (name, got) in &fetched {
@@ -416,6 +491,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     report.counts = counts;
     report.errors = errors;
     report.refused = refused;
+    report.adapted = adapted;
     report.open_conflicts = open_conflicts;
     report.requests = requests_since(remotes, &before);
     Ok(report)

@@ -45,6 +45,21 @@ pub async fn snapshot(
                 }
             }
         }
+        // What this target adapts: tags it cannot hold and bodies over its limit for every item,
+        // and owners it cannot assign where the last sync could not assign them.
+        for f in &backlog.items {
+            let fields = crate::mapping::fields::item_fields(&f.item);
+            out.adapted.extend(remote.adaptations(f.item.kind, &f.item.id, &fields));
+            let owner = fields.get("owner").cloned().unwrap_or_default();
+            let Some(link) = links.iter().find(|l| l.item_id == f.item.id.to_string()) else { continue };
+            if !owner.is_empty()
+                && remote.carries_owner(&owner)
+                && link.base.get("owner") != Some(&owner)
+                && !remote.can_assign(&owner, link).await
+            {
+                out.adapted.push(remote.unassignable(&f.item.id, &owner));
+            }
+        }
         out.targets.push(t);
     }
     out.conflicts = store

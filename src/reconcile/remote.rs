@@ -3,12 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Mutex;
+
 use chrono::{DateTime, Utc};
 
 use super::plan::RemoteItem;
 pub use super::remote_azure::AzureRemote;
 use crate::connector::github::{GithubConnector, Issue, Listing, WATERMARK_OVERLAP};
 use crate::connector::{Budget, ErrorKind, RemoteError};
+use crate::mapping::adapt::{self, Adaptation};
 use crate::mapping::{FieldMap, GithubMapping, Identities};
 use crate::model::{ItemId, Kind};
 use crate::store::{Link, Watermark};
@@ -115,6 +118,8 @@ pub struct GithubRemote {
     pub connector: GithubConnector,
     pub mapping: GithubMapping,
     pub people: Identities,
+    /// Adaptations made while writing in this run (an owner who could not be assigned).
+    pub notes: Mutex<Vec<Adaptation>>,
 }
 
 /// A configured target.
@@ -186,10 +191,124 @@ impl Remote {
 
     /// Creates the item stamped with its marker; `parent` is the epic's link on this target.
     /// A create of unknown outcome is settled by looking for the marker before trying again.
+    /// An owner the remote refuses (not a collaborator, not a member) is left out and noted: the
+    /// item is created without the assignee.
     pub async fn create(&self, item: ItemWrite<'_>, since: DateTime<Utc>) -> Result<Written, RemoteError> {
+        let mut w = match self.create_as_is(item, since).await {
+            Err(e) if self.refuses_owner(&e) => {
+                let without = self.note_unassignable(item, &e);
+                self.create_as_is(ItemWrite { fields: &without, ..item }, since).await?
+            }
+            other => other?,
+        };
+        self.restore(item.kind, item.id, item.fields, &mut w.fields);
+        Ok(w)
+    }
+
+    async fn create_as_is(&self, item: ItemWrite<'_>, since: DateTime<Utc>) -> Result<Written, RemoteError> {
         match self {
             Remote::Github(g) => g.create(item, since).await,
             Remote::Azure(a) => a.create(item, since).await,
+        }
+    }
+
+    /// Whether `e` is the remote refusing a write for its assignee: GitHub's 422 on `assignees`,
+    /// Azure DevOps' TF401320 rule error on Assigned To.
+    fn refuses_owner(&self, e: &RemoteError) -> bool {
+        match self {
+            Remote::Github(_) => e.status == Some(422) && e.message.contains("assignees"),
+            Remote::Azure(_) => {
+                e.status == Some(400) && e.message.contains("TF401320") && e.message.contains("Assigned To")
+            }
+        }
+    }
+
+    /// Notes that `item`'s owner could not be assigned here; returns its fields without the owner.
+    fn note_unassignable(&self, item: ItemWrite<'_>, e: &RemoteError) -> FieldMap {
+        let owner = item.fields.get("owner").cloned().unwrap_or_default();
+        tracing::warn!(item = %item.id, target = self.name(), error = %e, "the owner cannot be assigned; syncing without");
+        self.note(self.unassignable(item.id, &owner));
+        let mut without = item.fields.clone();
+        without.insert("owner".into(), String::new());
+        without
+    }
+
+    /// The note for an owner this target cannot assign.
+    pub fn unassignable(&self, id: &ItemId, owner: &str) -> Adaptation {
+        let (who, fix) = match self {
+            Remote::Github(g) => (
+                g.people.github_login(owner).unwrap_or(owner).to_string(),
+                "make them a collaborator of the repository",
+            ),
+            Remote::Azure(a) => (
+                a.people.azure_identity(owner).unwrap_or(owner).to_string(),
+                "add them to the organization and the project",
+            ),
+        };
+        Adaptation {
+            rule: adapt::OWNER_UNASSIGNABLE,
+            item: id.to_string(),
+            target: self.name().to_string(),
+            message: format!("owner `{owner}` (`{who}`) cannot be assigned here; the item synced without the assignee"),
+            hint: format!("{fix}; the next run assigns them, and the file keeps `owner:`"),
+        }
+    }
+
+    fn note(&self, a: Adaptation) {
+        let notes = match self {
+            Remote::Github(g) => &g.notes,
+            Remote::Azure(x) => &x.notes,
+        };
+        let mut notes = notes.lock().expect("notes lock");
+        if !notes.contains(&a) {
+            notes.push(a);
+        }
+    }
+
+    /// The adaptations noted while writing since the last call.
+    pub fn take_notes(&self) -> Vec<Adaptation> {
+        let notes = match self {
+            Remote::Github(g) => &g.notes,
+            Remote::Azure(x) => &x.notes,
+        };
+        std::mem::take(&mut *notes.lock().expect("notes lock"))
+    }
+
+    /// Whether `owner` can be assigned the linked item now (GitHub: `GET …/assignees/{login}`;
+    /// Azure DevOps: the assignment validated on the item, saving nothing). Unknown (an error)
+    /// counts as yes: the write then says.
+    pub async fn can_assign(&self, owner: &str, link: &Link) -> bool {
+        let answer = match self {
+            Remote::Github(g) => match g.people.github_login(owner) {
+                Some(login) => g.connector.can_assign(login).await,
+                None => return true,
+            },
+            Remote::Azure(a) => match (a.people.azure_identity(owner), link.remote_id.parse::<i64>()) {
+                (Some(who), Ok(id)) => {
+                    let ops = [crate::connector::azure::PatchOp::set("System.AssignedTo", who)];
+                    a.connector.validates(id, &ops).await
+                }
+                _ => return true,
+            },
+        };
+        answer.unwrap_or(true)
+    }
+
+    /// The fields read back from an item written (or last agreed) with `meant`, as meant: what
+    /// the target could not hold is still there, and what it holds in another form (a label's
+    /// case, a cut body) is the meant value. See the mappings' `restore`.
+    pub fn restore(&self, kind: Kind, id: &ItemId, meant: &FieldMap, read: &mut FieldMap) {
+        match self {
+            Remote::Github(g) => g.mapping.restore(kind, id, meant, read),
+            Remote::Azure(a) => a.mapping.restore(meant, read),
+        }
+    }
+
+    /// What this target adapts when it is sent `fields`: tags it cannot hold, a body over its limit.
+    pub fn adaptations(&self, kind: Kind, id: &ItemId, fields: &FieldMap) -> Vec<Adaptation> {
+        match self {
+            Remote::Github(g) => g.mapping.to_issue_adapted(kind, id, fields, &g.people, &g.name).1,
+            Remote::Azure(a) => a.mapping.adaptations(id, fields, &a.name),
         }
     }
 
@@ -198,7 +317,13 @@ impl Remote {
     pub async fn flush(&self) -> Result<Vec<(ItemId, FieldMap, Written)>, RemoteError> {
         match self {
             Remote::Github(_) => Ok(Vec::new()),
-            Remote::Azure(a) => a.flush().await,
+            Remote::Azure(a) => {
+                let mut done = a.flush().await?;
+                for (_, fields, w) in &mut done {
+                    a.mapping.restore(fields, &mut w.fields);
+                }
+                Ok(done)
+            }
         }
     }
 
@@ -217,12 +342,38 @@ impl Remote {
     ) -> Vec<Option<Result<Written, RemoteError>>> {
         match self {
             Remote::Github(_) => vec![None; writes.len()],
-            Remote::Azure(a) => a.update_many(writes).await,
+            Remote::Azure(a) => {
+                let mut out = a.update_many(writes).await;
+                for ((_, item, _), w) in writes.iter().zip(out.iter_mut()) {
+                    if let Some(Ok(w)) = w {
+                        self.restore(item.kind, item.id, item.fields, &mut w.fields);
+                    }
+                }
+                out
+            }
         }
     }
 
     /// Brings the remote item to `fields`; moves it under `parent` when the epic changed.
     pub async fn update(
+        &self,
+        link: &Link,
+        item: ItemWrite<'_>,
+        changes: &FieldMap,
+        old_parent: Option<&Link>,
+    ) -> Result<Written, RemoteError> {
+        let mut w = match self.update_as_is(link, item, changes, old_parent).await {
+            Err(e) if self.refuses_owner(&e) => {
+                let without = self.note_unassignable(item, &e);
+                self.update_as_is(link, ItemWrite { fields: &without, ..item }, changes, old_parent).await?
+            }
+            other => other?,
+        };
+        self.restore(item.kind, item.id, item.fields, &mut w.fields);
+        Ok(w)
+    }
+
+    async fn update_as_is(
         &self,
         link: &Link,
         item: ItemWrite<'_>,

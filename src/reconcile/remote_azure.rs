@@ -26,6 +26,8 @@ pub struct AzureRemote {
     /// Writes that finish creates (Boards creates every item in its first state), sent together
     /// through `$batch` by [`AzureRemote::flush`].
     pending: Mutex<Vec<Pending>>,
+    /// Adaptations made while writing in this run (an owner who could not be assigned).
+    pub notes: Mutex<Vec<crate::mapping::adapt::Adaptation>>,
 }
 
 /// A created item's second write, waiting for [`AzureRemote::flush`].
@@ -47,6 +49,7 @@ impl AzureRemote {
             people,
             seen: Mutex::new(HashMap::new()),
             pending: Mutex::new(Vec::new()),
+            notes: Mutex::new(Vec::new()),
         }
     }
 

@@ -347,6 +347,18 @@ impl AzureConnector {
         self.parse("update work item", &reply)
     }
 
+    /// Whether `ops` would be accepted on item `id`, saving nothing (`?validateOnly=true`): how an
+    /// owner is checked before it is assigned. A rule error (400) is `Ok(false)`.
+    pub async fn validates(&self, id: i64, ops: &[PatchOp]) -> Result<bool, RemoteError> {
+        let url = self.project_url(&format!("workitems/{id}?validateOnly=true"));
+        let body = serde_json::to_string(ops).expect("patch serializes");
+        match self.call("validate work item", Method::PATCH, &url, Some(("application/json-patch+json", body))).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.status == Some(400) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The item that carries `tag` (exactly), if any.
     pub async fn find_by_tag(&self, tag: &str) -> Result<Option<WorkItem>, RemoteError> {
         let url = self.project_url("wiql");

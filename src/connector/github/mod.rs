@@ -215,6 +215,17 @@ impl GithubConnector {
         self.parse("update issue", &reply)
     }
 
+    /// Whether `login` can be assigned issues in the repository (`GET …/assignees/{login}`: 204
+    /// yes, 404 no).
+    pub async fn can_assign(&self, login: &str) -> Result<bool, RemoteError> {
+        let path = format!("/repos/{}/assignees/{login}", self.repo);
+        match self.call("check assignee", Method::GET, &path, None, None).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Makes `child_id` (the child's issue *id*) a sub-issue of issue `parent`, moving it from any
     /// other parent.
     pub async fn set_parent(&self, parent: u64, child_id: u64) -> Result<(), RemoteError> {

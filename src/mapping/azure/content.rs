@@ -4,7 +4,8 @@
 
 use super::text::{self, Parsed};
 use super::{AzureMapping, FieldRule, WorkItemContent, html};
-use crate::mapping::fields::{FieldMap, fields_of, join_tags, normalise_text, split_tags};
+use crate::mapping::adapt::{self, Adaptation, TagRules};
+use crate::mapping::fields::{FieldMap, fields_of, join_tags, normalise_text};
 use crate::mapping::identities::Identities;
 use crate::model::{ItemId, Kind, State};
 
@@ -81,7 +82,8 @@ impl AzureMapping {
         let mut tags = vec![self.marker_tag(id)];
         tags.extend(self.kinds[&kind].tag.clone());
         tags.extend(state_tag.map(str::to_string));
-        tags.extend(split_tags(get("tags")));
+        // A tag Boards cannot hold is left out (see `adaptations`); the file keeps it.
+        tags.extend(TagRules::AzureTag.split(get("tags")).0);
         let whole = self.sentence_whole() && SENTENCE_PARTS.iter().all(|(f, _)| !get(f).is_empty());
         let mut sections = Vec::new();
         for field in fields_of(kind) {
@@ -119,6 +121,20 @@ impl AzureMapping {
             }
         }
         out
+    }
+
+    /// What [`AzureMapping::to_work_item`] adapts for `fields` on `target`: tags Boards cannot hold.
+    pub fn adaptations(&self, id: &ItemId, fields: &FieldMap, target: &str) -> Vec<Adaptation> {
+        adapt::unfit_tags(TagRules::AzureTag, &id.to_string(), target, fields)
+    }
+
+    /// The fields read back from a work item written with `meant`, as meant: tags Boards could not
+    /// hold are still there, and tags that differ from a meant one only in case are that one.
+    pub fn restore(&self, meant: &FieldMap, read: &mut FieldMap) {
+        if let (Some(r), Some(m)) = (read.get("tags"), meant.get("tags")) {
+            let restored = TagRules::AzureTag.restore(r, m);
+            read.insert("tags".into(), restored);
+        }
     }
 
     /// A field's text as Markdown: as stored when the field is Markdown, converted from HTML otherwise.
