@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use backlog_sync::twin::azure::Process;
+use backlog_twins::azure::Process;
 use serde_json::json;
 
 use crate::common::{copy_tree, root, sample_backlog, stderr, stdout};
