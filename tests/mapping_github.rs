@@ -79,6 +79,7 @@ fn issues_people_edit_map_back_sensibly() {
         state_reason: reason.map(str::to_string),
         labels: labels.iter().map(|s| s.to_string()).collect(),
         assignees: Some(vec!["someone-unknown".into()]),
+        milestone: None,
     };
     let cases = [
         (issue("closed", Some("completed"), &["type:story", "status:active"]), "closed"),
