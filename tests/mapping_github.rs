@@ -157,6 +157,7 @@ fn fields_for(kind: Kind) -> impl Strategy<Value = FieldMap> {
                 put("priority", if prio == 0 { String::new() } else { prio.to_string() });
                 put("owner", owner.to_string());
                 put("tags", tags);
+                put("milestone", ["", "Pilot", "Release 1"][prio as usize % 3].to_string());
                 put("persona", persona);
                 put("activity", activity);
                 put("benefit", benefit);
