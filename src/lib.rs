@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod demo;
 pub mod drift;
 pub mod mapping;
+pub mod milestones;
 pub mod model;
 pub mod reconcile;
 pub mod store;

@@ -35,6 +35,7 @@ mod sync_azure;
 mod sync_azure_batch;
 mod sync_crash;
 mod sync_github;
+mod sync_milestones;
 mod sync_multi;
 mod sync_progress;
 mod sync_refusals;

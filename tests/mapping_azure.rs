@@ -16,6 +16,8 @@ const PROCESSES: [&str; 4] = ["agile", "scrum", "cmmi", "basic"];
 fn mapping(process: &str, markdown: bool) -> AzureMapping {
     let mut m = AzureMapping::load(&root().join(format!("mappings/azure-boards/{process}.toml"))).unwrap();
     m.markdown = markdown;
+    // The target sets it: an item's milestone is its iteration under this project's root.
+    m.project = "Onboarding".into();
     m
 }
 
@@ -233,6 +235,7 @@ fn fields_for(kind: Kind) -> impl Strategy<Value = FieldMap> {
                 put("priority", if prio == 0 { String::new() } else { prio.to_string() });
                 put("owner", owner.to_string());
                 put("tags", tags);
+                put("milestone", ["", "Pilot", "Release 1"][prio as usize % 3].to_string());
                 put("persona", persona);
                 put("activity", activity);
                 put("benefit", benefit);

@@ -79,6 +79,7 @@ fn issues_people_edit_map_back_sensibly() {
         state_reason: reason.map(str::to_string),
         labels: labels.iter().map(|s| s.to_string()).collect(),
         assignees: Some(vec!["someone-unknown".into()]),
+        milestone: None,
     };
     let cases = [
         (issue("closed", Some("completed"), &["type:story", "status:active"]), "closed"),
@@ -156,6 +157,7 @@ fn fields_for(kind: Kind) -> impl Strategy<Value = FieldMap> {
                 put("priority", if prio == 0 { String::new() } else { prio.to_string() });
                 put("owner", owner.to_string());
                 put("tags", tags);
+                put("milestone", ["", "Pilot", "Release 1"][prio as usize % 3].to_string());
                 put("persona", persona);
                 put("activity", activity);
                 put("benefit", benefit);

@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
         // Tags are one comma-separated field value, so labels holding a comma are out of scope.
         labels: title.split([' ', ',']).map(str::to_string).collect(),
         assignees: Some(Vec::new()),
+        milestone: None,
     };
     for kind in Kind::ALL {
         let fields = mapping.from_issue(kind, &issue, &people);

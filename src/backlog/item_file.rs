@@ -16,6 +16,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "priority",
     "owner",
     "tags",
+    "milestone",
     "epic",
     "persona",
     "activity",
@@ -128,6 +129,7 @@ pub fn read_item(
     item.priority = r.whole_number("priority")?;
     item.owner = r.text("owner")?;
     item.tags = r.list("tags")?;
+    item.milestone = r.text("milestone")?;
     item.body = doc.body().to_string();
     match kind {
         Kind::Story => {
@@ -216,6 +218,7 @@ pub fn field_value(item: &Item, key: &str) -> Option<FieldValue> {
         "priority" => item.priority.map(|p| FieldValue::Number(p.into())),
         "owner" => text(&item.owner),
         "tags" => (!item.tags.is_empty()).then(|| FieldValue::List(item.tags.clone())),
+        "milestone" => text(&item.milestone),
         "epic" => item.epic.as_ref().map(|e| FieldValue::Text(e.to_string())),
         "persona" => text(&item.persona),
         "activity" => text(&item.activity),

@@ -131,6 +131,13 @@ pub struct Milestone {
     /// Success criteria (`SC1`) the milestone advances; its definition of done traces to them.
     #[serde(default)]
     pub criteria: Vec<String>,
+    /// When its iteration starts on Azure Boards (default: the day after the previous
+    /// milestone's due date, or two weeks before its own).
+    #[serde(default, deserialize_with = "toml_date")]
+    pub start: Option<NaiveDate>,
+    /// Closed on GitHub (done or abandoned); open by default.
+    #[serde(default)]
+    pub closed: bool,
 }
 
 /// Reads a TOML date (`due = 2027-03-31`) or a quoted one (`due = "2027-03-31"`).

@@ -208,6 +208,10 @@ pub struct SyncSettings {
     pub field_policies: BTreeMap<String, ConflictPolicy>,
     /// `"10%"` or a count such as `"25"`.
     pub max_removals: String,
+    /// Sync the `[[milestones]]` of `backlog.toml` with GitHub milestones and Azure Boards
+    /// iterations before the items (one listing per target each run).
+    #[serde(default)]
+    pub milestones: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

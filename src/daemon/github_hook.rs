@@ -110,7 +110,7 @@ pub fn verdict(event: &str, payload: &Value, targets: &[TargetSettings]) -> Verd
     if event == "ping" {
         return Verdict::Ping;
     }
-    if !matches!(event, "issues" | "issue_comment" | "label" | "sub_issues") {
+    if !matches!(event, "issues" | "issue_comment" | "label" | "milestone" | "sub_issues") {
         return Verdict::Ignore(format!("event `{event}` is not one backlog-sync acts on"));
     }
     let target = match target_of(payload, targets) {
@@ -128,6 +128,10 @@ pub fn verdict(event: &str, payload: &Value, targets: &[TargetSettings]) -> Verd
         // A renamed or deleted label changes issues without touching their `updated_at`.
         "label" if matches!(action, "edited" | "deleted") => vec![(WorkKey::Target(target.into()), true)],
         "label" => vec![(WorkKey::Target(target.into()), false)],
+        // A renamed milestone renames it on its issues without touching their `updated_at`;
+        // a new one is imported into backlog.toml by the next run (`[sync] milestones`).
+        "milestone" if action == "edited" => vec![(WorkKey::Target(target.into()), true)],
+        "milestone" => vec![(WorkKey::Target(target.into()), false)],
         _ => [&payload["parent_issue"], &payload["sub_issue"]]
             .into_iter()
             .filter_map(number)
@@ -200,6 +204,16 @@ mod tests {
             (
                 "label",
                 json!({"action": "edited", "label": {}, "repository": repo}),
+                Verdict::Enqueue(vec![whole(true)]),
+            ),
+            (
+                "milestone",
+                json!({"action": "created", "milestone": {"number": 1}, "repository": repo}),
+                Verdict::Enqueue(vec![whole(false)]),
+            ),
+            (
+                "milestone",
+                json!({"action": "edited", "milestone": {"number": 1}, "changes": {}, "repository": repo}),
                 Verdict::Enqueue(vec![whole(true)]),
             ),
             (

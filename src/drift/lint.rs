@@ -111,6 +111,19 @@ pub fn lint_backlog_with_posts(backlog: &Backlog, today: NaiveDate, posts: &[Sum
     for risk in live.iter().filter(|f| f.item.kind == Kind::Risk) {
         out.extend(risk_findings(risk, today));
     }
+    let on_milestones: Vec<super::milestones::ItemMilestone> = live
+        .iter()
+        .filter_map(|f| {
+            Some(super::milestones::ItemMilestone {
+                item: f.item.id.to_string(),
+                milestone: f.item.milestone.clone()?,
+                done: f.item.state.is_done(),
+                path: Some(f.path.clone()),
+                line: f.doc.line_of("milestone"),
+            })
+        })
+        .collect();
+    out.extend(super::milestones::check_items(&on_milestones, &backlog.project.milestones, today));
     out.extend(gameplan::check_game_plan(&game_plan(backlog, &live, posts, today)));
     sort_findings(&mut out);
     out

@@ -4,6 +4,7 @@
 
 pub mod gameplan;
 pub mod lint;
+pub mod milestones;
 pub mod remote;
 pub mod report;
 pub mod rules;

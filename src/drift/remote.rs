@@ -16,6 +16,8 @@ pub struct TargetSnapshot {
     pub listed: BTreeMap<String, (Option<ItemId>, String, String)>,
     /// Linked remote ids confirmed gone.
     pub vanished: BTreeSet<String>,
+    /// Remote id → the milestone the remote item is on (`""`: none), where the target carries one.
+    pub milestones: BTreeMap<String, String>,
 }
 
 /// An open manual conflict.
@@ -129,6 +131,15 @@ pub fn remote_findings(s: &Snapshot) -> Vec<Finding> {
             }
         }
     }
+    let mut on: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for t in &s.targets {
+        for (item, remote_id) in &t.links {
+            if let Some(m) = t.milestones.get(remote_id) {
+                on.entry(t.name.clone()).or_default().insert(item.clone(), m.clone());
+            }
+        }
+    }
+    out.extend(super::milestones::check_targets(&on));
     for (item, seen) in states {
         if seen.iter().any(|(_, s)| *s != seen[0].1) {
             let list: Vec<String> = seen.iter().map(|(t, s)| format!("{s} on `{t}`")).collect();
@@ -153,6 +164,7 @@ mod tests {
             ]
             .into(),
             vanished: ["2".to_string()].into(),
+            milestones: BTreeMap::new(),
         };
         let snapshot = Snapshot {
             targets: vec![t("boards", "active"), t("github", "resolved")],

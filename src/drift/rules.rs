@@ -129,6 +129,24 @@ pub const RULES: &[Rule] = &[
         "finish the open epics, or move `due` and tell the stakeholders",
     ),
     r(
+        "item-past-milestone",
+        Warning,
+        "an open item whose milestone's due date has passed",
+        "finish the item, move it to a later `milestone:`, or move the milestone's `due` and tell the stakeholders",
+    ),
+    r(
+        "unknown-milestone",
+        Warning,
+        "an item on a milestone that `backlog.toml` does not have",
+        "add the milestone to the `[[milestones]]` of `backlog.toml`, or fix the item's `milestone:`",
+    ),
+    r(
+        "milestone-mismatch",
+        Warning,
+        "an item on different milestones on two targets",
+        "move the item to one milestone on every target (the next sync carries a one-sided move)",
+    ),
+    r(
         "stakeholders-missing-decision-maker",
         Warning,
         "no customer stakeholder can confirm a success criterion",

@@ -14,13 +14,14 @@ pub const ACCEPTANCE_HEADING: &str = "Acceptance criteria";
 /// The fields sync carries for each kind, in display order.
 pub fn fields_of(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Epic => &["title", "state", "priority", "owner", "tags", "description"],
+        Kind::Epic => &["title", "state", "priority", "owner", "tags", "milestone", "description"],
         Kind::Story => &[
             "title",
             "state",
             "priority",
             "owner",
             "tags",
+            "milestone",
             "epic",
             "persona",
             "activity",
@@ -35,6 +36,7 @@ pub fn fields_of(kind: Kind) -> &'static [&'static str] {
             "priority",
             "owner",
             "tags",
+            "milestone",
             "likelihood",
             "severity",
             "mitigation",
@@ -168,6 +170,7 @@ pub fn item_fields(item: &Item) -> FieldMap {
             "priority" => item.priority.map(|p| p.to_string()).unwrap_or_default(),
             "owner" => opt(&item.owner),
             "tags" => join_tags(&item.tags),
+            "milestone" => opt(&item.milestone),
             "epic" => item.epic.as_ref().map(ItemId::to_string).unwrap_or_default(),
             "persona" => opt(&item.persona),
             "activity" => opt(&item.activity),
@@ -214,6 +217,7 @@ pub fn apply_fields(item: &Item, changes: &FieldMap) -> Result<Item, FieldError>
             }
             "owner" => out.owner = text(),
             "tags" => out.tags = split_tags(value),
+            "milestone" => out.milestone = text(),
             "epic" => {
                 out.epic =
                     text().map(|v| v.parse().map_err(|e: crate::model::BadItemId| err(e.to_string()))).transpose()?

@@ -58,6 +58,8 @@ pub struct IssueContent {
     pub labels: Vec<String>,
     /// `None`: leave the assignees as they are (the owner has no GitHub identity).
     pub assignees: Option<Vec<String>>,
+    /// The milestone's title; `None`: no milestone.
+    pub milestone: Option<String>,
 }
 
 static MARKER: LazyLock<Regex> =
@@ -167,6 +169,7 @@ impl GithubMapping {
             state_reason: rule.state_reason.clone(),
             labels,
             assignees,
+            milestone: Some(get("milestone").trim()).filter(|m| !m.is_empty()).map(str::to_string),
         };
         (content, notes)
     }
@@ -247,6 +250,9 @@ impl GithubMapping {
             }
         }
         map.insert("description".into(), description);
+        if carried.contains(&"milestone") {
+            map.insert("milestone".into(), issue.milestone.as_deref().map(normalise_text).unwrap_or_default());
+        }
         match issue.assignees.as_deref() {
             None | Some([]) => {
                 map.insert("owner".into(), String::new());

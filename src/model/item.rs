@@ -28,6 +28,8 @@ pub struct Item {
     pub priority: Option<u32>,
     pub owner: Option<String>,
     pub tags: Vec<String>,
+    /// The milestone of `backlog.toml` the item is planned for (by name).
+    pub milestone: Option<String>,
     /// The Markdown after the front matter, exactly as in the file.
     pub body: String,
 
@@ -57,6 +59,7 @@ impl Item {
             priority: None,
             owner: None,
             tags: Vec::new(),
+            milestone: None,
             body: String::new(),
             epic: None,
             persona: None,

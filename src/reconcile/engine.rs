@@ -89,6 +89,8 @@ pub struct RunReport {
     pub skipped: Vec<Skipped>,
     /// Control characters taken out of inbound values (a file cannot hold them).
     pub stripped: Vec<Stripped>,
+    /// The milestone step (`[sync] milestones = true`).
+    pub milestones: crate::milestones::sync::MilestoneReport,
 }
 
 /// Control characters taken out of one inbound value.
@@ -259,6 +261,14 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     };
     let store = if opts.dry_run && !state_path.exists() { Store::open_in_memory()? } else { Store::open(&state_path)? };
     let before: BTreeMap<String, u64> = remotes.iter().map(|r| (r.name().to_string(), r.requests())).collect();
+    // Milestones first, so that the items' milestones exist on every target (and an imported
+    // milestone is in the backlog the items are planned from).
+    let milestones = if settings.sync.milestones && !opts.dry_run {
+        crate::milestones::sync::run(&settings.backlog.path, &backlog.project.milestones, remotes).await
+    } else {
+        crate::milestones::sync::MilestoneReport::default()
+    };
+    let backlog = if milestones.imported.is_empty() { backlog } else { Backlog::load(&settings.backlog.path)? };
 
     let mut inputs = Vec::new();
     let mut fetched: BTreeMap<String, Fetched> = BTreeMap::new();
@@ -436,6 +446,8 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         }
     };
     super::kept::keep(&store, &report.plan, &refused, &waiting, &names, now)?;
+    errors.extend(milestones.errors.iter().cloned());
+    report.milestones = milestones;
     let mut refused = refused;
     refused.extend(waiting.iter().map(super::kept::reported));
     // What each target adapted in this run: tags it cannot hold and cut bodies of the items

@@ -30,6 +30,9 @@ pub async fn snapshot(
             let state = item.fields.get("state").cloned().unwrap_or_default();
             let title = item.fields.get("title").cloned().unwrap_or_default();
             t.listed.insert(rid.clone(), (item.marker.clone(), state, title));
+            if let Some(m) = item.fields.get("milestone") {
+                t.milestones.insert(rid.clone(), m.clone());
+            }
         }
         for link in &links {
             t.links.insert(link.item_id.clone(), link.remote_id.clone());

@@ -41,7 +41,9 @@ struct Pending {
 }
 
 impl AzureRemote {
-    pub fn new(name: &str, connector: AzureConnector, mapping: AzureMapping, people: Identities) -> AzureRemote {
+    pub fn new(name: &str, connector: AzureConnector, mut mapping: AzureMapping, people: Identities) -> AzureRemote {
+        // An item's milestone is its iteration under this project's root.
+        mapping.project = connector.project().to_string();
         AzureRemote {
             name: name.into(),
             connector,

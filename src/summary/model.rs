@@ -190,7 +190,7 @@ pub struct MilestoneLine {
     pub epics: Vec<EpicRef>,
     pub epics_done: u32,
     pub epics_total: u32,
-    /// Stories and points of the milestone's epics.
+    /// Stories and points of the milestone's epics and of the items on it (`milestone:`).
     pub progress: Progress,
     /// `done`, `overdue`, `due-soon` (14 days or less) or `open`.
     pub status: String,
@@ -282,16 +282,24 @@ pub fn build(facts: &Facts, opts: &Options) -> Summary {
         .map(|m| {
             let epics: Vec<EpicRef> = m.epics.iter().map(epic_ref).collect();
             let mut progress = Progress::default();
+            // A story counts towards a milestone through its epic (the milestone's `epics`, or an
+            // epic whose `milestone:` it is) or its own `milestone:`.
+            let on = |i: &Item| i.milestone.as_deref().is_some_and(|n| n.trim().eq_ignore_ascii_case(m.name.trim()));
+            let epic_on = |id: &crate::model::ItemId| {
+                epics.iter().any(|r| r.id.eq_ignore_ascii_case(&id.to_string()))
+                    || of_kind(Kind::Epic).any(|e| &e.id == id && on(e))
+            };
             for story in of_kind(Kind::Story) {
-                if story.epic.as_ref().is_some_and(|e| epics.iter().any(|r| r.id.eq_ignore_ascii_case(&e.to_string())))
-                {
+                if on(story) || story.epic.as_ref().is_some_and(epic_on) {
                     progress.add(story);
                 }
             }
             let epics_done = epics.iter().filter(|e| e.done).count() as u32;
             let days_left = m.due.map(|d| (d - opts.today).num_days());
+            let stories_all_done = progress.stories_total > 0 && progress.stories_done == progress.stories_total;
             let status = match days_left {
                 _ if epics_done as usize == epics.len() && !epics.is_empty() => "done",
+                _ if epics.is_empty() && stories_all_done => "done",
                 Some(d) if d < 0 => "overdue",
                 Some(d) if d <= 14 => "due-soon",
                 _ => "open",

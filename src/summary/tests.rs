@@ -268,6 +268,27 @@ epics = ["EP-2"]
     assert_eq!(milestone_decisions, ["Pilot", "Beta"]);
 }
 
+#[test]
+fn milestone_progress_counts_the_items_on_it() {
+    let toml = "[[milestones]]\nname = \"Beta\"\ndue = 2026-12-01\ndefinition_of_done = [\"ST-3 and ST-4 resolved\"]\n";
+    let on = |(path, text): (String, String), m: &str| {
+        (path, text.replacen("state:", &format!("milestone: {m}\nstate:"), 1))
+    };
+    let files = vec![
+        on(story("ST-3", None, "resolved", Some(2.0)), "Beta"),
+        on(story("ST-4", Some("EP-5"), "active", Some(3.0)), "beta"),
+        on(epic("EP-6", "active"), "Beta"),
+        story("ST-5", Some("EP-6"), "new", Some(1.0)),
+        story("ST-6", None, "new", Some(8.0)),
+    ];
+    let s = summarize(&facts(backlog(&files, toml)));
+    let m = &s.milestones[0];
+    assert_eq!((m.progress.stories_done, m.progress.stories_total), (1, 3), "ST-3, ST-4 and ST-5 (through EP-6)");
+    assert_eq!((m.progress.points_done, m.progress.points_total), (2.0, 6.0));
+    assert_eq!(m.definition_of_done, ["ST-3 and ST-4 resolved"]);
+    assert_eq!(m.status, "open");
+}
+
 fn finding(rule: &str, severity: Severity, item: &str) -> Finding {
     let mut f = Finding::new(rule, Some(item.into()), format!("{rule} on {item}"));
     f.severity = severity;

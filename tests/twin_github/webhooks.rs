@@ -103,10 +103,14 @@ async fn every_delivery_is_signed_and_matches_its_event_schema() {
         let event = header("x-github-event");
         let payload: Value = serde_json::from_slice(body).unwrap();
         let action = payload["action"].as_str().unwrap().to_string();
-        assert_valid(&schemas.webhook(&event, &action), &payload, &format!("{event}.{action}"));
+        // The shared specs hold no schema of the `milestone` event; its shape is checked below.
+        if event != "milestone" {
+            assert_valid(&schemas.webhook(&event, &action), &payload, &format!("{event}.{action}"));
+        }
         seen.insert(format!("{event}.{action}"));
     }
     let expected = [
+        "milestone.created",
         "issues.opened",
         "issues.labeled",
         "issues.assigned",
@@ -139,6 +143,13 @@ async fn every_delivery_is_signed_and_matches_its_event_schema() {
         .unwrap();
     assert_eq!(edited["changes"], json!({"title": {"from": "Story"}, "body": {"from": "As a user"}}));
     assert_eq!(edited["sender"]["login"], "octocat");
+    let milestone = received
+        .iter()
+        .map(|(_, body)| serde_json::from_slice::<Value>(body).unwrap())
+        .find(|p| p.get("milestone").is_some() && p.get("issue").is_none())
+        .expect("a milestone event");
+    assert_eq!((milestone["action"].as_str(), milestone["milestone"]["title"].as_str()), (Some("created"), Some("M1")));
+    assert_eq!(milestone["repository"]["full_name"], "contoso/onboarding");
     let log = twin.control().webhooks().deliveries();
     assert_eq!(log.len(), received.len());
     assert!(log.iter().all(|d| d.status == Some(200)));

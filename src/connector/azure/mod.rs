@@ -3,6 +3,7 @@
 //! found by their marker tag, with retries that honour `Retry-After` and the rate-limit headers.
 
 mod http;
+pub mod iterations;
 pub mod process;
 pub mod types;
 
@@ -160,6 +161,11 @@ impl AzureConnector {
             ),
             ..e
         }
+    }
+
+    /// The project's name, as configured.
+    pub fn project(&self) -> &str {
+        &self.project
     }
 
     fn project_url(&self, rest: &str) -> String {

@@ -3,6 +3,7 @@
 //! by its marker, retries, and writes paced under the content-creation limit.
 
 mod http;
+pub mod milestones;
 pub mod types;
 
 use std::time::Duration;
@@ -42,6 +43,8 @@ pub struct GithubConnector {
     http: Http,
     repo: String,
     retry: RetryPolicy,
+    /// Milestone title → number, filled by the first listing (see `milestones.rs`).
+    milestone_numbers: std::sync::Mutex<Option<std::collections::BTreeMap<String, u64>>>,
 }
 
 fn parse_error(target: &str, operation: &str, e: serde_json::Error) -> RemoteError {
@@ -77,7 +80,12 @@ impl GithubConnector {
             .map_err(|e| fail(format!("cannot set up the GitHub client: {e}")))?;
         let mut http = Http::new(target, client, Pacer::new(80, 500));
         http.api_url = api_url.to_string();
-        Ok(GithubConnector { http, repo: repository.to_string(), retry: RetryPolicy::default() })
+        Ok(GithubConnector {
+            http,
+            repo: repository.to_string(),
+            retry: RetryPolicy::default(),
+            milestone_numbers: std::sync::Mutex::new(None),
+        })
     }
 
     /// Paces writes under other limits than GitHub's 80 a minute and 500 an hour.
@@ -197,7 +205,9 @@ impl GithubConnector {
     /// Creates an issue. Never retried blindly: a failure of unknown outcome is for the caller to
     /// settle by looking for the marker (see [`GithubConnector::find_by_marker`]).
     pub async fn create(&self, content: &IssueContent) -> Result<Issue, RemoteError> {
-        let body = serde_json::to_value(IssueWrite::from_content(content, true)).expect("issue body serializes");
+        let mut write = IssueWrite::from_content(content, true);
+        write.milestone = self.milestone_number(content.milestone.as_deref()).await?.map(Some);
+        let body = serde_json::to_value(write).expect("issue body serializes");
         let path = format!("/repos/{}/issues", self.repo);
         let reply = self.http.send("create issue", Method::POST, &path, Some(&body), None).await?;
         let mut issue: Issue = self.parse("create issue", &reply)?;
@@ -207,9 +217,12 @@ impl GithubConnector {
         Ok(issue)
     }
 
-    /// Brings an issue to `content`: title, body, state and reason, labels, and assignees when known.
+    /// Brings an issue to `content`: title, body, state and reason, labels, milestone, and assignees
+    /// when known.
     pub async fn update(&self, number: u64, content: &IssueContent) -> Result<Issue, RemoteError> {
-        let body = serde_json::to_value(IssueWrite::from_content(content, false)).expect("issue body serializes");
+        let mut write = IssueWrite::from_content(content, false);
+        write.milestone = Some(self.milestone_number(content.milestone.as_deref()).await?);
+        let body = serde_json::to_value(write).expect("issue body serializes");
         let path = format!("/repos/{}/issues/{number}", self.repo);
         let reply = self.call("update issue", Method::PATCH, &path, Some(&body), None).await?;
         self.parse("update issue", &reply)

@@ -10,6 +10,13 @@ pub struct Label {
     pub name: String,
 }
 
+/// The milestone an issue is on: its number and title.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct MilestoneRef {
+    pub number: u64,
+    pub title: String,
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct User {
     pub login: String,
@@ -35,6 +42,8 @@ pub struct Issue {
     pub html_url: Option<String>,
     #[serde(default)]
     pub parent_issue_url: Option<String>,
+    #[serde(default)]
+    pub milestone: Option<MilestoneRef>,
     /// Present on pull requests, which the issues listing includes.
     #[serde(default)]
     pub pull_request: Option<serde_json::Value>,
@@ -54,6 +63,7 @@ impl Issue {
             state_reason: self.state_reason.clone(),
             labels: self.label_names(),
             assignees: Some(self.assignees.iter().map(|u| u.login.clone()).collect()),
+            milestone: self.milestone.as_ref().map(|m| m.title.clone()),
         }
     }
 
@@ -78,6 +88,9 @@ pub struct IssueWrite {
     pub labels: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignees: Option<Vec<String>>,
+    /// The milestone's number; `Some(None)` clears it (sent as `null`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<Option<u64>>,
 }
 
 impl IssueWrite {
@@ -90,6 +103,7 @@ impl IssueWrite {
             state_reason: if for_create || c.state != "closed" { None } else { c.state_reason.clone() },
             labels: Some(c.labels.clone()),
             assignees: c.assignees.clone(),
+            milestone: None,
         }
     }
 }
@@ -107,6 +121,7 @@ mod tests {
             state_reason: Some("not_planned".into()),
             labels: vec!["type:story".into()],
             assignees: None,
+            milestone: None,
         };
         let v = serde_json::to_value(IssueWrite::from_content(&c, false)).unwrap();
         assert_eq!(

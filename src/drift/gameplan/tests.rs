@@ -33,6 +33,8 @@ fn project() -> Project {
         definition_of_done: vec!["every story of EP-1 is resolved".into()],
         epics: vec!["EP-1".into()],
         criteria: vec!["SC1".into()],
+        start: None,
+        closed: false,
     }];
     p.personas = vec![Persona { name: "customer admin".into(), aliases: vec!["admin".into()], description: None }];
     p

@@ -57,6 +57,7 @@ impl AzureMapping {
             "state" => vec!["System.State".into(), "System.Tags".into()],
             "owner" => vec!["System.AssignedTo".into()],
             "tags" => vec!["System.Tags".into()],
+            "milestone" => vec![ITERATION_PATH.into()],
             "description" => vec![DESCRIPTION.into()],
             "epic" => Vec::new(),
             _ if !fields_of(kind).contains(&field) => Vec::new(),
@@ -111,6 +112,9 @@ impl AzureMapping {
             out.fields.insert("System.AssignedTo".into(), String::new());
         } else if let Some(identity) = people.azure_identity(owner) {
             out.fields.insert("System.AssignedTo".into(), identity.to_string());
+        }
+        if !self.project.is_empty() && fields_of(kind).contains(&"milestone") {
+            out.fields.insert(ITERATION_PATH.into(), iteration_path(&self.project, get("milestone")));
         }
         let rich: Vec<String> = out.fields.keys().filter(|f| self.is_rich_text(f)).cloned().collect();
         for field in rich {
@@ -220,6 +224,9 @@ impl AzureMapping {
                 map.insert(field.to_string(), value);
             }
         }
+        if carried.contains(&"milestone") && content.fields.contains_key(ITERATION_PATH) {
+            map.insert("milestone".into(), milestone_of_path(&self.project, raw(ITERATION_PATH)));
+        }
         match raw("System.AssignedTo").trim() {
             "" => {
                 map.insert("owner".into(), String::new());
@@ -232,6 +239,28 @@ impl AzureMapping {
         }
         map
     }
+}
+
+/// The field that holds an item's milestone: its iteration.
+pub const ITERATION_PATH: &str = "System.IterationPath";
+
+/// The iteration path of `milestone` in `project` (the project's root when there is none).
+pub fn iteration_path(project: &str, milestone: &str) -> String {
+    let milestone = milestone.trim();
+    if milestone.is_empty() { project.to_string() } else { format!("{project}\\{milestone}") }
+}
+
+/// The milestone an iteration path names: the path below the project's root (`""` at the root).
+/// Without a known project the first segment is taken as the root.
+pub fn milestone_of_path(project: &str, path: &str) -> String {
+    let path = path.trim().trim_matches('\\');
+    let below = match path.split_once('\\') {
+        Some((root, rest)) if project.is_empty() || root.eq_ignore_ascii_case(project) => rest,
+        Some(_) => path,
+        None if project.is_empty() || path.eq_ignore_ascii_case(project) => "",
+        None => path,
+    };
+    below.trim().to_string()
 }
 
 /// The tags of a `System.Tags` value.

@@ -7,7 +7,7 @@ pub mod html;
 mod html_read;
 pub mod text;
 
-pub use content::{join_azure_tags, split_azure_tags};
+pub use content::{ITERATION_PATH, iteration_path, join_azure_tags, milestone_of_path, split_azure_tags};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -134,6 +134,10 @@ pub struct AzureMapping {
     /// Custom rich-text fields besides the built-in ones.
     #[serde(default)]
     pub rich_text: Vec<String>,
+    /// The project whose iteration tree holds the milestones (`System.IterationPath` is
+    /// `Project\Milestone`); set by the target, not the file. Empty: milestones are not written.
+    #[serde(skip)]
+    pub project: String,
 }
 
 fn default_marker() -> String {

@@ -122,12 +122,14 @@ fn save(
     } else {
         store.project(&home)?.clone()
     };
+    let iterations = store.iterations.clone();
     let rule_ctx = RuleContext {
         process: destination.process,
         project: &destination.name,
         now,
         actor: &actor,
         bypass_rules: options.bypass_rules,
+        iterations: &iterations,
     };
     rules::settle(&mut draft, previous.as_ref(), &rule_ctx)?;
     let before = previous.as_ref().map(|p| p.relations.as_slice()).unwrap_or_default();

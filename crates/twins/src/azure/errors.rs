@@ -50,6 +50,14 @@ pub enum AzureError {
     /// An area or iteration path outside the item's project.
     #[error("TF401347: Invalid tree name given for work item {id}, field '{field}'.")]
     InvalidTreeName { id: i64, field: String },
+    /// A classification node named like a sibling (names are compared ignoring case).
+    #[error(
+        "VS402371: Classification node name {name} is already in use by a different child of parent classification node {parent}. Choose a different name and try again."
+    )]
+    NodeDuplicateName { name: String, parent: String },
+    /// A classification node path that does not exist (message not verified against the service).
+    #[error("VS402485: The node name or path '{path}' could not be found.")]
+    NodeNotFound { path: String },
     /// A `bypassRules` write dated before the previous revision.
     #[error("VS402625: Dates must be increasing with each revision.")]
     DatesNotIncreasing,
@@ -175,7 +183,9 @@ impl AzureError {
             | RouteNotFound
             | WikiNotFound { .. }
             | WikiPageNotFound { .. }
-            | WikiAncestorNotFound { .. } => StatusCode::NOT_FOUND,
+            | WikiAncestorNotFound { .. }
+            | NodeNotFound { .. } => StatusCode::NOT_FOUND,
+            NodeDuplicateName { .. } => StatusCode::CONFLICT,
             TestFailed { .. } | WikiPageConflict { .. } => StatusCode::PRECONDITION_FAILED,
             UnsupportedContentType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Unauthorized => StatusCode::UNAUTHORIZED,
@@ -201,6 +211,8 @@ impl AzureError {
             PatchFailed { .. } => "PatchOperationFailedException",
             ExtraParent { .. } => "WorkItemLinkAddExtraParentException",
             InvalidTreeName { .. } => "WorkItemFieldInvalidTreeNameException",
+            NodeDuplicateName { .. } => "ClassificationNodeDuplicateNameException",
+            NodeNotFound { .. } => "ClassificationNodeNotFoundException",
             DatesNotIncreasing => "WorkItemDatesNotIncreasingException",
             DateInFuture => "WorkItemDateInFutureException",
             CircularLink { .. } => "WorkItemLinkCircularException",

@@ -24,6 +24,7 @@ pub mod fields;
 pub mod hooks;
 pub mod http;
 pub mod identity;
+pub mod iterations;
 pub mod links;
 pub mod patch;
 pub mod process;

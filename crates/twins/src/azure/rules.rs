@@ -24,6 +24,8 @@ pub struct RuleContext<'a> {
     pub actor: &'a Value,
     /// `?bypassRules=true`.
     pub bypass_rules: bool,
+    /// The project's iterations: whether a path below its root exists.
+    pub iterations: &'a super::iterations::Iterations,
 }
 
 /// Whether the type carries this field (a reference name).
@@ -146,6 +148,11 @@ fn paths(draft: &mut Draft, is_new: bool, ctx: &RuleContext<'_>) -> Result<(), A
             let id = if is_new { -1 } else { draft.id };
             return Err(AzureError::InvalidTreeName { id, field: field.to_string() });
         }
+        // An iteration path must name an iteration of the project (bypassRules or not).
+        if field == "System.IterationPath" && !ctx.iterations.exists(ctx.project, &path[root.len()..]) {
+            let id = if is_new { -1 } else { draft.id };
+            return Err(AzureError::InvalidTreeName { id, field: field.to_string() });
+        }
         let canonical = format!("{}{}", ctx.project, &path[root.len()..]);
         set(&mut draft.snapshot, field, json!(canonical));
     }
@@ -216,7 +223,15 @@ mod tests {
         bypass: bool,
     ) -> Result<String, AzureError> {
         let (actor, process, bypass_rules) = ctx(process, bypass);
-        let c = RuleContext { process, project: "Onboarding", now: Utc::now(), actor: &actor, bypass_rules };
+        let iterations = super::super::iterations::Iterations::default();
+        let c = RuleContext {
+            process,
+            project: "Onboarding",
+            now: Utc::now(),
+            actor: &actor,
+            bypass_rules,
+            iterations: &iterations,
+        };
         settle(d, previous, &c).map(|_| d.snapshot.text("System.State"))
     }
 

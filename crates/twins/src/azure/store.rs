@@ -256,6 +256,8 @@ pub struct Store {
     pub watermark: i64,
     /// Last id given to a resource link (hyperlinks carry one).
     pub next_resource_id: i64,
+    /// Each project's iteration tree and each team's iterations.
+    pub iterations: super::iterations::Iterations,
 }
 
 impl Store {
@@ -276,6 +278,7 @@ impl Store {
             next_comment_id: 1,
             watermark: 0,
             next_resource_id: 0,
+            iterations: Default::default(),
         };
         for (name, process) in projects {
             store.add_project(name, *process);

@@ -1,5 +1,6 @@
-//! Milestone endpoints (list with `state`/`sort`/`direction`, create, get) and the repository's
-//! issue types (`GET /repos/{owner}/{repo}/issue-types`).
+//! Milestone endpoints (list with `state`/`sort`/`direction`, create, get, edit, delete, each
+//! change sent as a `milestone` webhook) and the repository's issue types
+//! (`GET /repos/{owner}/{repo}/issue-types`).
 
 use std::sync::Arc;
 
@@ -14,7 +15,8 @@ use super::api::{self, number, object, opt_string};
 use super::errors::{ApiError, docs};
 use super::pagination::parse_query;
 use super::render::Render;
-use super::store::{IdKind, IssueState, Milestone, parse_time};
+use super::store::{IdKind, IssueState, Milestone, Store, iso, parse_time};
+use super::webhooks::{Event, Events, deliver};
 
 const D: &str = docs::MILESTONES;
 
@@ -120,7 +122,23 @@ pub async fn create(
     );
     let render = Render { base: &state.base, store: &store };
     let repo = &store.repos[&key];
-    Ok(api::created(&render.milestone(repo, &repo.milestones[&number])))
+    let body = render.milestone(repo, &repo.milestones[&number]);
+    let event = milestone_event(&state, &store, &key, &body, "created", None);
+    drop(store);
+    deliver(&state, vec![event]);
+    Ok(api::created(&body))
+}
+
+fn milestone_event(
+    state: &GithubState,
+    store: &Store,
+    key: &str,
+    milestone: &Value,
+    action: &str,
+    changes: Option<Value>,
+) -> Event {
+    let render = Render { base: &state.base, store };
+    Events { render, sender: &state.config.login }.milestone(&store.repos[key], milestone, action, changes)
 }
 
 /// `GET /repos/{owner}/{repo}/milestones/{milestone_number}`.
@@ -177,6 +195,7 @@ pub async fn update(
     let now = store.now();
     let repo = store.repos.get_mut(&key).expect("repo exists");
     let m = repo.milestones.get_mut(&n).ok_or_else(|| ApiError::not_found(D))?;
+    let before = m.clone();
     if let Some(t) = title {
         m.title = t;
     }
@@ -193,9 +212,32 @@ pub async fn update(
         m.closed_at = (s == IssueState::Closed).then_some(now);
     }
     m.updated_at = now;
+    let after = m.clone();
     let render = Render { base: &state.base, store: &store };
     let repo = &store.repos[&key];
-    Ok(api::json(StatusCode::OK, &render.milestone(repo, &repo.milestones[&n])))
+    let body = render.milestone(repo, &repo.milestones[&n]);
+    // GitHub sends `edited` (with what changed) and `closed` / `opened` apart.
+    let mut changes = serde_json::Map::new();
+    if before.title != after.title {
+        changes.insert("title".into(), json!({"from": before.title}));
+    }
+    if before.description != after.description {
+        changes.insert("description".into(), json!({"from": before.description}));
+    }
+    if before.due_on != after.due_on {
+        changes.insert("due_on".into(), json!({"from": before.due_on.map(iso)}));
+    }
+    let mut events = Vec::new();
+    if !changes.is_empty() {
+        events.push(milestone_event(&state, &store, &key, &body, "edited", Some(Value::Object(changes))));
+    }
+    if before.state != after.state {
+        let action = if after.state == IssueState::Closed { "closed" } else { "opened" };
+        events.push(milestone_event(&state, &store, &key, &body, action, None));
+    }
+    drop(store);
+    deliver(&state, events);
+    Ok(api::json(StatusCode::OK, &body))
 }
 
 /// `DELETE /repos/{owner}/{repo}/milestones/{milestone_number}`: 204; its issues lose it.
@@ -207,12 +249,20 @@ pub async fn delete(
     let mut store = state.store.lock().expect("store lock");
     let key = api::repo(&store, &owner, &name, D)?.full_name().to_ascii_lowercase();
     let now = store.now();
+    let body = {
+        let repo = &store.repos[&key];
+        let m = repo.milestones.get(&n).ok_or_else(|| ApiError::not_found(D))?;
+        Render { base: &state.base, store: &store }.milestone(repo, m)
+    };
+    let event = milestone_event(&state, &store, &key, &body, "deleted", None);
     let repo = store.repos.get_mut(&key).expect("repo exists");
-    repo.milestones.remove(&n).ok_or_else(|| ApiError::not_found(D))?;
+    repo.milestones.remove(&n);
     for issue in repo.issues.values_mut().filter(|i| i.milestone == Some(n)) {
         issue.milestone = None;
         issue.updated_at = now;
     }
+    drop(store);
+    deliver(&state, vec![event]);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

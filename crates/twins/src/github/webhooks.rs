@@ -63,6 +63,16 @@ impl Events<'_> {
         self.event("issue_comment", repo, action, body)
     }
 
+    /// A `milestone` event (`created`, `edited` with `changes`, `closed`, `opened`, `deleted`).
+    pub fn milestone(&self, repo: &Repo, milestone: &Value, action: &str, changes: Option<Value>) -> Event {
+        let mut body = Map::new();
+        body.insert("milestone".into(), milestone.clone());
+        if let Some(changes) = changes {
+            body.insert("changes".into(), changes);
+        }
+        self.event("milestone", repo, action, body)
+    }
+
     /// A `label` event; `changes` only for `edited`.
     pub fn label(&self, repo: &Repo, label: &Value, action: &str, changes: Option<Value>) -> Event {
         let mut body = Map::new();

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod comments;
 pub mod discovery;
 pub mod guard;
+pub mod iterations;
 pub mod meta;
 pub mod projects;
 pub mod queries;
@@ -51,6 +52,10 @@ const WORDS: &[&str] = &[
     "pages",
     "projects",
     "resourceareas",
+    "classificationnodes",
+    "work",
+    "teamsettings",
+    "iterations",
 ];
 
 /// Rewrites a path so the route table (lowercase words) matches however a client spelled it.
@@ -116,6 +121,15 @@ pub fn router(state: Arc<AzureState>) -> Router {
             get(comments::get).patch(comments::update).delete(comments::delete),
         )
         .route("/{organization}/{project}/{team}/_apis/wit/wiql", post(queries::wiql))
+        .route(&format!("{p}/classificationnodes/iterations"), get(iterations::get).post(iterations::create))
+        .route(
+            &format!("{p}/classificationnodes/iterations/{{*path}}"),
+            get(iterations::get).post(iterations::create).patch(iterations::update),
+        )
+        .route(
+            "/{organization}/{project}/{team}/_apis/work/teamsettings/iterations",
+            get(iterations::team_list).post(iterations::team_add),
+        )
         .route("/{organization}/_apis", options(discovery::locations))
         .route("/{organization}/_apis/resourceareas", get(discovery::areas))
         .route("/{organization}/_apis/resourceareas/{areaId}", get(discovery::area))
