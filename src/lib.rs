@@ -5,6 +5,7 @@
 
 pub mod backlog;
 pub mod cli;
+pub mod comments;
 pub mod config;
 pub mod connector;
 pub mod daemon;

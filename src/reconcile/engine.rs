@@ -65,6 +65,8 @@ pub struct RunOptions {
     pub progress: Option<Progress>,
     /// Recorded as the run's kind (`sync`, `reconcile`, `webhook`, `demo`…).
     pub label: Option<String>,
+    /// Remote items a trigger named, as (target, remote id): their comments are read this run.
+    pub touched: BTreeSet<(String, String)>,
 }
 
 /// What a run did.
@@ -86,6 +88,8 @@ pub struct RunReport {
     pub skipped: Vec<Skipped>,
     /// Control characters taken out of inbound values (a file cannot hold them).
     pub stripped: Vec<Stripped>,
+    /// Comments mirrored between the targets.
+    pub comments: crate::comments::Report,
 }
 
 /// Control characters taken out of one inbound value.
@@ -380,6 +384,14 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             return Err(e);
         }
     };
+    // Comments flow between the targets once the items are in step (src/comments/).
+    let scope = crate::comments::Scope {
+        full: opts.full,
+        changed: fetched.iter().map(|(n, got)| (n.clone(), got.listed.keys().cloned().collect())).collect(),
+        touched: opts.touched.clone(),
+    };
+    report.comments = crate::comments::mirror(&store, remotes, &scope).await?;
+    errors.extend(report.comments.errors.iter().cloned());
     super::kept::keep(&store, &report.plan, &refused, &waiting, &names, now)?;
     let mut refused = refused;
     refused.extend(waiting.iter().map(super::kept::reported));
