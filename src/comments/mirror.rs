@@ -213,7 +213,13 @@ async fn mirror_item(
         ItemComments { item_id: item_id.into(), sides: Vec::new(), mirrors: store.comment_mirrors(item_id)? };
     for (target, remote_id) in sides {
         let remote = remote_of(target);
-        let comments = read(remote, remote_id).await?;
+        let comments = match read(remote, remote_id).await {
+            Ok(comments) => comments,
+            // The remote item is gone (404, 410): the item sync settles the link; this side
+            // neither gives nor takes comments.
+            Err(e) if e.kind == crate::connector::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e.into()),
+        };
         input.sides.push(Side {
             target: target.clone(),
             tracker: tracker(remote),
