@@ -6,6 +6,7 @@
 
 pub mod backlog;
 pub mod cli;
+pub mod comments;
 pub mod config;
 pub mod connector;
 pub mod daemon;

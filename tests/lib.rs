@@ -33,6 +33,7 @@ mod summary_webhooks;
 mod support;
 mod sync_azure;
 mod sync_azure_batch;
+mod sync_comments;
 mod sync_crash;
 mod sync_github;
 mod sync_milestones;

@@ -65,6 +65,7 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
         wait: args.wait,
         progress: Some(reporter.progress()),
         label: None,
+        touched: Default::default(),
     };
     let report = engine::run(&settings, &opts).await;
     reporter.finish();
@@ -252,6 +253,10 @@ fn render_report(r: &RunReport) -> String {
     out.push_str(&render_notes(r));
     if r.applied.is_empty() && r.skipped.is_empty() {
         out.push_str("no changes: the backlog and every target agree\n");
+    }
+    let m = &r.comments;
+    if m.posted + m.edited + m.deleted > 0 {
+        out.push_str(&format!("comments: {} mirrored, {} edited, {} deleted\n", m.posted, m.edited, m.deleted));
     }
     let requests: Vec<String> = r.requests.iter().map(|(t, n)| format!("{t} {n}")).collect();
     out.push_str(&format!(

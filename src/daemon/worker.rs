@@ -86,6 +86,14 @@ impl Worker {
             full: batch.full,
             wait: Some(LOCK_WAIT),
             label: Some(label(batch).to_string()),
+            touched: batch
+                .keys
+                .iter()
+                .filter_map(|k| match k {
+                    WorkKey::Item { target, remote_id } => Some((target.clone(), remote_id.clone())),
+                    _ => None,
+                })
+                .collect(),
             ..RunOptions::default()
         };
         engine::run_with(&self.settings, &self.remotes, &opts).await

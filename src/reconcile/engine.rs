@@ -65,6 +65,8 @@ pub struct RunOptions {
     pub progress: Option<Progress>,
     /// Recorded as the run's kind (`sync`, `reconcile`, `webhook`, `demo`…).
     pub label: Option<String>,
+    /// Remote items a trigger named, as (target, remote id): their comments are read this run.
+    pub touched: BTreeSet<(String, String)>,
 }
 
 /// What a run did.
@@ -91,6 +93,8 @@ pub struct RunReport {
     pub stripped: Vec<Stripped>,
     /// The milestone step (`[sync] milestones = true`).
     pub milestones: crate::milestones::sync::MilestoneReport,
+    /// Comments mirrored between the targets.
+    pub comments: crate::comments::Report,
 }
 
 /// Control characters taken out of one inbound value.
@@ -445,6 +449,14 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             return Err(e);
         }
     };
+    // Comments flow between the targets once the items are in step (src/comments/).
+    let scope = crate::comments::Scope {
+        full: opts.full,
+        changed: fetched.iter().map(|(n, got)| (n.clone(), got.listed.keys().cloned().collect())).collect(),
+        touched: opts.touched.clone(),
+    };
+    report.comments = crate::comments::mirror(&store, remotes, &scope).await?;
+    errors.extend(report.comments.errors.iter().cloned());
     super::kept::keep(&store, &report.plan, &refused, &waiting, &names, now)?;
     errors.extend(milestones.errors.iter().cloned());
     report.milestones = milestones;

@@ -130,6 +130,27 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (target, item_id)
     );
     "#,
+    // 3: reserved for issue 13's store fixes (branch `mc-fixes`); this placeholder is replaced by
+    // theirs at merge. It changes nothing.
+    "-- reserved",
+    // 4: mirrored comments (issue 18): which comment on which target mirrors which original, and
+    // the original's version last mirrored. Comments are not canonical files: they live on the
+    // trackers, and this table only remembers the pairing (the hidden marker in each mirror finds
+    // it again when this table is lost).
+    r#"
+    CREATE TABLE comment_mirrors (
+        item_id          TEXT NOT NULL,
+        origin_target    TEXT NOT NULL,
+        origin_item      TEXT NOT NULL,               -- the remote item the original is on
+        origin_comment   TEXT NOT NULL,
+        target           TEXT NOT NULL,               -- where the mirror is
+        mirror_comment   TEXT NOT NULL,
+        origin_version   TEXT NOT NULL,               -- the original's version last mirrored
+        mirrored_at      TEXT NOT NULL,
+        PRIMARY KEY (origin_target, origin_comment, target)
+    );
+    CREATE INDEX comment_mirrors_by_item ON comment_mirrors (item_id);
+    "#,
 ];
 
 /// The schema version this binary writes and understands.

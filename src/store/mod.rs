@@ -1,11 +1,12 @@
 //! The sync state in SQLite: links and their merge bases, create intents, watermarks, runs and
-//! their changes, conflicts, webhook deliveries, rate-limit budgets and summary posts — plus the
-//! per-target [`SyncLock`] that keeps two runs from syncing the same target at once.
+//! their changes, conflicts, webhook deliveries, rate-limit budgets, summary posts and mirrored
+//! comments — plus the per-target [`SyncLock`] that keeps two runs from syncing the same target at once.
 //!
 //! [`Store::open`] turns on WAL, a 5 s busy timeout and foreign keys, then applies the numbered
 //! migrations in `migrations.rs`. Timestamps are stored as fixed-width RFC 3339 UTC text
 //! (nanoseconds), so they read well in `sqlite3` and compare correctly as text.
 
+mod comments;
 mod conflicts;
 mod exchanges;
 mod links;
@@ -23,6 +24,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
+pub use comments::CommentMirror;
 pub use lock::{LockHolder, SyncLock};
 pub use migrations::SCHEMA_VERSION;
 pub use refusals::{NewRefusal, StoredRefusal, back_off};

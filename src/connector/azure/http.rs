@@ -116,7 +116,9 @@ impl Http {
             tokio::time::sleep(wait).await;
         }
         let sep = if url.contains('?') { '&' } else { '?' };
-        let full = format!("{url}{sep}api-version={API_VERSION}");
+        // A preview API (comments) names its own version.
+        let full =
+            if url.contains("api-version=") { url.to_string() } else { format!("{url}{sep}api-version={API_VERSION}") };
         // WIQL and batch reads are POSTs that change nothing.
         let writes = method == Method::PATCH
             || method == Method::DELETE

@@ -2,6 +2,7 @@
 //! 200 with their relations, created and updated by JSON Patch (a `test /rev` guards updates),
 //! found by their marker tag, with retries that honour `Retry-After` and the rate-limit headers.
 
+pub mod comments;
 mod http;
 pub mod iterations;
 pub mod process;

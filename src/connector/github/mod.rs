@@ -2,6 +2,7 @@
 //! conditional requests, full listing, create / update / close, sub-issue links, finding an issue
 //! by its marker, retries, and writes paced under the content-creation limit.
 
+pub mod comments;
 mod http;
 pub mod milestones;
 pub mod types;
