@@ -4,6 +4,7 @@
 //! and the sync engine; `twin` emulates the remote APIs for tests, benchmarks and `demo`.
 
 pub mod backlog;
+pub mod backlog_git;
 pub mod cli;
 pub mod config;
 pub mod connector;
