@@ -180,6 +180,31 @@ mod tests {
     }
 
     #[test]
+    fn review_mode_needs_a_github_target_and_the_repository() {
+        let target: super::super::TargetSettings = toml::from_str(
+            "name = \"github\"\nkind = \"github\"\nrepository = \"contoso/onboarding\"\ntoken_env = \"T\"\n",
+        )
+        .unwrap();
+        let git = |extra: &str| toml::from_str::<GitSettings>(&format!("remote = \"/srv/b.git\"\n{extra}")).unwrap();
+        let cases = [
+            ("", None),
+            ("mode = \"pull-request\"", Some("backlog.git.review_target")),
+            ("mode = \"pull-request\"\nreview_target = \"boards\"", Some("backlog.git.review_target")),
+            ("mode = \"pull-request\"\nreview_target = \"github\"", Some("backlog.git.repository")),
+            ("mode = \"pull-request\"\nreview_target = \"github\"\nrepository = \"contoso/backlog\"", None),
+            ("author = \"nobody\"", Some("backlog.git.author")),
+            ("push_attempts = 0", Some("backlog.git.push_attempts")),
+        ];
+        for (extra, want) in cases {
+            let got = git(extra).validate(std::slice::from_ref(&target)).err().map(|e| match e {
+                ConfigError::Invalid { key, .. } => key,
+                other => other.to_string(),
+            });
+            assert_eq!(got.as_deref(), want, "{extra}");
+        }
+    }
+
+    #[test]
     fn modes_parse_and_unknown_ones_say_which_exist() {
         assert_eq!(GitMode::try_from("pull-request".to_string()), Ok(GitMode::PullRequest));
         assert!(GitMode::try_from("merge".to_string()).unwrap_err().contains("push, pull-request"));
