@@ -15,8 +15,9 @@ COPY benches ./benches
 RUN cargo build --release --locked --bin backlog-sync
 
 FROM debian:bookworm-slim
+# git: `[backlog.git]` clones, pulls, commits and pushes the backlog repository (ssh for ssh remotes)
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates \
+ && apt-get install -y --no-install-recommends ca-certificates git openssh-client \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /home/backlog --uid 10001 backlog
 COPY --from=build /src/target/release/backlog-sync /usr/local/bin/backlog-sync

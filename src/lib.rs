@@ -5,6 +5,7 @@
 //! the workspace crate `backlog_twins` in `crates/twins`.
 
 pub mod backlog;
+pub mod backlog_git;
 pub mod cli;
 pub mod comments;
 pub mod config;

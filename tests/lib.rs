@@ -3,6 +3,7 @@
 mod common;
 
 mod backlog_files;
+mod backlog_git;
 mod cli_output;
 mod cli_status;
 mod cli_twin;

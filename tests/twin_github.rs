@@ -5,6 +5,7 @@ mod contract;
 mod faults;
 mod limits;
 mod listing;
+mod pulls;
 mod schemas;
 mod stats;
 mod strict;

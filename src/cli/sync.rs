@@ -32,8 +32,25 @@ pub struct Args {
     /// instead of stopping; `--wait` alone waits 10 minutes.
     #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "10m", value_parser = super::parse_duration)]
     pub wait: Option<Duration>,
+    /// In a git clone of the backlog: commit the files this run wrote (one commit listing item,
+    /// field and target); other uncommitted edits are left alone. Implied by `[backlog.git]`.
+    #[arg(long)]
+    pub commit: bool,
+    /// Also push the commit to the current branch's upstream, rebasing over what others pushed
+    /// (never forcing). Implies `--commit`.
+    #[arg(long)]
+    pub push: bool,
     #[arg(long, value_enum, default_value_t = RunFormat::Table)]
     pub format: RunFormat,
+}
+
+/// A run's report with what the backlog repository got, for `--format json`.
+#[derive(serde::Serialize)]
+struct WithGit<'a> {
+    #[serde(flatten)]
+    report: &'a RunReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    git: Option<&'a crate::backlog_git::Published>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,6 +67,7 @@ pub struct PlanArgs {
 fn to_anyhow(e: SyncError) -> anyhow::Error {
     match e {
         SyncError::Remote(r) => anyhow::Error::new(RemoteFailure(r.to_string())),
+        SyncError::Git(g) => anyhow::Error::new(RemoteFailure(g.to_string())),
         other => other.into(),
     }
 }
@@ -67,19 +85,38 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
         label: None,
         touched: Default::default(),
     };
-    let report = engine::run(&settings, &opts).await;
+    let hand = (args.commit || args.push).then_some(crate::backlog_git::Style::Hand { push: args.push });
+    let done = crate::backlog_git::run(&settings, None, &opts, hand).await;
     reporter.finish();
-    let report = report.map_err(to_anyhow)?;
+    let (report, git) = done.map_err(to_anyhow)?;
     match args.format {
-        RunFormat::Json => super::output::println(&serde_json::to_string_pretty(&report)?)?,
+        RunFormat::Json => {
+            super::output::println(&serde_json::to_string_pretty(&WithGit { report: &report, git: git.as_ref() })?)?
+        }
         RunFormat::Table if args.dry_run => super::output::print(&format!(
             "{}{}",
             render_notes(&report),
             render_plan(&report.plan, super::output::width())
         ))?,
-        RunFormat::Table => super::output::print(&render_report(&report))?,
+        RunFormat::Table => super::output::print(&format!("{}{}", render_report(&report), render_git(git.as_ref())))?,
     }
     finish(&report)
+}
+
+/// What the backlog repository got: the commit and whether it was pushed.
+fn render_git(git: Option<&crate::backlog_git::Published>) -> String {
+    let Some(g) = git else { return String::new() };
+    let mut out = String::new();
+    if let Some(c) = &g.commit {
+        out.push_str(&format!("git: committed {}\n", &c[..c.len().min(12)]));
+    }
+    if g.pushed {
+        out.push_str("git: pushed\n");
+    }
+    if let Some(n) = g.pull_request {
+        out.push_str(&format!("git: inbound changes are in pull request #{n}\n"));
+    }
+    out
 }
 
 /// `plan`: what a sync would change, both directions, changing nothing.

@@ -1,6 +1,7 @@
 //! Layered settings — built-in defaults < `--config FILE` < environment `BACKLOG_SYNC__SECTION__KEY` —
 //! validated after loading; secrets are read from the environment or a file and never printed.
 
+mod git;
 mod secret;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use git::{DEFAULT_AUTHOR, GitMode, GitSettings};
 pub use secret::Secret;
 
 use crate::drift::Severity;
@@ -110,6 +112,9 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct BacklogSettings {
     pub path: PathBuf,
+    /// `[backlog.git]`: `path` is then a clone of this repository, made on the first run.
+    #[serde(default)]
+    pub git: Option<GitSettings>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -437,6 +442,11 @@ impl Settings {
                 }
             };
             anchor(&mut settings.backlog.path);
+            if let Some(git) = settings.backlog.git.as_mut() {
+                for f in [&mut git.token_file, &mut git.ssh_key_file].into_iter().flatten() {
+                    anchor(f);
+                }
+            }
             for t in &mut settings.targets {
                 if let Some(m) = t.mapping.as_mut() {
                     anchor(m);
@@ -461,6 +471,9 @@ impl Settings {
     /// the fields each target kind needs.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.severity_overrides()?;
+        if let Some(git) = &self.backlog.git {
+            git.validate(&self.targets)?;
+        }
         parse_max_removals(&self.sync.max_removals)
             .map_err(|reason| ConfigError::Invalid { key: "sync.max_removals".into(), reason })?;
         let mut names = BTreeSet::new();

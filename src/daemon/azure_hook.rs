@@ -52,7 +52,10 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: ax
             json!({"error": "the notification has neither `id` nor `notificationId`"}),
         );
     };
-    let verdict = verdict(&payload, &state.settings.targets);
+    let verdict = match payload["eventType"].as_str() {
+        Some("git.push") => super::push_hook::azure(&payload, state.settings.backlog.git.as_ref()),
+        _ => verdict(&payload, &state.settings.targets),
+    };
     take(&state, SOURCE, &event_id, verdict)
 }
 

@@ -69,7 +69,10 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: ax
             );
         }
     };
-    let verdict = verdict(event, &payload, &state.settings.targets);
+    let verdict = match event {
+        "push" => super::push_hook::github(&payload, state.settings.backlog.git.as_ref()),
+        _ => verdict(event, &payload, &state.settings.targets),
+    };
     take(&state, SOURCE, delivery, verdict)
 }
 

@@ -3,7 +3,7 @@
 //!
 //! `queue` (dedupe, debounce, bounded) · `worker` (the level-triggered reconcile loop) ·
 //! `scheduler` (cron with seconds, jitter, registrable jobs) · `webhooks`, `github_hook`,
-//! `azure_hook` (verification and payload → keys) · `server` (`router(state)`) · `metrics` ·
+//! `azure_hook`, `push_hook` (verification and payload → keys) · `server` (`router(state)`) · `metrics` ·
 //! `dashboard` · `probe` (target readiness) · `shutdown` · `listener` (accept loop, timeouts, limits) ·
 //! `serve` (putting it together).
 
@@ -13,6 +13,7 @@ pub mod github_hook;
 pub mod listener;
 pub mod metrics;
 pub mod probe;
+pub mod push_hook;
 pub mod queue;
 pub mod scheduler;
 pub mod serve;

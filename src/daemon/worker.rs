@@ -12,7 +12,7 @@ use super::metrics::Metrics;
 use super::queue::{Batch, Offer, WorkKey, WorkQueue};
 use super::shutdown::Shutdown;
 use crate::config::Settings;
-use crate::reconcile::engine::{self, RunOptions, RunReport, SyncError};
+use crate::reconcile::engine::{RunOptions, RunReport, SyncError};
 use crate::reconcile::remote::Remote;
 
 /// How long a run waits for another process (e.g. a manual `sync`) holding a target's lock.
@@ -96,7 +96,8 @@ impl Worker {
                 .collect(),
             ..RunOptions::default()
         };
-        engine::run_with(&self.settings, &self.remotes, &opts).await
+        // With `[backlog.git]`: fetch and fast-forward first, commit and push after.
+        crate::backlog_git::run(&self.settings, Some(&self.remotes), &opts, None).await.map(|(report, _)| report)
     }
 
     /// Takes batches until shutdown; a run in flight is always finished first.

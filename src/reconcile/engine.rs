@@ -34,6 +34,9 @@ pub enum SyncError {
     Mapping(#[from] MappingError),
     #[error(transparent)]
     Remote(#[from] RemoteError),
+    /// The backlog repository (`[backlog.git]`, `sync --commit`) could not be updated or published.
+    #[error(transparent)]
+    Git(#[from] crate::backlog_git::GitError),
     #[error("target `{target}`: {reason}")]
     Target { target: String, reason: String },
     #[error("no targets are configured; add a `[[targets]]` table to the settings (see config/default.toml)")]

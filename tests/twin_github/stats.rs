@@ -84,7 +84,9 @@ async fn reset_empties_data_and_counters_and_seed_loads_repositories_and_issues(
 async fn unknown_paths_and_methods_answer_githubs_404() {
     let twin = start().await;
     let api = Api::new(&twin);
-    for answer in [api.get("/repos/contoso/onboarding/pulls").await, api.put(&format!("{R}/issues"), json!({})).await] {
+    for answer in
+        [api.get("/repos/contoso/onboarding/projects").await, api.put(&format!("{R}/issues"), json!({})).await]
+    {
         assert_eq!(answer.status, StatusCode::NOT_FOUND);
         assert_eq!(answer.body["message"], "Not Found");
     }

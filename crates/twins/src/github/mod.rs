@@ -10,6 +10,7 @@ mod issues;
 mod labels;
 mod milestones;
 mod pagination;
+mod pulls;
 mod ratelimit;
 mod render;
 mod repos;
@@ -24,7 +25,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 
 pub use webhooks::sign_github_payload;
 
@@ -95,6 +96,8 @@ pub(crate) struct GithubState {
     /// `http://127.0.0.1:PORT`: the prefix of every URL in bodies and `Link` headers.
     base: String,
     store: Mutex<Store>,
+    /// Pull requests (review mode of a backlog repository), beside the issues.
+    pulls: Mutex<pulls::Pulls>,
     limits: Mutex<RateLimits>,
     control: Control,
     hook_id: u64,
@@ -131,6 +134,7 @@ impl Twin for GithubState {
     fn reset_data(&self) {
         let store = GithubState::fresh_store(&self.config).unwrap_or_default();
         *self.store.lock().expect("store lock") = store;
+        *self.pulls.lock().expect("pulls lock") = pulls::Pulls::default();
         *self.limits.lock().expect("rate limit lock") = GithubState::fresh_limits(&self.config);
     }
 
@@ -169,6 +173,7 @@ impl GithubTwin {
             config,
             base,
             store: Mutex::new(store),
+            pulls: Mutex::new(pulls::Pulls::default()),
             control: Control::new(),
             hook_id: 1000 + u64::from(rand::random::<u16>()),
             hookshot: format!("{:07x}", rand::random::<u32>() & 0x0fff_ffff),
@@ -234,6 +239,9 @@ fn router(state: Arc<GithubState>) -> Router {
         .route(&format!("{repo}/issues/{{issue_number}}/sub_issues"), get(sub_issues::list).post(sub_issues::add))
         .route(&format!("{repo}/issues/{{issue_number}}/sub_issue"), delete(sub_issues::remove))
         .route(&format!("{repo}/issues/{{issue_number}}/sub_issues/priority"), patch(sub_issues::reprioritize))
+        .route(&format!("{repo}/pulls"), get(pulls::list).post(pulls::create))
+        .route(&format!("{repo}/pulls/{{pull_number}}"), get(pulls::get).patch(pulls::update))
+        .route(&format!("{repo}/pulls/{{pull_number}}/merge"), put(pulls::merge))
         .route(&format!("{repo}/labels"), get(labels::list).post(labels::create))
         .route(&format!("{repo}/labels/{{name}}"), get(labels::get).patch(labels::update).delete(labels::delete))
         .route(&format!("{repo}/milestones"), get(milestones::list).post(milestones::create))
