@@ -283,7 +283,8 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             held_back.insert(name.clone(), old);
         }
         let mut input = TargetInput { name: name.clone(), listed: got.listed.clone(), ..TargetInput::default() };
-        input.creating = store.intents(&name)?.iter().filter_map(|i| i.item_id.parse().ok()).collect();
+        input.creating =
+            store.intents(&name)?.into_iter().filter_map(|i| Some((i.item_id.parse().ok()?, i.sent))).collect();
         // Every item, linked or not (a link found again after the state was lost has no base).
         for file in &backlog.items {
             if file.item.owner.as_ref().is_some_and(|o| !remote.carries_owner(o)) {

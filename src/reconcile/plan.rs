@@ -56,9 +56,10 @@ pub struct TargetInput {
     /// Per item, the fields this target cannot carry now (an owner with no identity here): never
     /// taken from nor pushed to it, and their base stays what the target last showed.
     pub uncarried: BTreeMap<ItemId, BTreeSet<String>>,
-    /// Items whose create this target began (an intent is recorded): one found by its marker is
-    /// our own create, so the file's values go out; any other is found with no base.
-    pub creating: BTreeSet<ItemId>,
+    /// Items whose create this target began (an intent is recorded), with the fields the create
+    /// sent: one found by its marker is our own create, merged over what it sent (so an edit a
+    /// person made there since reads as a remote edit); any other is found with no base.
+    pub creating: BTreeMap<ItemId, FieldMap>,
 }
 
 /// Everything a plan is computed from.
@@ -434,9 +435,14 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         let which = |field: &str| listed.and_then(|_| newest(changed_at.get(field).copied().flatten(), remote_time));
         let mut m = match side.link {
             Some(link) => merge3(&link.base, &merged, &seen, &input.policies, &which),
-            // Our own create whose answer was lost: what it holds came from the file.
-            None if t.creating.contains(&item.id) => merge3(&side.view, &merged, &seen, &input.policies, &which),
-            None => merge_unbased(&merged, &seen, &input.policies, &which),
+            // Our own create whose answer was lost: it holds what the create sent, and any field
+            // that differs from that now was changed there since. An intent recorded before the
+            // fields were kept (empty): what it holds came from the file.
+            None => match t.creating.get(&item.id) {
+                Some(sent) if !sent.is_empty() => merge3(sent, &merged, &seen, &input.policies, &which),
+                Some(_) => merge3(&side.view, &merged, &seen, &input.policies, &which),
+                None => merge_unbased(&merged, &seen, &input.policies, &which),
+            },
         };
         for (field, values) in &contested {
             let Some(value) = values.get(&t.name) else { continue };

@@ -130,6 +130,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (target, item_id)
     );
     "#,
+    // 3: the fields a create sends, kept beside its intent (issue 13, finding 11): a create whose
+    // answer was lost is adopted with them as its base, so an edit a person made on the remote
+    // before the adoption reads as a remote edit and merges instead of being overwritten.
+    r#"
+    ALTER TABLE intents ADD COLUMN sent TEXT NOT NULL DEFAULT '{}';   -- JSON object: field -> value
+    "#,
 ];
 
 /// The schema version this binary writes and understands.
