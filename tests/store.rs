@@ -151,19 +151,32 @@ fn the_schema_itself_enforces_unique_links() {
 fn intents_keep_their_first_time_until_cleared() {
     let (_dir, store) = temp_store();
     let before = Utc::now();
-    store.record_intent("github", "ST-10").unwrap();
-    store.record_intent("github", "ST-9").unwrap();
-    store.record_intent("boards", "ST-9").unwrap();
+    store.record_intent("github", "ST-10", &FieldMap::new()).unwrap();
+    store.record_intent("github", "ST-9", &FieldMap::new()).unwrap();
+    store.record_intent("boards", "ST-9", &FieldMap::new()).unwrap();
     let first = store.intents("github").unwrap();
     assert_eq!(first.iter().map(|i| i.item_id.as_str()).collect::<Vec<_>>(), ["ST-9", "ST-10"]);
     assert!(first.iter().all(|i| i.target == "github" && i.created_at >= before && i.created_at <= Utc::now()));
     std::thread::sleep(std::time::Duration::from_millis(5));
-    store.record_intent("github", "ST-9").unwrap();
+    store.record_intent("github", "ST-9", &FieldMap::new()).unwrap();
     assert_eq!(store.intents("github").unwrap(), first);
     store.clear_intent("github", "ST-9").unwrap();
     store.clear_intent("github", "ST-9").unwrap();
     assert_eq!(store.intents("github").unwrap().len(), 1);
     assert_eq!(store.intents("boards").unwrap().len(), 1);
+}
+
+#[test]
+fn an_intent_keeps_the_fields_its_latest_create_sent() {
+    let (_dir, store) = temp_store();
+    let sent: FieldMap = [("title".to_string(), "First".to_string())].into();
+    store.record_intent("github", "ST-1", &sent).unwrap();
+    let first = store.intents("github").unwrap();
+    assert_eq!(first[0].sent, sent);
+    let again: FieldMap = [("title".to_string(), "Second".to_string())].into();
+    store.record_intent("github", "ST-1", &again).unwrap();
+    let now = store.intents("github").unwrap();
+    assert_eq!((now[0].created_at, &now[0].sent), (first[0].created_at, &again), "first time, latest fields");
 }
 
 #[test]
@@ -336,7 +349,7 @@ fn posts_are_recorded_once_per_channel_audience_and_period() {
 fn atomically_rolls_back_every_write_when_one_step_fails() {
     let (_dir, store) = temp_store();
     store.upsert_link(&link("github", "ST-1", "7")).unwrap();
-    store.record_intent("github", "ST-2").unwrap();
+    store.record_intent("github", "ST-2", &FieldMap::new()).unwrap();
     let result: Result<(), StoreError> = store.atomically(|s| {
         s.clear_intent("github", "ST-2")?;
         s.upsert_link(&link("github", "ST-2", "7"))

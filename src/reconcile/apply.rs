@@ -332,7 +332,7 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             let remote = ctx.remotes[target.as_str()];
             let since =
                 ctx.store.intents(target)?.into_iter().find(|i| i.item_id == id.to_string()).map(|i| i.created_at);
-            ctx.store.record_intent(target, &id.to_string())?;
+            ctx.store.record_intent(target, &id.to_string(), fields)?;
             let parent = ctx.parent_link(target, fields)?;
             let w = remote
                 .create(ItemWrite { id, kind: *kind, fields, parent: parent.as_ref() }, since.unwrap_or_else(Utc::now))

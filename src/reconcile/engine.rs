@@ -296,6 +296,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             links.iter().filter_map(|l| Some((l.remote_id.clone(), l.item_id.parse().ok()?))).collect();
         let full = opts.full || store.watermark(&name)?.is_none();
         let mut got = remote.fetch(full, store.watermark(&name)?.as_ref(), &parents).await?;
+        epics_found_by_marker(remote, &parents, &mut got).await?;
         for (remote_id, listed) in got.listed.iter_mut() {
             clean(&name, remote_id, &mut listed.fields, &mut stripped);
         }
@@ -349,7 +350,8 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             held_back.insert(name.clone(), old);
         }
         let mut input = TargetInput { name: name.clone(), listed: got.listed.clone(), ..TargetInput::default() };
-        input.creating = store.intents(&name)?.iter().filter_map(|i| i.item_id.parse().ok()).collect();
+        input.creating =
+            store.intents(&name)?.into_iter().filter_map(|i| Some((i.item_id.parse().ok()?, i.sent))).collect();
         // Every item, linked or not (a link found again after the state was lost has no base).
         for file in &backlog.items {
             if file.item.owner.as_ref().is_some_and(|o| !remote.carries_owner(o))
@@ -526,4 +528,44 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
 
 fn requests_since(remotes: &[Remote], before: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
     remotes.iter().map(|r| (r.name().to_string(), r.requests() - before.get(r.name()).copied().unwrap_or(0))).collect()
+}
+
+/// A story whose parent is not linked lists with no `epic` (unknown, never guessed). When that
+/// parent was found by its marker in the same listing (the state was lost, or the epic's create
+/// answer), the story is read again knowing it, so that a parent a person changed there is seen
+/// (and merged, or named by a conflict) instead of being overwritten by the file's epic.
+async fn epics_found_by_marker(
+    remote: &Remote,
+    parents: &BTreeMap<String, ItemId>,
+    got: &mut Fetched,
+) -> Result<(), SyncError> {
+    let mut found = parents.clone();
+    for (rid, r) in &got.listed {
+        if let Some(marker) = &r.marker
+            && r.kind == Some(Kind::Epic)
+            && !found.contains_key(rid)
+        {
+            found.insert(rid.clone(), marker.clone());
+        }
+    }
+    if found.len() == parents.len() {
+        return Ok(());
+    }
+    let unknown: Vec<String> = got
+        .listed
+        .iter()
+        .filter(|(_, r)| r.kind == Some(Kind::Story) && !r.fields.contains_key("epic"))
+        .map(|(rid, _)| rid.clone())
+        .collect();
+    for rid in unknown {
+        let Some(w) = remote.get(&rid, Kind::Story, &found).await? else { continue };
+        let Some(epic) = w.fields.get("epic") else { continue };
+        if let Some(r) = got.listed.get_mut(&rid) {
+            r.fields.insert("epic".into(), epic.clone());
+        }
+        if let Some(m) = got.meta.get_mut(&rid) {
+            m.fields.insert("epic".into(), epic.clone());
+        }
+    }
+    Ok(())
 }

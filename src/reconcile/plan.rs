@@ -56,9 +56,10 @@ pub struct TargetInput {
     /// Per item, the fields this target cannot carry now (an owner with no identity here): never
     /// taken from nor pushed to it, and their base stays what the target last showed.
     pub uncarried: BTreeMap<ItemId, BTreeSet<String>>,
-    /// Items whose create this target began (an intent is recorded): one found by its marker is
-    /// our own create, so the file's values go out; any other is found with no base.
-    pub creating: BTreeSet<ItemId>,
+    /// Items whose create this target began (an intent is recorded), with the fields the create
+    /// sent: one found by its marker is our own create, merged over what it sent (so an edit a
+    /// person made there since reads as a remote edit); any other is found with no base.
+    pub creating: BTreeMap<ItemId, FieldMap>,
 }
 
 /// Everything a plan is computed from.
@@ -362,6 +363,23 @@ fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
     out
 }
 
+/// The base of a create found by its marker: what it sent, except what a create sets in a later
+/// request, which a kill or a lost answer may have cut off — GitHub links a sub-issue and closes
+/// an issue after creating it, Boards moves a state past the first one at the end of the run. A
+/// parent it shows none of, or a state other than the one sent, is then not known to be a
+/// person's edit: the base is what it shows, and the file's value goes out (as before the fields
+/// were kept). A different parent is a person's edit.
+fn sent_base(sent: &FieldMap, view: &FieldMap) -> FieldMap {
+    let mut base = sent.clone();
+    for field in ["epic", "state"] {
+        let Some(shown) = view.get(field) else { continue };
+        if field == "state" || shown.is_empty() {
+            base.insert(field.into(), shown.clone());
+        }
+    }
+    base
+}
+
 fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &mut BTreeSet<ItemId>) {
     // The common case, checked without copying anything: linked everywhere, nothing listed, no
     // open conflict, and the file still says what every target last agreed on.
@@ -434,9 +452,16 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         let which = |field: &str| listed.and_then(|_| newest(changed_at.get(field).copied().flatten(), remote_time));
         let mut m = match side.link {
             Some(link) => merge3(&link.base, &merged, &seen, &input.policies, &which),
-            // Our own create whose answer was lost: what it holds came from the file.
-            None if t.creating.contains(&item.id) => merge3(&side.view, &merged, &seen, &input.policies, &which),
-            None => merge_unbased(&merged, &seen, &input.policies, &which),
+            // Our own create whose answer was lost: it holds what the create sent, and any field
+            // that differs from that now was changed there since. An intent recorded before the
+            // fields were kept (empty): what it holds came from the file.
+            None => match t.creating.get(&item.id) {
+                Some(sent) if !sent.is_empty() => {
+                    merge3(&sent_base(sent, &side.view), &merged, &seen, &input.policies, &which)
+                }
+                Some(_) => merge3(&side.view, &merged, &seen, &input.policies, &which),
+                None => merge_unbased(&merged, &seen, &input.policies, &which),
+            },
         };
         for (field, values) in &contested {
             let Some(value) = values.get(&t.name) else { continue };

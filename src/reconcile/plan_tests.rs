@@ -58,7 +58,7 @@ fn target(name: &str, links: &[(&str, LinkView)], listed: &[RemoteItem]) -> Targ
         listed: listed.iter().map(|r| (r.remote_id.clone(), r.clone())).collect(),
         vanished: BTreeSet::new(),
         uncarried: BTreeMap::new(),
-        creating: BTreeSet::new(),
+        creating: BTreeMap::new(),
     }
 }
 
@@ -289,9 +289,30 @@ fn a_marked_item_found_with_no_base_is_a_conflict_not_an_overwrite() {
     assert_eq!(p.conflicts[0].conflict.remote, "remote edit");
     // Our own create whose answer was lost: the file's values go out.
     let mut gh = target("gh", &[], &[r]);
-    gh.creating.insert(id("ST-1"));
+    gh.creating.insert(id("ST-1"), FieldMap::new());
     let p = plan(&input(vec![item("ST-1", "file")], vec![gh]));
     assert_eq!(kinds(&p), ["adopt", "update-remote"]);
+}
+
+#[test]
+fn a_lost_create_found_by_its_marker_takes_the_edit_made_there_since_it_was_sent() {
+    // The create sent "file"; a person retitled the issue before the next run adopted it.
+    let mut r = remote("1", "remote edit");
+    r.marker = Some(id("ST-1"));
+    let mut gh = target("gh", &[], &[r]);
+    gh.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", "new")]));
+    let p = plan(&input(vec![item("ST-1", "file")], vec![gh]));
+    assert_eq!(kinds(&p), ["update-canonical", "adopt"]);
+    assert!(matches!(&p.actions[0], Action::UpdateCanonical { changes, .. } if changes["title"] == "remote edit"));
+    assert!(p.conflicts.is_empty());
+    // The file changed too since the create: both changed, and the policy (manual) holds it.
+    let mut r = remote("1", "remote edit");
+    r.marker = Some(id("ST-1"));
+    let mut gh = target("gh", &[], &[r]);
+    gh.creating.insert(id("ST-1"), fields(&[("title", "sent"), ("state", "new")]));
+    let p = plan(&input(vec![item("ST-1", "file")], vec![gh]));
+    assert_eq!(kinds(&p), ["adopt", "conflicts"]);
+    assert_eq!(p.conflicts[0].conflict.base, "sent");
 }
 
 #[test]

@@ -102,24 +102,31 @@ impl Store {
         Ok(())
     }
 
-    /// Records that a remote create for this item is about to happen. Recording it again keeps
-    /// the first time, so an intent's age says how long ago the create was first tried.
-    pub fn record_intent(&self, target: &str, item_id: &str) -> Result<(), StoreError> {
+    /// Records that a remote create for this item is about to happen, with the fields it sends.
+    /// Recording it again keeps the first time, so an intent's age says how long ago the create
+    /// was first tried, and replaces the fields: a create that lands carries the latest ones.
+    pub fn record_intent(&self, target: &str, item_id: &str, sent: &FieldMap) -> Result<(), StoreError> {
+        let sent = serde_json::to_string(sent).expect("a map of strings serialises");
         self.conn
             .prepare_cached(
-                "INSERT INTO intents (target, item_id, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (target, item_id) DO NOTHING",
+                "INSERT INTO intents (target, item_id, created_at, sent) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (target, item_id) DO UPDATE SET sent = excluded.sent",
             )?
-            .execute(params![target, item_id, Ts(Utc::now())])?;
+            .execute(params![target, item_id, Ts(Utc::now()), sent])?;
         Ok(())
     }
 
     /// The open create intents of a target, sorted by item id in natural order.
     pub fn intents(&self, target: &str) -> Result<Vec<Intent>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT target, item_id, created_at FROM intents WHERE target = ?1")?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT target, item_id, created_at, sent FROM intents WHERE target = ?1")?;
         let mut intents = stmt
             .query_map([target], |r| {
-                Ok(Intent { target: r.get(0)?, item_id: r.get(1)?, created_at: r.get::<_, Ts>(2)?.0 })
+                let sent: String = r.get(3)?;
+                let sent: FieldMap = serde_json::from_str(&sent).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+                })?;
+                Ok(Intent { target: r.get(0)?, item_id: r.get(1)?, created_at: r.get::<_, Ts>(2)?.0, sent })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         intents.sort_by(|a, b| natural_cmp(&a.item_id, &b.item_id));

@@ -130,9 +130,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (target, item_id)
     );
     "#,
-    // 3: reserved for issue 13's store fixes (branch `mc-fixes`); this placeholder is replaced by
-    // theirs at merge. It changes nothing.
-    "-- reserved",
+    // 3: the fields a create sends, kept beside its intent (issue 13, finding 11): a create whose
+    // answer was lost is adopted with them as its base, so an edit a person made on the remote
+    // before the adoption reads as a remote edit and merges instead of being overwritten.
+    r#"
+    ALTER TABLE intents ADD COLUMN sent TEXT NOT NULL DEFAULT '{}';   -- JSON object: field -> value
+    "#,
     // 4: mirrored comments (issue 18): which comment on which target mirrors which original, and
     // the original's version last mirrored. Comments are not canonical files: they live on the
     // trackers, and this table only remembers the pairing (the hidden marker in each mirror finds

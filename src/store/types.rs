@@ -37,6 +37,9 @@ pub struct Intent {
     pub target: String,
     pub item_id: String,
     pub created_at: DateTime<Utc>,
+    /// The canonical fields the latest try sent (empty for an intent recorded before schema 3):
+    /// the base when the create is found by its marker in a later run.
+    pub sent: FieldMap,
 }
 
 /// Where the last incremental listing of a target stopped.

@@ -165,7 +165,6 @@ fn a_story_whose_epic_issue_was_deleted_on_github_syncs_without_a_410() {
 }
 
 #[test]
-#[ignore = "finding 11: a create whose answer was lost (drop after write) is adopted with what the remote holds now as its base, so a person's edit made there before the adoption is overwritten by the file with no conflict (src/reconcile/plan.rs, `creating`); not yet fixed"]
 fn github_edits_survive_an_unreadable_epic_faults_and_a_kill() {
     let ops = [
         Op::Faults(super::ops::Fault::DropAfterWrite),
@@ -201,5 +200,27 @@ fn github_edits_survive_an_unreadable_epic_faults_and_a_kill() {
         Op::Boards(7, BoardsEdit::Title(0)),
         Op::Github(7, GithubEdit::Priority(0)),
     ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+/// Seen in the fixed set (seed 13, 32 operations), shrunk by hand to its two forms: a story's
+/// parent changed on GitHub around a lost `state.db` was overwritten by the file's epic with no
+/// conflict, because the parent, not linked yet, listed as an unknown epic.
+#[test]
+fn a_parent_changed_on_github_around_a_lost_state_database_is_merged_not_overwritten() {
+    let edit_then_lose = [Op::Sync, Op::Github(ST_4, GithubEdit::Parent(0)), Op::LoseState, Op::Sync];
+    assert_eq!(replay(0, &edit_then_lose), Vec::<String>::new());
+    let lose_then_edit = [Op::Sync, Op::LoseState, Op::Github(ST_4, GithubEdit::Parent(0)), Op::Sync];
+    assert_eq!(replay(0, &lose_then_edit), Vec::<String>::new());
+}
+
+/// Seen in the fixed set with unknown owners checked (seed 13), shrunk by hand. Boards never
+/// showed dana (it could not assign her), so a person "clearing" the empty Boards assignee after
+/// dana was added changes nothing there; the sync then assigns dana as the file says (gaining an
+/// identity assigns). The model counts the no-op clear as an edit of "" and reports it lost.
+#[test]
+#[ignore = "the checker's model counts a Boards edit to the value Boards already showed as an edit (tests/model_check/model.rs, mc-speed's area); the product keeps the file's owner and assigns it, as the README rule says"]
+fn clearing_an_empty_boards_assignee_after_the_owner_became_known_is_no_edit() {
+    let ops = [Op::Sync, Op::Identities, Op::Boards(ST_3, BoardsEdit::Owner(0)), Op::Sync];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
