@@ -36,8 +36,9 @@ impl RetryPolicy {
             return None;
         }
         match &error.kind {
+            // Up to half the base delay on top (100 ms by default), so that waiting clients spread.
             ErrorKind::RateLimited(wait) if *wait <= self.max_rate_limit_wait => {
-                Some(*wait + jitter(Duration::from_millis(100)))
+                Some(*wait + jitter(self.base_delay / 2))
             }
             ErrorKind::Transient => {
                 let exp = self.base_delay.saturating_mul(1 << attempt.min(16));

@@ -16,11 +16,16 @@ const ST_5: usize = 6;
 
 /// Replays `ops` under policy `policy` (0 canonical-wins … 3 manual); the violations found.
 fn replay(policy: u8, ops: &[Op]) -> Vec<String> {
+    replay_checking(policy, ops, Checks::ALL)
+}
+
+/// Replays `ops` with only `checks` on (a sequence the fixed set found, with its checks).
+fn replay_checking(policy: u8, ops: &[Op], checks: Checks) -> Vec<String> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let twins = rt.block_on(Twins::start());
     let figures = Arc::new(Figures::default());
     let binary = Path::new(env!("CARGO_BIN_EXE_backlog-sync"));
-    rt.block_on(sequence::check(&twins, binary, policy, ops, Checks::ALL, &figures))
+    rt.block_on(sequence::check(&twins, binary, policy, ops, checks, &figures))
 }
 
 #[test]
@@ -65,7 +70,7 @@ fn a_sync_with_an_unreadable_file_names_the_file_it_skipped() {
 #[test]
 fn under_manual_both_remotes_retitling_keeps_the_file_title() {
     let ops = [Op::Sync, Op::Github(ST_3, GithubEdit::Title(1)), Op::Boards(ST_3, BoardsEdit::Title(2)), Op::Sync];
-    assert_eq!(replay(3, &ops), Vec::<String>::new());
+    assert_eq!(replay_checking(3, &ops, super::fixed_set_checks()), Vec::<String>::new());
 }
 
 #[test]
@@ -223,4 +228,49 @@ fn a_parent_changed_on_github_around_a_lost_state_database_is_merged_not_overwri
 fn clearing_an_empty_boards_assignee_after_the_owner_became_known_is_no_edit() {
     let ops = [Op::Sync, Op::Identities, Op::Boards(ST_3, BoardsEdit::Owner(0)), Op::Sync];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+/// Found by the fixed set (sequence 3 of seed 13, manual), kept as proptest left it after 120 s of
+/// shrinking: the final clean `sync` fails ST-4 on GitHub with "HTTP 422 Validation Failed
+/// (Issue.title missing_field)", i.e. it sends an issue without a title. ST-4.md was deleted after
+/// `state.db` was lost twice, a dropped-answer `reconcile` and a kill.
+#[test]
+#[ignore = "finding 13: not diagnosed (an issue sent without a title for ST-4, whose file was deleted after the state database was lost; src/reconcile plan/apply); not yet fixed"]
+fn a_deleted_file_after_the_state_is_lost_never_sends_an_issue_without_a_title() {
+    use super::ops::Fault;
+    let ops = [
+        Op::File(7, FileEdit::Fix),
+        Op::Faults(Fault::RateLimited),
+        Op::LoseState,
+        Op::File(ST_4, FileEdit::Fix),
+        Op::Sync,
+        Op::Github(1, GithubEdit::Close(0)),
+        Op::Sync,
+        Op::Sync,
+        Op::Boards(0, BoardsEdit::Priority(0)),
+        Op::File(1, FileEdit::Body(1)),
+        Op::Github(ST_4, GithubEdit::Title(3)),
+        Op::LoseState,
+        Op::Boards(1, BoardsEdit::Tags(2)),
+        Op::Identities,
+        Op::Sync,
+        Op::Sync,
+        Op::Boards(ST_1, BoardsEdit::Restore),
+        Op::File(1, FileEdit::SentenceTitle(3)),
+        Op::Faults(Fault::ServerErrors),
+        Op::Boards(ST_3, BoardsEdit::Restore),
+        Op::Github(7, GithubEdit::Title(0)),
+        Op::Boards(0, BoardsEdit::Priority(1)),
+        Op::Boards(7, BoardsEdit::Priority(0)),
+        Op::Boards(ST_3, BoardsEdit::Title(3)),
+        Op::Github(7, GithubEdit::Section(0, 0)),
+        Op::Boards(ST_3, BoardsEdit::State(3)),
+        Op::File(ST_4, FileEdit::Delete),
+        Op::File(1, FileEdit::Persona(2)),
+        Op::Faults(Fault::DropAfterWrite),
+        Op::Reconcile,
+        Op::Boards(ST_3, BoardsEdit::Tags(2)),
+        Op::Kill(143),
+    ];
+    assert_eq!(replay_checking(3, &ops, super::fixed_set_checks()), Vec::<String>::new());
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use backlog_sync::reconcile::engine::{RunOptions, RunReport};
+use backlog_sync::reconcile::engine::RunReport;
 use backlog_sync::store::{Conflict, Store};
 
 use super::model::Model;
@@ -168,11 +168,10 @@ async fn run(
         model.views.iter().filter(|(s, _)| **s != Side::File).map(|(s, v)| (*s, v.clone())).collect();
 
     // What a process run will decide, as `plan` shows it (a killed run leaves no report).
-    if matches!(op, Op::ProcessSync | Op::Kill(_)) {
-        let opts = RunOptions { dry_run: true, ..RunOptions::default() };
-        if let Ok(plan) = backlog_sync::reconcile::engine::run(&world.settings(), &opts).await {
-            name_plan(model, &plan);
-        }
+    if matches!(op, Op::ProcessSync | Op::Kill(_))
+        && let Ok(plan) = world.plan().await
+    {
+        name_plan(model, &plan);
     }
     if let Some(f) = fault {
         figures.faulty_runs.fetch_add(1, Ordering::Relaxed);

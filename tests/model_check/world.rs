@@ -5,14 +5,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use backlog_sync::backlog::Backlog;
 use backlog_sync::config::Settings;
+use backlog_sync::connector::retry::RetryPolicy;
 use backlog_sync::mapping::FieldMap;
 use backlog_sync::mapping::fields::item_fields;
 use backlog_sync::model::ItemId;
 use backlog_sync::reconcile::engine::{self, RunOptions, RunReport};
+use backlog_sync::reconcile::remote::Remote;
 use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
 use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use reqwest::Method;
@@ -124,7 +127,42 @@ pub struct World<'t> {
     pub config: PathBuf,
     /// Where `backlog-sync` is, for process runs.
     pub binary: PathBuf,
+    /// The targets as the product connects them, kept across in-process runs as `serve` keeps
+    /// its own (process runs connect afresh, as `sync` does); connected again when
+    /// `identities.toml` changes.
+    connected: Mutex<Option<Arc<Connected>>>,
+    /// Per remote side, the parents map (remote id → item) of its last read.
+    parents: Mutex<BTreeMap<Side, BTreeMap<String, ItemId>>>,
     _tmp: tempfile::TempDir,
+}
+
+/// One connection of every target: one set for the runs, one for the checker's reads (so that
+/// reading a side leaves the runs' targets as they were).
+struct Connected {
+    identities: String,
+    runs: Vec<Remote>,
+    reads: Vec<(Side, Remote)>,
+}
+
+/// Retries as the product makes them, on a shorter clock: the same attempts, back-off that
+/// doubles from 2 ms instead of 200 ms (the twins answer in microseconds, so a wait of seconds
+/// tests nothing more).
+fn short_retries(remote: Remote) -> Remote {
+    let retry = RetryPolicy {
+        base_delay: Duration::from_millis(2),
+        max_delay: Duration::from_millis(100),
+        ..RetryPolicy::default()
+    };
+    match remote {
+        Remote::Github(mut g) => {
+            g.connector = g.connector.with_retry(retry);
+            Remote::Github(g)
+        }
+        Remote::Azure(mut a) => {
+            a.connector = a.connector.with_retry(retry);
+            Remote::Azure(a)
+        }
+    }
 }
 
 impl<'t> World<'t> {
@@ -139,16 +177,56 @@ impl<'t> World<'t> {
             let text = std::fs::read_to_string(&st3).unwrap().replace("dana@contoso.com", "alice@contoso.com");
             std::fs::write(st3, text).unwrap();
         }
-        World { twins, config: root.join("settings.toml"), root, dir, binary: binary.to_path_buf(), _tmp: tmp }
+        World {
+            twins,
+            config: root.join("settings.toml"),
+            root,
+            dir,
+            binary: binary.to_path_buf(),
+            connected: Mutex::new(None),
+            parents: Mutex::new(BTreeMap::new()),
+            _tmp: tmp,
+        }
+    }
+
+    /// The connected targets, connecting again when `identities.toml` changed since.
+    async fn connected(&self) -> Arc<Connected> {
+        let identities = std::fs::read_to_string(self.root.join("mappings/identities.toml")).unwrap_or_default();
+        if let Some(c) = self.connected.lock().unwrap().as_ref()
+            && c.identities == identities
+        {
+            return c.clone();
+        }
+        let settings = self.settings();
+        let runs = engine::connect_all(&settings).await.expect("targets connect");
+        let runs = runs.into_iter().map(short_retries).collect();
+        let reads = engine::connect_all(&settings)
+            .await
+            .expect("targets connect")
+            .into_iter()
+            .map(|r| (if r.name() == "github" { Side::Github } else { Side::Boards }, r))
+            .collect();
+        let c = Arc::new(Connected { identities, runs, reads });
+        *self.connected.lock().unwrap() = Some(c.clone());
+        c
     }
 
     pub fn settings(&self) -> Settings {
         Settings::load(Some(&self.config)).expect("settings load")
     }
 
+    /// `sync` (or with `full`, `reconcile`) in process, against the kept targets.
     pub async fn run(&self, full: bool) -> Result<RunReport, String> {
         let opts = RunOptions { full, wait: Some(Duration::from_secs(30)), ..RunOptions::default() };
-        engine::run(&self.settings(), &opts).await.map_err(|e| e.to_string())
+        let c = self.connected().await;
+        engine::run_with(&self.settings(), &c.runs, &opts).await.map_err(|e| e.to_string())
+    }
+
+    /// What a run would do now, as `plan` shows it.
+    pub async fn plan(&self) -> Result<RunReport, String> {
+        let opts = RunOptions { dry_run: true, ..RunOptions::default() };
+        let c = self.connected().await;
+        engine::run_with(&self.settings(), &c.runs, &opts).await.map_err(|e| e.to_string())
     }
 
     /// `backlog-sync sync` as a real process; killed after `kill_after` when given. Returns its
@@ -202,18 +280,23 @@ impl<'t> World<'t> {
         files: &View,
         only: Option<Side>,
     ) -> BTreeMap<Side, (View, BTreeMap<String, usize>)> {
-        let settings = self.settings();
+        let c = self.connected().await;
         let mut out = BTreeMap::new();
-        for target in &settings.targets {
-            let side = if target.name == "github" { Side::Github } else { Side::Boards };
+        for (side, remote) in &c.reads {
+            let side = *side;
             if only.is_some_and(|o| o != side) {
                 continue;
             }
-            let remote = engine::connect(target).expect("target connects");
-            let first = remote.fetch(true, None, &BTreeMap::new()).await.expect("remote lists");
+            // Parents resolve through the map of the last read; when the listing shows another
+            // map, it is listed again with that one (as two listings in a row would give).
+            let known = self.parents.lock().unwrap().get(&side).cloned().unwrap_or_default();
+            let mut got = remote.fetch(true, None, &known).await.expect("remote lists");
             let parents: BTreeMap<String, ItemId> =
-                first.listed.values().filter_map(|r| Some((r.remote_id.clone(), r.marker.clone()?))).collect();
-            let got = remote.fetch(true, None, &parents).await.expect("remote lists");
+                got.listed.values().filter_map(|r| Some((r.remote_id.clone(), r.marker.clone()?))).collect();
+            if parents != known {
+                got = remote.fetch(true, None, &parents).await.expect("remote lists");
+                self.parents.lock().unwrap().insert(side, parents);
+            }
             let mut view = View::new();
             let mut counts: BTreeMap<String, usize> = BTreeMap::new();
             for r in got.listed.values() {
