@@ -183,6 +183,12 @@ pub const RULES: &[Rule] = &[
         "change the item so the remote accepts it (see the message and hint); the next run retries it",
     ),
     r(
+        "marker-not-adopted",
+        Warning,
+        "a remote item carries an item's marker but was not adopted: someone else created it, or an older one carries the same marker",
+        "remove the copied marker, or close the duplicate; the oldest item our identity created is the one linked",
+    ),
+    r(
         "remote-orphan",
         Warning,
         "a remote item looks like a backlog item but is linked to none",

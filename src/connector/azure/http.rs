@@ -16,6 +16,12 @@ use crate::connector::{Budget, ErrorKind, RemoteError};
 
 /// The REST API version every request asks for.
 pub const API_VERSION: &str = "7.1";
+/// The version work items are read and written at: from 7.2 on the service says which rich-text
+/// fields hold Markdown (`multilineFieldsFormat`); at 7.1 it leaves that out, and the project's
+/// own Markdown would read back as if it were HTML. 7.2 is served as a preview only.
+pub const WORK_ITEMS_VERSION: &str = "7.2-preview.3";
+/// The version of the location service's `connectionData` (served as a preview only).
+pub const CONNECTION_DATA_VERSION: &str = "7.1-preview.1";
 
 /// How the token is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +122,8 @@ impl Http {
             tokio::time::sleep(wait).await;
         }
         let sep = if url.contains('?') { '&' } else { '?' };
-        let full = format!("{url}{sep}api-version={API_VERSION}");
+        let full =
+            if url.contains("api-version=") { url.to_string() } else { format!("{url}{sep}api-version={API_VERSION}") };
         // WIQL and batch reads are POSTs that change nothing.
         let writes = method == Method::PATCH
             || method == Method::DELETE

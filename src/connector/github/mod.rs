@@ -42,6 +42,8 @@ pub struct GithubConnector {
     http: Http,
     repo: String,
     retry: RetryPolicy,
+    /// The login of the token's user, once asked.
+    login: tokio::sync::OnceCell<String>,
 }
 
 fn parse_error(target: &str, operation: &str, e: serde_json::Error) -> RemoteError {
@@ -77,7 +79,12 @@ impl GithubConnector {
             .map_err(|e| fail(format!("cannot set up the GitHub client: {e}")))?;
         let mut http = Http::new(target, client, Pacer::new(80, 500));
         http.api_url = api_url.to_string();
-        Ok(GithubConnector { http, repo: repository.to_string(), retry: RetryPolicy::default() })
+        Ok(GithubConnector {
+            http,
+            repo: repository.to_string(),
+            retry: RetryPolicy::default(),
+            login: Default::default(),
+        })
     }
 
     /// Paces writes under other limits than GitHub's 80 a minute and 500 an hour.
@@ -233,19 +240,28 @@ impl GithubConnector {
         }
     }
 
-    /// The issue whose body carries `marker`, among issues updated since `since`.
-    pub async fn find_by_marker(
-        &self,
-        marker: &str,
-        since: Option<DateTime<Utc>>,
-    ) -> Result<Option<Issue>, RemoteError> {
+    /// The issues whose body carries `marker`, among issues updated since `since`.
+    pub async fn find_by_marker(&self, marker: &str, since: Option<DateTime<Utc>>) -> Result<Vec<Issue>, RemoteError> {
         let since = since.map(|s| s - chrono::Duration::from_std(WATERMARK_OVERLAP).unwrap_or_default());
         match self.list(since, None).await? {
             Listing::Issues { issues, .. } => {
-                Ok(issues.into_iter().find(|i| i.body.as_deref().is_some_and(|b| b.contains(marker))))
+                Ok(issues.into_iter().filter(|i| i.body.as_deref().is_some_and(|b| b.contains(marker))).collect())
             }
-            Listing::NotModified => Ok(None),
+            Listing::NotModified => Ok(Vec::new()),
         }
+    }
+
+    /// The login of the token's user (`GET /user`), asked once per connector: issues carrying our
+    /// marker are adopted only when this login created them.
+    pub async fn login(&self) -> Result<String, RemoteError> {
+        self.login
+            .get_or_try_init(|| async {
+                let reply = self.call("read the token's user", Method::GET, "/user", None, None).await?;
+                let user: types::User = self.parse("read the token's user", &reply)?;
+                Ok(user.login)
+            })
+            .await
+            .cloned()
     }
 }
 
