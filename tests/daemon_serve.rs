@@ -10,5 +10,6 @@ mod crash;
 mod dashboard_drift;
 pub mod process;
 mod readiness;
+mod refused;
 mod schedule;
 mod webhook_edit;

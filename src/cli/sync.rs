@@ -164,6 +164,12 @@ fn render_notes(r: &RunReport) -> String {
             s.path, s.line, s.reason
         ));
     }
+    for m in &r.moved {
+        out.push_str(&format!("moved  {} on {}: now at {}\n", m.item, m.target, m.to));
+    }
+    for n in &r.not_adopted {
+        out.push_str(&format!("not adopted  {n}\n"));
+    }
     for s in &r.stripped {
         out.push_str(&format!(
             "cleaned  {} #{} `{}`: removed control character(s) {}\n",

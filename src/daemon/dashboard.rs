@@ -1,5 +1,5 @@
-//! The read-only HTML dashboard at `/`: latest summary, last runs, open conflicts, drift (lint
-//! findings and store conflicts) and the queue. `gather` reads; `render` is a pure function of
+//! The read-only HTML dashboard at `/`: latest summary, last runs, open conflicts, refused items
+//! (`sync-item-refused`), drift (lint findings and store conflicts) and the queue. `gather` reads; `render` is a pure function of
 //! the view, so it is tested without a server.
 
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ use crate::drift::remote::remote_findings;
 use crate::drift::{Finding, Severity, sort_findings};
 use crate::reconcile::engine::{connect_all, identities_of};
 use crate::reconcile::inspect::snapshot;
-use crate::store::{Budget, Conflict, Run, Store};
+use crate::store::{Budget, Conflict, Run, Store, StoredRefusal};
 
 /// Where the latest stakeholder summary (already rendered as HTML) waits for the dashboard.
 /// The summary job sets it; `None` shows "no summary yet".
@@ -44,6 +44,8 @@ pub struct DashboardView {
     pub generated_at: Option<DateTime<Utc>>,
     pub runs: Vec<Run>,
     pub conflicts: Vec<Conflict>,
+    /// Items a remote refused for good, kept until they sync.
+    pub refused: Vec<StoredRefusal>,
     pub findings: Vec<Finding>,
     pub budgets: Vec<(String, Budget)>,
     pub queue_depth: usize,
@@ -101,8 +103,10 @@ pub async fn gather(state: &AppState) -> DashboardView {
         summary_html: state.summary.get(),
         ..DashboardView::default()
     };
-    match state.with_store(|s| Ok((s.last_runs(15)?, s.open_conflicts()?, s.budgets()?))) {
-        Ok((runs, conflicts, budgets)) => (view.runs, view.conflicts, view.budgets) = (runs, conflicts, budgets),
+    match state.with_store(|s| Ok((s.last_runs(15)?, s.open_conflicts()?, s.budgets()?, s.refusals()?))) {
+        Ok((runs, conflicts, budgets, refused)) => {
+            (view.runs, view.conflicts, view.budgets, view.refused) = (runs, conflicts, budgets, refused)
+        }
         Err(e) => view.problems.push(e),
     }
     match Backlog::load(&state.settings.backlog.path) {
@@ -202,6 +206,29 @@ fn conflicts_table(conflicts: &[Conflict]) -> String {
     t + "</table>"
 }
 
+fn refused_table(refused: &[StoredRefusal]) -> String {
+    if refused.is_empty() {
+        return "<p class=\"muted\">No refused items: every item the targets were sent was taken.</p>".into();
+    }
+    let mut t = String::from(
+        "<table><tr><th>item</th><th>target</th><th>status</th><th>message</th><th>hint</th><th>next retry</th></tr>",
+    );
+    for r in refused {
+        let status = r.status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| "—".into());
+        t.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} <span class=\"muted\">({} attempt(s))</span></td></tr>",
+            esc(&r.item_id),
+            esc(&r.target),
+            status,
+            with_code(&r.message),
+            with_code(&r.hint),
+            when(&r.next_try),
+            r.attempts,
+        ));
+    }
+    t + "</table>"
+}
+
 fn findings_table(findings: &[Finding], conflicts: usize) -> String {
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let mut t = format!(
@@ -260,12 +287,14 @@ pub fn render(v: &DashboardView) -> String {
 <main><section class=\"wide\" id=\"summary\"><h2>Latest summary</h2>{summary}</section>\
 <section id=\"runs\"><h2>Last runs</h2>{runs}</section>\
 <section id=\"conflicts\"><h2>Open conflicts</h2>{conflicts}<p class=\"counts\">{budgets}</p></section>\
+<section class=\"wide\" id=\"refused\"><h2>Refused items</h2>{refused}</section>\
 <section class=\"wide\" id=\"drift\"><h2>Drift</h2>{drift}</section></main></body></html>\n",
         name = esc(if v.backlog.is_empty() { "backlog" } else { &v.backlog }),
         at = v.generated_at.as_ref().map(when).unwrap_or_default(),
         depth = v.queue_depth,
         runs = runs_table(&v.runs),
         conflicts = conflicts_table(&v.conflicts),
+        refused = refused_table(&v.refused),
         budgets = budgets.join(""),
         drift = findings_table(&v.findings, v.conflicts.len()),
     )

@@ -1,5 +1,6 @@
 //! The daemon's Prometheus metrics (`/metrics`): runs, items changed by direction, conflicts,
-//! queue depth and offers, webhook outcomes, remote requests and rate-limit budget per target.
+//! queue depth and offers, webhook outcomes, remote requests, rate-limit budget and refused items
+//! (`sync-item-refused`) per target.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -58,6 +59,7 @@ pub struct Metrics {
     webhooks: Family<WebhookLabels, Counter>,
     requests: Family<TargetLabels, Counter>,
     rate_limit_remaining: Family<TargetLabels, Gauge>,
+    refused_items: Family<TargetLabels, Gauge>,
     peak: AtomicUsize,
     last_requests: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
     last_success: Gauge<i64, std::sync::atomic::AtomicI64>,
@@ -84,6 +86,7 @@ impl Metrics {
             webhooks: Family::default(),
             requests: Family::default(),
             rate_limit_remaining: Family::default(),
+            refused_items: Family::default(),
             peak: AtomicUsize::new(0),
             last_requests: Default::default(),
             last_success: Gauge::default(),
@@ -101,6 +104,11 @@ impl Metrics {
             "rate_limit_remaining",
             "Rate-limit budget each target last reported",
             m.rate_limit_remaining.clone(),
+        );
+        registry.register(
+            "refused_items",
+            "Items a target refused for good and the store keeps until they sync (sync-item-refused)",
+            m.refused_items.clone(),
         );
         registry.register(
             "last_success_timestamp_seconds",
@@ -181,6 +189,13 @@ impl Metrics {
         self.runs.get(&RunLabels { kind: kind.into(), outcome: outcome.into() }).map_or(0, |c| c.get())
     }
 
+    /// Sets the refused items per target (every target named, 0 for one with none).
+    pub fn refused(&self, per_target: &std::collections::BTreeMap<String, usize>) {
+        for (target, n) in per_target {
+            self.refused_items.get_or_create(&TargetLabels { target: target.clone() }).set(*n as i64);
+        }
+    }
+
     /// Records a target's request counter (a running total) and its rate-limit budget.
     pub fn target(&self, target: &str, requests_total: u64, remaining: Option<u32>) {
         let labels = TargetLabels { target: target.into() };
@@ -207,6 +222,7 @@ mod tests {
         m.run_finished("webhook", "success", &RunCounts { inbound_updated: 2, ..RunCounts::default() }, 1);
         m.target("github", 10, Some(4990));
         m.target("github", 15, Some(4985));
+        m.refused(&[("github".to_string(), 2), ("boards".to_string(), 0)].into());
         let text = m.render();
         for line in [
             "backlog_sync_webhooks_total{source=\"github\",outcome=\"accepted\"} 2",
@@ -217,6 +233,8 @@ mod tests {
             "backlog_sync_open_conflicts 1",
             "backlog_sync_remote_requests_total{target=\"github\"} 15",
             "backlog_sync_rate_limit_remaining{target=\"github\"} 4985",
+            "backlog_sync_refused_items{target=\"github\"} 2",
+            "backlog_sync_refused_items{target=\"boards\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
         }

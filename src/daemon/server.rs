@@ -138,6 +138,15 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
     state.metrics.depth(state.queue.depth());
+    // Refused items are the store's: read at each scrape, so a run elsewhere shows too.
+    if let Ok(refused) = state.with_store(|s| s.refusals()) {
+        let mut per_target: std::collections::BTreeMap<String, usize> =
+            state.settings.targets.iter().map(|t| (t.name.clone(), 0)).collect();
+        for r in refused {
+            *per_target.entry(r.target).or_default() += 1;
+        }
+        state.metrics.refused(&per_target);
+    }
     ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], state.metrics.render()).into_response()
 }
 

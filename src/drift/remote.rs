@@ -41,6 +41,8 @@ pub struct Snapshot {
     pub unknown_owners: Vec<UnknownOwner>,
     /// What targets cannot hold as it is and sync adapts (tags, cut bodies, owners).
     pub adapted: Vec<crate::mapping::adapt::Adaptation>,
+    /// Remote items carrying our marker that were not adopted (`marker-not-adopted`).
+    pub not_adopted: Vec<crate::reconcile::trust::NotAdopted>,
 }
 
 /// An item's owner with no identity, and where the `owner:` line is.
@@ -79,6 +81,9 @@ pub fn remote_findings(s: &Snapshot) -> Vec<Finding> {
                 r.first_seen.format("%Y-%m-%d %H:%M UTC")
             ),
         ));
+    }
+    for n in &s.not_adopted {
+        out.push(Finding::new(crate::reconcile::trust::RULE, Some(n.item.to_string()), n.to_string()));
     }
     for t in &s.targets {
         let linked: BTreeSet<&String> = t.links.values().collect();
@@ -194,6 +199,14 @@ mod tests {
                 line: Some(9),
             }],
             adapted: Vec::new(),
+            not_adopted: vec![crate::reconcile::trust::NotAdopted {
+                rule: crate::reconcile::trust::RULE,
+                target: "github".into(),
+                remote_id: "7".into(),
+                item: "ST-4".parse().unwrap(),
+                why: crate::reconcile::trust::Why::NotOurs { creator: "mallory".into() },
+                url: None,
+            }],
         };
         let rules: Vec<String> = remote_findings(&snapshot)
             .into_iter()
@@ -204,6 +217,7 @@ mod tests {
             [
                 "sync-conflict ST-1",
                 "sync-item-refused ST-3",
+                "marker-not-adopted ST-4",
                 "remote-orphan ",
                 "remote-missing ST-2",
                 "remote-orphan ",

@@ -219,6 +219,12 @@ pub const RULES: &[Rule] = &[
         "give the person access; the next run assigns them, and the file keeps `owner:`",
     ),
     r(
+        "marker-not-adopted",
+        Warning,
+        "a remote item carries an item's marker but was not adopted: someone else created it, or an older one carries the same marker",
+        "remove the copied marker, or close the duplicate; the oldest item our identity created is the one linked",
+    ),
+    r(
         "remote-orphan",
         Warning,
         "a remote item looks like a backlog item but is linked to none",

@@ -98,6 +98,10 @@ pub struct RunReport {
     pub milestones: crate::milestones::sync::MilestoneReport,
     /// Comments mirrored between the targets.
     pub comments: crate::comments::Report,
+    /// Remote items carrying our marker that were not adopted (`marker-not-adopted`).
+    pub not_adopted: Vec<super::trust::NotAdopted>,
+    /// Links whose remote item moved (a renamed repository, a transferred issue): their URL followed.
+    pub moved: Vec<super::moved::Moved>,
 }
 
 /// Control characters taken out of one inbound value.
@@ -289,6 +293,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     // Targets that listed an edit of an item whose file could not be read: their watermark stays
     // where it was (and drops its ETag), so the edit is listed again once the file reads.
     let mut held_back: BTreeMap<String, Option<crate::store::Watermark>> = BTreeMap::new();
+    let mut moved = Vec::new();
     for remote in remotes {
         let name = remote.name().to_string();
         let links = store.links(&name)?;
@@ -374,6 +379,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
                         if unassignable.contains(&id) {
                             w.fields.remove("owner");
                         }
+                        got.meta.insert(w.remote_id.clone(), w.clone());
                         let item = super::plan::RemoteItem {
                             remote_id: w.remote_id.clone(),
                             kind: Some(kind),
@@ -393,6 +399,9 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
             input
                 .links
                 .insert(id, LinkView { remote_id: link.remote_id.clone(), base: link.base.clone(), conflicts: held });
+        }
+        if !opts.dry_run {
+            moved.extend(super::moved::follow(&store, &name, &links, &got)?);
         }
         inputs.push(input);
         fetched.insert(name, got);
@@ -425,7 +434,8 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         .iter()
         .map(|f| Skipped { path: f.path.display().to_string(), line: f.line, reason: f.reason.clone() })
         .collect();
-    let mut report = RunReport { plan: the_plan, skipped, stripped, ..RunReport::default() };
+    let not_adopted = fetched.values().flat_map(|f| f.not_adopted.iter().cloned()).collect();
+    let mut report = RunReport { plan: the_plan, skipped, stripped, not_adopted, moved, ..RunReport::default() };
     if opts.dry_run {
         report.requests = requests_since(remotes, &before);
         return Ok(report);

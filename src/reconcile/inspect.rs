@@ -25,6 +25,7 @@ pub async fn snapshot(
         let parents: BTreeMap<String, ItemId> =
             links.iter().filter_map(|l| Some((l.remote_id.clone(), l.item_id.parse().ok()?))).collect();
         let got = remote.fetch(true, None, &parents).await?;
+        out.not_adopted.extend(got.not_adopted.iter().cloned());
         let mut t = TargetSnapshot { name: name.clone(), ..TargetSnapshot::default() };
         for (rid, item) in &got.listed {
             let state = item.fields.get("state").cloned().unwrap_or_default();

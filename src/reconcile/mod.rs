@@ -6,12 +6,14 @@ pub mod engine;
 pub mod inspect;
 pub mod kept;
 pub mod merge;
+pub mod moved;
 pub mod plan;
 #[cfg(test)]
 mod plan_tests;
 pub mod refusal;
 pub mod remote;
 pub mod remote_azure;
+pub mod trust;
 
 pub use merge::{FieldConflict, Policies, Settled};
 pub use plan::{Action, CanonicalItem, LinkView, Plan, PlanInput, RemoteItem, TargetInput, plan};

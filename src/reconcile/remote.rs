@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::plan::RemoteItem;
 pub use super::remote_azure::AzureRemote;
+use super::trust::{Marked, NotAdopted};
 use crate::connector::github::{GithubConnector, Issue, Listing, WATERMARK_OVERLAP};
 use crate::connector::{Budget, ErrorKind, RemoteError};
 use crate::mapping::adapt::{self, Adaptation};
@@ -45,6 +46,9 @@ pub struct Fetched {
     /// The watermark to store after a successful run (`None`: keep the old one).
     pub watermark: Option<Watermark>,
     pub not_modified: bool,
+    /// Items carrying our marker that were not adopted (someone else created them, or an older
+    /// one carries the same marker): left out of `listed`, reported.
+    pub not_adopted: Vec<NotAdopted>,
 }
 
 /// Creates an item. A create that failed in a way that may have reached the remote (a lost
@@ -98,6 +102,18 @@ pub(super) fn parents_of(parent: Option<&Link>) -> BTreeMap<String, ItemId> {
 }
 
 impl Fetched {
+    /// Leaves out of the listing the marked, unlinked items that may not be adopted (see
+    /// [`super::trust::sift`]) and notes them. `parents` maps linked remote ids to their items.
+    pub(super) fn sift(&mut self, target: &str, marked: &[Marked], parents: &BTreeMap<String, ItemId>) {
+        let linked: BTreeMap<ItemId, String> = parents.iter().map(|(r, i)| (i.clone(), r.clone())).collect();
+        for n in super::trust::sift(target, marked, &linked) {
+            tracing::warn!(target = %target, remote_id = %n.remote_id, item = %n.item, "{n}");
+            self.listed.remove(&n.remote_id);
+            self.meta.remove(&n.remote_id);
+            self.not_adopted.push(n);
+        }
+    }
+
     /// Records one listed item: as the planner sees it, and with its remote identity.
     pub fn add(&mut self, w: Written, kind: Option<Kind>, marker: Option<ItemId>) {
         let item = RemoteItem {
@@ -183,7 +199,13 @@ impl Remote {
         match self {
             Remote::Github(g) => {
                 let Ok(number) = remote_id.parse() else { return Ok(None) };
-                Ok(g.connector.get(number).await?.map(|i| g.written(kind, &i, parents)))
+                // A transferred issue answers through GitHub's redirect under its new number in
+                // another repository: it stays known by the number its link holds, which keeps
+                // leading to it (its URL says where it is now).
+                Ok(g.connector
+                    .get(number)
+                    .await?
+                    .map(|i| Written { remote_id: remote_id.to_string(), ..g.written(kind, &i, parents) }))
             }
             Remote::Azure(a) => a.get(remote_id, kind, parents).await,
         }
@@ -453,13 +475,34 @@ impl GithubRemote {
         };
         let (issues, watermark) = issues;
         let mut out = Fetched { watermark, ..Fetched::default() };
+        let mut marked = Vec::new();
         for issue in &issues {
             let kind = self.mapping.kind_of(&issue.label_names());
             let marker = issue.body.as_deref().and_then(|b| self.mapping.marker_in(b));
             let linked = parents.contains_key(&issue.number.to_string());
             // A linked issue whose type label was removed is still ours, read as a story.
             let Some(k) = kind.or_else(|| (marker.is_some() || linked).then_some(Kind::Story)) else { continue };
+            if let (Some(m), false) = (&marker, linked) {
+                marked.push((issue, m.clone()));
+            }
             out.add(self.written(k, issue, parents), kind, marker);
+        }
+        if !marked.is_empty() {
+            let me = self.connector.login().await?;
+            let marked: Vec<Marked> = marked
+                .into_iter()
+                .map(|(issue, marker)| {
+                    let creator = issue.user.as_ref().map(|u| u.login.clone()).unwrap_or_default();
+                    Marked {
+                        remote_id: issue.number.to_string(),
+                        marker,
+                        ours: creator.eq_ignore_ascii_case(&me),
+                        creator,
+                        url: issue.html_url.clone(),
+                    }
+                })
+                .collect();
+            out.sift(&self.name, &marked, parents);
         }
         Ok(out)
     }
@@ -470,7 +513,16 @@ impl GithubRemote {
         let marker = self.mapping.marker_for(id);
         let (issue, adopted) = create_or_adopt(
             id,
-            || self.connector.find_by_marker(&marker, Some(since)),
+            || async {
+                let found = self.connector.find_by_marker(&marker, Some(since)).await?;
+                if found.is_empty() {
+                    return Ok(None);
+                }
+                // Only an issue our own identity created is the lost create; the oldest of them.
+                let me = self.connector.login().await?;
+                let ours = |i: &Issue| i.user.as_ref().is_some_and(|u| u.login.eq_ignore_ascii_case(&me));
+                Ok(super::trust::choose(found, |i| i.number.to_string(), ours))
+            },
             || self.connector.create(&content),
         )
         .await?;
@@ -542,6 +594,7 @@ impl GithubRemote {
             })?,
         };
         let parents = parents_of(parent);
-        Ok(self.written(kind, &issue, &parents))
+        // Known by its link's number even when it now lives elsewhere (see `Remote::get`).
+        Ok(Written { remote_id: link.remote_id.clone(), ..self.written(kind, &issue, &parents) })
     }
 }

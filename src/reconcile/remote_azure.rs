@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 use super::remote::{Fetched, ItemWrite, Written, create_or_adopt, parents_of, set_epic};
+use super::trust::Marked;
 use crate::connector::azure::{AzureConnector, PatchOp, WorkItem};
 use crate::connector::{ErrorKind, RemoteError};
 use crate::mapping::azure::WorkItemContent;
@@ -114,6 +115,7 @@ impl AzureRemote {
         let next = changed.as_of.or(newest).or(watermark.map(|w| w.since));
         let mut out =
             Fetched { watermark: next.map(|since| Watermark { since, etag: None, query: None }), ..Fetched::default() };
+        let mut marked = Vec::new();
         for item in &items {
             self.remember(item);
             let tags = item.tags();
@@ -122,7 +124,28 @@ impl AzureRemote {
             let linked = parents.contains_key(&item.id.to_string());
             // A linked item that no longer reads as a backlog kind is still ours, read as a story.
             let Some(k) = kind.or_else(|| (marker.is_some() || linked).then_some(Kind::Story)) else { continue };
-            out.add(self.written(k, item, parents), kind, marker);
+            if let (Some(m), false) = (&marker, linked) {
+                marked.push((item, m.clone()));
+            }
+            let written = self.written(k, item, parents);
+            out.add(written, kind, marker);
+        }
+        if !marked.is_empty() {
+            let me = self.connector.me().await?;
+            let marked: Vec<Marked> = marked
+                .into_iter()
+                .map(|(item, marker)| {
+                    let by = item.fields.get("System.CreatedBy").cloned().unwrap_or_default();
+                    Marked {
+                        remote_id: item.id.to_string(),
+                        marker,
+                        ours: me.is(&by),
+                        creator: crate::connector::azure::types::value_text(&by),
+                        url: item.web_url(),
+                    }
+                })
+                .collect();
+            out.sift(&self.name, &marked, parents);
         }
         Ok(out)
     }
@@ -173,7 +196,16 @@ impl AzureRemote {
         let tag = self.mapping.marker_tag(id);
         let (created, _) = create_or_adopt(
             id,
-            || self.connector.find_by_tag(&tag),
+            || async {
+                let found = self.connector.find_by_tag(&tag).await?;
+                if found.is_empty() {
+                    return Ok(None);
+                }
+                // Only an item our own identity created is the lost create; the oldest of them.
+                let me = self.connector.me().await?;
+                let ours = |i: &WorkItem| i.fields.get("System.CreatedBy").is_some_and(|by| me.is(by));
+                Ok(super::trust::choose(found, |i| i.id.to_string(), ours))
+            },
             || self.connector.create(&content.work_item_type, &ops),
         )
         .await?;

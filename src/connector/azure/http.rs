@@ -16,6 +16,12 @@ use crate::connector::{Budget, ErrorKind, RemoteError};
 
 /// The REST API version every request asks for.
 pub const API_VERSION: &str = "7.1";
+/// The version work items are read and written at: from 7.2 on the service says which rich-text
+/// fields hold Markdown (`multilineFieldsFormat`); at 7.1 it leaves that out, and the project's
+/// own Markdown would read back as if it were HTML. 7.2 is served as a preview only.
+pub const WORK_ITEMS_VERSION: &str = "7.2-preview.3";
+/// The version of the location service's `connectionData` (served as a preview only).
+pub const CONNECTION_DATA_VERSION: &str = "7.1-preview.1";
 
 /// How the token is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +122,7 @@ impl Http {
             tokio::time::sleep(wait).await;
         }
         let sep = if url.contains('?') { '&' } else { '?' };
-        // A preview API (comments) names its own version.
+        // A preview API (comments, work items at 7.2-preview) names its own version.
         let full =
             if url.contains("api-version=") { url.to_string() } else { format!("{url}{sep}api-version={API_VERSION}") };
         // WIQL and batch reads are POSTs that change nothing.

@@ -12,7 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-pub use self::http::{API_VERSION, Auth};
+pub use self::http::{API_VERSION, Auth, CONNECTION_DATA_VERSION, WORK_ITEMS_VERSION};
 use self::http::{Http, Reply};
 use super::retry::RetryPolicy;
 use super::{Budget, ErrorKind, RemoteError};
@@ -40,6 +40,36 @@ pub struct AzureConnector {
     retry: RetryPolicy,
     /// Set once the organization refused `$batch`: later updates go one PATCH each.
     batch_refused: std::sync::atomic::AtomicBool,
+    /// Who the credentials act as, once asked.
+    me: tokio::sync::OnceCell<Me>,
+}
+
+/// The identity the credentials act as (`authenticatedUser` of `connectionData`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Me {
+    /// The identity's id (a GUID), as `System.CreatedBy.id` names it.
+    pub id: String,
+    /// The sign-in name (`Account`), as `System.CreatedBy.uniqueName` names it.
+    pub unique_name: String,
+    pub display_name: String,
+}
+
+impl Me {
+    /// Whether an identity field's value (an `IdentityRef`, or `Name <mail>`) is this identity.
+    pub fn is(&self, value: &Value) -> bool {
+        let same = |a: &str, b: &str| !a.is_empty() && a.eq_ignore_ascii_case(b);
+        match value {
+            Value::Object(o) => {
+                let text = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default();
+                same(&self.id, text("id")) || same(&self.unique_name, text("uniqueName"))
+            }
+            Value::String(s) => {
+                let mail = s.rsplit_once('<').map(|(_, m)| m.trim_end_matches('>').trim()).unwrap_or(s.trim());
+                same(&self.unique_name, mail)
+            }
+            _ => false,
+        }
+    }
 }
 
 fn parse_error(target: &str, operation: &str, e: serde_json::Error) -> RemoteError {
@@ -119,6 +149,7 @@ impl AzureConnector {
             project: project.trim().to_string(),
             retry: RetryPolicy::default(),
             batch_refused: Default::default(),
+            me: Default::default(),
         })
     }
 
@@ -139,6 +170,35 @@ impl AzureConnector {
     /// Requests sent so far, retries included.
     pub fn requests(&self) -> u64 {
         self.http.requests()
+    }
+
+    /// Who the credentials act as: `authenticatedUser` of `GET {org}/_apis/connectionData`, asked
+    /// once per connector.
+    pub async fn me(&self) -> Result<Me, RemoteError> {
+        self.me
+            .get_or_try_init(|| async {
+                let url =
+                    format!("{}/_apis/connectionData?api-version={CONNECTION_DATA_VERSION}", self.organization_url);
+                let reply = self.call("read connection data", Method::GET, &url, None).await?;
+                let v: Value = self.parse("read connection data", &reply)?;
+                let user = &v["authenticatedUser"];
+                let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+                let me = Me {
+                    id: text(&user["id"]),
+                    unique_name: text(&user["properties"]["Account"]["$value"]),
+                    display_name: text(&user["providerDisplayName"]),
+                };
+                if me.id.is_empty() && me.unique_name.is_empty() {
+                    return Err(parse_error(
+                        self.target(),
+                        "read connection data",
+                        serde::de::Error::custom("`authenticatedUser` names no identity"),
+                    ));
+                }
+                Ok(me)
+            })
+            .await
+            .cloned()
     }
 
     /// The API URL of a work item, as relations name it.
@@ -232,7 +292,7 @@ impl AzureConnector {
             .map(|(id, ops)| {
                 json!({
                     "method": "PATCH",
-                    "uri": format!("/_apis/wit/workItems/{id}?$expand=relations&api-version={API_VERSION}"),
+                    "uri": format!("/_apis/wit/workItems/{id}?$expand=relations&api-version={WORK_ITEMS_VERSION}"),
                     "headers": {"Content-Type": "application/json-patch+json"},
                     "body": ops,
                 })
@@ -308,7 +368,7 @@ impl AzureConnector {
 
     /// The items with these ids and their relations, in chunks of 200; deleted ones are left out.
     pub async fn get_many(&self, ids: &[i64]) -> Result<Vec<WorkItem>, RemoteError> {
-        let url = self.project_url("workitemsbatch");
+        let url = self.project_url(&format!("workitemsbatch?api-version={WORK_ITEMS_VERSION}"));
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(BATCH_SIZE) {
             let body = json!({ "ids": chunk, "$expand": "relations", "errorPolicy": "omit" }).to_string();
@@ -326,7 +386,7 @@ impl AzureConnector {
 
     /// One item with its relations; `None` when it is gone (deleted, or never was).
     pub async fn get(&self, id: i64) -> Result<Option<WorkItem>, RemoteError> {
-        let url = self.project_url(&format!("workitems/{id}?$expand=relations"));
+        let url = self.project_url(&format!("workitems/{id}?$expand=relations&api-version={WORK_ITEMS_VERSION}"));
         match self.call("read work item", Method::GET, &url, None).await {
             Ok(reply) => self.parse("read work item", &reply).map(Some),
             Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
@@ -337,7 +397,10 @@ impl AzureConnector {
     /// Creates an item of `work_item_type` in one request. Never retried blindly: a failure of
     /// unknown outcome is for the caller to settle by looking for the marker.
     pub async fn create(&self, work_item_type: &str, ops: &[PatchOp]) -> Result<WorkItem, RemoteError> {
-        let url = self.project_url(&format!("workitems/${}?$expand=relations", encode_segment(work_item_type)));
+        let url = self.project_url(&format!(
+            "workitems/${}?$expand=relations&api-version={WORK_ITEMS_VERSION}",
+            encode_segment(work_item_type)
+        ));
         let body = serde_json::to_string(ops).expect("patch serializes");
         let reply =
             self.http.send("create work item", Method::POST, &url, Some(("application/json-patch+json", body))).await?;
@@ -347,7 +410,7 @@ impl AzureConnector {
     /// Applies `ops` (which should start with `test /rev`) to item `id`. A failed revision check
     /// is [`ErrorKind::Conflict`]; a retried write that had landed fails the same way, safely.
     pub async fn update(&self, id: i64, ops: &[PatchOp]) -> Result<WorkItem, RemoteError> {
-        let url = self.project_url(&format!("workitems/{id}?$expand=relations"));
+        let url = self.project_url(&format!("workitems/{id}?$expand=relations&api-version={WORK_ITEMS_VERSION}"));
         let body = serde_json::to_string(ops).expect("patch serializes");
         let reply =
             self.call("update work item", Method::PATCH, &url, Some(("application/json-patch+json", body))).await?;
@@ -357,7 +420,7 @@ impl AzureConnector {
     /// Whether `ops` would be accepted on item `id`, saving nothing (`?validateOnly=true`): how an
     /// owner is checked before it is assigned. A rule error (400) is `Ok(false)`.
     pub async fn validates(&self, id: i64, ops: &[PatchOp]) -> Result<bool, RemoteError> {
-        let url = self.project_url(&format!("workitems/{id}?validateOnly=true"));
+        let url = self.project_url(&format!("workitems/{id}?validateOnly=true&api-version={WORK_ITEMS_VERSION}"));
         let body = serde_json::to_string(ops).expect("patch serializes");
         match self.call("validate work item", Method::PATCH, &url, Some(("application/json-patch+json", body))).await {
             Ok(_) => Ok(true),
@@ -366,8 +429,8 @@ impl AzureConnector {
         }
     }
 
-    /// The item that carries `tag` (exactly), if any.
-    pub async fn find_by_tag(&self, tag: &str) -> Result<Option<WorkItem>, RemoteError> {
+    /// The items that carry `tag` (exactly), oldest first.
+    pub async fn find_by_tag(&self, tag: &str) -> Result<Vec<WorkItem>, RemoteError> {
         let url = self.project_url("wiql");
         let query = format!(
             "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND [System.Tags] CONTAINS {} ORDER BY [System.Id] ASC",
@@ -385,10 +448,10 @@ impl AzureConnector {
         let ids: Vec<i64> =
             v["workItems"].as_array().map(|a| a.iter().filter_map(|w| w["id"].as_i64()).collect()).unwrap_or_default();
         if ids.is_empty() {
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let items = self.get_many(&ids).await?;
-        Ok(items.into_iter().find(|i| i.tags().iter().any(|t| t.eq_ignore_ascii_case(tag))))
+        Ok(items.into_iter().filter(|i| i.tags().iter().any(|t| t.eq_ignore_ascii_case(tag))).collect())
     }
 }
 

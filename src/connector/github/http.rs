@@ -91,6 +91,18 @@ pub struct Http {
     requests: std::sync::atomic::AtomicU64,
     /// Secondary-limit refusals in a row without `Retry-After`: each doubles the next wait.
     secondary_hits: std::sync::atomic::AtomicU32,
+    /// A renamed repository: (old `/repos/{owner}/{name}`, new one), learned from a 301, so the
+    /// rest of the run asks the new name at once.
+    renamed: Mutex<Option<(String, String)>>,
+}
+
+/// `/repos/{owner}/{name}` and the rest of an API path.
+fn repo_prefix(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix("/repos/")?;
+    let mut cut = rest.match_indices(['/', '?']).map(|(i, _)| i);
+    let _owner_end = cut.next()?;
+    let end = cut.next().map(|i| i + "/repos/".len()).unwrap_or(path.len());
+    Some((&path[..end], &path[end..]))
 }
 
 impl Http {
@@ -103,6 +115,7 @@ impl Http {
             budget: Mutex::new(Budget::default()),
             requests: Default::default(),
             secondary_hits: Default::default(),
+            renamed: Default::default(),
         }
     }
 
@@ -133,7 +146,7 @@ impl Http {
         body: Option<&serde_json::Value>,
         etag: Option<&str>,
     ) -> Result<Reply, RemoteError> {
-        let mut path = path.to_string();
+        let mut path = self.renamed_path(path);
         for _ in 0..3 {
             let reply = self.send_once(operation, method.clone(), &path, body, etag).await?;
             let moved = matches!(reply.status.as_u16(), 301 | 307 | 308);
@@ -141,6 +154,7 @@ impl Http {
                 Some(location) => {
                     let next = super::path_of(location);
                     tracing::info!(target = %self.target, from = %path, to = %next, "followed GitHub's redirect");
+                    self.learn_rename(&path, &next);
                     path = next;
                 }
                 None if moved => return Err(self.classify(operation, &reply)),
@@ -148,6 +162,34 @@ impl Http {
             }
         }
         Err(self.error(operation, ErrorKind::Fatal, Some(301), format!("`{path}` redirected more than three times")))
+    }
+
+    /// `path` under the repository's new name, once a rename was learned.
+    fn renamed_path(&self, path: &str) -> String {
+        let renamed = self.renamed.lock().expect("renamed lock");
+        match (renamed.as_ref(), repo_prefix(path)) {
+            (Some((old, new)), Some((prefix, rest))) if prefix.eq_ignore_ascii_case(old) => format!("{new}{rest}"),
+            _ => path.to_string(),
+        }
+    }
+
+    /// A redirect that keeps the path after `/repos/{owner}/{name}` is a renamed repository (a
+    /// transferred issue changes the number too): later requests go to the new name at once.
+    fn learn_rename(&self, from: &str, to: &str) {
+        let (Some((old, rest)), Some((new, rest_now))) = (repo_prefix(from), repo_prefix(to)) else { return };
+        if rest != rest_now || old.eq_ignore_ascii_case(new) {
+            return;
+        }
+        let mut renamed = self.renamed.lock().expect("renamed lock");
+        if renamed.is_none() {
+            tracing::warn!(
+                target = %self.target,
+                from = %old.trim_start_matches("/repos/"),
+                to = %new.trim_start_matches("/repos/"),
+                "the repository was renamed; following it (set `repository` of this target to the new name)"
+            );
+        }
+        *renamed = Some((old.to_string(), new.to_string()));
     }
 
     async fn send_once(
@@ -353,6 +395,14 @@ fn short(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_repository_part_of_a_path_is_found() {
+        assert_eq!(repo_prefix("/repos/contoso/onboarding/issues/4"), Some(("/repos/contoso/onboarding", "/issues/4")));
+        assert_eq!(repo_prefix("/repos/contoso/onboarding?x=1"), Some(("/repos/contoso/onboarding", "?x=1")));
+        assert_eq!(repo_prefix("/repos/contoso/onboarding"), Some(("/repos/contoso/onboarding", "")));
+        assert_eq!(repo_prefix("/user"), None);
+    }
 
     #[test]
     fn pacer_waits_only_when_a_window_is_full() {

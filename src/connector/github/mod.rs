@@ -46,6 +46,8 @@ pub struct GithubConnector {
     retry: RetryPolicy,
     /// Milestone title → number, filled by the first listing (see `milestones.rs`).
     milestone_numbers: std::sync::Mutex<Option<std::collections::BTreeMap<String, u64>>>,
+    /// The login of the token's user, once asked.
+    login: tokio::sync::OnceCell<String>,
 }
 
 fn parse_error(target: &str, operation: &str, e: serde_json::Error) -> RemoteError {
@@ -86,6 +88,7 @@ impl GithubConnector {
             repo: repository.to_string(),
             retry: RetryPolicy::default(),
             milestone_numbers: std::sync::Mutex::new(None),
+            login: Default::default(),
         })
     }
 
@@ -258,19 +261,28 @@ impl GithubConnector {
         }
     }
 
-    /// The issue whose body carries `marker`, among issues updated since `since`.
-    pub async fn find_by_marker(
-        &self,
-        marker: &str,
-        since: Option<DateTime<Utc>>,
-    ) -> Result<Option<Issue>, RemoteError> {
+    /// The issues whose body carries `marker`, among issues updated since `since`.
+    pub async fn find_by_marker(&self, marker: &str, since: Option<DateTime<Utc>>) -> Result<Vec<Issue>, RemoteError> {
         let since = since.map(|s| s - chrono::Duration::from_std(WATERMARK_OVERLAP).unwrap_or_default());
         match self.list(since, None).await? {
             Listing::Issues { issues, .. } => {
-                Ok(issues.into_iter().find(|i| i.body.as_deref().is_some_and(|b| b.contains(marker))))
+                Ok(issues.into_iter().filter(|i| i.body.as_deref().is_some_and(|b| b.contains(marker))).collect())
             }
-            Listing::NotModified => Ok(None),
+            Listing::NotModified => Ok(Vec::new()),
         }
+    }
+
+    /// The login of the token's user (`GET /user`), asked once per connector: issues carrying our
+    /// marker are adopted only when this login created them.
+    pub async fn login(&self) -> Result<String, RemoteError> {
+        self.login
+            .get_or_try_init(|| async {
+                let reply = self.call("read the token's user", Method::GET, "/user", None, None).await?;
+                let user: types::User = self.parse("read the token's user", &reply)?;
+                Ok(user.login)
+            })
+            .await
+            .cloned()
     }
 }
 

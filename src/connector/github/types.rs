@@ -37,6 +37,9 @@ pub struct Issue {
     pub labels: Vec<Label>,
     #[serde(default)]
     pub assignees: Vec<User>,
+    /// Who created it.
+    #[serde(default)]
+    pub user: Option<User>,
     pub updated_at: DateTime<Utc>,
     #[serde(default)]
     pub html_url: Option<String>,

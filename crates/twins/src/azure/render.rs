@@ -59,6 +59,9 @@ pub struct View {
     pub fields: Option<Vec<String>>,
     /// Whether `_links` come by default (single-item reads) or only with `$expand=links|all`.
     pub links_by_default: bool,
+    /// Whether `multilineFieldsFormat` is left out: the service answers it from api-version 7.2
+    /// (`7.2-preview`) on; a 7.1 read gets Markdown fields without saying they are Markdown.
+    pub formats_hidden: bool,
 }
 
 impl View {
@@ -80,7 +83,13 @@ impl View {
             }
             None => None,
         };
-        Ok(View { expand, fields, links_by_default })
+        Ok(View { expand, fields, links_by_default, formats_hidden: false })
+    }
+
+    /// The view as a request at `version` sees it (`None`: the newest).
+    pub fn at(mut self, version: Option<crate::azure::http::guard::ApiVersion>) -> View {
+        self.formats_hidden = version.is_some_and(|v| v.before(7, 2));
+        self
     }
 }
 
@@ -125,8 +134,10 @@ pub fn work_item(store: &Store, item: &WorkItem, snapshot: &Snapshot, view: &Vie
     if view.expand.relations() {
         body.insert("relations".into(), json!(visible_relations(store, &snapshot.relations)));
     }
-    let formats: Map<String, Value> = snapshot.markdown.iter().map(|f| (f.clone(), json!("markdown"))).collect();
-    body.insert("multilineFieldsFormat".into(), Value::Object(formats));
+    if !view.formats_hidden {
+        let formats: Map<String, Value> = snapshot.markdown.iter().map(|f| (f.clone(), json!("markdown"))).collect();
+        body.insert("multilineFieldsFormat".into(), Value::Object(formats));
+    }
     if let Some(comment) = &snapshot.comment {
         body.insert(
             "commentVersionRef".into(),

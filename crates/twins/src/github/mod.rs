@@ -17,6 +17,7 @@ mod repos;
 mod seed;
 mod store;
 mod sub_issues;
+mod user;
 mod webhooks;
 
 use std::sync::{Arc, Mutex};
@@ -216,6 +217,7 @@ fn router(state: Arc<GithubState>) -> Router {
     let repo = "/repos/{owner}/{repo}";
     let api = Router::new()
         .route("/rate_limit", get(ratelimit::get_rate_limit))
+        .route("/user", get(user::get))
         .route(repo, get(repos::get))
         .route(&format!("{repo}/collaborators/{{username}}"), get(repos::is_collaborator).put(repos::add_collaborator))
         .route(&format!("{repo}/assignees/{{assignee}}"), get(repos::can_be_assigned))

@@ -48,6 +48,15 @@ pub async fn update_many_legacy(
     update_many(state, body).await
 }
 
+/// The `api-version` a sub-request's URI asks for.
+fn sub_version(uri: &str) -> Option<ApiVersion> {
+    let query = uri.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        key.eq_ignore_ascii_case("api-version").then(|| ApiVersion::parse(value)).flatten()
+    })
+}
+
 /// The body of a failed entry, as the service writes it.
 fn failed(e: &AzureError) -> Value {
     json!({"count": 1, "value": {"Message": e.body()["message"].as_str().unwrap_or_default()}})
@@ -86,6 +95,8 @@ pub async fn update_many(State(state): State<Arc<AzureState>>, body: Bytes) -> R
             match result {
                 Ok((id, outcome)) => {
                     notices.extend(state.notices(&store, &outcome.events));
+                    // Each sub-request answers at its own api-version.
+                    let view = view.clone().at(sub_version(uri));
                     answers.push(answer(200, &render::current(&store, &store.items[&id], &view)));
                 }
                 Err(e) => answers.push(answer(e.status().as_u16(), &failed(&e))),

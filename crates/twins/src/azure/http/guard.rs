@@ -155,7 +155,8 @@ pub async fn guard(State(state): State<Arc<AzureState>>, mut request: Request, n
                 }
                 .into_response();
             }
-            Some(v) if !v.preview && path.contains("/comments") => {
+            // Comments are preview at every version, and so is all of the newest version.
+            Some(v) if !v.preview && (path.contains("/comments") || (v.major, v.minor) == LATEST) => {
                 return AzureError::PreviewRequired { version: format!("{}.{}", v.major, v.minor) }.into_response();
             }
             Some(v) => v,

@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod comments;
+pub mod connection;
 pub mod discovery;
 pub mod guard;
 pub mod iterations;
@@ -34,6 +35,7 @@ use crate::control::twin_router;
 /// Path words the service matches in any case (`workItems`, `WorkItems`, `recycleBin`, …).
 const WORDS: &[&str] = &[
     "_apis",
+    "connectiondata",
     "wit",
     "workitems",
     "workitemsbatch",
@@ -133,6 +135,7 @@ pub fn router(state: Arc<AzureState>) -> Router {
         .route("/{organization}/_apis", options(discovery::locations))
         .route("/{organization}/_apis/resourceareas", get(discovery::areas))
         .route("/{organization}/_apis/resourceareas/{areaId}", get(discovery::area))
+        .route("/{organization}/_apis/connectiondata", get(connection::get))
         .route("/{organization}/_apis/projects", get(projects::list))
         .route("/{organization}/_apis/projects/{projectId}", get(projects::get))
         .route("/{organization}/_apis/wiki/wikis", get(wiki::list))
@@ -172,9 +175,10 @@ pub fn router(state: Arc<AzureState>) -> Router {
     Router::new().fallback_service(twin.map_request(normalize))
 }
 
-/// Query parameters, looked up ignoring case (`$top`, `api-version`, `ids`, …).
+/// Query parameters, looked up ignoring case (`$top`, `api-version`, `ids`, …), and the
+/// `api-version` the guard read (from the query or the `Accept` header).
 #[derive(Debug, Clone, Default)]
-pub struct Params(pub Vec<(String, String)>);
+pub struct Params(pub Vec<(String, String)>, pub Option<guard::ApiVersion>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = Response;
@@ -184,7 +188,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
             .map_err(|_| {
                 AzureError::BadArgument { message: "The query string could not be read.".into() }.into_response()
             })?;
-        Ok(Params(pairs))
+        Ok(Params(pairs, parts.extensions.get::<guard::ApiVersion>().copied()))
     }
 }
 

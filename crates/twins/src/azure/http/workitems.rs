@@ -40,7 +40,7 @@ pub async fn get(State(state): State<Arc<AzureState>>, Path(params): Path<PathPa
     let store = state.store();
     let project = route_project(&store, &params)?;
     let item = store.live(path_number(&params, "id")?, project.as_ref())?;
-    let view = View::new(Expand::parse(q.get("$expand"))?, q.list("fields"), true)?;
+    let view = View::new(Expand::parse(q.get("$expand"))?, q.list("fields"), true)?.at(q.1);
     let snapshot = at_time(item, q.get("asOf"))?;
     Ok(Json(render::work_item(&store, item, snapshot, &view, &render::item_url(&store, item))).into_response())
 }
@@ -106,12 +106,17 @@ pub async fn list(State(state): State<Arc<AzureState>>, Path(params): Path<PathP
     let store = state.store();
     let project = route_project(&store, &params)?;
     let ids = parse_ids(&q.list("ids").unwrap_or_default())?;
-    let view = View::new(Expand::parse(q.get("$expand"))?, q.list("fields"), false)?;
+    let view = View::new(Expand::parse(q.get("$expand"))?, q.list("fields"), false)?.at(q.1);
     many(&store, project.as_ref(), &ids, &view, error_policy(q.get("errorPolicy"))?, q.get("asOf"))
 }
 
 /// `POST …/workitemsbatch`.
-pub async fn batch(State(state): State<Arc<AzureState>>, Path(params): Path<PathParams>, body: Bytes) -> Answer {
+pub async fn batch(
+    State(state): State<Arc<AzureState>>,
+    Path(params): Path<PathParams>,
+    q: Params,
+    body: Bytes,
+) -> Answer {
     let request = json_body(&body)?;
     let store = state.store();
     let project = route_project(&store, &params)?;
@@ -131,7 +136,7 @@ pub async fn batch(State(state): State<Arc<AzureState>>, Path(params): Path<Path
         .and_then(Value::as_array)
         .map(|l| l.iter().filter_map(|f| f.as_str().map(String::from)).collect());
     let expand = Expand::parse(request.get("$expand").and_then(Value::as_str))?;
-    let view = View::new(expand, fields, false)?;
+    let view = View::new(expand, fields, false)?.at(q.1);
     let omit = error_policy(request.get("errorPolicy").and_then(Value::as_str))?;
     many(&store, project.as_ref(), &ids, &view, omit, request.get("asOf").and_then(Value::as_str))
 }
@@ -150,7 +155,7 @@ fn write_view(q: &Params) -> Result<View, AzureError> {
         None => Expand::Relations,
         some => Expand::parse(some)?,
     };
-    View::new(expand, None, true)
+    Ok(View::new(expand, None, true)?.at(q.1))
 }
 
 fn options(state: &AzureState, q: &Params) -> WriteOptions {
@@ -259,7 +264,7 @@ pub async fn revisions(State(state): State<Arc<AzureState>>, Path(params): Path<
     let store = state.store();
     let project = route_project(&store, &params)?;
     let item = store.live(path_number(&params, "id")?, project.as_ref())?;
-    let view = View::new(Expand::parse(q.get("$expand"))?, None, false)?;
+    let view = View::new(Expand::parse(q.get("$expand"))?, None, false)?.at(q.1);
     let values = item.revisions.iter().map(|s| render::revision(&store, item, s, &view)).collect();
     Ok(Json(list_body(page(values, &q)?)).into_response())
 }
@@ -274,7 +279,7 @@ pub async fn revision(State(state): State<Arc<AzureState>>, Path(params): Path<P
         .ok()
         .and_then(|i| item.revisions.get(i))
         .ok_or(AzureError::WorkItemNotFound { id: item.id })?;
-    let view = View::new(Expand::parse(q.get("$expand"))?, None, true)?;
+    let view = View::new(Expand::parse(q.get("$expand"))?, None, true)?.at(q.1);
     Ok(Json(render::revision(&store, item, snapshot, &view)).into_response())
 }
 
