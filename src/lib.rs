@@ -3,6 +3,7 @@
 //! Layers (see DESIGN.md): `model` (types, no I/O) → `backlog` (the folder) → `drift` (pure rules)
 //! and the sync engine; `twin` emulates the remote APIs for tests, benchmarks and `demo`.
 
+pub mod auth;
 pub mod backlog;
 pub mod cli;
 pub mod config;
