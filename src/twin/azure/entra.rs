@@ -121,11 +121,7 @@ pub async fn advance(State(state): State<Arc<AzureState>>, Json(body): Json<Valu
 }
 
 /// `POST /{tenant}/oauth2/v2.0/token`: the client-credentials grant.
-pub async fn token(
-    State(state): State<Arc<AzureState>>,
-    Path(tenant): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn token(State(state): State<Arc<AzureState>>, Path(tenant): Path<String>, body: Bytes) -> Response {
     let text = String::from_utf8_lossy(&body).to_string();
     let form: HashMap<String, String> = format!("/?{text}")
         .parse()
@@ -141,11 +137,18 @@ pub async fn token(
             bad,
             "invalid_request",
             90002,
-            &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
         );
     }
     if field("grant_type").is_empty() {
-        return refusal(bad, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
+        return refusal(
+            bad,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+        );
     }
     if field("grant_type") != "client_credentials" {
         return refusal(bad, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.");

@@ -90,11 +90,7 @@ impl Apps {
         let claim = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, message.to_string(), JWT_DOCS);
         let value = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
         let Some(jwt) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) else {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "A JSON web token could not be decoded",
-                JWT_DOCS,
-            ));
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "A JSON web token could not be decoded", JWT_DOCS));
         };
         let parts: Vec<&str> = jwt.trim().split('.').collect();
         if parts.len() != 3 {
@@ -117,13 +113,17 @@ impl Apps {
         };
         let inner = self.inner.lock().expect("apps lock");
         let app = inner.apps.get(&iss).cloned().ok_or_else(undecodable)?;
-        let key = ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, &app.public_key);
+        let key =
+            ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, &app.public_key);
         let input = format!("{}.{}", parts[0], parts[1]);
         key.verify(input.as_bytes(), &signature).map_err(|_| undecodable())?;
         let now = Apps::now(&inner);
-        let (Some(iat), Some(exp)) = (claims.get("iat").and_then(Value::as_i64), claims.get("exp").and_then(Value::as_i64))
+        let (Some(iat), Some(exp)) =
+            (claims.get("iat").and_then(Value::as_i64), claims.get("exp").and_then(Value::as_i64))
         else {
-            return Err(claim("'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"));
+            return Err(claim(
+                "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
+            ));
         };
         if iat > now + 60 {
             return Err(claim("'Issued at' claim ('iat') must be an Integer representing a time in the past"));
