@@ -4,6 +4,7 @@
 //! and the sync engine. The twins (emulated remote APIs for tests, benchmarks and `demo`) are
 //! the workspace crate `backlog_twins` in `crates/twins`.
 
+pub mod auth;
 pub mod backlog;
 pub mod backlog_git;
 pub mod cli;

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod auth_identity;
 mod backlog_files;
 mod backlog_git;
 mod cli_output;

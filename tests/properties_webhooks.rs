@@ -29,6 +29,7 @@ fn target(name: &str, kind: TargetKind, repository: Option<&str>, project: Optio
         process: None,
         write_limit_per_minute: None,
         write_limit_per_hour: None,
+        ..Default::default()
     }
 }
 

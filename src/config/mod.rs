@@ -125,9 +125,10 @@ pub struct StateSettings {
 }
 
 /// Which remote a target is.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case", try_from = "String")]
 pub enum TargetKind {
+    #[default]
     Github,
     AzureBoards,
 }
@@ -144,7 +145,7 @@ impl TryFrom<String> for TargetKind {
 }
 
 /// One remote system instance.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct TargetSettings {
     pub name: String,
@@ -175,6 +176,30 @@ pub struct TargetSettings {
     pub write_limit_per_minute: Option<u32>,
     #[serde(default)]
     pub write_limit_per_hour: Option<u32>,
+    /// GitHub App: the App ID (instead of `token_env` / `token_file`).
+    #[serde(default)]
+    pub app_id: Option<u64>,
+    /// GitHub App: the app's private key (PEM file), or `app_key_env`, a variable holding it.
+    #[serde(default)]
+    pub app_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub app_key_env: Option<String>,
+    /// GitHub App: the installation; absent, found from `repository`.
+    #[serde(default)]
+    pub installation_id: Option<u64>,
+    /// Entra ID (Azure DevOps): the directory (tenant) and the app registration's client id.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Entra ID: the variable holding a client secret, or a PEM file with the certificate and its key.
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    #[serde(default)]
+    pub client_certificate_file: Option<PathBuf>,
+    /// Entra ID: the identity platform; absent, `https://login.microsoftonline.com`.
+    #[serde(default)]
+    pub authority_url: Option<String>,
 }
 
 /// How a conflict (both sides changed one field differently) is settled.
@@ -451,9 +476,8 @@ impl Settings {
                 if let Some(m) = t.mapping.as_mut() {
                     anchor(m);
                 }
-                if let Some(f) = t.token_file.as_mut() {
-                    anchor(f);
-                }
+                let files = [&mut t.token_file, &mut t.app_key_file, &mut t.client_certificate_file];
+                files.into_iter().flatten().for_each(anchor);
             }
             let s = &mut settings.summary;
             let files =
@@ -497,12 +521,7 @@ impl Settings {
                     });
                 }
             }
-            if t.token_env.is_none() && t.token_file.is_none() {
-                return Err(ConfigError::Invalid {
-                    key: key("token_env"),
-                    reason: format!("target `{}` needs `token_env` or `token_file` to find its token", t.name),
-                });
-            }
+            identity_settings(t).map_err(|(field, reason)| ConfigError::Invalid { key: key(field), reason })?;
         }
         Ok(())
     }
@@ -532,6 +551,88 @@ impl Settings {
     pub fn state_path(&self) -> PathBuf {
         if self.state.path.is_absolute() { self.state.path.clone() } else { self.backlog.path.join(&self.state.path) }
     }
+}
+
+/// Checks that a target names exactly one identity: a token (`token_env` / `token_file`), a
+/// GitHub App (`app_id` with its key) or an Entra ID service principal; returns the key to fix.
+fn identity_settings(t: &TargetSettings) -> Result<(), (&'static str, String)> {
+    let name = &t.name;
+    let token = t.token_env.is_some() || t.token_file.is_some();
+    let app = t.app_id.is_some() || t.app_key_file.is_some() || t.app_key_env.is_some() || t.installation_id.is_some();
+    let entra = t.tenant_id.is_some()
+        || t.client_id.is_some()
+        || t.client_secret_env.is_some()
+        || t.client_certificate_file.is_some()
+        || t.authority_url.is_some();
+    match t.kind {
+        TargetKind::Github if entra => {
+            return Err((
+                "client_id",
+                format!("target `{name}` is on GitHub; Entra ID settings are for `azure-boards` targets"),
+            ));
+        }
+        TargetKind::AzureBoards if app => {
+            return Err((
+                "app_id",
+                format!("target `{name}` is on Azure DevOps; GitHub App settings are for `github` targets"),
+            ));
+        }
+        _ => {}
+    }
+    if token && (app || entra) {
+        let other = if app { "`app_id`" } else { "`client_id`" };
+        return Err(("token_env", format!("target `{name}` names both a token and {other}; keep one way to sign in")));
+    }
+    if app {
+        if t.app_id.is_none() {
+            return Err((
+                "app_id",
+                format!(
+                    "target `{name}` has GitHub App settings but no `app_id`; set the App ID from the app's settings"
+                ),
+            ));
+        }
+        match (&t.app_key_file, &t.app_key_env) {
+            (None, None) => {
+                return Err((
+                    "app_key_file",
+                    format!("target `{name}` needs the app's private key: set `app_key_file` or `app_key_env`"),
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err((
+                    "app_key_file",
+                    format!("target `{name}`: set one of `app_key_file` and `app_key_env`, not both"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    if entra {
+        for (field, value) in [("tenant_id", &t.tenant_id), ("client_id", &t.client_id)] {
+            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                return Err((
+                    field,
+                    format!("target `{name}` uses Entra ID and needs `{field}` from the app registration"),
+                ));
+            }
+        }
+        if t.client_secret_env.is_some() == t.client_certificate_file.is_some() {
+            return Err((
+                "client_secret_env",
+                format!("target `{name}` uses Entra ID: set one of `client_secret_env` and `client_certificate_file`"),
+            ));
+        }
+    }
+    if !token && !app && !entra {
+        return Err((
+            "token_env",
+            format!(
+                "target `{name}` needs `token_env` or `token_file` to find its token (or a GitHub App's `app_id`, or an Entra ID `client_id`)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `why for key `k`` (as the config crate words it) → `` `k`: why ``: the key first, said once.

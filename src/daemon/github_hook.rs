@@ -165,6 +165,7 @@ mod tests {
             process: None,
             write_limit_per_minute: None,
             write_limit_per_hour: None,
+            ..Default::default()
         }]
     }
 

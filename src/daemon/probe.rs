@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-
-use crate::config::{Secret, TargetKind, TargetSettings};
+use crate::auth::{Credential, TokenSource};
+use crate::config::{TargetKind, TargetSettings};
 use crate::connector::azure::encode_segment;
 
 /// How long a probe result is reused.
@@ -20,12 +19,15 @@ pub type TargetHealth = BTreeMap<String, Result<(), String>>;
 struct ProbeTarget {
     name: String,
     url: String,
-    authorization: Result<String, String>,
+    source: Result<TokenSource, String>,
     /// What a 404 means, in words: the repository or project and the setting to check.
     missing: String,
     /// The last answer's ETag, sent as `If-None-Match` (GitHub answers 304 at no cost).
     etag: Mutex<Option<String>>,
 }
+
+/// Why a probe failed, and whether the credential was refused (401: worth one more try with a fresh one).
+struct Failure(bool, String);
 
 /// Probes the configured targets.
 pub struct Readiness {
@@ -34,21 +36,13 @@ pub struct Readiness {
     cache: Mutex<Option<(Instant, TargetHealth)>>,
 }
 
-fn token(t: &TargetSettings) -> Result<Secret, String> {
-    match (&t.token_file, &t.token_env) {
-        (Some(file), _) => Secret::from_file(file),
-        (None, Some(var)) => Secret::from_env(var),
-        (None, None) => Err("set `token_env` or `token_file`".into()),
-    }
-}
-
 impl Readiness {
     pub fn new(targets: &[TargetSettings]) -> Readiness {
         let targets = targets
             .iter()
             .map(|t| {
-                let token = token(t);
-                let (url, authorization, missing) = match t.kind {
+                let source = TokenSource::from_settings(t).map_err(|e| e.reason);
+                let (url, missing) = match t.kind {
                     TargetKind::Github => {
                         let repository = t.repository.as_deref().unwrap_or("");
                         (
@@ -56,7 +50,6 @@ impl Readiness {
                                 "{}/repos/{repository}/issues?state=all&per_page=1",
                                 t.api_url.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/')
                             ),
-                            token.map(|s| format!("token {}", s.expose())),
                             format!(
                                 "the repository `{repository}` does not exist or the token cannot see it; check `repository` of target `{}`",
                                 t.name
@@ -71,10 +64,6 @@ impl Readiness {
                                 t.organization_url.as_deref().unwrap_or("").trim_end_matches('/'),
                                 encode_segment(project)
                             ),
-                            token.map(|s| {
-                                let pair = format!(":{}", s.expose());
-                                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
-                            }),
                             format!(
                                 "the project `{project}` does not exist or the token cannot see it; check `project` of target `{}`",
                                 t.name
@@ -82,7 +71,7 @@ impl Readiness {
                         )
                     }
                 };
-                ProbeTarget { name: t.name.clone(), url, authorization, missing, etag: Mutex::new(None) }
+                ProbeTarget { name: t.name.clone(), url, source, missing, etag: Mutex::new(None) }
             })
             .collect();
         let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default();
@@ -103,7 +92,20 @@ impl Readiness {
     }
 
     async fn probe(&self, t: &ProbeTarget) -> Result<(), String> {
-        let authorization = t.authorization.clone()?;
+        let source = t.source.as_ref().map_err(Clone::clone)?;
+        let credential = source.credential().await.map_err(|e| e.reason)?;
+        match self.ask(t, source, &credential).await {
+            // A token that expired meanwhile is renewed and asked once more.
+            Err(Failure(true, _)) if source.refused(&credential).await => {
+                let credential = source.credential().await.map_err(|e| e.reason)?;
+                self.ask(t, source, &credential).await.map_err(|Failure(_, e)| e)
+            }
+            other => other.map_err(|Failure(_, e)| e),
+        }
+    }
+
+    async fn ask(&self, t: &ProbeTarget, source: &TokenSource, credential: &Credential) -> Result<(), Failure> {
+        let authorization = credential.authorization();
         let mut request = self
             .client
             .get(&t.url)
@@ -113,7 +115,7 @@ impl Readiness {
         if let Some(tag) = t.etag.lock().unwrap_or_else(|p| p.into_inner()).clone() {
             request = request.header("if-none-match", tag);
         }
-        let response = request.send().await.map_err(|e| format!("`{}` is unreachable: {e}", t.url))?;
+        let response = request.send().await.map_err(|e| Failure(false, format!("`{}` is unreachable: {e}", t.url)))?;
         let tag = response.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
         match response.status().as_u16() {
             200..=299 | 304 => {
@@ -122,11 +124,18 @@ impl Readiness {
                 }
                 Ok(())
             }
-            404 => Err(t.missing.clone()),
-            401 | 403 => {
-                Err(format!("`{}` refused the token (HTTP {}); check the target's token", t.url, response.status()))
-            }
-            s => Err(format!("`{}` answered HTTP {s}", t.url)),
+            404 => Err(Failure(false, t.missing.clone())),
+            s @ (401 | 403) => Err(Failure(
+                s == 401,
+                format!(
+                    "`{}` refused {} (HTTP {}); check {}",
+                    t.url,
+                    source.describe(),
+                    response.status(),
+                    source.setting_hint()
+                ),
+            )),
+            s => Err(Failure(false, format!("`{}` answered HTTP {s}", t.url))),
         }
     }
 }

@@ -13,10 +13,11 @@ use super::apply::{self, Applied};
 use super::merge::Policies;
 use super::plan::{Action, CanonicalItem, LinkView, Plan, PlanInput, TargetInput, plan};
 use super::remote::{AzureRemote, Fetched, GithubRemote, Remote};
+use crate::auth::TokenSource;
 use crate::backlog::{Backlog, BacklogError};
 use crate::config::{Process, Secret, Settings, TargetKind, TargetSettings, parse_max_removals};
 use crate::connector::RemoteError;
-use crate::connector::azure::{Auth, AzureConnector};
+use crate::connector::azure::AzureConnector;
 use crate::connector::github::GithubConnector;
 use crate::mapping::fields::{item_fields, strip_control};
 use crate::mapping::{AzureMapping, GithubMapping, Identities, MappingError, builtin};
@@ -151,7 +152,7 @@ pub fn connect_in(
     process: Option<Process>,
 ) -> Result<Remote, SyncError> {
     let fail = |reason: String| SyncError::Target { target: target.name.clone(), reason };
-    let token = token_of(target)?;
+    let source = source_of(target)?;
     let identities = builtin::identities(target.mapping.as_deref(), settings_file)?;
     match target.kind {
         TargetKind::Github => {
@@ -161,7 +162,7 @@ pub fn connect_in(
             };
             let api = target.api_url.as_deref().unwrap_or("https://api.github.com");
             let repo = target.repository.as_deref().unwrap_or_default();
-            let mut connector = GithubConnector::new(&target.name, api, repo, &token)?;
+            let mut connector = GithubConnector::with_source(&target.name, api, repo, source)?;
             if target.write_limit_per_minute.is_some() || target.write_limit_per_hour.is_some() {
                 connector = connector.with_write_limits(
                     target.write_limit_per_minute.unwrap_or(80),
@@ -190,11 +191,16 @@ pub fn connect_in(
                 return Err(fail("set `organization_url`, e.g. `https://dev.azure.com/contoso`".into()));
             };
             let project = target.project.as_deref().unwrap_or_default();
-            let auth = Auth::guess(token.expose());
-            let connector = AzureConnector::new(&target.name, org, project, &token, auth)?;
+            let connector = AzureConnector::with_source(&target.name, org, project, source)?;
             Ok(Remote::Azure(AzureRemote::new(&target.name, connector, mapping, identities)))
         }
     }
+}
+
+/// Where a target's credential comes from: a token, a token file, a GitHub App or Entra ID.
+/// Reads what is local (variables, keys) now; nothing is sent until a credential is asked for.
+pub fn source_of(target: &TargetSettings) -> Result<TokenSource, SyncError> {
+    TokenSource::from_settings(target).map_err(|e| SyncError::Target { target: e.target, reason: e.reason })
 }
 
 /// The token of a target, from its file or its environment variable.
@@ -216,10 +222,10 @@ pub async fn process_of(target: &TargetSettings) -> Result<Option<Process>, Sync
     if let Some(p) = target.process {
         return Ok(Some(p));
     }
-    let token = token_of(target)?;
+    let source = source_of(target)?;
     let org = target.organization_url.as_deref().unwrap_or_default();
     let project = target.project.as_deref().unwrap_or_default();
-    let p = crate::connector::azure::process::detect(org, project, &token)
+    let p = crate::connector::azure::process::detect(org, project, &source)
         .await
         .map_err(|reason| SyncError::Target { target: target.name.clone(), reason })?;
     tracing::debug!(target = %target.name, process = p.as_str(), "read the project's process");

@@ -6,12 +6,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use chrono::{TimeZone, Utc};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 
-use crate::config::Secret;
+use crate::auth::{Credential, TokenSource};
 use crate::connector::{Budget, ErrorKind, RemoteError};
 
 /// The REST API version every request asks for.
@@ -56,14 +55,14 @@ pub struct Reply {
 pub struct Http {
     pub target: String,
     client: reqwest::Client,
-    authorization: String,
+    source: TokenSource,
     budget: Mutex<Budget>,
     not_before: Mutex<Option<Instant>>,
     requests: AtomicU64,
 }
 
 impl Http {
-    pub fn new(target: &str, token: &Secret, auth: Auth) -> Result<Http, RemoteError> {
+    pub fn new(target: &str, source: TokenSource) -> Result<Http, RemoteError> {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
@@ -76,16 +75,10 @@ impl Http {
                 status: None,
                 message: format!("cannot set up the HTTP client: {e}"),
             })?;
-        let authorization = match auth {
-            Auth::Pat => {
-                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!(":{}", token.expose())))
-            }
-            Auth::Bearer => format!("Bearer {}", token.expose()),
-        };
         Ok(Http {
             target: target.into(),
             client,
-            authorization,
+            source,
             budget: Mutex::new(Budget::default()),
             not_before: Mutex::new(None),
             requests: AtomicU64::new(0),
@@ -105,12 +98,40 @@ impl Http {
     }
 
     /// Sends one request to `url` (with `api-version` added). `content_type` goes with a body.
+    /// A refused credential (expired on the way, or revoked) is renewed and the request sent once more.
     pub async fn send(
         &self,
         operation: &str,
         method: Method,
         url: &str,
         body: Option<(&str, String)>,
+    ) -> Result<Reply, RemoteError> {
+        let credential = self.credential(operation).await?;
+        match self.send_with(operation, method.clone(), url, body.clone(), &credential).await {
+            Err(e) if matches!(e.status, Some(401 | 203)) && self.source.refused(&credential).await => {
+                tracing::debug!(target = %self.target, "the token was refused; sending again with a fresh one");
+                let credential = self.credential(operation).await?;
+                self.send_with(operation, method, url, body, &credential).await
+            }
+            other => other,
+        }
+    }
+
+    /// The current credential, or the reason there is none as this operation's error.
+    async fn credential(&self, operation: &str) -> Result<Credential, RemoteError> {
+        self.source.credential().await.map_err(|e| {
+            let kind = if e.transient { ErrorKind::Transient } else { ErrorKind::Fatal };
+            self.error(operation, kind, None, e.reason)
+        })
+    }
+
+    async fn send_with(
+        &self,
+        operation: &str,
+        method: Method,
+        url: &str,
+        body: Option<(&str, String)>,
+        credential: &Credential,
     ) -> Result<Reply, RemoteError> {
         let wait = self.not_before.lock().expect("pause lock").and_then(|t| t.checked_duration_since(Instant::now()));
         if let Some(wait) = wait {
@@ -132,7 +153,7 @@ impl Http {
         let mut request = self
             .client
             .request(method.clone(), &full)
-            .header(reqwest::header::AUTHORIZATION, &self.authorization)
+            .header(reqwest::header::AUTHORIZATION, credential.authorization())
             .header(reqwest::header::ACCEPT, "application/json")
             // Without it, refused credentials come back as 203 and an HTML sign-in page.
             .header("X-TFS-FedAuthRedirect", "Suppress");
@@ -169,11 +190,12 @@ impl Http {
         let reply = Reply { status, headers, body: text };
         if status == reqwest::StatusCode::NON_AUTHORITATIVE_INFORMATION || is_html(&reply) {
             let msg = format!(
-                "Azure DevOps answered with its sign-in page (HTTP {}) instead of data: the token of target `{}` is \
-                 missing, expired or not a personal access token; create a new one and update the variable named by \
-                 `token_env` (or `token_file`)",
+                "Azure DevOps answered with its sign-in page (HTTP {}) instead of data: {} of target `{}` is \
+                 missing, expired or not accepted; check {}",
                 status.as_u16(),
-                self.target
+                self.source.describe(),
+                self.target,
+                self.source.setting_hint()
             );
             return Err(self.error(operation, ErrorKind::Fatal, Some(status.as_u16()), msg));
         }
@@ -215,8 +237,10 @@ impl Http {
         let kind = match status {
             401 => {
                 let msg = format!(
-                    "Azure DevOps refused the token ({}); check the variable named by `token_env` (or `token_file`) of target `{}`",
+                    "Azure DevOps refused {} ({}); check {} of target `{}`",
+                    self.source.describe(),
                     short(&message),
+                    self.source.setting_hint(),
                     self.target
                 );
                 return self.error(operation, ErrorKind::Fatal, Some(status), msg);
@@ -298,7 +322,8 @@ mod tests {
 
     #[test]
     fn the_token_never_shows_in_debug_or_errors() {
-        let http = Http::new("boards", &Secret::new("s3cr3t-pat"), Auth::Pat).unwrap();
+        let source = TokenSource::fixed("boards", crate::config::TargetKind::AzureBoards, "s3cr3t-pat".into());
+        let http = Http::new("boards", source).unwrap();
         let e = http.error("get", ErrorKind::Fatal, Some(401), "no".into());
         assert!(!e.to_string().contains("s3cr3t"));
         let reply = Reply { status: StatusCode::UNAUTHORIZED, headers: HeaderMap::new(), body: "{}".into() };

@@ -16,6 +16,7 @@ pub use self::http::{API_VERSION, Auth, CONNECTION_DATA_VERSION, WORK_ITEMS_VERS
 use self::http::{Http, Reply};
 use super::retry::RetryPolicy;
 use super::{Budget, ErrorKind, RemoteError};
+use crate::auth::TokenSource;
 use crate::config::Secret;
 pub use types::{PatchOp, Relation, WorkItem};
 
@@ -127,6 +128,21 @@ impl AzureConnector {
         token: &Secret,
         auth: Auth,
     ) -> Result<AzureConnector, RemoteError> {
+        let scheme = match auth {
+            Auth::Pat => crate::auth::Scheme::Basic,
+            Auth::Bearer => crate::auth::Scheme::Bearer,
+        };
+        let source = TokenSource::fixed_with(target, crate::auth::Credential { token: token.clone(), scheme });
+        AzureConnector::with_source(target, organization_url, project, source)
+    }
+
+    /// A connector that asks `source` for a current token before each request (and again after a refusal).
+    pub fn with_source(
+        target: &str,
+        organization_url: &str,
+        project: &str,
+        source: TokenSource,
+    ) -> Result<AzureConnector, RemoteError> {
         let fail = |message: String| RemoteError {
             target: target.into(),
             operation: "connect".into(),
@@ -144,7 +160,7 @@ impl AzureConnector {
             return Err(fail(format!("target `{target}` has no `project`; set it to the Azure DevOps project name")));
         }
         Ok(AzureConnector {
-            http: Http::new(target, token, auth)?,
+            http: Http::new(target, source)?,
             organization_url: url.to_string(),
             project: project.trim().to_string(),
             retry: RetryPolicy::default(),

@@ -3,17 +3,17 @@
 
 use std::time::Duration;
 
-use base64::Engine;
 use serde_json::Value;
 
-use super::{API_VERSION, Auth, encode_segment};
-use crate::config::{Process, Secret};
+use super::{API_VERSION, encode_segment};
+use crate::auth::TokenSource;
+use crate::config::Process;
 
 /// Reads the process of `project`: `GET _apis/projects/{project}?includeCapabilities=true`
 /// (`capabilities.processTemplate.templateName`); where that does not answer, the project's work
 /// item types tell (a `Product Backlog Item` is Scrum, a `Requirement` CMMI, a `User Story` Agile,
 /// an `Issue` alone Basic). The error says what to set instead.
-pub async fn detect(organization_url: &str, project: &str, token: &Secret) -> Result<Process, String> {
+pub async fn detect(organization_url: &str, project: &str, source: &TokenSource) -> Result<Process, String> {
     let org = organization_url.trim_end_matches('/');
     let client = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
@@ -21,12 +21,7 @@ pub async fn detect(organization_url: &str, project: &str, token: &Secret) -> Re
         .user_agent(concat!("backlog-sync/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| e.to_string())?;
-    let authorization = match Auth::guess(token.expose()) {
-        Auth::Pat => {
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!(":{}", token.expose())))
-        }
-        Auth::Bearer => format!("Bearer {}", token.expose()),
-    };
+    let authorization = source.credential().await.map_err(|e| e.reason)?.authorization();
     let get = |url: String| client.get(url).header("authorization", authorization.clone()).send();
     let p = encode_segment(project);
     let how = "set `process = \"agile\"` (or scrum, cmmi, basic) or `mapping` on the target";

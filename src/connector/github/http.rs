@@ -9,6 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use http::{HeaderMap, Method, StatusCode};
 use octocrab::Octocrab;
 
+use crate::auth::{Credential, TokenSource};
 use crate::connector::{Budget, ErrorKind, RemoteError};
 
 /// One answer: status, headers and the body text.
@@ -86,6 +87,8 @@ pub struct Http {
     /// The API URL, named when it cannot be reached.
     pub api_url: String,
     client: Octocrab,
+    /// Where each request's token comes from.
+    source: TokenSource,
     pacer: Pacer,
     budget: Mutex<Budget>,
     requests: std::sync::atomic::AtomicU64,
@@ -106,11 +109,12 @@ fn repo_prefix(path: &str) -> Option<(&str, &str)> {
 }
 
 impl Http {
-    pub fn new(target: &str, client: Octocrab, pacer: Pacer) -> Http {
+    pub fn new(target: &str, client: Octocrab, pacer: Pacer, source: TokenSource) -> Http {
         Http {
             target: target.to_string(),
             api_url: String::new(),
             client,
+            source,
             pacer,
             budget: Mutex::new(Budget::default()),
             requests: Default::default(),
@@ -121,6 +125,18 @@ impl Http {
 
     pub fn client(&self) -> &Octocrab {
         &self.client
+    }
+
+    pub fn source(&self) -> &TokenSource {
+        &self.source
+    }
+
+    /// The current credential, or the reason there is none as this operation's error.
+    async fn credential(&self, operation: &str) -> Result<Credential, RemoteError> {
+        self.source.credential().await.map_err(|e| {
+            let kind = if e.transient { ErrorKind::Transient } else { ErrorKind::Fatal };
+            self.error(operation, kind, None, e.reason)
+        })
     }
 
     pub fn budget(&self) -> Budget {
@@ -213,20 +229,28 @@ impl Http {
             }
             self.pacer.record(Instant::now());
         }
-        self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let result = match method {
-            Method::GET => {
-                let mut headers = HeaderMap::new();
-                if let Some(tag) = etag.and_then(|t| t.parse().ok()) {
-                    headers.insert(http::header::IF_NONE_MATCH, tag);
-                }
-                self.client._get_with_headers(path, Some(headers)).await
+        // One request with `credential` in `Authorization`.
+        let request = |credential: &Credential| {
+            self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut builder = http::Request::builder().method(method.clone()).uri(path);
+            if let Ok(value) = http::HeaderValue::from_str(&credential.authorization()) {
+                builder = builder.header(http::header::AUTHORIZATION, value);
             }
-            Method::POST => self.client._post(path, body).await,
-            Method::PATCH => self.client._patch(path, body).await,
-            Method::DELETE => self.client._delete(path, body).await,
-            other => unreachable!("the GitHub connector never sends {other}"),
+            if let Some(tag) = etag.filter(|_| method == Method::GET) {
+                builder = builder.header(http::header::IF_NONE_MATCH, tag);
+            }
+            let request = self.client.build_request(builder, body);
+            async move { self.client.execute(request?).await }
         };
+        let mut credential = self.credential(operation).await?;
+        let mut result = request(&credential).await;
+        // A token that expired on the way (or was revoked) is renewed and the request sent once more.
+        if matches!(&result, Ok(r) if r.status() == StatusCode::UNAUTHORIZED) && self.source.refused(&credential).await
+        {
+            tracing::debug!(target = %self.target, "the token was refused; sending again with a fresh one");
+            credential = self.credential(operation).await?;
+            result = request(&credential).await;
+        }
         let response = match result {
             Ok(r) => r,
             Err(e) if never_connected(&e) => {
@@ -302,7 +326,9 @@ impl Http {
         let kind = match status {
             401 => {
                 let msg = format!(
-                    "GitHub refused the token ({message}); check the variable named by `token_env` for target `{}`",
+                    "GitHub refused {} ({message}); check {} of target `{}`",
+                    self.source.describe(),
+                    self.source.setting_hint(),
                     self.target
                 );
                 return self.error(operation, ErrorKind::Fatal, Some(status), msg);

@@ -17,6 +17,7 @@ pub use self::http::Pacer;
 use self::http::{Http, Reply};
 use super::retry::RetryPolicy;
 use super::{Budget, ErrorKind, RemoteError};
+use crate::auth::TokenSource;
 use crate::config::Secret;
 use crate::mapping::IssueContent;
 pub use types::{Issue, IssueWrite};
@@ -63,6 +64,17 @@ fn parse_error(target: &str, operation: &str, e: serde_json::Error) -> RemoteErr
 impl GithubConnector {
     /// A connector for `repository` (`owner/name`) at `api_url`.
     pub fn new(target: &str, api_url: &str, repository: &str, token: &Secret) -> Result<GithubConnector, RemoteError> {
+        let source = TokenSource::fixed(target, crate::config::TargetKind::Github, token.clone());
+        GithubConnector::with_source(target, api_url, repository, source)
+    }
+
+    /// A connector that asks `source` for a current token before each request (and again after a 401).
+    pub fn with_source(
+        target: &str,
+        api_url: &str,
+        repository: &str,
+        source: TokenSource,
+    ) -> Result<GithubConnector, RemoteError> {
         let fail = |message: String| RemoteError {
             target: target.into(),
             operation: "connect".into(),
@@ -76,12 +88,11 @@ impl GithubConnector {
         let client = octocrab::Octocrab::builder()
             .base_uri(api_url)
             .map_err(|e| fail(format!("`{api_url}` is not a usable API URL: {e}")))?
-            .personal_token(token.expose().to_string())
             .set_connect_timeout(Some(Duration::from_secs(10)))
             .set_read_timeout(Some(Duration::from_secs(60)))
             .build()
             .map_err(|e| fail(format!("cannot set up the GitHub client: {e}")))?;
-        let mut http = Http::new(target, client, Pacer::new(80, 500));
+        let mut http = Http::new(target, client, Pacer::new(80, 500), source);
         http.api_url = api_url.to_string();
         Ok(GithubConnector {
             http,
@@ -100,7 +111,8 @@ impl GithubConnector {
     /// Paces writes with `pacer` (a benchmark's pacer runs on a shortened clock).
     pub fn with_pacer(mut self, pacer: Pacer) -> Self {
         let api_url = self.http.api_url.clone();
-        self.http = Http::new(&self.http.target.clone(), self.http.client().clone(), pacer);
+        let source = self.http.source().clone();
+        self.http = Http::new(&self.http.target.clone(), self.http.client().clone(), pacer, source);
         self.http.api_url = api_url;
         self
     }
@@ -143,11 +155,13 @@ impl GithubConnector {
         RemoteError {
             kind: ErrorKind::Fatal,
             message: format!(
-                "the repository `{}` does not exist at `{}` or the token cannot see it ({}); check `repository` and `api_url` of target `{}`, and that the token has access to the repository",
+                "the repository `{}` does not exist at `{}` or {} cannot see it ({}); check `repository` and `api_url` of target `{}`, and that {} has access to the repository",
                 self.repo,
                 self.http.api_url,
+                self.http.source().describe(),
                 e.message,
-                self.target()
+                self.target(),
+                self.http.source().describe(),
             ),
             ..e
         }
@@ -272,11 +286,15 @@ impl GithubConnector {
         }
     }
 
-    /// The login of the token's user (`GET /user`), asked once per connector: issues carrying our
-    /// marker are adopted only when this login created them.
+    /// The login the sync writes as: a GitHub App's `<slug>[bot]`, else the token's user (`GET /user`),
+    /// asked once per connector. Issues carrying our marker are adopted only when this login made them.
     pub async fn login(&self) -> Result<String, RemoteError> {
         self.login
             .get_or_try_init(|| async {
+                // A GitHub App is its `<slug>[bot]` (an installation token cannot read `/user`).
+                if let Some(bot) = self.http.source().login() {
+                    return Ok(bot);
+                }
                 let reply = self.call("read the token's user", Method::GET, "/user", None, None).await?;
                 let user: types::User = self.parse("read the token's user", &reply)?;
                 Ok(user.login)

@@ -2,14 +2,14 @@
 //! `{period}`), created with `PUT` and edited with `PUT` + `If-Match: <ETag>`. The page is read
 //! first, so a retry after a lost answer finds its own content and writes nothing.
 
-use base64::Engine;
 use reqwest::Url;
-use reqwest::header::{AUTHORIZATION, IF_MATCH};
+use reqwest::header::IF_MATCH;
 use serde_json::json;
 
 use super::github::target_of;
-use super::{Delivery, Message, find_marker, send};
-use crate::config::{AzureWikiChannel, Secret, Settings, TargetKind};
+use super::{Delivery, Message, find_marker, send_as};
+use crate::auth::TokenSource;
+use crate::config::{AzureWikiChannel, Settings, TargetKind};
 use crate::connector::{ErrorKind, RemoteError};
 
 const NAME: &str = "azure-wiki";
@@ -21,7 +21,7 @@ pub struct WikiChannel {
     project: String,
     wiki: String,
     path: String,
-    token: Secret,
+    token: TokenSource,
 }
 
 impl std::fmt::Debug for WikiChannel {
@@ -79,14 +79,13 @@ impl WikiChannel {
     }
 
     fn request(&self, method: reqwest::Method, url: Url) -> reqwest::RequestBuilder {
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!(":{}", self.token.expose()));
-        self.http.request(method, url).header(AUTHORIZATION, format!("Basic {basic}"))
+        self.http.request(method, url)
     }
 
     /// The page at `path`, or `None` when there is none.
     async fn read(&self, path: &str) -> Result<Option<Page>, RemoteError> {
         let request = self.request(reqwest::Method::GET, self.pages_url(path)?);
-        let response = match send(NAME, "read the wiki page", request).await {
+        let response = match send_as(NAME, "read the wiki page", request, &self.token).await {
             Err(e) if e.kind == ErrorKind::NotFound => return Ok(None),
             other => other?,
         };
@@ -108,7 +107,7 @@ impl WikiChannel {
             request = request.header(IF_MATCH, format!("\"{etag}\""));
         }
         let operation = if etag.is_some() { "edit the wiki page" } else { "create the wiki page" };
-        let response = send(NAME, operation, request).await?;
+        let response = send_as(NAME, operation, request, &self.token).await?;
         let body: serde_json::Value = response.json().await.map_err(|e| super::send_error(NAME, operation, &e))?;
         Ok(body["remoteUrl"].as_str().or(body["url"].as_str()).map(str::to_string))
     }

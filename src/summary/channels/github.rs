@@ -4,11 +4,12 @@
 
 use std::sync::Mutex;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION};
+use reqwest::header::ACCEPT;
 use serde_json::{Value, json};
 
-use super::{Delivery, Message, find_marker, send};
-use crate::config::{GithubSummaryChannel, PostMode, Secret, Settings, TargetKind};
+use super::{Delivery, Message, find_marker, send_as};
+use crate::auth::TokenSource;
+use crate::config::{GithubSummaryChannel, PostMode, Settings, TargetKind};
 use crate::connector::{ErrorKind, RemoteError};
 
 const NAME: &str = "github-comment";
@@ -19,7 +20,7 @@ pub struct GithubChannel {
     http: reqwest::Client,
     api_url: String,
     repository: String,
-    token: Secret,
+    token: TokenSource,
     title: String,
     mode: PostMode,
     /// The summary issue, once known (from the settings, the store or a lookup).
@@ -32,23 +33,19 @@ impl std::fmt::Debug for GithubChannel {
     }
 }
 
-/// Finds `[[targets]]` entry `name` of `kind` and reads its token.
+/// Finds `[[targets]]` entry `name` of `kind` and where its credential comes from.
 pub(super) fn target_of<'a>(
     settings: &'a Settings,
     name: Option<&str>,
     kind: TargetKind,
     key: &str,
-) -> Result<(&'a crate::config::TargetSettings, Secret), String> {
+) -> Result<(&'a crate::config::TargetSettings, TokenSource), String> {
     let name = name.ok_or_else(|| format!("set `[summary.channels.{key}] target` to the name of a target"))?;
     let target = settings.targets.iter().find(|t| t.name == name && t.kind == kind).ok_or_else(|| {
         format!("`[summary.channels.{key}] target` names `{name}`, which is not a target of that kind")
     })?;
-    let token = match (&target.token_file, &target.token_env) {
-        (Some(file), _) => Secret::from_file(file),
-        (None, Some(var)) => Secret::from_env(var),
-        (None, None) => Err(format!("target `{name}` has no `token_env` or `token_file`")),
-    }?;
-    Ok((target, token))
+    let source = TokenSource::from_settings(target).map_err(|e| e.to_string())?;
+    Ok((target, source))
 }
 
 impl GithubChannel {
@@ -87,7 +84,6 @@ impl GithubChannel {
     fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
         self.http
             .request(method, url)
-            .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
             .header(ACCEPT, "application/vnd.github+json")
             .header("X-GitHub-Api-Version", "2022-11-28")
     }
@@ -97,7 +93,7 @@ impl GithubChannel {
         let mut out = Vec::new();
         let mut next = Some(first);
         while let Some(url) = next.take() {
-            let response = send(NAME, operation, self.request(reqwest::Method::GET, &url)).await?;
+            let response = send_as(NAME, operation, self.request(reqwest::Method::GET, &url), &self.token).await?;
             next = response.headers().get("link").and_then(|v| v.to_str().ok()).and_then(next_link);
             let page: Vec<Value> = response.json().await.map_err(|e| super::send_error(NAME, operation, &e))?;
             out.extend(page);
@@ -127,7 +123,7 @@ impl GithubChannel {
                     "title": self.title,
                     "body": body,
                 }));
-                let issue: Value = send(NAME, "create the summary issue", create)
+                let issue: Value = send_as(NAME, "create the summary issue", create, &self.token)
                     .await?
                     .json()
                     .await
@@ -171,14 +167,14 @@ impl GithubChannel {
                 let edit = self
                     .request(reqwest::Method::PATCH, &self.url(&format!("/issues/comments/{id}")))
                     .json(&json!({ "body": body }));
-                send(NAME, "edit the summary comment", edit).await?;
+                send_as(NAME, "edit the summary comment", edit, &self.token).await?;
                 Ok(Delivery::Edited(url))
             }
             None => {
                 let post = self
                     .request(reqwest::Method::POST, &self.url(&format!("/issues/{issue}/comments")))
                     .json(&json!({ "body": body }));
-                let answer: Value = send(NAME, "post the summary comment", post)
+                let answer: Value = send_as(NAME, "post the summary comment", post, &self.token)
                     .await?
                     .json()
                     .await

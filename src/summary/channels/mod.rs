@@ -227,6 +227,41 @@ pub async fn send(
     Err(status_error(channel, operation, status, retry_after, &body))
 }
 
+/// Sends `request` with the current credential of `source`; a refused one (401: expired on the
+/// way, or revoked) is renewed and the request sent once more.
+pub async fn send_as(
+    channel: &str,
+    operation: &str,
+    request: reqwest::RequestBuilder,
+    source: &crate::auth::TokenSource,
+) -> Result<reqwest::Response, RemoteError> {
+    let credential = credential_of(channel, operation, source).await?;
+    let again = request.try_clone();
+    let first =
+        send(channel, operation, request.header(reqwest::header::AUTHORIZATION, credential.authorization())).await;
+    match (first, again) {
+        (Err(e), Some(again)) if e.status == Some(401) && source.refused(&credential).await => {
+            let credential = credential_of(channel, operation, source).await?;
+            send(channel, operation, again.header(reqwest::header::AUTHORIZATION, credential.authorization())).await
+        }
+        (first, _) => first,
+    }
+}
+
+async fn credential_of(
+    channel: &str,
+    operation: &str,
+    source: &crate::auth::TokenSource,
+) -> Result<crate::auth::Credential, RemoteError> {
+    source.credential().await.map_err(|e| RemoteError {
+        target: channel.into(),
+        operation: operation.into(),
+        kind: if e.transient { ErrorKind::Transient } else { ErrorKind::Fatal },
+        status: None,
+        message: e.reason,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@
 pub mod comments;
 pub mod draft;
 pub mod edit;
+pub(crate) mod entra;
 pub mod errors;
 pub mod fields;
 pub mod hooks;

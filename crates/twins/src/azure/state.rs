@@ -45,6 +45,8 @@ pub struct AzureState {
     pub control: Control,
     /// Notification ids for service hooks.
     pub hooks: Mutex<HookCounter>,
+    /// Entra ID service principals and the access tokens they were granted.
+    pub entra: super::entra::Entra,
 }
 
 impl AzureState {
@@ -69,6 +71,7 @@ impl AzureState {
             throttle: Mutex::new(Throttle::new(rate_limit)),
             control: Control::new(),
             hooks: Mutex::new(HookCounter { subscription_id: stable_uuid(&format!("subscription:{base}")), last: 0 }),
+            entra: Default::default(),
         }
     }
 

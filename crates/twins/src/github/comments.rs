@@ -32,7 +32,7 @@ fn comment_event(
     let issue = repo.issues.get(&comment.issue_number)?;
     let render = Render { base: &state.base, store };
     let body = render.comment(repo, comment);
-    Some(Events { render, sender: &state.config.login }.comment(repo, issue, &body, action, changes))
+    Some(Events { render, sender: &state.actor() }.comment(repo, issue, &body, action, changes))
 }
 
 fn since_filter(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
@@ -128,7 +128,7 @@ pub async fn create(
     let at = IssueRef { repo: repo.full_name().to_ascii_lowercase(), number: n };
     let id = store.next_id(IdKind::Comment);
     let now = store.now();
-    let login = state.config.login.clone();
+    let login = state.actor();
     store.user_id(&login);
     let repo = store.repos.get_mut(&at.repo).expect("repo exists");
     repo.comments

@@ -171,7 +171,7 @@ pub async fn create(
             v.as_u64().ok_or_else(|| ApiError::invalid("Issue", "invalid", "parent_issue_id", Some(v.clone()), d))?,
         ),
     };
-    let login = state.config.login.clone();
+    let login = state.actor();
     let mut store = state.store.lock().expect("store lock");
     let key = api::repo(&store, &owner, &name, d)?.full_name().to_ascii_lowercase();
     let parent = match parent_id {
@@ -253,7 +253,7 @@ pub async fn update(
     let n = number(&number_text, d)?;
     let body = object(&body, d)?;
     let changes = issue_edit::read(&body, false, d)?;
-    let login = state.config.login.clone();
+    let login = state.actor();
     let mut store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, d)?;
     check_issue(repo, n, d)?;
@@ -276,7 +276,7 @@ pub async fn delete_as_person(
 ) -> Result<Response, ApiError> {
     let d = docs::GET_ISSUE;
     let n = number(&number_text, d)?;
-    let login = state.config.login.clone();
+    let login = state.actor();
     let mut store = state.store.lock().expect("store lock");
     let repo = api::repo(&store, &owner, &name, d)?;
     check_issue(repo, n, d)?;

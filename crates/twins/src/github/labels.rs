@@ -98,7 +98,7 @@ fn label_event(
     let repo = &store.repos[key];
     let render = Render { base: &state.base, store };
     let label = render.label(repo, repo.label(id).expect("label exists"));
-    Events { render, sender: &state.config.login }.label(repo, &label, action, changes)
+    Events { render, sender: &state.actor() }.label(repo, &label, action, changes)
 }
 
 fn find(store: &Store, owner: &str, name: &str, label: &str) -> Result<(String, u64), ApiError> {
@@ -234,7 +234,7 @@ fn set_labels(
     number_text: &str,
     wanted: impl FnOnce(Vec<String>) -> Result<Vec<String>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let login = state.config.login.clone();
+    let login = state.actor();
     let mut store = state.store.lock().expect("store lock");
     let at = issue_ref(&store, owner, name, number_text)?;
     let repo = &store.repos[&at.repo];

@@ -94,7 +94,7 @@ pub async fn create(
         None => None,
     };
     let description = opt_string(&body, "description", "Milestone", D)?;
-    let login = state.config.login.clone();
+    let login = state.actor();
     let mut store = state.store.lock().expect("store lock");
     let key = api::repo(&store, &owner, &name, D)?.full_name().to_ascii_lowercase();
     if store.repos[&key].milestones.values().any(|m| m.title == title) {

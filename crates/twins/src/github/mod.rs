@@ -3,6 +3,7 @@
 //! bodies and webhooks, served on 127.0.0.1 beside the shared `/_twin/*` control routes.
 
 mod api;
+mod apps;
 mod comments;
 mod errors;
 mod issue_edit;
@@ -103,9 +104,17 @@ pub(crate) struct GithubState {
     control: Control,
     hook_id: u64,
     hookshot: String,
+    /// Registered GitHub Apps and the installation tokens they were issued.
+    apps: apps::Apps,
 }
 
 impl GithubState {
+    /// Who the current request acts as: the app's `<slug>[bot]` for an installation token, else
+    /// the token's user.
+    fn actor(&self) -> String {
+        apps::ACTOR.try_with(Clone::clone).unwrap_or_else(|_| self.config.login.clone())
+    }
+
     fn fresh_store(config: &GithubTwinConfig) -> Result<Store, GithubTwinError> {
         let mut store = Store::default();
         store.user_id(&config.login);
@@ -178,6 +187,7 @@ impl GithubTwin {
             control: Control::new(),
             hook_id: 1000 + u64::from(rand::random::<u16>()),
             hookshot: format!("{:07x}", rand::random::<u32>() & 0x0fff_ffff),
+            apps: apps::Apps::default(),
         });
         let server = TwinServer::serve_on(listener, router(state.clone()))?;
         Ok(GithubTwin { state, server })
@@ -260,6 +270,11 @@ fn router(state: Arc<GithubState>) -> Router {
     let twin_only = Router::new()
         .route("/_twin/repos/{owner}/{repo}/issues/{issue_number}", delete(issues::delete_as_person))
         .route("/_twin/repos/{owner}/{repo}/rename", post(repos::rename))
+        .route("/_twin/apps", get(apps::report).post(apps::register))
+        .route("/_twin/clock", post(apps::advance))
+        .route("/app", get(apps::get_app))
+        .route("/repos/{owner}/{repo}/installation", get(apps::repo_installation))
+        .route("/app/installations/{installation_id}/access_tokens", post(apps::access_token))
         .route("/_twin/repos/{owner}/{repo}/issues/{issue_number}/transfer", post(repos::transfer))
         .with_state(state.clone());
     twin_router(state, api).merge(twin_only)

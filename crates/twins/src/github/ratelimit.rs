@@ -144,7 +144,15 @@ fn creates_content(method: &Method) -> bool {
 pub async fn github_layer(State(state): State<Arc<GithubState>>, request: Request, next: Next) -> Response {
     let now = chrono::Utc::now().timestamp();
     let token = token_of(request.headers()).map(str::to_string);
-    if token.as_deref() != Some(state.config.token.as_str()) {
+    let mut actor = None;
+    if let Some(t) = token.as_deref().filter(|t| *t != state.config.token) {
+        match state.apps.check(t) {
+            super::apps::TokenCheck::Valid(login) => actor = Some(login),
+            // An expired installation token: GitHub's 401 for any token it no longer takes.
+            super::apps::TokenCheck::Expired | super::apps::TokenCheck::Unknown => {}
+        }
+    }
+    if token.as_deref() != Some(state.config.token.as_str()) && actor.is_none() {
         let message = if token.is_some() || request.headers().contains_key("authorization") {
             "Bad credentials"
         } else {
@@ -179,7 +187,10 @@ pub async fn github_layer(State(state): State<Arc<GithubState>>, request: Reques
         return response;
     }
     let if_none_match = request.headers().get("if-none-match").cloned();
-    let response = next.run(request).await;
+    let response = match actor {
+        Some(login) => super::apps::ACTOR.scope(login, next.run(request)).await,
+        None => next.run(request).await,
+    };
     let (response, conditional_hit) = with_etag(response, &method, if_none_match).await;
     let mut limits = state.limits.lock().expect("rate limit lock");
     if !free && !conditional_hit {

@@ -168,7 +168,7 @@ pub async fn add(
     let sub_id = id_field(&body, "sub_issue_id")?
         .ok_or_else(|| ApiError::invalid("Issue", "missing_field", "sub_issue_id", None, D))?;
     let replace = body.get("replace_parent").and_then(Value::as_bool).unwrap_or(false);
-    let login = state.config.login.clone();
+    let login = state.actor();
     let mut store = state.store.lock().expect("store lock");
     let parent = parent_ref(&store, &owner, &name, &number_text)?;
     let sub = store.find_issue(sub_id).ok_or_else(|| ApiError::not_found(D))?;
@@ -188,7 +188,7 @@ pub async fn remove(
     let body = object(&body, D)?;
     let sub_id = id_field(&body, "sub_issue_id")?
         .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "Invalid request: `sub_issue_id` is required", D))?;
-    let login = state.config.login.clone();
+    let login = state.actor();
     let mut store = state.store.lock().expect("store lock");
     let parent = parent_ref(&store, &owner, &name, &number_text)?;
     let sub = store.find_issue(sub_id).ok_or_else(|| ApiError::not_found(D))?;

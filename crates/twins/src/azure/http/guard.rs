@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::azure::entra::TokenCheck;
 use crate::azure::errors::AzureError;
 use crate::azure::state::AzureState;
 use crate::azure::throttle::{RESOURCE, Verdict};
@@ -127,7 +128,23 @@ pub async fn guard(State(state): State<Arc<AzureState>>, mut request: Request, n
         return AzureError::RouteNotFound.into_response();
     }
     if !authorized(request.headers(), &state.token) {
-        return refuse_credentials(request.headers(), &state.base);
+        let bearer = request.headers().get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+        });
+        match bearer.as_deref().map(|t| state.entra.check(t)) {
+            Some(TokenCheck::Valid) => {}
+            // An expired Entra ID token: the service answers 401 and says where to get a new one.
+            Some(TokenCheck::Expired) => {
+                let mut response = AzureError::Unauthorized.into_response();
+                response.headers_mut().insert(
+                    "www-authenticate",
+                    HeaderValue::from_static("Bearer authorization_uri=https://login.microsoftonline.com/common"),
+                );
+                return response;
+            }
+            _ => return refuse_credentials(request.headers(), &state.base),
+        }
     }
     let verdict = state.throttle.lock().expect("throttle lock").check(Instant::now(), SystemTime::now());
     let advisory = match verdict {

@@ -171,7 +171,12 @@ pub fn router(state: Arc<AzureState>) -> Router {
         .fallback(|| async { AzureError::RouteNotFound.into_response() })
         .layer(from_fn_with_state(state.clone(), guard::guard))
         .with_state(state.clone());
-    let twin = twin_router(state, api);
+    let entra = Router::new()
+        .route("/_twin/entra", get(super::entra::report).post(super::entra::register))
+        .route("/_twin/clock", post(super::entra::advance))
+        .route("/{organization}/oauth2/v2.0/token", post(super::entra::token))
+        .with_state(state.clone());
+    let twin = twin_router(state, api).merge(entra);
     Router::new().fallback_service(twin.map_request(normalize))
 }
 
