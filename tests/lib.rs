@@ -46,6 +46,7 @@ mod sync_progress;
 mod sync_refusals;
 mod sync_refusals_adapt;
 mod sync_refusals_many;
+mod sync_refusals_more;
 mod sync_trust;
 mod twin_azure;
 mod twin_github;

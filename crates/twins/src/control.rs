@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 pub use faults::{FaultError, FaultRule, Faults, glob_matches};
 pub use stats::{Stats, is_write};
@@ -137,6 +137,14 @@ async fn control_middleware<T: Twin>(State(twin): State<Arc<T>>, request: Reques
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         if status == StatusCode::TOO_MANY_REQUESTS {
             control.record_rate_limited();
+        }
+        if let Some(body) = fault.body {
+            let mut response = (status, body).into_response();
+            let content_type = fault.content_type.as_deref().unwrap_or("application/json");
+            if let Ok(value) = HeaderValue::from_str(content_type) {
+                response.headers_mut().insert("content-type", value);
+            }
+            return response;
         }
         let message = fault.message.as_deref().or(status.canonical_reason()).unwrap_or("Injected fault");
         let mut response = twin.error_response(status, message);

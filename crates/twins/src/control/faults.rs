@@ -1,5 +1,6 @@
 //! Armed faults: which requests (method, path glob, count) get what (an error status, 429 with
-//! `Retry-After`, latency, or the connection dropped after the write was applied).
+//! `Retry-After`, a raw answer such as Azure DevOps' 203 sign-in page, latency, or the connection
+//! dropped after the write was applied).
 
 use axum::http::Method;
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,13 @@ pub struct FaultRule {
     /// exceeded a secondary rate limit…" on a 403 without `Retry-After`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// A raw answer body instead of the twin's error body (e.g. the HTML sign-in page Azure DevOps
+    /// sends with 203 for missing or expired credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The `Content-Type` of `body` (`application/json` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
     /// Delay before the request is answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
@@ -54,8 +62,8 @@ fn one() -> u32 {
 /// Why a posted fault rule was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FaultError {
-    /// The status is not an HTTP error status.
-    #[error("fault `status` {0} is not an error status; use 400..=599")]
+    /// The status is not an HTTP error status (nor 203 with a `body`).
+    #[error("fault `status` {0} is not an error status; use 400..=599, or 203 with a `body`")]
     Status(u16),
     /// The path glob does not start with `/`.
     #[error("fault `path` `{0}` must start with `/`, e.g. `/repos/*/*/issues/*`")]
@@ -71,8 +79,10 @@ pub enum FaultError {
 impl FaultRule {
     /// Checks the rule before it is armed.
     pub fn validate(&self) -> Result<(), FaultError> {
+        // 203 is how Azure DevOps refuses credentials (with its sign-in page as the body).
         if let Some(status) = self.status
             && !(400..=599).contains(&status)
+            && !(status == 203 && self.body.is_some())
         {
             return Err(FaultError::Status(status));
         }
@@ -195,5 +205,11 @@ mod tests {
         let bad: FaultRule = serde_json::from_str(r#"{"path":"x","status":200}"#).unwrap();
         assert_eq!(bad.validate(), Err(FaultError::Status(200)));
         assert!(serde_json::from_str::<FaultRule>(r#"{"path":"/x","stauts":500}"#).is_err());
+        let bare: FaultRule = serde_json::from_str(r#"{"path":"/x","status":203}"#).unwrap();
+        assert_eq!(bare.validate(), Err(FaultError::Status(203)));
+        let page: FaultRule =
+            serde_json::from_str(r#"{"path":"/x","status":203,"body":"<html></html>","content_type":"text/html"}"#)
+                .unwrap();
+        assert_eq!(page.validate(), Ok(()));
     }
 }
