@@ -14,15 +14,15 @@ use crate::common::{root, sample_backlog, stderr, stdout};
 use crate::support::azure_env::AzEnv;
 use crate::support::github_env::GhEnv;
 
-const APP_ID: u64 = 4242;
-const SLUG: &str = "backlog-sync-test";
+pub const APP_ID: u64 = 4242;
+pub const SLUG: &str = "backlog-sync-test";
 
-fn fixture(name: &str) -> std::path::PathBuf {
+pub fn fixture(name: &str) -> std::path::PathBuf {
     root().join("tests/fixtures/auth").join(name)
 }
 
 /// Registers the test app on the twin (installed on `repositories`, or all) with `ttl` seconds tokens.
-async fn register_app(env: &GhEnv, ttl: u64, repositories: Option<Vec<&str>>) {
+pub async fn register_app(env: &GhEnv, ttl: u64, repositories: Option<Vec<&str>>) {
     let mut body = json!({
         "app_id": APP_ID, "slug": SLUG, "token_ttl_s": ttl,
         "public_key_pem": std::fs::read_to_string(fixture("app-key.pub.pem")).unwrap(),
@@ -35,7 +35,7 @@ async fn register_app(env: &GhEnv, ttl: u64, repositories: Option<Vec<&str>>) {
 }
 
 /// Rewrites the GitHub settings to sign in as app `app_id` with `key`.
-fn use_app(env: &GhEnv, app_id: u64, key: &Path) {
+pub fn use_app(env: &GhEnv, app_id: u64, key: &Path) {
     let text = std::fs::read_to_string(&env.config).unwrap();
     let mut lines: Vec<String> = Vec::new();
     for l in text.lines() {
@@ -52,7 +52,7 @@ async fn twin_json(http: &reqwest::Client, url: String) -> Value {
     http.get(url).send().await.unwrap().json().await.unwrap()
 }
 
-async fn advance(http: &reqwest::Client, base: &str, seconds: u64) {
+pub async fn advance(http: &reqwest::Client, base: &str, seconds: u64) {
     let r = http.post(format!("{base}/_twin/clock")).json(&json!({"advance_s": seconds})).send().await.unwrap();
     assert!(r.status().is_success());
 }

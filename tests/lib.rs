@@ -3,6 +3,7 @@
 mod common;
 
 mod auth_identity;
+mod auth_serve;
 mod backlog_files;
 mod backlog_git;
 mod cli_output;

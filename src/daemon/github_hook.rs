@@ -2,6 +2,8 @@
 //! `ping`, and turns `issues`, `issue_comment`, `label` and `sub_issues` events into queue keys. The
 //! payload only says which item to look at; the run re-reads it from GitHub.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -71,7 +73,13 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: ax
     };
     let verdict = match event {
         "push" => super::push_hook::github(&payload, state.settings.backlog.git.as_ref()),
-        _ => verdict(event, &payload, &state.settings.targets),
+        _ => {
+            let own = state.own_logins.read().unwrap_or_else(|p| p.into_inner()).clone();
+            match echo_of(&payload, &state.settings.targets, &own) {
+                Some(reason) => Verdict::Ignore(reason),
+                None => verdict(event, &payload, &state.settings.targets),
+            }
+        }
     };
     take(&state, SOURCE, delivery, verdict)
 }
@@ -96,6 +104,18 @@ pub fn form_payload(body: &[u8]) -> Option<Vec<u8>> {
         i += 1;
     }
     Some(out)
+}
+
+/// The sync's own app login per target name (`<slug>[bot]`), learnt by the worker after a run.
+pub type OwnLogins = std::sync::Arc<std::sync::RwLock<BTreeMap<String, String>>>;
+
+/// Why a payload is an echo of the sync's own edit: its `sender.login` is the app login the sync
+/// writes to that target as. Such an edit is already in the state; it is no person's edit to fetch.
+pub fn echo_of(payload: &Value, targets: &[TargetSettings], own: &BTreeMap<String, String>) -> Option<String> {
+    let sender = payload["sender"]["login"].as_str()?;
+    let target = target_of(payload, targets).ok()?;
+    let login = own.get(&target.name)?;
+    login.eq_ignore_ascii_case(sender).then(|| format!("an echo of backlog-sync's own edit as `{login}`"))
 }
 
 /// The GitHub target a payload's `repository.full_name` belongs to.
@@ -176,6 +196,18 @@ mod tests {
         assert_eq!(form_payload(b"x=1&payload=%7B%7D").as_deref(), Some(&b"{}"[..]));
         assert_eq!(form_payload(b"nothing=here"), None);
         assert_eq!(form_payload(b"payload=%7"), None, "a cut escape is refused");
+    }
+
+    #[test]
+    fn the_syncs_own_app_edits_are_echoes_and_peoples_are_not() {
+        let own: BTreeMap<String, String> = [("gh".to_string(), "backlog-sync[bot]".to_string())].into();
+        let event = |sender: &str, repo: &str| json!({"action": "edited", "issue": {"number": 7}, "repository": {"full_name": repo}, "sender": {"login": sender}});
+        let echo = echo_of(&event("Backlog-Sync[bot]", "contoso/onboarding"), &targets(), &own);
+        assert_eq!(echo.as_deref(), Some("an echo of backlog-sync's own edit as `backlog-sync[bot]`"));
+        assert_eq!(echo_of(&event("alice", "contoso/onboarding"), &targets(), &own), None, "a person");
+        assert_eq!(echo_of(&event("backlog-sync[bot]", "someone/else"), &targets(), &own), None, "no target");
+        assert_eq!(echo_of(&event("backlog-sync[bot]", "contoso/onboarding"), &targets(), &BTreeMap::new()), None);
+        assert_eq!(echo_of(&json!({"repository": {"full_name": "contoso/onboarding"}}), &targets(), &own), None);
     }
 
     #[test]

@@ -121,7 +121,8 @@ impl Daemon {
             Limits { max_connections, header_timeout: Duration::from_millis(settings.server.header_timeout_ms) };
         let mut state = AppState::new(settings.clone(), queue.clone(), store, hooks);
         state.summary = opts.summary_slot;
-        let worker = Worker { settings, remotes, queue, metrics: state.metrics.clone() };
+        let own_logins = state.own_logins.clone();
+        let worker = Worker { settings, remotes, queue, metrics: state.metrics.clone(), own_logins };
         Ok(Daemon { state, listener, dashboard, limits, worker, scheduler, shutdown: Shutdown::new() })
     }
 

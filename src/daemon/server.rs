@@ -41,6 +41,8 @@ pub struct AppState {
     /// How long a client may take to send a webhook body.
     pub body_timeout: std::time::Duration,
     stopping: Arc<AtomicBool>,
+    /// The sync's own app login per target (`<slug>[bot]`): webhooks it sent are echoes.
+    pub own_logins: super::github_hook::OwnLogins,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
             uploads: Arc::new(tokio::sync::Semaphore::new(settings.server.max_uploads.max(1))),
             body_timeout: std::time::Duration::from_millis(settings.server.body_timeout_ms),
             stopping: Arc::new(AtomicBool::new(false)),
+            own_logins: Default::default(),
             settings,
         }
     }

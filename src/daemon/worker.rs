@@ -76,6 +76,8 @@ pub struct Worker {
     pub remotes: Vec<Remote>,
     pub queue: Arc<WorkQueue>,
     pub metrics: Arc<Metrics>,
+    /// Where the webhook handlers learn the sync's own app logins, refreshed after each run.
+    pub own_logins: super::github_hook::OwnLogins,
 }
 
 impl Worker {
@@ -119,6 +121,10 @@ impl Worker {
             self.metrics.run_finished(kind, ending.as_str(), &counts, open);
             for remote in &self.remotes {
                 self.metrics.target(remote.name(), remote.requests(), remote.budget().remaining);
+                if let Some(login) = remote.app_login() {
+                    let mut own = self.own_logins.write().unwrap_or_else(|p| p.into_inner());
+                    own.insert(remote.name().to_string(), login);
+                }
             }
             let ms = started.elapsed().as_millis() as u64;
             match &result {

@@ -161,6 +161,15 @@ impl Remote {
         }
     }
 
+    /// The login the sync's own edits carry on this target, when it is an app's (see
+    /// `GithubConnector::app_login`); known without a request.
+    pub fn app_login(&self) -> Option<String> {
+        match self {
+            Remote::Github(g) => g.connector.app_login(),
+            Remote::Azure(_) => None,
+        }
+    }
+
     pub fn budget(&self) -> Budget {
         match self {
             Remote::Github(g) => g.connector.budget(),

@@ -286,6 +286,12 @@ impl GithubConnector {
         }
     }
 
+    /// The app's `<slug>[bot]` when this connector signs in as a GitHub App and has had a token;
+    /// never a request. A person's token gives `None`: that person's edits are people's edits.
+    pub fn app_login(&self) -> Option<String> {
+        self.http.source().login()
+    }
+
     /// The login the sync writes as: a GitHub App's `<slug>[bot]`, else the token's user (`GET /user`),
     /// asked once per connector. Issues carrying our marker are adopted only when this login made them.
     pub async fn login(&self) -> Result<String, RemoteError> {
