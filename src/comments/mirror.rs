@@ -88,7 +88,9 @@ async fn read(remote: &Remote, remote_id: &str) -> Result<Vec<Comment>, RemoteEr
                         id: c.id.to_string(),
                         author: c.user.map(|u| u.login).unwrap_or_else(|| "someone".into()),
                         created_at: c.created_at,
-                        version: c.updated_at.to_rfc3339(),
+                        // `updated_at` has whole seconds: an edit within the second it was
+                        // made or last mirrored keeps it, so the text's digest is part of it.
+                        version: format!("{}#{}", c.updated_at.to_rfc3339(), digest(&text)),
                         markdown: text.clone(),
                         text,
                         url: c.html_url,
@@ -266,4 +268,10 @@ async fn mirror_item(
         }
     }
     Ok(())
+}
+
+/// A short digest of a comment's text, for versions that must change when the text does.
+fn digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(text.as_bytes())[..8])
 }

@@ -50,7 +50,7 @@ pub struct Comment {
     /// The author's name (GitHub login, Azure display name).
     pub author: String,
     pub created_at: DateTime<Utc>,
-    /// Changes whenever the text changes: GitHub's `updated_at`, Azure's `version`.
+    /// Changes whenever the text changes: GitHub's `updated_at` with a digest of the text, Azure's `version`.
     pub version: String,
     /// The text as stored (where the marker is looked for).
     pub text: String,

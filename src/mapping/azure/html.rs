@@ -60,7 +60,9 @@ pub fn markdown_to_html(markdown: &str) -> String {
         });
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events);
-    out.trim_end().to_string()
+    // The line breaks pulldown-cmark puts between tags are layout only; Boards keeps HTML compact
+    // (text inside `<pre>` has its `<` and `>` escaped, so no code line is joined).
+    out.trim_end().replace(">\n<", "><")
 }
 
 #[cfg(test)]
@@ -75,7 +77,7 @@ mod tests {
             ("~~gone~~", "<p><del>gone</del></p>"),
             (
                 "| a |\n|:-:|\n| 1 |",
-                "<table><thead><tr><th style=\"text-align: center\">a</th></tr></thead><tbody>\n<tr><td style=\"text-align: center\">1</td></tr>\n</tbody></table>",
+                "<table><thead><tr><th style=\"text-align: center\">a</th></tr></thead><tbody><tr><td style=\"text-align: center\">1</td></tr></tbody></table>",
             ),
             ("```rust\nfn x() {}\n```", "<pre><code class=\"language-rust\">fn x() {}\n</code></pre>"),
         ];

@@ -216,7 +216,26 @@ fn indent(text: &str, by: usize) -> String {
     text.lines().map(|l| if l.is_empty() { String::new() } else { format!("{pad}{l}") }).collect::<Vec<_>>().join("\n")
 }
 
+/// Whether a list is loose: every item holds its text in a paragraph (a blank line between items
+/// in Markdown). A list with some items in paragraphs and some not is written tight.
+fn is_loose(children: &[Node]) -> bool {
+    let items: Vec<&[Node]> = children
+        .iter()
+        .filter_map(|c| match c {
+            Node::Element { name, children, .. } if name == "li" => Some(children.as_slice()),
+            _ => None,
+        })
+        .collect();
+    !items.is_empty()
+        && items.iter().all(|item| {
+            item.iter()
+                .find(|n| !matches!(n, Node::Text(t) if t.trim().is_empty()))
+                .is_some_and(|n| matches!(n, Node::Element { name, .. } if name == "p"))
+        })
+}
+
 fn list(children: &[Node], ordered: bool, start: u64) -> String {
+    let loose = is_loose(children);
     let mut out = Vec::new();
     let mut n = start;
     for child in children {
@@ -241,7 +260,7 @@ fn list(children: &[Node], ordered: bool, start: u64) -> String {
         }
         out.push(entry);
     }
-    out.join("\n")
+    out.join(if loose { "\n\n" } else { "\n" })
 }
 
 fn cell_text(nodes: &[Node]) -> String {
