@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::common::{root, run_cli, stderr, stdout};
-use crate::support::azure_env::{self, PROJECT, field, mapping_of, target_toml};
+use crate::support::azure_env::{self, GithubSide, PROJECT, field, mapping_of};
 
 const REPO: &str = "contoso/onboarding";
 const GH_TOKEN: &str = "ghp_milestones_token";
@@ -58,21 +58,20 @@ impl World {
         };
         write(&dir, "stories/ST-1.md", &story("ST-1", "invite teammates", "Pilot"));
         write(&dir, "stories/ST-2.md", &story("ST-2", "import a roster", ""));
-        let gh_token = tmp.path().join("gh-token");
-        std::fs::write(&gh_token, GH_TOKEN).unwrap();
-        let az_token = tmp.path().join("az-token");
-        std::fs::write(&az_token, azure_env::TOKEN).unwrap();
-        let config = tmp.path().join("settings.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[backlog]\npath = {dir:?}\n\n[[targets]]\nname = \"github\"\nkind = \"github\"\nrepository = \"{REPO}\"\napi_url = \"{}\"\ntoken_file = {gh_token:?}\nmapping = {:?}\n\n{}\n[sync]\nconflict_policy = \"manual\"\nmilestones = true\n",
-                github.base_url(),
-                root().join("mappings/github/default.toml"),
-                target_toml("boards", &boards, &az_token, &mapping_of(Process::Agile)),
-            ),
-        )
-        .unwrap();
+        let config = azure_env::both_targets_settings(
+            tmp.path(),
+            &dir,
+            GithubSide {
+                api_url: &github.base_url(),
+                repository: REPO,
+                token: GH_TOKEN,
+                mapping: &root().join("mappings/github/default.toml"),
+                extra: "",
+            },
+            &boards,
+            &mapping_of(Process::Agile),
+            "milestones = true\n",
+        );
         World { github, boards, dir, config, http: reqwest::Client::new(), _tmp: tmp }
     }
 

@@ -10,7 +10,7 @@ use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use serde_json::json;
 
 use crate::common::{copy_tree, root, run_cli, sample_backlog, stderr, stdout};
-use crate::support::azure_env::{self, field, id_of, mapping_of, target_toml};
+use crate::support::azure_env::{self, GithubSide, field, id_of, mapping_of};
 
 const REPO: &str = "contoso/onboarding";
 const GH_TOKEN: &str = "ghp_multi_target_token";
@@ -38,21 +38,20 @@ impl Multi {
         .expect("github twin starts");
         let boards = azure_env::start_twin(Process::Agile).await;
         let (tmp, dir) = copy_tree(&sample_backlog());
-        let gh_token = tmp.path().join("gh-token");
-        std::fs::write(&gh_token, GH_TOKEN).unwrap();
-        let az_token = tmp.path().join("az-token");
-        std::fs::write(&az_token, azure_env::TOKEN).unwrap();
-        let config = tmp.path().join("settings.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[backlog]\npath = {dir:?}\n\n[[targets]]\nname = \"github\"\nkind = \"github\"\nrepository = \"{REPO}\"\napi_url = \"{}\"\ntoken_file = {gh_token:?}\nmapping = {:?}\n\n{}\n[sync]\nconflict_policy = \"manual\"\n",
-                github.base_url(),
-                root().join("mappings/github/default.toml"),
-                target_toml("boards", &boards, &az_token, &mapping_of(Process::Agile)),
-            ),
-        )
-        .unwrap();
+        let config = azure_env::both_targets_settings(
+            tmp.path(),
+            &dir,
+            GithubSide {
+                api_url: &github.base_url(),
+                repository: REPO,
+                token: GH_TOKEN,
+                mapping: &root().join("mappings/github/default.toml"),
+                extra: "",
+            },
+            &boards,
+            &mapping_of(Process::Agile),
+            "",
+        );
         Multi { github, boards, dir, config, http: reqwest::Client::new(), _tmp: tmp }
     }
 

@@ -14,7 +14,7 @@ use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use serde_json::{Value, json};
 
 use crate::common::{copy_tree, root, sample_backlog};
-use crate::support::azure_env::{self, target_toml};
+use crate::support::azure_env::{self, GithubSide};
 
 const REPO: &str = "contoso/onboarding";
 const GH_TOKEN: &str = "ghp_many_refusals";
@@ -120,21 +120,20 @@ async fn two_hundred_items_ten_refused_ten_ways_then_fixed() {
         numbers.push(gh(&http, post.clone(), issues.clone(), body.clone()).await["number"].as_u64().unwrap());
     }
 
-    let gh_token = tmp.path().join("gh-token");
-    std::fs::write(&gh_token, GH_TOKEN).unwrap();
-    let az_token = tmp.path().join("az-token");
-    std::fs::write(&az_token, azure_env::TOKEN).unwrap();
-    let config = tmp.path().join("settings.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[backlog]\npath = {dir:?}\n\n[[targets]]\nname = \"github\"\nkind = \"github\"\nrepository = \"{REPO}\"\napi_url = \"{}\"\ntoken_file = {gh_token:?}\nmapping = {:?}\nwrite_limit_per_minute = 5000\nwrite_limit_per_hour = 50000\n\n{}\n[sync]\nconflict_policy = \"manual\"\nmax_removals = \"100%\"\n",
-            github.base_url(),
-            maps.join("github/default.toml"),
-            target_toml("boards", &boards, &az_token, &maps.join("azure-boards/agile.toml")),
-        ),
-    )
-    .unwrap();
+    let config = azure_env::both_targets_settings(
+        tmp.path(),
+        &dir,
+        GithubSide {
+            api_url: &github.base_url(),
+            repository: REPO,
+            token: GH_TOKEN,
+            mapping: &maps.join("github/default.toml"),
+            extra: "write_limit_per_minute = 5000\nwrite_limit_per_hour = 50000\n",
+        },
+        &boards,
+        &maps.join("azure-boards/agile.toml"),
+        "max_removals = \"100%\"\n",
+    );
     let state = Settings::load(Some(&config)).unwrap().state_path();
 
     let first = run(&config).await;

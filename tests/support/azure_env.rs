@@ -59,6 +59,47 @@ pub fn target_toml(name: &str, twin: &AzureTwin, token_file: &Path, mapping: &Pa
     )
 }
 
+/// The GitHub half of a settings file with both twins as targets.
+pub struct GithubSide<'a> {
+    pub api_url: &'a str,
+    pub repository: &'a str,
+    pub token: &'a str,
+    pub mapping: &'a Path,
+    /// More lines of GitHub's `[[targets]]` table (each ending in a newline), or "".
+    pub extra: &'a str,
+}
+
+/// Writes both tokens and `settings.toml` into `folder`: `backlog`, a GitHub target `github`, an
+/// Azure Boards target `boards` on `boards_mapping`, `[sync]` with `manual` and `sync_extra`.
+/// Returns the settings file.
+pub fn both_targets_settings(
+    folder: &Path,
+    backlog: &Path,
+    github: GithubSide<'_>,
+    boards: &AzureTwin,
+    boards_mapping: &Path,
+    sync_extra: &str,
+) -> PathBuf {
+    let gh_token = folder.join("gh-token");
+    std::fs::write(&gh_token, github.token).unwrap();
+    let az_token = folder.join("az-token");
+    std::fs::write(&az_token, TOKEN).unwrap();
+    let config = folder.join("settings.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[backlog]\npath = {backlog:?}\n\n[[targets]]\nname = \"github\"\nkind = \"github\"\nrepository = \"{}\"\napi_url = \"{}\"\ntoken_file = {gh_token:?}\nmapping = {:?}\n{}\n{}\n[sync]\nconflict_policy = \"manual\"\n{sync_extra}",
+            github.repository,
+            github.api_url,
+            github.mapping,
+            github.extra,
+            target_toml("boards", boards, &az_token, boards_mapping),
+        ),
+    )
+    .unwrap();
+    config
+}
+
 impl AzEnv {
     /// A twin on `process`, a copy of `backlog` and settings with `policy`.
     pub async fn new(backlog: &Path, policy: &str, process: Process) -> AzEnv {
