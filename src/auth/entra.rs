@@ -61,12 +61,7 @@ impl Entra {
                 return Err("an Entra ID service principal needs `client_secret_env` or `client_certificate_file`".into());
             }
         };
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("backlog-sync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let client = super::http_client()?;
         Ok(Entra {
             tenant,
             client_id,

@@ -55,12 +55,7 @@ impl GithubApp {
             };
             format!("{what}: {e}; put the private key generated in the GitHub App's settings there")
         })?;
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("backlog-sync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let client = super::http_client()?;
         Ok(GithubApp {
             app_id,
             key,

@@ -231,6 +231,16 @@ fn read_setting_file(path: &Path, key: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read `{key}` `{}`: {e}; fix `{key}`", path.display()))
 }
 
+/// The HTTP client both identity providers are asked through (token exchanges are small and quick).
+fn http_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(30))
+        .user_agent(concat!("backlog-sync/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot set up the HTTP client: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
