@@ -212,6 +212,7 @@ async fn edits_and_deletions_of_either_original_are_followed() {
     let out = two.env.cli(&["reconcile"]).await;
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("comments: 0 mirrored, 0 edited, 1 deleted"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("no changes"), "a run that mirrored a deletion says so:\n{}", stdout(&out));
     assert_eq!((two.gh_comments(issue).await.len(), two.az_comments(wi).await.len()), (0, 0));
     let store = Store::open(&two.env.settings().state_path()).unwrap();
     assert_eq!(store.comment_mirror_count().unwrap(), 0, "nothing left to remember");

@@ -76,9 +76,10 @@ impl World {
     }
 
     /// `backlog-sync sync` as a real process; it must succeed.
-    fn sync(&self) {
+    fn sync(&self) -> String {
         let out = run_cli(&self.dir, &["--config", self.config.to_str().unwrap(), "sync"]);
         assert!(out.status.success(), "sync failed:\n{}\n{}", stdout(&out), stderr(&out));
+        stdout(&out)
     }
 
     fn read(&self, rel: &str) -> String {
@@ -212,7 +213,9 @@ async fn milestones_flow_between_backlog_toml_github_and_boards() {
     let mut toml = w.read("backlog.toml");
     toml.push_str("\n[[milestones]]\nname = \"Beta\"\ndue = 2027-02-26\ndefinition_of_done = [\"ST-2 is resolved\"]\n");
     std::fs::write(w.dir.join("backlog.toml"), &toml).unwrap();
-    w.sync();
+    let said = w.sync();
+    assert!(said.contains("milestones: 0 imported into backlog.toml, 2 created"), "{said}");
+    assert!(!said.contains("no changes"), "{said}");
     let beta = w.milestones().await.into_iter().find(|m| m["title"] == "Beta").expect("Beta on GitHub");
     assert!(w.iterations().await.contains_key("Beta"));
 

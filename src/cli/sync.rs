@@ -294,12 +294,22 @@ fn render_report(r: &RunReport) -> String {
     }
     let c = &r.counts;
     out.push_str(&render_notes(r));
-    if r.applied.is_empty() && r.skipped.is_empty() {
+    let m = &r.comments;
+    let mirrored = m.posted + m.edited + m.deleted > 0;
+    if r.applied.is_empty() && r.skipped.is_empty() && !mirrored && !r.milestones.wrote() {
         out.push_str("no changes: the backlog and every target agree\n");
     }
-    let m = &r.comments;
-    if m.posted + m.edited + m.deleted > 0 {
+    if mirrored {
         out.push_str(&format!("comments: {} mirrored, {} edited, {} deleted\n", m.posted, m.edited, m.deleted));
+    }
+    let ms = &r.milestones;
+    if ms.wrote() {
+        out.push_str(&format!(
+            "milestones: {} imported into backlog.toml, {} created, {} brought in step\n",
+            ms.imported.len(),
+            ms.created.len(),
+            ms.updated.len()
+        ));
     }
     let requests: Vec<String> = r.requests.iter().map(|(t, n)| format!("{t} {n}")).collect();
     out.push_str(&format!(
