@@ -1,8 +1,6 @@
 //! Connectors: clients of the remote systems. One folder per remote; errors that say whether a
 //! retry can help and carry the remote's status and message; one retry policy for all.
 
-pub mod azure;
-pub mod github;
 pub mod retry;
 pub mod wait;
 

@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{AzureMapping, GithubMapping, Identities, MappingError};
+use super::{Identities, MappingError};
 use crate::config::{Process, TargetKind};
+use crate::trackers::azure_boards::mapping::AzureMapping;
+use crate::trackers::github::mapping::GithubMapping;
 
 /// `mappings/github/default.toml`.
 pub const GITHUB: &str = include_str!("../../mappings/github/default.toml");

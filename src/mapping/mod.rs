@@ -2,17 +2,13 @@
 //! fields and each remote's fields, states and body sections.
 
 pub mod adapt;
-pub mod azure;
 pub mod builtin;
 pub mod fields;
-pub mod github;
 pub mod identities;
 
 use std::path::{Path, PathBuf};
 
-pub use azure::AzureMapping;
 pub use fields::FieldMap;
-pub use github::{GithubMapping, IssueContent};
 pub use identities::Identities;
 
 /// A mapping file that cannot be used.
