@@ -18,7 +18,10 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
-pub use registry::{Probe, connect, prepare, probe_of, webhook_routes};
+pub use registry::{
+    Probe, TargetKind, connect, identity_fits, identity_source, mapping_name, mapping_to_check, prepare, probe_of,
+    required_settings, webhook_routes,
+};
 
 use crate::comments::Comment;
 use crate::connector::retry::RetryPolicy;

@@ -5,9 +5,11 @@
 
 mod adapter;
 pub mod connector;
+pub(crate) mod entra;
 pub mod hook;
 pub mod mapping;
 mod tracker;
+pub mod wiki;
 
 pub use adapter::AzureBoardsTracker;
 

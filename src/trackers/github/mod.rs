@@ -2,9 +2,11 @@
 //! issue), `adapter` (the [`crate::trackers::Tracker`] it is), `hook` (`POST /webhooks/github`).
 
 mod adapter;
+pub(crate) mod app;
 pub mod connector;
 pub mod hook;
 pub mod mapping;
+pub mod summary;
 
 pub use adapter::GithubTracker;
 
