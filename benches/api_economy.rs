@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use backlog_sync::backlog::synthetic::{self, Shape};
 use backlog_sync::config::Settings;
-use backlog_sync::connector::github::Pacer;
 use backlog_sync::reconcile::engine::{self, RunOptions};
 use backlog_sync::reconcile::remote::Remote;
+use backlog_sync::trackers::github::GithubTracker;
+use backlog_sync::trackers::github::connector::Pacer;
 use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
 use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 use serde_json::{Value, json};
@@ -186,13 +187,11 @@ async fn azure() -> (Twin, tempfile::TempDir, PathBuf, Settings) {
 
 /// The target's remote, its GitHub pacer on the bench's shortened clock.
 fn remote(settings: &Settings) -> Remote {
-    match engine::connect(&settings.targets[0]).expect("target connects") {
-        Remote::Github(mut g) => {
-            g.connector = g.connector.with_pacer(Pacer::with_minute(PER_MINUTE as usize, PER_HOUR as usize, MINUTE));
-            Remote::Github(g)
-        }
-        other => other,
+    let mut remote = engine::connect(&settings.targets[0]).expect("target connects");
+    if let Some(g) = remote.tracker_mut::<GithubTracker>() {
+        g.connector.set_pacer(Pacer::with_minute(PER_MINUTE as usize, PER_HOUR as usize, MINUTE));
     }
+    remote
 }
 
 async fn scenarios(twin: Twin, backlog: PathBuf, settings: Settings) -> Vec<Row> {

@@ -20,3 +20,4 @@ pub mod model;
 pub mod reconcile;
 pub mod store;
 pub mod summary;
+pub mod trackers;

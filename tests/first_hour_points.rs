@@ -158,11 +158,13 @@ fn init_scaffolds_an_azure_target_a_gitignore_and_with_mappings_copies_that_load
     for (file, built_in) in backlog_sync::mapping::builtin::FILES {
         assert_eq!(std::fs::read_to_string(tmp.path().join("backlog").join(file)).unwrap(), built_in, "{file}");
     }
-    let gh = backlog_sync::mapping::GithubMapping::load(&tmp.path().join("backlog/mappings/github/default.toml"));
+    let gh = backlog_sync::trackers::github::mapping::GithubMapping::load(
+        &tmp.path().join("backlog/mappings/github/default.toml"),
+    );
     assert!(gh.is_ok());
     for p in ["agile", "scrum", "cmmi", "basic"] {
         let m = tmp.path().join(format!("backlog/mappings/azure-boards/{p}.toml"));
-        backlog_sync::mapping::AzureMapping::load(&m).unwrap_or_else(|e| panic!("{p}: {e}"));
+        backlog_sync::trackers::azure_boards::mapping::AzureMapping::load(&m).unwrap_or_else(|e| panic!("{p}: {e}"));
     }
 }
 

@@ -49,5 +49,6 @@ mod sync_refusals_adapt;
 mod sync_refusals_many;
 mod sync_refusals_more;
 mod sync_trust;
+mod trackers_boundary;
 mod twin_azure;
 mod twin_github;

@@ -3,10 +3,10 @@
 //! tests), and what people do in Boards maps back sensibly.
 
 use backlog_sync::backlog::Backlog;
-use backlog_sync::mapping::azure::{WorkItemContent, split_azure_tags};
+use backlog_sync::mapping::Identities;
 use backlog_sync::mapping::fields::{FieldMap, fields_of, item_fields};
-use backlog_sync::mapping::{AzureMapping, Identities};
 use backlog_sync::model::{ItemId, Kind};
+use backlog_sync::trackers::azure_boards::mapping::{AzureMapping, WorkItemContent, split_azure_tags};
 use proptest::prelude::*;
 
 use crate::common::{root, sample_backlog};

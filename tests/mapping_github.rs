@@ -1,9 +1,10 @@
 //! The GitHub mapping: canonical → issue → canonical is lossless (table and property tests).
 
 use backlog_sync::backlog::Backlog;
+use backlog_sync::mapping::Identities;
 use backlog_sync::mapping::fields::{FieldMap, fields_of, item_fields};
-use backlog_sync::mapping::{GithubMapping, Identities, IssueContent};
 use backlog_sync::model::{ItemId, Kind};
+use backlog_sync::trackers::github::mapping::{GithubMapping, IssueContent};
 use proptest::prelude::*;
 
 use crate::common::{root, sample_backlog};

@@ -2,10 +2,11 @@
 //! links, tables and emphasis survive Markdown → Boards → Markdown unchanged, with the fields
 //! set to Markdown and with them kept as HTML; and HTML people write reads as plain Markdown.
 
-use backlog_sync::connector::azure::{Auth, AzureConnector};
-use backlog_sync::mapping::azure::html::{html_to_markdown, markdown_to_html};
-use backlog_sync::mapping::{AzureMapping, Identities};
+use backlog_sync::mapping::Identities;
 use backlog_sync::model::Kind;
+use backlog_sync::trackers::azure_boards::connector::{Auth, AzureConnector};
+use backlog_sync::trackers::azure_boards::mapping::AzureMapping;
+use backlog_sync::trackers::azure_boards::mapping::html::{html_to_markdown, markdown_to_html};
 use backlog_twins::azure::Process;
 
 use crate::common::root;

@@ -5,8 +5,10 @@
 
 use axum::http::{HeaderMap, HeaderValue};
 use backlog_sync::config::{Secret, TargetKind, TargetSettings};
+use backlog_sync::daemon::WorkKey;
 use backlog_sync::daemon::webhooks::{AzureAuth, Verdict, azure_auth_ok, github_signature_ok};
-use backlog_sync::daemon::{WorkKey, azure_hook, github_hook};
+use backlog_sync::trackers::azure_boards::hook as azure_hook;
+use backlog_sync::trackers::github::hook as github_hook;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use proptest::prelude::*;

@@ -3,7 +3,7 @@
 //! api-version as the service does, and the connector reads work items at `7.2-preview.3`, so the
 //! project's own Markdown reads back as Markdown and is not rewritten every run.
 
-use backlog_sync::connector::azure::WORK_ITEMS_VERSION;
+use backlog_sync::trackers::azure_boards::connector::WORK_ITEMS_VERSION;
 use backlog_twins::azure::Process;
 use serde_json::Value;
 

@@ -53,16 +53,14 @@ async fn github_refusals_stop_only_their_items_and_fixed_items_sync_next_run() {
 
 /// The remote of the env's GitHub target, its pacer on a clock where GitHub's minute is `minute`.
 fn fast_remote(env: &GhEnv, minute: std::time::Duration) -> backlog_sync::reconcile::remote::Remote {
-    use backlog_sync::connector::github::Pacer;
-    use backlog_sync::reconcile::remote::Remote;
+    use backlog_sync::trackers::github::GithubTracker;
+    use backlog_sync::trackers::github::connector::Pacer;
     let settings = env.settings();
-    match engine::connect(&settings.targets[0]).expect("connects") {
-        Remote::Github(mut g) => {
-            g.connector = g.connector.with_pacer(Pacer::with_minute(80, 500, minute));
-            Remote::Github(g)
-        }
-        other => other,
+    let mut remote = engine::connect(&settings.targets[0]).expect("connects");
+    if let Some(g) = remote.tracker_mut::<GithubTracker>() {
+        g.connector.set_pacer(Pacer::with_minute(80, 500, minute));
     }
+    remote
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use backlog_sync::mapping::fields::FieldMap;
-use backlog_sync::mapping::{AzureMapping, Identities};
+use backlog_sync::mapping::Identities;
+use backlog_sync::trackers::azure_boards::mapping::AzureMapping;
 use backlog_sync::model::{ItemId, Kind};
 use libfuzzer_sys::fuzz_target;
 

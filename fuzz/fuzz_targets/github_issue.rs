@@ -2,7 +2,8 @@
 //! fields back to an issue and reading it again gives the same fields.
 #![no_main]
 
-use backlog_sync::mapping::{GithubMapping, Identities, IssueContent};
+use backlog_sync::mapping::Identities;
+use backlog_sync::trackers::github::mapping::{GithubMapping, IssueContent};
 use backlog_sync::model::{ItemId, Kind};
 use libfuzzer_sys::fuzz_target;
 

@@ -4,7 +4,8 @@
 
 use backlog_sync::config::{TargetKind, TargetSettings};
 use backlog_sync::daemon::webhooks::github_signature_ok;
-use backlog_sync::daemon::{azure_hook, github_hook};
+use backlog_sync::trackers::azure_boards::hook as azure_hook;
+use backlog_sync::trackers::github::hook as github_hook;
 use libfuzzer_sys::fuzz_target;
 
 const EVENTS: [&str; 6] = ["issues", "issue_comment", "label", "sub_issues", "ping", "push"];

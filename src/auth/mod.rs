@@ -3,18 +3,17 @@
 //! changes, a GitHub App installation token or an Entra ID access token, the last two renewed
 //! before they expire and after a refusal (401).
 
-mod entra;
-mod github_app;
 pub mod jwt;
-mod renewal;
+pub(crate) mod renewal;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use futures::future::BoxFuture;
+
 use crate::config::{Secret, TargetKind, TargetSettings};
 
-pub use entra::{AZURE_DEVOPS_SCOPE, DEFAULT_AUTHORITY};
 pub use renewal::renew_due;
 
 /// Why no credential could be had. The message names the setting to fix and never the secret.
@@ -63,15 +62,9 @@ impl Credential {
     }
 }
 
-/// How an Azure DevOps token read as text is sent: a JWT (`eyJ….….…`) is an Entra ID token,
-/// anything else a personal access token. GitHub takes every token as `Bearer`.
+/// How a token read as text is sent to a target of `kind` (see [`TargetKind::token_scheme`]).
 pub fn scheme_for(kind: TargetKind, token: &str) -> Scheme {
-    let parts: Vec<&str> = token.split('.').collect();
-    let jwt = token.starts_with("eyJ") && parts.len() == 3 && parts.iter().all(|p| !p.is_empty());
-    match kind {
-        TargetKind::AzureBoards if !jwt => Scheme::Basic,
-        _ => Scheme::Bearer,
-    }
+    kind.token_scheme(token)
 }
 
 /// Where a target's credential comes from; cheap to clone (clones share one cache).
@@ -90,8 +83,27 @@ impl std::fmt::Debug for TokenSource {
 enum Kind {
     Fixed(Credential),
     File(TokenFile),
-    GithubApp(Box<github_app::GithubApp>),
-    Entra(Box<entra::Entra>),
+    /// A tracker's own identity that renews its credential (a GitHub App, Entra ID).
+    Renewing(Box<dyn Renews>),
+}
+
+/// A credential that a tracker's identity provider hands out and renews (a GitHub App's
+/// installation token, an Entra ID access token); built by the tracker registry from the settings.
+pub trait Renews: Send + Sync {
+    /// A credential valid now, renewed first when it is about to expire.
+    fn credential<'a>(&'a self, target: &'a str) -> BoxFuture<'a, Result<Credential, AuthError>>;
+    /// Forgets a refused credential; whether a fresh one is worth one more try.
+    fn forget<'a>(&'a self, refused: &'a Credential) -> BoxFuture<'a, bool>;
+    /// The login the target knows the sync by, once known.
+    fn login(&self) -> Option<String> {
+        None
+    }
+    /// Tokens obtained so far (renewals included).
+    fn obtained(&self) -> u64;
+    /// What kind of identity this is, in words for messages.
+    fn describe(&self) -> &'static str;
+    /// The settings to check when the remote refuses the credential.
+    fn setting_hint(&self) -> &'static str;
 }
 
 /// A token file, re-read when its modification time or size changes.
@@ -142,10 +154,8 @@ impl TokenSource {
     /// the app's key, the certificate) so a bad setting fails before anything is sent.
     pub fn from_settings(t: &TargetSettings) -> Result<TokenSource, AuthError> {
         let fail = |reason: String| AuthError { target: t.name.clone(), reason, transient: false };
-        let kind = if let Some(app_id) = t.app_id {
-            Kind::GithubApp(Box::new(github_app::GithubApp::from_settings(t, app_id).map_err(fail)?))
-        } else if t.tenant_id.is_some() || t.client_id.is_some() {
-            Kind::Entra(Box::new(entra::Entra::from_settings(t).map_err(fail)?))
+        let kind = if let Some(renewing) = crate::trackers::identity_source(t) {
+            Kind::Renewing(renewing.map_err(fail)?)
         } else if let Some(path) = &t.token_file {
             let file = TokenFile { path: path.clone(), kind: t.kind, seen: Mutex::new(None) };
             file.read(&t.name)?;
@@ -171,8 +181,7 @@ impl TokenSource {
         match &*self.kind {
             Kind::Fixed(_) => "a token",
             Kind::File(_) => "a token file",
-            Kind::GithubApp(_) => "a GitHub App",
-            Kind::Entra(_) => "an Entra ID service principal",
+            Kind::Renewing(r) => r.describe(),
         }
     }
 
@@ -181,8 +190,7 @@ impl TokenSource {
         match &*self.kind {
             Kind::Fixed(_) => "the variable named by `token_env`",
             Kind::File(_) => "the file named by `token_file`",
-            Kind::GithubApp(_) => "`app_id`, `app_key_file` (or `app_key_env`) and the app's permissions",
-            Kind::Entra(_) => "`tenant_id`, `client_id` and the service principal's access to the organization",
+            Kind::Renewing(r) => r.setting_hint(),
         }
     }
 
@@ -191,8 +199,7 @@ impl TokenSource {
         match &*self.kind {
             Kind::Fixed(c) => Ok(c.clone()),
             Kind::File(f) => f.read(&self.target),
-            Kind::GithubApp(app) => app.credential(&self.target).await,
-            Kind::Entra(e) => e.credential(&self.target).await,
+            Kind::Renewing(r) => r.credential(&self.target).await,
         }
     }
 
@@ -202,8 +209,7 @@ impl TokenSource {
         match &*self.kind {
             Kind::Fixed(_) => false,
             Kind::File(f) => f.read(&self.target).is_ok_and(|c| &c != refused),
-            Kind::GithubApp(app) => app.forget(refused).await,
-            Kind::Entra(e) => e.forget(refused).await,
+            Kind::Renewing(r) => r.forget(refused).await,
         }
     }
 
@@ -211,7 +217,7 @@ impl TokenSource {
     /// `<slug>[bot]` (known once a token has been had).
     pub fn login(&self) -> Option<String> {
         match &*self.kind {
-            Kind::GithubApp(app) => app.login(),
+            Kind::Renewing(r) => r.login(),
             _ => None,
         }
     }
@@ -219,20 +225,19 @@ impl TokenSource {
     /// How many tokens this source has obtained from an identity provider (renewals included).
     pub fn obtained(&self) -> u64 {
         match &*self.kind {
-            Kind::GithubApp(app) => app.obtained(),
-            Kind::Entra(e) => e.obtained(),
+            Kind::Renewing(r) => r.obtained(),
             _ => 0,
         }
     }
 }
 
 /// Reads a secret file named by a setting (a key or a certificate), naming the setting on failure.
-fn read_setting_file(path: &Path, key: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn read_setting_file(path: &Path, key: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read `{key}` `{}`: {e}; fix `{key}`", path.display()))
 }
 
 /// The HTTP client both identity providers are asked through (token exchanges are small and quick).
-fn http_client() -> Result<reqwest::Client, String> {
+pub(crate) fn http_client() -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(30))
@@ -246,26 +251,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schemes_follow_the_kind_and_the_token() {
-        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln";
-        let cases = [
-            (TargetKind::Github, "ghs_abc", Scheme::Bearer),
-            (TargetKind::Github, jwt, Scheme::Bearer),
-            (TargetKind::AzureBoards, "52charpat", Scheme::Basic),
-            (TargetKind::AzureBoards, jwt, Scheme::Bearer),
-            (TargetKind::AzureBoards, "eyJ.only-two", Scheme::Basic),
-        ];
-        for (kind, token, want) in cases {
-            assert_eq!(scheme_for(kind, token), want, "{token}");
-        }
-    }
-
-    #[test]
     fn credentials_never_print_their_token() {
         let c = Credential { token: Secret::new("s3cr3t"), scheme: Scheme::Basic };
         assert_eq!(format!("{c:?}"), "Credential(Basic, ***)");
         assert_eq!(c.authorization(), "Basic OnMzY3IzdA==");
-        let source = TokenSource::fixed("gh", TargetKind::Github, Secret::new("s3cr3t"));
+        let source = TokenSource::fixed("gh", TargetKind::default(), Secret::new("s3cr3t"));
         assert!(!format!("{source:?}").contains("s3cr3t"));
     }
 
@@ -274,7 +264,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("token");
         std::fs::write(&path, "first\n").unwrap();
-        let file = TokenFile { path: path.clone(), kind: TargetKind::Github, seen: Mutex::new(None) };
+        let file = TokenFile { path: path.clone(), kind: TargetKind::default(), seen: Mutex::new(None) };
         let first = file.read("gh").unwrap();
         assert_eq!(first.token.expose(), "first");
         std::fs::write(&path, "second-token\n").unwrap();

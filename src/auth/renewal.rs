@@ -26,7 +26,7 @@ struct Cached {
 
 /// One renewing credential.
 #[derive(Default)]
-pub(super) struct Renewing {
+pub(crate) struct Renewing {
     cache: tokio::sync::Mutex<Option<Cached>>,
     obtained: AtomicU64,
 }

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use super::Outcome;
 use crate::backlog::Backlog;
-use crate::config::{Process, TargetKind};
 use crate::model::{Kind, SentenceSource};
 use crate::reconcile::engine;
 use crate::summary::channels::Channel;
@@ -36,17 +35,7 @@ pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcom
             );
             continue;
         }
-        // A project's process is read from the project at the first sync; validate sends nothing,
-        // so it checks the Agile mapping in its place.
-        let process = t.process.or((t.kind == TargetKind::AzureBoards).then_some(Process::Agile));
-        let mapping = match (&t.mapping, t.kind, t.process) {
-            (Some(m), _, _) => format!("mapping `{}`", m.display()),
-            (None, TargetKind::Github, _) => "built-in mapping github/default.toml".to_string(),
-            (None, TargetKind::AzureBoards, Some(p)) => format!("built-in mapping azure-boards/{}.toml", p.as_str()),
-            (None, TargetKind::AzureBoards, None) => {
-                "built-in mapping for the project's process, read from the project at the first sync".to_string()
-            }
-        };
+        let (process, mapping) = crate::trackers::mapping_to_check(t);
         match engine::connect_in(t, settings.source.as_deref(), process) {
             Ok(_) => println!("target `{}`: ok (token, {mapping}, identities)", t.name),
             Err(e) => {

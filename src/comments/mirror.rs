@@ -9,14 +9,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::Duration;
 use serde::Serialize;
 
 use super::plan::{Action, ItemComments, Side, plan};
 use super::{Comment, Tracker};
 use crate::connector::RemoteError;
-use crate::connector::github::WATERMARK_OVERLAP;
-use crate::mapping::azure::html::html_to_markdown;
 use crate::reconcile::remote::Remote;
 use crate::store::{CommentMirror, Store, StoreError};
 
@@ -67,91 +64,24 @@ pub fn pick(
 }
 
 fn tracker(remote: &Remote) -> Tracker {
-    match remote {
-        Remote::Github(_) => Tracker::Github,
-        Remote::Azure(_) => Tracker::AzureBoards,
-    }
+    remote.tracker().comment_form()
 }
 
 /// Reads the comments of one remote item.
 async fn read(remote: &Remote, remote_id: &str) -> Result<Vec<Comment>, RemoteError> {
-    match remote {
-        Remote::Github(g) => {
-            let number = remote_id.parse().unwrap_or_default();
-            Ok(g.connector
-                .comments(number)
-                .await?
-                .into_iter()
-                .map(|c| {
-                    let text = c.body.clone().unwrap_or_default();
-                    Comment {
-                        id: c.id.to_string(),
-                        author: c.user.map(|u| u.login).unwrap_or_else(|| "someone".into()),
-                        created_at: c.created_at,
-                        // `updated_at` has whole seconds: an edit within the second it was
-                        // made or last mirrored keeps it, so the text's digest is part of it.
-                        version: format!("{}#{}", c.updated_at.to_rfc3339(), digest(&text)),
-                        markdown: text.clone(),
-                        text,
-                        url: c.html_url,
-                    }
-                })
-                .collect())
-        }
-        Remote::Azure(a) => {
-            let id = remote_id.parse().unwrap_or_default();
-            let url = a.connector.web_item_url(id);
-            Ok(a.connector
-                .comments(id)
-                .await?
-                .into_iter()
-                .map(|c| {
-                    let markdown = if c.is_markdown() { c.text.clone() } else { html_to_markdown(&c.text) };
-                    let author = if c.created_by.display_name.is_empty() {
-                        c.created_by.unique_name
-                    } else {
-                        c.created_by.display_name
-                    };
-                    Comment {
-                        id: c.id.to_string(),
-                        author,
-                        created_at: c.created_date,
-                        version: c.version.to_string(),
-                        text: c.text,
-                        markdown,
-                        url: url.clone(),
-                    }
-                })
-                .collect())
-        }
-    }
+    remote.tracker().comments(remote_id).await
 }
 
 async fn post(remote: &Remote, remote_id: &str, text: &str) -> Result<String, RemoteError> {
-    match remote {
-        Remote::Github(g) => {
-            Ok(g.connector.add_comment(remote_id.parse().unwrap_or_default(), text).await?.id.to_string())
-        }
-        Remote::Azure(a) => {
-            Ok(a.connector.add_comment(remote_id.parse().unwrap_or_default(), text).await?.id.to_string())
-        }
-    }
+    remote.tracker().add_comment(remote_id, text).await
 }
 
 async fn edit(remote: &Remote, remote_id: &str, comment: &str, text: &str) -> Result<(), RemoteError> {
-    match remote {
-        Remote::Github(g) => g.connector.edit_comment(comment, text).await.map(drop),
-        Remote::Azure(a) => {
-            a.connector.edit_comment(remote_id.parse().unwrap_or_default(), comment, text).await.map(drop)
-        }
-    }
+    remote.tracker().edit_comment(remote_id, comment, text).await
 }
 
 async fn delete(remote: &Remote, remote_id: &str, comment: &str) -> Result<(), RemoteError> {
-    match remote {
-        Remote::Github(g) => g.connector.delete_comment(comment).await,
-        Remote::Azure(a) => a.connector.delete_comment(remote_id.parse().unwrap_or_default(), comment).await,
-    }
+    remote.tracker().delete_comment(remote_id, comment).await
 }
 
 /// Why one item's comments could not be mirrored.
@@ -184,13 +114,13 @@ pub async fn mirror(store: &Store, remotes: &[Remote], scope: &Scope) -> Result<
             full = true;
             continue;
         };
-        if let (Remote::Github(g), false) = (remote, full) {
-            let since = mark.since - Duration::from_std(WATERMARK_OVERLAP).unwrap_or_default();
-            match g.connector.comments_since(since).await {
-                Ok(changed) => touched
-                    .extend(changed.iter().filter_map(|c| c.issue_number()).map(|n| (g.name.clone(), n.to_string()))),
-                Err(e) => report.errors.push(format!("comments of target `{}`: {e}", g.name)),
-            }
+        if full {
+            continue;
+        }
+        match remote.tracker().comments_changed_since(mark.since).await {
+            Some(Ok(changed)) => touched.extend(changed.into_iter().map(|id| (remote.name().to_string(), id))),
+            Some(Err(e)) => report.errors.push(format!("comments of target `{}`: {e}", remote.name())),
+            None => {}
         }
     }
     for item_id in pick(&shared, full, &touched) {
@@ -268,10 +198,4 @@ async fn mirror_item(
         }
     }
     Ok(())
-}
-
-/// A short digest of a comment's text, for versions that must change when the text does.
-fn digest(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(text.as_bytes())[..8])
 }

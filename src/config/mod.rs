@@ -124,25 +124,7 @@ pub struct StateSettings {
     pub path: PathBuf,
 }
 
-/// Which remote a target is.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "kebab-case", try_from = "String")]
-pub enum TargetKind {
-    #[default]
-    Github,
-    AzureBoards,
-}
-
-impl TryFrom<String> for TargetKind {
-    type Error = String;
-    fn try_from(s: String) -> Result<TargetKind, String> {
-        match s.trim() {
-            "github" => Ok(TargetKind::Github),
-            "azure-boards" => Ok(TargetKind::AzureBoards),
-            _ => Err(format!("`{s}` is not a target kind; use one of github, azure-boards")),
-        }
-    }
-}
+pub use crate::trackers::TargetKind;
 
 /// One remote system instance.
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -509,11 +491,7 @@ impl Settings {
                     reason: format!("two targets are named `{}`; give each a unique name", t.name),
                 });
             }
-            let needs: &[(&str, &Option<String>)] = match t.kind {
-                TargetKind::Github => &[("repository", &t.repository)],
-                TargetKind::AzureBoards => &[("organization_url", &t.organization_url), ("project", &t.project)],
-            };
-            for (field, value) in needs {
+            for (field, value) in crate::trackers::required_settings(t) {
                 if value.as_deref().is_none_or(str::is_empty) {
                     return Err(ConfigError::Invalid {
                         key: key(field),
@@ -564,21 +542,7 @@ fn identity_settings(t: &TargetSettings) -> Result<(), (&'static str, String)> {
         || t.client_secret_env.is_some()
         || t.client_certificate_file.is_some()
         || t.authority_url.is_some();
-    match t.kind {
-        TargetKind::Github if entra => {
-            return Err((
-                "client_id",
-                format!("target `{name}` is on GitHub; Entra ID settings are for `azure-boards` targets"),
-            ));
-        }
-        TargetKind::AzureBoards if app => {
-            return Err((
-                "app_id",
-                format!("target `{name}` is on Azure DevOps; GitHub App settings are for `github` targets"),
-            ));
-        }
-        _ => {}
-    }
+    crate::trackers::identity_fits(t, app, entra)?;
     if token && (app || entra) {
         let other = if app { "`app_id`" } else { "`client_id`" };
         return Err(("token_env", format!("target `{name}` names both a token and {other}; keep one way to sign in")));

@@ -1,8 +1,7 @@
-//! Connectors: clients of the remote systems. One folder per remote; errors that say whether a
-//! retry can help and carry the remote's status and message; one retry policy for all.
+//! What every tracker's client shares (each client lives in its tracker's folder under
+//! `trackers`): errors that say whether a retry can help and carry the remote's status and
+//! message, the rate budget, one retry policy for all, and waiting with progress.
 
-pub mod azure;
-pub mod github;
 pub mod retry;
 pub mod wait;
 

@@ -2,14 +2,12 @@
 //! per batch; `/healthz`, `/readyz`, `/metrics` and a read-only dashboard; graceful shutdown.
 //!
 //! `queue` (dedupe, debounce, bounded) · `worker` (the level-triggered reconcile loop) ·
-//! `scheduler` (cron with seconds, jitter, registrable jobs) · `webhooks`, `github_hook`,
-//! `azure_hook`, `push_hook` (verification and payload → keys) · `server` (`router(state)`) · `metrics` ·
+//! `scheduler` (cron with seconds, jitter, registrable jobs) · `webhooks`, `push_hook`
+//! (verification and payload → keys; each tracker's own hook is in its folder under `trackers`) · `server` (`router(state)`) · `metrics` ·
 //! `dashboard` · `probe` (target readiness) · `shutdown` · `listener` (accept loop, timeouts, limits) ·
 //! `serve` (putting it together).
 
-pub mod azure_hook;
 pub mod dashboard;
-pub mod github_hook;
 pub mod listener;
 pub mod metrics;
 pub mod probe;

@@ -1,14 +1,14 @@
 //! Readiness of the targets for `/readyz`: one cheap authenticated request per target that proves
-//! the token can read what a sync reads (a GitHub repository's issues, asked conditionally so an
-//! unchanged answer costs no budget; an Azure DevOps project), cached for a few seconds.
+//! the token can read what a sync reads (each tracker says which: `trackers::probe_of`; asked
+//! conditionally, so an unchanged answer costs no budget where the tracker honours ETags), cached
+//! for a few seconds.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::auth::{Credential, TokenSource};
-use crate::config::{TargetKind, TargetSettings};
-use crate::connector::azure::encode_segment;
+use crate::config::TargetSettings;
 
 /// How long a probe result is reused.
 pub const CACHE_FOR: Duration = Duration::from_secs(10);
@@ -42,35 +42,7 @@ impl Readiness {
             .iter()
             .map(|t| {
                 let source = TokenSource::from_settings(t).map_err(|e| e.reason);
-                let (url, missing) = match t.kind {
-                    TargetKind::Github => {
-                        let repository = t.repository.as_deref().unwrap_or("");
-                        (
-                            format!(
-                                "{}/repos/{repository}/issues?state=all&per_page=1",
-                                t.api_url.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/')
-                            ),
-                            format!(
-                                "the repository `{repository}` does not exist or the token cannot see it; check `repository` of target `{}`",
-                                t.name
-                            ),
-                        )
-                    }
-                    TargetKind::AzureBoards => {
-                        let project = t.project.as_deref().unwrap_or("");
-                        (
-                            format!(
-                                "{}/_apis/projects/{}?api-version=7.1",
-                                t.organization_url.as_deref().unwrap_or("").trim_end_matches('/'),
-                                encode_segment(project)
-                            ),
-                            format!(
-                                "the project `{project}` does not exist or the token cannot see it; check `project` of target `{}`",
-                                t.name
-                            ),
-                        )
-                    }
-                };
+                let crate::trackers::Probe { url, missing } = crate::trackers::probe_of(t);
                 ProbeTarget { name: t.name.clone(), url, source, missing, etag: Mutex::new(None) }
             })
             .collect();

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde_json::json;
 
 use super::dashboard::{self, SummarySlot};
@@ -17,7 +17,6 @@ use super::metrics::{self, Metrics};
 use super::probe::Readiness;
 use super::queue::WorkQueue;
 use super::webhooks::HookAuth;
-use super::{azure_hook, github_hook};
 use crate::config::Settings;
 use crate::store::Store;
 
@@ -42,7 +41,7 @@ pub struct AppState {
     pub body_timeout: std::time::Duration,
     stopping: Arc<AtomicBool>,
     /// The sync's own app login per target (`<slug>[bot]`): webhooks it sent are echoes.
-    pub own_logins: super::github_hook::OwnLogins,
+    pub own_logins: super::webhooks::OwnLogins,
 }
 
 impl AppState {
@@ -91,9 +90,11 @@ impl AppState {
 /// the probes. The dashboard is not among them.
 pub fn router(state: AppState) -> Router {
     // The webhook handlers read their bodies themselves with `[server] body_limit` (413 above it).
-    Router::new()
-        .route("/webhooks/github", post(github_hook::receive))
-        .route("/webhooks/azure-devops", post(azure_hook::receive))
+    let mut router = Router::new();
+    for (path, receive) in crate::trackers::webhook_routes() {
+        router = router.route(path, receive);
+    }
+    router
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))

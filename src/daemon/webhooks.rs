@@ -253,6 +253,9 @@ pub fn take(state: &AppState, source: &str, delivery: &str, verdict: Verdict) ->
     }
 }
 
+/// The sync's own app login per target name (`<slug>[bot]`), learnt by the worker after a run.
+pub type OwnLogins = std::sync::Arc<std::sync::RwLock<std::collections::BTreeMap<String, String>>>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,7 +77,7 @@ pub struct Worker {
     pub queue: Arc<WorkQueue>,
     pub metrics: Arc<Metrics>,
     /// Where the webhook handlers learn the sync's own app logins, refreshed after each run.
-    pub own_logins: super::github_hook::OwnLogins,
+    pub own_logins: super::webhooks::OwnLogins,
 }
 
 impl Worker {

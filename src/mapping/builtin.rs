@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{AzureMapping, GithubMapping, Identities, MappingError};
-use crate::config::{Process, TargetKind};
+use super::{Identities, MappingError};
+use crate::config::Process;
 
 /// `mappings/github/default.toml`.
 pub const GITHUB: &str = include_str!("../../mappings/github/default.toml");
@@ -44,26 +44,6 @@ pub fn azure_text(process: Process) -> &'static str {
     }
 }
 
-/// How a built-in mapping is named in messages: `built-in github/default.toml`.
-pub fn name(kind: TargetKind, process: Option<Process>) -> PathBuf {
-    match (kind, process) {
-        (TargetKind::Github, _) => PathBuf::from("built-in github/default.toml"),
-        (TargetKind::AzureBoards, p) => {
-            PathBuf::from(format!("built-in azure-boards/{}.toml", p.unwrap_or(Process::Agile).as_str()))
-        }
-    }
-}
-
-/// The built-in GitHub mapping.
-pub fn github() -> Result<GithubMapping, MappingError> {
-    GithubMapping::from_text(GITHUB, &name(TargetKind::Github, None))
-}
-
-/// The built-in Azure Boards mapping for `process`.
-pub fn azure(process: Process) -> Result<AzureMapping, MappingError> {
-    AzureMapping::from_text(azure_text(process), &name(TargetKind::AzureBoards, Some(process)))
-}
-
 /// Where identities are read from: beside a mapping file given (`mappings/identities.toml` for
 /// `mappings/github/default.toml`); with the built-in mappings, `mappings/identities.toml` beside
 /// the settings file; with neither, nobody is known.
@@ -88,11 +68,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_built_in_mapping_loads_and_checks() {
-        github().unwrap();
-        for p in Process::ALL {
-            azure(p).unwrap_or_else(|e| panic!("{}: {e}", p.as_str()));
-        }
+    fn the_identities_file_names_nobody() {
         let none: Identities = toml::from_str(IDENTITIES).unwrap();
         assert!(none.people.is_empty());
     }

@@ -1,18 +1,15 @@
-//! Mappings: `mappings/*.toml` loaded and validated, and the pure translation between canonical
-//! fields and each remote's fields, states and body sections.
+//! Mappings: what every tracker's mapping shares — the canonical field map, loading
+//! `mappings/*.toml`, the built-in texts, identities and adaptations. Each tracker's translation
+//! (fields, states, body sections) lives in its folder under `trackers`.
 
 pub mod adapt;
-pub mod azure;
 pub mod builtin;
 pub mod fields;
-pub mod github;
 pub mod identities;
 
 use std::path::{Path, PathBuf};
 
-pub use azure::AzureMapping;
 pub use fields::FieldMap;
-pub use github::{GithubMapping, IssueContent};
 pub use identities::Identities;
 
 /// A mapping file that cannot be used.

@@ -6,11 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::plan::{MilestoneAction, TargetMilestones, Tracker, TrackerMilestone, Wanted, plan};
+use super::plan::{MilestoneAction, TargetMilestones, Wanted, plan};
 use super::toml_write::append_milestones;
 use crate::backlog::project::Milestone;
 use crate::connector::RemoteError;
-use crate::connector::github::milestones::MilestoneWrite;
 use crate::reconcile::remote::Remote;
 
 /// What the milestone step did.
@@ -35,75 +34,15 @@ impl MilestoneReport {
 
 /// One target's milestones as the plan sees them.
 async fn read(remote: &Remote) -> Result<TargetMilestones, RemoteError> {
-    let (tracker, milestones) = match remote {
-        Remote::Github(g) => {
-            let list = g.connector.milestones().await?;
-            let milestones = list
-                .into_iter()
-                .map(|m| TrackerMilestone {
-                    name: m.title,
-                    key: m.number.to_string(),
-                    due: m.due_on.map(|d| d.date_naive()),
-                    start: None,
-                    description: Some(m.description.unwrap_or_default()),
-                    closed: m.state == "closed",
-                })
-                .collect();
-            (Tracker::Github, milestones)
-        }
-        Remote::Azure(a) => {
-            let list = a.connector.iterations().await?;
-            let milestones = list
-                .into_iter()
-                .map(|i| TrackerMilestone {
-                    name: i.path.clone(),
-                    key: i.path,
-                    due: i.finish,
-                    start: i.start,
-                    description: None,
-                    closed: false,
-                })
-                .collect();
-            (Tracker::Azure, milestones)
-        }
-    };
-    Ok(TargetMilestones { target: remote.name().to_string(), tracker, milestones })
-}
-
-fn github_write(w: &Wanted) -> MilestoneWrite {
-    MilestoneWrite { title: w.name.clone(), description: w.description.clone(), due: w.due, closed: w.closed }
-}
-
-/// The iteration dates of `w`: both or neither, as Boards takes them.
-fn iteration_dates(w: &Wanted) -> (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>) {
-    match (w.start, w.due) {
-        (Some(s), Some(f)) => (Some(s.min(f)), Some(f)),
-        _ => (None, None),
-    }
+    remote.tracker().milestones().await
 }
 
 async fn create(remote: &Remote, w: &Wanted) -> Result<(), RemoteError> {
-    match remote {
-        Remote::Github(g) => g.connector.create_milestone(&github_write(w)).await.map(|_| ()),
-        Remote::Azure(a) => {
-            let (start, finish) = iteration_dates(w);
-            let made = a.connector.create_iteration(&w.name, start, finish).await?;
-            a.connector.add_team_iteration(&made.identifier).await
-        }
-    }
+    remote.tracker().create_milestone(w).await
 }
 
 async fn update(remote: &Remote, key: &str, w: &Wanted) -> Result<(), RemoteError> {
-    match remote {
-        Remote::Github(g) => {
-            let number = key.parse().unwrap_or_default();
-            g.connector.update_milestone(number, &github_write(w)).await.map(|_| ())
-        }
-        Remote::Azure(a) => {
-            let (start, finish) = iteration_dates(w);
-            a.connector.update_iteration(key, start, finish).await
-        }
-    }
+    remote.tracker().update_milestone(key, w).await
 }
 
 /// Runs the milestone step against `remotes` for the backlog at `root` whose `backlog.toml`

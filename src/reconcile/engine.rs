@@ -12,15 +12,13 @@ use serde::Serialize;
 use super::apply::{self, Applied};
 use super::merge::Policies;
 use super::plan::{Action, CanonicalItem, LinkView, Plan, PlanInput, TargetInput, plan};
-use super::remote::{AzureRemote, Fetched, GithubRemote, Remote};
+use super::remote::{Fetched, Remote};
 use crate::auth::TokenSource;
 use crate::backlog::{Backlog, BacklogError};
-use crate::config::{Process, Secret, Settings, TargetKind, TargetSettings, parse_max_removals};
+use crate::config::{Process, Secret, Settings, TargetSettings, parse_max_removals};
 use crate::connector::RemoteError;
-use crate::connector::azure::AzureConnector;
-use crate::connector::github::GithubConnector;
 use crate::mapping::fields::{item_fields, strip_control};
-use crate::mapping::{AzureMapping, GithubMapping, Identities, MappingError, builtin};
+use crate::mapping::{Identities, MappingError, builtin};
 use crate::model::{ItemId, Kind};
 use crate::store::{RunCounts, RunOutcome, Store, StoreError, SyncLock};
 
@@ -143,58 +141,13 @@ pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
     connect_in(target, None, target.process)
 }
 
-/// Builds the remote of one target. Without `mapping` it uses the built-in one for its kind (for
-/// Azure Boards, for `process`), and identities from `mappings/identities.toml` beside
-/// `settings_file`.
+/// Builds the remote of one target through the tracker registry (see [`crate::trackers::connect`]).
 pub fn connect_in(
     target: &TargetSettings,
     settings_file: Option<&Path>,
     process: Option<Process>,
 ) -> Result<Remote, SyncError> {
-    let fail = |reason: String| SyncError::Target { target: target.name.clone(), reason };
-    let source = source_of(target)?;
-    let identities = builtin::identities(target.mapping.as_deref(), settings_file)?;
-    match target.kind {
-        TargetKind::Github => {
-            let mapping = match &target.mapping {
-                Some(path) => GithubMapping::load(path)?,
-                None => builtin::github()?,
-            };
-            let api = target.api_url.as_deref().unwrap_or("https://api.github.com");
-            let repo = target.repository.as_deref().unwrap_or_default();
-            let mut connector = GithubConnector::with_source(&target.name, api, repo, source)?;
-            if target.write_limit_per_minute.is_some() || target.write_limit_per_hour.is_some() {
-                connector = connector.with_write_limits(
-                    target.write_limit_per_minute.unwrap_or(80),
-                    target.write_limit_per_hour.unwrap_or(500),
-                );
-            }
-            Ok(Remote::Github(GithubRemote {
-                name: target.name.clone(),
-                connector,
-                mapping,
-                people: identities,
-                notes: Default::default(),
-            }))
-        }
-        TargetKind::AzureBoards => {
-            let mapping = match (&target.mapping, process) {
-                (Some(path), _) => AzureMapping::load(path)?,
-                (None, Some(p)) => builtin::azure(p)?,
-                (None, None) => {
-                    return Err(fail(
-                        "has no `mapping` and its process is not known yet; set `process = \"agile\"` (or scrum, cmmi, basic)".into(),
-                    ));
-                }
-            };
-            let Some(org) = target.organization_url.as_deref() else {
-                return Err(fail("set `organization_url`, e.g. `https://dev.azure.com/contoso`".into()));
-            };
-            let project = target.project.as_deref().unwrap_or_default();
-            let connector = AzureConnector::with_source(&target.name, org, project, source)?;
-            Ok(Remote::Azure(AzureRemote::new(&target.name, connector, mapping, identities)))
-        }
-    }
+    crate::trackers::connect(target, settings_file, process).map(Remote::new)
 }
 
 /// Where a target's credential comes from: a token, a token file, a GitHub App or Entra ID.
@@ -213,23 +166,9 @@ pub fn token_of(target: &TargetSettings) -> Result<Secret, SyncError> {
     .map_err(|reason| SyncError::Target { target: target.name.clone(), reason })
 }
 
-/// The process an Azure Boards target without `mapping` follows: `process`, or read from the
-/// project. `None` for other targets and for those with a mapping file.
+/// What a target needs read from the remote before it is built (see [`crate::trackers::prepare`]).
 pub async fn process_of(target: &TargetSettings) -> Result<Option<Process>, SyncError> {
-    if target.kind != TargetKind::AzureBoards || target.mapping.is_some() {
-        return Ok(None);
-    }
-    if let Some(p) = target.process {
-        return Ok(Some(p));
-    }
-    let source = source_of(target)?;
-    let org = target.organization_url.as_deref().unwrap_or_default();
-    let project = target.project.as_deref().unwrap_or_default();
-    let p = crate::connector::azure::process::detect(org, project, &source)
-        .await
-        .map_err(|reason| SyncError::Target { target: target.name.clone(), reason })?;
-    tracing::debug!(target = %target.name, process = p.as_str(), "read the project's process");
-    Ok(Some(p))
+    crate::trackers::prepare(target).await
 }
 
 /// Builds the remotes of every target, reading Azure Boards processes where needed.

@@ -12,7 +12,6 @@ pub mod plan;
 mod plan_tests;
 pub mod refusal;
 pub mod remote;
-pub mod remote_azure;
 pub mod trust;
 
 pub use merge::{FieldConflict, Policies, Settled};

@@ -153,16 +153,7 @@ fn short_retries(remote: Remote) -> Remote {
         max_delay: Duration::from_millis(100),
         ..RetryPolicy::default()
     };
-    match remote {
-        Remote::Github(mut g) => {
-            g.connector = g.connector.with_retry(retry);
-            Remote::Github(g)
-        }
-        Remote::Azure(mut a) => {
-            a.connector = a.connector.with_retry(retry);
-            Remote::Azure(a)
-        }
-    }
+    remote.with_retry(retry)
 }
 
 impl<'t> World<'t> {

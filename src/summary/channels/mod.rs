@@ -2,9 +2,7 @@
 //! incoming webhook, or a file. Each channel delivers one [`Message`]; those that can look for
 //! their own earlier post (GitHub, the wiki, a file) do so first, so a retry never posts twice.
 
-pub mod azure_wiki;
 pub mod file;
-pub mod github;
 pub mod slack;
 pub mod teams;
 
@@ -14,8 +12,11 @@ use sha2::{Digest, Sha256};
 
 use super::model::Summary;
 use super::render::Format;
-use crate::config::Settings;
+use crate::auth::TokenSource;
+use crate::config::{Settings, TargetKind};
 use crate::connector::{ErrorKind, RemoteError};
+use crate::trackers::azure_boards::wiki::WikiChannel;
+use crate::trackers::github::summary::GithubChannel;
 
 /// A summary on its way to a channel.
 #[derive(Debug, Clone)]
@@ -96,8 +97,8 @@ impl Delivery {
 /// One configured channel.
 #[derive(Debug)]
 pub enum Channel {
-    Github(github::GithubChannel),
-    AzureWiki(azure_wiki::WikiChannel),
+    Github(GithubChannel),
+    AzureWiki(WikiChannel),
     Teams(teams::TeamsChannel),
     Slack(slack::SlackChannel),
     File(file::FileChannel),
@@ -111,8 +112,8 @@ impl Channel {
     pub fn from_settings(name: &str, settings: &Settings) -> Result<Channel, String> {
         let c = &settings.summary.channels;
         match name {
-            "github-comment" => github::GithubChannel::new(&c.github, settings).map(Channel::Github),
-            "azure-wiki" => azure_wiki::WikiChannel::new(&c.azure_wiki, settings).map(Channel::AzureWiki),
+            "github-comment" => GithubChannel::new(&c.github, settings).map(Channel::Github),
+            "azure-wiki" => WikiChannel::new(&c.azure_wiki, settings).map(Channel::AzureWiki),
             "teams" => teams::TeamsChannel::new(&c.teams).map(Channel::Teams),
             "slack" => slack::SlackChannel::new(&c.slack).map(Channel::Slack),
             "file" => file::FileChannel::new(&c.file, settings).map(Channel::File),
@@ -158,6 +159,21 @@ impl Channel {
             Channel::File(c) => c.deliver(msg),
         }
     }
+}
+
+/// Finds `[[targets]]` entry `name` of `kind` and where its credential comes from.
+pub(crate) fn target_of<'a>(
+    settings: &'a Settings,
+    name: Option<&str>,
+    kind: TargetKind,
+    key: &str,
+) -> Result<(&'a crate::config::TargetSettings, TokenSource), String> {
+    let name = name.ok_or_else(|| format!("set `[summary.channels.{key}] target` to the name of a target"))?;
+    let target = settings.targets.iter().find(|t| t.name == name && t.kind == kind).ok_or_else(|| {
+        format!("`[summary.channels.{key}] target` names `{name}`, which is not a target of that kind")
+    })?;
+    let source = TokenSource::from_settings(target).map_err(|e| e.to_string())?;
+    Ok((target, source))
 }
 
 /// An HTTP client for channels: bounded time per request, no proxy surprises in tests.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::mapping::IssueContent;
+use crate::trackers::github::mapping::IssueContent;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct Label {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::mapping::azure::WorkItemContent;
+use crate::trackers::azure_boards::mapping::WorkItemContent;
 
 /// The relation from a child to its parent.
 pub const PARENT: &str = "System.LinkTypes.Hierarchy-Reverse";

@@ -7,10 +7,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::queue::WorkKey;
-use super::server::AppState;
-use super::webhooks::{Verdict, answer, azure_auth_ok, endpoint_off, read_body, take};
 use crate::config::{TargetKind, TargetSettings};
+use crate::daemon::queue::WorkKey;
+use crate::daemon::server::AppState;
+use crate::daemon::webhooks::{Verdict, answer, azure_auth_ok, endpoint_off, read_body, take};
 
 const SOURCE: &str = "azure-devops";
 
@@ -53,7 +53,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: ax
         );
     };
     let verdict = match payload["eventType"].as_str() {
-        Some("git.push") => super::push_hook::azure(&payload, state.settings.backlog.git.as_ref()),
+        Some("git.push") => crate::daemon::push_hook::azure(&payload, state.settings.backlog.git.as_ref()),
         _ => verdict(&payload, &state.settings.targets),
     };
     take(&state, SOURCE, &event_id, verdict)

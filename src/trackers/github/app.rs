@@ -8,12 +8,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::jwt::SigningKey;
-use super::renewal::Renewing;
-use super::{AuthError, Credential, Scheme, read_setting_file};
+use futures::future::BoxFuture;
+
+use crate::auth::jwt::SigningKey;
+use crate::auth::renewal::Renewing;
+use crate::auth::{AuthError, Credential, Renews, Scheme, read_setting_file};
 use crate::config::{Secret, TargetSettings};
 
-pub(super) struct GithubApp {
+pub(crate) struct GithubApp {
     app_id: u64,
     key: SigningKey,
     /// `app_key_file` or `app_key_env`: the setting named when GitHub refuses the key.
@@ -25,6 +27,32 @@ pub(super) struct GithubApp {
     slug: Mutex<Option<String>>,
     client: reqwest::Client,
     renewing: Renewing,
+}
+
+impl Renews for GithubApp {
+    fn credential<'a>(&'a self, target: &'a str) -> BoxFuture<'a, Result<Credential, AuthError>> {
+        Box::pin(GithubApp::credential(self, target))
+    }
+
+    fn forget<'a>(&'a self, refused: &'a Credential) -> BoxFuture<'a, bool> {
+        Box::pin(GithubApp::forget(self, refused))
+    }
+
+    fn login(&self) -> Option<String> {
+        GithubApp::login(self)
+    }
+
+    fn obtained(&self) -> u64 {
+        GithubApp::obtained(self)
+    }
+
+    fn describe(&self) -> &'static str {
+        "a GitHub App"
+    }
+
+    fn setting_hint(&self) -> &'static str {
+        "`app_id`, `app_key_file` (or `app_key_env`) and the app's permissions"
+    }
 }
 
 /// An answer of GitHub's: status, `Date` and the JSON body.
@@ -55,7 +83,7 @@ impl GithubApp {
             };
             format!("{what}: {e}; put the private key generated in the GitHub App's settings there")
         })?;
-        let client = super::http_client()?;
+        let client = crate::auth::http_client()?;
         Ok(GithubApp {
             app_id,
             key,
@@ -213,7 +241,7 @@ impl GithubApp {
 }
 
 /// A reqwest error's text without its URL.
-pub(super) fn without_url(e: &reqwest::Error) -> String {
+pub(crate) fn without_url(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     if let Some(url) = e.url() {
         text = text.replace(&format!(" ({url})"), "").replace(url.as_str(), "");

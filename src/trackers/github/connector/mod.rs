@@ -15,11 +15,11 @@ use serde_json::json;
 
 pub use self::http::Pacer;
 use self::http::{Http, Reply};
-use super::retry::RetryPolicy;
-use super::{Budget, ErrorKind, RemoteError};
 use crate::auth::TokenSource;
 use crate::config::Secret;
-use crate::mapping::IssueContent;
+use crate::connector::retry::RetryPolicy;
+use crate::connector::{Budget, ErrorKind, RemoteError};
+use crate::trackers::github::mapping::IssueContent;
 pub use types::{Issue, IssueWrite};
 
 /// How far back an incremental listing reaches before the watermark, for clock skew and for
@@ -110,17 +110,27 @@ impl GithubConnector {
 
     /// Paces writes with `pacer` (a benchmark's pacer runs on a shortened clock).
     pub fn with_pacer(mut self, pacer: Pacer) -> Self {
+        self.set_pacer(pacer);
+        self
+    }
+
+    /// Paces writes with `pacer`, in place.
+    pub fn set_pacer(&mut self, pacer: Pacer) {
         let api_url = self.http.api_url.clone();
         let source = self.http.source().clone();
         self.http = Http::new(&self.http.target.clone(), self.http.client().clone(), pacer, source);
         self.http.api_url = api_url;
-        self
     }
 
     /// Replaces the retry policy (tests and benchmarks use shorter waits).
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.set_retry(retry);
         self
+    }
+
+    /// Replaces the retry policy in place.
+    pub fn set_retry(&mut self, retry: RetryPolicy) {
+        self.retry = retry;
     }
 
     pub fn target(&self) -> &str {

@@ -9,12 +9,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::queue::WorkKey;
-use super::server::AppState;
-use super::webhooks::{
+use crate::config::{TargetKind, TargetSettings};
+use crate::daemon::queue::WorkKey;
+use crate::daemon::server::AppState;
+use crate::daemon::webhooks::{
     Verdict, answer, endpoint_off, github_signature_ok, github_signature_well_formed, read_body, take,
 };
-use crate::config::{TargetKind, TargetSettings};
 
 const SOURCE: &str = "github";
 
@@ -72,7 +72,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: ax
         }
     };
     let verdict = match event {
-        "push" => super::push_hook::github(&payload, state.settings.backlog.git.as_ref()),
+        "push" => crate::daemon::push_hook::github(&payload, state.settings.backlog.git.as_ref()),
         _ => {
             let own = state.own_logins.read().unwrap_or_else(|p| p.into_inner()).clone();
             match echo_of(&payload, &state.settings.targets, &own) {
@@ -105,9 +105,6 @@ pub fn form_payload(body: &[u8]) -> Option<Vec<u8>> {
     }
     Some(out)
 }
-
-/// The sync's own app login per target name (`<slug>[bot]`), learnt by the worker after a run.
-pub type OwnLogins = std::sync::Arc<std::sync::RwLock<BTreeMap<String, String>>>;
 
 /// Why a payload is an echo of the sync's own edit: its `sender.login` is the app login the sync
 /// writes to that target as. Such an edit is already in the state; it is no person's edit to fetch.

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::MappingError;
+use crate::mapping::MappingError;
 use crate::model::{ItemId, Kind, State};
 
 /// A work item as the mapping reads and writes it, whatever the client.
@@ -150,14 +150,14 @@ fn yes() -> bool {
 
 impl AzureMapping {
     pub fn load(path: &Path) -> Result<AzureMapping, MappingError> {
-        let m: AzureMapping = super::read_toml(path)?;
+        let m: AzureMapping = crate::mapping::read_toml(path)?;
         m.check().map_err(|reason| MappingError::Invalid { path: path.to_path_buf(), reason })?;
         Ok(m)
     }
 
     /// A mapping from its text (a built-in one); `origin` names it in errors.
     pub fn from_text(text: &str, origin: &Path) -> Result<AzureMapping, MappingError> {
-        let m: AzureMapping = super::parse_toml(text, origin)?;
+        let m: AzureMapping = crate::mapping::parse_toml(text, origin)?;
         m.check().map_err(|reason| MappingError::Invalid { path: origin.to_path_buf(), reason })?;
         Ok(m)
     }

@@ -14,10 +14,10 @@ use serde_json::{Value, json};
 
 pub use self::http::{API_VERSION, Auth, CONNECTION_DATA_VERSION, WORK_ITEMS_VERSION};
 use self::http::{Http, Reply};
-use super::retry::RetryPolicy;
-use super::{Budget, ErrorKind, RemoteError};
 use crate::auth::TokenSource;
 use crate::config::Secret;
+use crate::connector::retry::RetryPolicy;
+use crate::connector::{Budget, ErrorKind, RemoteError};
 pub use types::{PatchOp, Relation, WorkItem};
 
 /// The most ids one batch read may ask for.
@@ -171,8 +171,13 @@ impl AzureConnector {
 
     /// Replaces the retry policy (tests and benchmarks use shorter waits).
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.set_retry(retry);
         self
+    }
+
+    /// Replaces the retry policy in place.
+    pub fn set_retry(&mut self, retry: RetryPolicy) {
+        self.retry = retry;
     }
 
     pub fn target(&self) -> &str {

@@ -7,10 +7,10 @@ use std::sync::Mutex;
 use reqwest::header::ACCEPT;
 use serde_json::{Value, json};
 
-use super::{Delivery, Message, find_marker, send_as};
 use crate::auth::TokenSource;
 use crate::config::{GithubSummaryChannel, PostMode, Settings, TargetKind};
 use crate::connector::{ErrorKind, RemoteError};
+use crate::summary::channels::{Delivery, Message, find_marker, send_as, target_of};
 
 const NAME: &str = "github-comment";
 /// The marker in the body of the summary issue.
@@ -33,26 +33,11 @@ impl std::fmt::Debug for GithubChannel {
     }
 }
 
-/// Finds `[[targets]]` entry `name` of `kind` and where its credential comes from.
-pub(super) fn target_of<'a>(
-    settings: &'a Settings,
-    name: Option<&str>,
-    kind: TargetKind,
-    key: &str,
-) -> Result<(&'a crate::config::TargetSettings, TokenSource), String> {
-    let name = name.ok_or_else(|| format!("set `[summary.channels.{key}] target` to the name of a target"))?;
-    let target = settings.targets.iter().find(|t| t.name == name && t.kind == kind).ok_or_else(|| {
-        format!("`[summary.channels.{key}] target` names `{name}`, which is not a target of that kind")
-    })?;
-    let source = TokenSource::from_settings(target).map_err(|e| e.to_string())?;
-    Ok((target, source))
-}
-
 impl GithubChannel {
     pub fn new(c: &GithubSummaryChannel, settings: &Settings) -> Result<GithubChannel, String> {
         let (target, token) = target_of(settings, c.target.as_deref(), TargetKind::Github, "github")?;
         Ok(GithubChannel {
-            http: super::http_client(),
+            http: crate::summary::channels::http_client(),
             api_url: target
                 .api_url
                 .clone()
@@ -95,7 +80,8 @@ impl GithubChannel {
         while let Some(url) = next.take() {
             let response = send_as(NAME, operation, self.request(reqwest::Method::GET, &url), &self.token).await?;
             next = response.headers().get("link").and_then(|v| v.to_str().ok()).and_then(next_link);
-            let page: Vec<Value> = response.json().await.map_err(|e| super::send_error(NAME, operation, &e))?;
+            let page: Vec<Value> =
+                response.json().await.map_err(|e| crate::summary::channels::send_error(NAME, operation, &e))?;
             out.extend(page);
         }
         Ok(out)
@@ -123,11 +109,12 @@ impl GithubChannel {
                     "title": self.title,
                     "body": body,
                 }));
-                let issue: Value = send_as(NAME, "create the summary issue", create, &self.token)
-                    .await?
-                    .json()
-                    .await
-                    .map_err(|e| super::send_error(NAME, "create the summary issue", &e))?;
+                let issue: Value =
+                    send_as(NAME, "create the summary issue", create, &self.token)
+                        .await?
+                        .json()
+                        .await
+                        .map_err(|e| crate::summary::channels::send_error(NAME, "create the summary issue", &e))?;
                 issue["number"].as_u64().ok_or_else(|| bad_answer("create the summary issue"))?
             }
         };
@@ -154,7 +141,7 @@ impl GithubChannel {
             &m.audience == audience && (self.mode == PostMode::Edit || &m.period == period)
         });
         let body = msg.text_with_marker();
-        let wanted = super::digest(&msg.text);
+        let wanted = crate::summary::channels::digest(&msg.text);
         match ours {
             Some(c) => {
                 let url = c["html_url"].as_str().map(str::to_string);
@@ -178,7 +165,7 @@ impl GithubChannel {
                     .await?
                     .json()
                     .await
-                    .map_err(|e| super::send_error(NAME, "post the summary comment", &e))?;
+                    .map_err(|e| crate::summary::channels::send_error(NAME, "post the summary comment", &e))?;
                 Ok(Delivery::Created(answer["html_url"].as_str().map(str::to_string)))
             }
         }

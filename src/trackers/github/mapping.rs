@@ -8,10 +8,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Deserialize;
 
-use super::MappingError;
-use super::adapt::{self, Adaptation, TagRules};
-use super::fields::{FieldMap, fields_of, join_tags, normalise_text};
-use super::identities::Identities;
+use crate::mapping::Identities;
+use crate::mapping::MappingError;
+use crate::mapping::adapt::{self, Adaptation, TagRules};
+use crate::mapping::fields::{FieldMap, fields_of, join_tags, normalise_text};
 use crate::model::{ItemId, Kind, State};
 
 /// How one canonical state looks on GitHub.
@@ -68,14 +68,14 @@ static HEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^#{1,6}[ \t]+(.+
 
 impl GithubMapping {
     pub fn load(path: &Path) -> Result<GithubMapping, MappingError> {
-        let m: GithubMapping = super::read_toml(path)?;
+        let m: GithubMapping = crate::mapping::read_toml(path)?;
         m.check().map_err(|reason| MappingError::Invalid { path: path.to_path_buf(), reason })?;
         Ok(m)
     }
 
     /// A mapping from its text (a built-in one); `origin` names it in errors.
     pub fn from_text(text: &str, origin: &Path) -> Result<GithubMapping, MappingError> {
-        let m: GithubMapping = super::parse_toml(text, origin)?;
+        let m: GithubMapping = crate::mapping::parse_toml(text, origin)?;
         m.check().map_err(|reason| MappingError::Invalid { path: origin.to_path_buf(), reason })?;
         Ok(m)
     }

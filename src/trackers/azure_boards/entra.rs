@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::github_app::without_url;
-use super::jwt::{SigningKey, thumbprints};
-use super::renewal::Renewing;
-use super::{AuthError, Credential, Scheme, read_setting_file};
+use futures::future::BoxFuture;
+
+use crate::auth::jwt::{SigningKey, thumbprints};
+use crate::auth::renewal::Renewing;
+use crate::auth::{AuthError, Credential, Renews, Scheme, read_setting_file};
 use crate::config::{Secret, TargetSettings};
+use crate::trackers::github::app::without_url;
 
 /// Microsoft's identity platform.
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
@@ -22,13 +24,35 @@ enum Proof {
     Certificate { key: Box<SigningKey>, x5t: String, x5t_s256: String },
 }
 
-pub(super) struct Entra {
+pub(crate) struct Entra {
     tenant: String,
     client_id: String,
     authority: String,
     proof: Proof,
     client: reqwest::Client,
     renewing: Renewing,
+}
+
+impl Renews for Entra {
+    fn credential<'a>(&'a self, target: &'a str) -> BoxFuture<'a, Result<Credential, AuthError>> {
+        Box::pin(Entra::credential(self, target))
+    }
+
+    fn forget<'a>(&'a self, refused: &'a Credential) -> BoxFuture<'a, bool> {
+        Box::pin(Entra::forget(self, refused))
+    }
+
+    fn obtained(&self) -> u64 {
+        Entra::obtained(self)
+    }
+
+    fn describe(&self) -> &'static str {
+        "an Entra ID service principal"
+    }
+
+    fn setting_hint(&self) -> &'static str {
+        "`tenant_id`, `client_id` and the service principal's access to the organization"
+    }
 }
 
 impl Entra {
@@ -61,7 +85,7 @@ impl Entra {
                 return Err("an Entra ID service principal needs `client_secret_env` or `client_certificate_file`".into());
             }
         };
-        let client = super::http_client()?;
+        let client = crate::auth::http_client()?;
         Ok(Entra {
             tenant,
             client_id,

@@ -7,17 +7,17 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use super::remote::{Fetched, ItemWrite, Written, create_or_adopt, parents_of, set_epic};
-use super::trust::Marked;
-use crate::connector::azure::{AzureConnector, PatchOp, WorkItem};
+use super::connector::{AzureConnector, PatchOp, WorkItem};
+use super::mapping::{AzureMapping, WorkItemContent};
 use crate::connector::{ErrorKind, RemoteError};
-use crate::mapping::azure::WorkItemContent;
-use crate::mapping::{AzureMapping, FieldMap, Identities};
+use crate::mapping::{FieldMap, Identities};
 use crate::model::{ItemId, Kind};
+use crate::reconcile::remote::{Fetched, ItemWrite, Written, create_or_adopt, parents_of, set_epic};
+use crate::reconcile::trust::Marked;
 use crate::store::{Link, Watermark};
 
 /// An Azure Boards project target.
-pub struct AzureRemote {
+pub struct AzureBoardsTracker {
     pub name: String,
     pub connector: AzureConnector,
     pub mapping: AzureMapping,
@@ -25,13 +25,13 @@ pub struct AzureRemote {
     /// The last version of each item read or written in this process, for relation indexes.
     seen: Mutex<HashMap<i64, WorkItem>>,
     /// Writes that finish creates (Boards creates every item in its first state), sent together
-    /// through `$batch` by [`AzureRemote::flush`].
+    /// through `$batch` by [`AzureBoardsTracker::flush_pending`].
     pending: Mutex<Vec<Pending>>,
     /// Adaptations made while writing in this run (an owner who could not be assigned).
     pub notes: Mutex<Vec<crate::mapping::adapt::Adaptation>>,
 }
 
-/// A created item's second write, waiting for [`AzureRemote::flush`].
+/// A created item's second write, waiting for [`AzureBoardsTracker::flush_pending`].
 struct Pending {
     id: ItemId,
     kind: Kind,
@@ -41,11 +41,16 @@ struct Pending {
     changes: FieldMap,
 }
 
-impl AzureRemote {
-    pub fn new(name: &str, connector: AzureConnector, mut mapping: AzureMapping, people: Identities) -> AzureRemote {
+impl AzureBoardsTracker {
+    pub fn new(
+        name: &str,
+        connector: AzureConnector,
+        mut mapping: AzureMapping,
+        people: Identities,
+    ) -> AzureBoardsTracker {
         // An item's milestone is its iteration under this project's root.
         mapping.project = connector.project().to_string();
-        AzureRemote {
+        AzureBoardsTracker {
             name: name.into(),
             connector,
             mapping,
@@ -102,7 +107,7 @@ impl AzureRemote {
         }
     }
 
-    pub async fn fetch(
+    pub async fn fetch_items(
         &self,
         full: bool,
         watermark: Option<&Watermark>,
@@ -140,7 +145,7 @@ impl AzureRemote {
                         remote_id: item.id.to_string(),
                         marker,
                         ours: me.is(&by),
-                        creator: crate::connector::azure::types::value_text(&by),
+                        creator: super::connector::types::value_text(&by),
                         url: item.web_url(),
                     }
                 })
@@ -150,7 +155,7 @@ impl AzureRemote {
         Ok(out)
     }
 
-    pub async fn get(
+    pub async fn get_item(
         &self,
         remote_id: &str,
         kind: Kind,
@@ -184,7 +189,7 @@ impl AzureRemote {
     /// A create of unknown outcome is settled by looking for the marker before trying again;
     /// what a create cannot set (a state past the first, values Boards filled in) follows in
     /// one update.
-    pub async fn create(&self, item: ItemWrite<'_>, _since: DateTime<Utc>) -> Result<Written, RemoteError> {
+    pub async fn create_item(&self, item: ItemWrite<'_>, _since: DateTime<Utc>) -> Result<Written, RemoteError> {
         let ItemWrite { id, kind, fields, parent } = item;
         let content = self.mapping.to_work_item(kind, id, fields, &self.people);
         let refs: BTreeSet<String> = content.fields.keys().filter(|f| *f != "System.State").cloned().collect();
@@ -204,7 +209,7 @@ impl AzureRemote {
                 // Only an item our own identity created is the lost create; the oldest of them.
                 let me = self.connector.me().await?;
                 let ours = |i: &WorkItem| i.fields.get("System.CreatedBy").is_some_and(|by| me.is(by));
-                Ok(super::trust::choose(found, |i| i.id.to_string(), ours))
+                Ok(crate::reconcile::trust::choose(found, |i| i.id.to_string(), ours))
             },
             || self.connector.create(&content.work_item_type, &ops),
         )
@@ -245,7 +250,7 @@ impl AzureRemote {
     /// Sends the pending second writes of this run's creates, 200 to a request. Returns, per
     /// item written, the fields that were meant and what Boards now holds; an item that failed is
     /// left for the next run, which sees its base differ and writes it again.
-    pub async fn flush(&self) -> Result<Vec<(ItemId, FieldMap, Written)>, RemoteError> {
+    pub async fn flush_pending(&self) -> Result<Vec<(ItemId, FieldMap, Written)>, RemoteError> {
         let pending = std::mem::take(&mut *self.pending.lock().expect("pending lock"));
         if pending.is_empty() {
             return Ok(Vec::new());
@@ -302,7 +307,7 @@ impl AzureRemote {
 
     /// Brings the item to `fields`, writing the Boards fields behind `changes`; moves it under
     /// `parent` when the epic changed. Starts with `test /rev` on the linked revision.
-    pub async fn update(
+    pub async fn update_item(
         &self,
         link: &Link,
         item: ItemWrite<'_>,
@@ -340,11 +345,11 @@ impl AzureRemote {
         self.write(&current, item, changes).await
     }
 
-    /// Sends in `$batch` the writes that [`AzureRemote::update`] would send as they are: those
+    /// Sends in `$batch` the writes that [`AzureBoardsTracker::update_item`] would send as they are: those
     /// whose revision is known without a read and that change something, when there are two or
     /// more (a batch of one gains nothing). Per write, what Boards now holds or the revision
     /// conflict that refused it; `None` when not sent or failed otherwise (a rule, a 5xx…).
-    pub async fn update_many(
+    pub async fn update_batch(
         &self,
         writes: &[(&Link, ItemWrite<'_>, &FieldMap)],
     ) -> Vec<Option<Result<Written, RemoteError>>> {

@@ -6,11 +6,10 @@ use reqwest::Url;
 use reqwest::header::IF_MATCH;
 use serde_json::json;
 
-use super::github::target_of;
-use super::{Delivery, Message, find_marker, send_as};
 use crate::auth::TokenSource;
 use crate::config::{AzureWikiChannel, Settings, TargetKind};
 use crate::connector::{ErrorKind, RemoteError};
+use crate::summary::channels::{Delivery, Message, find_marker, send_as, target_of};
 
 const NAME: &str = "azure-wiki";
 const API_VERSION: &str = "7.1";
@@ -41,7 +40,7 @@ impl WikiChannel {
         let (target, token) = target_of(settings, c.target.as_deref(), TargetKind::AzureBoards, "azure_wiki")?;
         let project = target.project.clone().unwrap_or_default();
         Ok(WikiChannel {
-            http: super::http_client(),
+            http: crate::summary::channels::http_client(),
             organization_url: target.organization_url.clone().unwrap_or_default().trim_end_matches('/').into(),
             wiki: c.wiki.clone().unwrap_or_else(|| format!("{project}.wiki")),
             project,
@@ -96,7 +95,7 @@ impl WikiChannel {
             .map(|v| v.trim_matches('"').to_string())
             .unwrap_or_default();
         let body: serde_json::Value =
-            response.json().await.map_err(|e| super::send_error(NAME, "read the wiki page", &e))?;
+            response.json().await.map_err(|e| crate::summary::channels::send_error(NAME, "read the wiki page", &e))?;
         Ok(Some(Page { content: body["content"].as_str().unwrap_or_default().to_string(), etag }))
     }
 
@@ -108,7 +107,8 @@ impl WikiChannel {
         }
         let operation = if etag.is_some() { "edit the wiki page" } else { "create the wiki page" };
         let response = send_as(NAME, operation, request, &self.token).await?;
-        let body: serde_json::Value = response.json().await.map_err(|e| super::send_error(NAME, operation, &e))?;
+        let body: serde_json::Value =
+            response.json().await.map_err(|e| crate::summary::channels::send_error(NAME, operation, &e))?;
         Ok(body["remoteUrl"].as_str().or(body["url"].as_str()).map(str::to_string))
     }
 
@@ -134,8 +134,9 @@ impl WikiChannel {
                 Ok(Delivery::Created(self.write(&path, &content, None).await?.or(Some(path))))
             }
             Some(page) => {
-                let same = find_marker(&page.content)
-                    .is_some_and(|m| m.digest == super::digest(&msg.text) && m.period == msg.summary.period);
+                let same = find_marker(&page.content).is_some_and(|m| {
+                    m.digest == crate::summary::channels::digest(&msg.text) && m.period == msg.summary.period
+                });
                 if same {
                     return Ok(Delivery::Unchanged(Some(path)));
                 }
