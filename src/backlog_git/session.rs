@@ -44,11 +44,6 @@ pub struct Published {
 pub fn start_run(settings: &Settings, hand: Option<Style>) -> Result<Option<GitRun>, GitError> {
     let dir = &settings.backlog.path;
     if let Some(git) = &settings.backlog.git {
-        if git.mode == GitMode::PullRequest {
-            return Err(GitError::Review(
-                "`[backlog.git] mode = \"pull-request\"` is not built yet; remove `mode` (or set `mode = \"push\"`) to commit inbound changes to the branch".into(),
-            ));
-        }
         let repo = Repo::new(dir, git)?;
         clone_if_missing(&repo)?;
         exclude_state(&repo, &settings.state_path())?;

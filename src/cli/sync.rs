@@ -82,8 +82,7 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
         allow_mass_removal: args.allow_mass_removal,
         wait: args.wait,
         progress: Some(reporter.progress()),
-        label: None,
-        touched: Default::default(),
+        ..RunOptions::default()
     };
     let hand = (args.commit || args.push).then_some(crate::backlog_git::Style::Hand { push: args.push });
     let done = crate::backlog_git::run(&settings, None, &opts, hand).await;

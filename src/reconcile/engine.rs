@@ -71,6 +71,9 @@ pub struct RunOptions {
     pub label: Option<String>,
     /// Remote items a trigger named, as (target, remote id): their comments are read this run.
     pub touched: BTreeSet<(String, String)>,
+    /// Review mode (`[backlog.git] mode = "pull-request"`, src/backlog_git/review): inbound values
+    /// wait in a pull request, and the plan neither writes them into the files nor sends them on.
+    pub review: Option<Arc<crate::backlog_git::review::Hold>>,
 }
 
 /// What a run did.
@@ -425,7 +428,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         .collect();
     let max_removals = parse_max_removals(&settings.sync.max_removals)
         .map_err(|reason| SyncError::Target { target: "sync".into(), reason })?;
-    let input = PlanInput {
+    let mut input = PlanInput {
         items,
         unreadable,
         targets: inputs,
@@ -434,7 +437,11 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         allow_mass_removal: opts.allow_mass_removal,
         next_ids: Kind::ALL.into_iter().map(|k| (k, backlog.next_id(k))).collect(),
     };
-    let the_plan = plan(&input);
+    // Review mode: the hook plans around the values waiting for review (src/backlog_git/review).
+    let the_plan = match &opts.review {
+        Some(hold) => hold.plan(&mut input, opts.dry_run)?,
+        None => plan(&input),
+    };
     let skipped = backlog
         .invalid
         .iter()

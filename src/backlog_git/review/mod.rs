@@ -1,0 +1,294 @@
+//! Review mode (`[backlog.git] mode = "pull-request"`): inbound changes wait on the review branch
+//! in one pull request, updated in place while it is open; only what is merged into `branch` is
+//! canonical and flows out to the trackers.
+//!
+//! One run: [`before`] (after the fetch) asks what became of the pull request — merged: the
+//! targets' bases take the values it carried; closed unmerged: each value becomes an open
+//! conflict — then the engine plans with a [`Hold`] (see `held`), then [`after`] writes the
+//! waiting values over `branch` in a worktree of the review branch, commits what changed, pushes
+//! it and opens or updates the pull request. The review branch is the sync's own: it grows by
+//! fast-forward while its pull request is open and `branch` has not moved; otherwise it is made
+//! again on top of `branch` and pushed with `--force-with-lease` (that branch only; `branch` is
+//! never forced).
+
+pub mod held;
+pub mod pulls;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::{GitError, Repo, message};
+use crate::backlog::Backlog;
+use crate::config::Settings;
+use crate::mapping::FieldMap;
+use crate::mapping::fields::{apply_fields, item_fields};
+use crate::model::ItemId;
+use crate::reconcile::plan::{Plan, PlanInput};
+use crate::store::{Conflict, Store};
+pub use held::{Entry, Held};
+pub use pulls::Pulls;
+
+/// The values waiting for review, shared with the engine's run (`RunOptions::review`).
+#[derive(Debug)]
+pub struct Hold {
+    path: PathBuf,
+    held: Mutex<Held>,
+    /// Values proposed or changed by this run (the review commit names them).
+    proposed: Mutex<Vec<Entry>>,
+}
+
+impl Hold {
+    /// The waiting values kept beside the sync state of `settings`.
+    pub fn load(settings: &Settings) -> Result<Hold, GitError> {
+        let path = held::path_for(&settings.state_path());
+        let held = Held::load(&path).map_err(GitError::Review)?;
+        Ok(Hold { path, held: Mutex::new(held), proposed: Mutex::new(Vec::new()) })
+    }
+
+    /// The engine's hook: plans `input` leaving the waiting values alone (see `held`), and keeps
+    /// the new ones before anything is applied, so a run killed afterwards loses none.
+    pub fn plan(&self, input: &mut PlanInput, dry_run: bool) -> Result<Plan, GitError> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let before = held.clone();
+        let (plan, proposed) = held::plan(input, &mut held);
+        if !dry_run && *held != before {
+            held.save(&self.path).map_err(GitError::Review)?;
+        }
+        self.proposed.lock().unwrap_or_else(|p| p.into_inner()).extend(proposed);
+        Ok(plan)
+    }
+
+    pub fn held(&self) -> Held {
+        self.held.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set(&self, held: Held) -> Result<(), GitError> {
+        held.save(&self.path).map_err(GitError::Review)?;
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = held;
+        Ok(())
+    }
+}
+
+/// Before the engine's run: what became of the pull request since the last run.
+pub async fn before(settings: &Settings, pulls: &Pulls) -> Result<Arc<Hold>, GitError> {
+    let hold = Hold::load(settings)?;
+    let mut held = hold.held();
+    let Some(n) = held.pull_request else { return Ok(Arc::new(hold)) };
+    let pull = pulls.get(n).await?;
+    if pull.open {
+        return Ok(Arc::new(hold));
+    }
+    let state = settings.state_path();
+    let store = Store::open(&state).map_err(|e| GitError::Review(e.to_string()))?;
+    let store_err = |e: crate::store::StoreError| GitError::Review(e.to_string());
+    if pull.merged {
+        // The values it carried are what the targets hold and what was agreed on: the files now
+        // say what was merged, and the next merge sends out only what the reviewer changed.
+        store
+            .atomically(|s| -> Result<(), crate::store::StoreError> {
+                for e in held.waiting() {
+                    if let Some(mut link) = s.link(&e.target, &e.item)? {
+                        link.base.insert(e.field.clone(), e.value.clone());
+                        s.upsert_link(&link)?;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(store_err)?;
+        tracing::info!(pull_request = n, values = held.waiting().count(), "the review pull request was merged");
+        held.entries.retain(|e| e.rejected);
+    } else {
+        // Closed unmerged: the backlog stays as it was; each value is a conflict for a person.
+        let backlog = Backlog::load(&settings.backlog.path).map_err(|e| GitError::Review(e.to_string()))?;
+        for e in held.entries.iter_mut().filter(|e| !e.rejected) {
+            let canonical = e
+                .item
+                .parse::<ItemId>()
+                .ok()
+                .and_then(|id| backlog.get(&id).map(|f| item_fields(&f.item)))
+                .and_then(|f| f.get(&e.field).cloned());
+            store
+                .record_conflict(&Conflict {
+                    target: e.target.clone(),
+                    item_id: e.item.clone(),
+                    field: e.field.clone(),
+                    base: Some(e.base.clone()),
+                    canonical,
+                    remote: Some(e.value.clone()),
+                    detected_at: chrono::Utc::now(),
+                })
+                .map_err(store_err)?;
+            e.rejected = true;
+        }
+        tracing::warn!(
+            pull_request = n,
+            "the review pull request was closed unmerged; its values are open conflicts (`backlog-sync resolve --list`)"
+        );
+    }
+    held.pull_request = None;
+    hold.set(held)?;
+    Ok(Arc::new(hold))
+}
+
+/// After the engine's run: the review branch and its pull request carry every waiting value.
+/// Returns the open pull request, if any.
+pub async fn after(repo: &Repo, hold: &Hold, pulls: &Pulls) -> Result<Option<u64>, GitError> {
+    let mut held = hold.held();
+    let git = &repo.settings;
+    let (head, base) = (git.review_branch.clone(), git.branch.clone());
+    let open = pulls.find_open(&head, &base).await?;
+    if held.waiting().next().is_none() {
+        if let Some(p) = open {
+            // Every value it carried was changed back on its tracker: nothing is left to review.
+            pulls.close(p.number).await?;
+            tracing::info!(pull_request = p.number, "closed the review pull request: nothing waits any more");
+        }
+        if held.pull_request.take().is_some() {
+            hold.set(held)?;
+        }
+        return Ok(None);
+    }
+    let proposed = hold.proposed.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let (r, h, keep) = (repo.clone(), held.clone(), open.is_some());
+    tokio::task::spawn_blocking(move || publish(&r, &h, &proposed, keep))
+        .await
+        .map_err(|e| GitError::Spawn(e.to_string()))??;
+    let (title, body) = describe(&held);
+    let number = match open {
+        Some(p) => {
+            if p.body != body {
+                pulls.update(p.number, &title, &body).await?;
+            }
+            p.number
+        }
+        None => pulls.create(&head, &base, &title, &body).await?.number,
+    };
+    if held.pull_request != Some(number) {
+        held.pull_request = Some(number);
+        hold.set(held)?;
+    }
+    Ok(Some(number))
+}
+
+/// The pull request's title and text: every waiting value, by item.
+pub fn describe(held: &Held) -> (String, String) {
+    let waiting: Vec<&Entry> = held.waiting().collect();
+    let items: std::collections::BTreeSet<&str> = waiting.iter().map(|e| e.item.as_str()).collect();
+    let title = format!("backlog-sync: {} inbound change(s) to {} item(s)", waiting.len(), items.len());
+    let mut body = String::from(
+        "Edits made in the trackers, waiting for review. Merge to make them canonical (they then go on to \
+         the other targets); close to keep the backlog as it is (each becomes a conflict to settle with \
+         `backlog-sync resolve`). Updated in place by backlog-sync while it is open.\n\n\
+         | item | field | from | new value | was |\n|---|---|---|---|---|\n",
+    );
+    for e in waiting {
+        body.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            e.item,
+            e.field,
+            e.target,
+            cell(&e.value),
+            cell(&e.base)
+        ));
+    }
+    (title, body)
+}
+
+fn cell(text: &str) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|");
+    if one.chars().count() > 80 { format!("{}…", one.chars().take(80).collect::<String>()) } else { one }
+}
+
+/// The review branch's worktree, inside the clone's git directory (never in the backlog's tree).
+fn worktree(repo: &Repo) -> Result<PathBuf, GitError> {
+    let git_dir = repo.git(&["rev-parse", "--absolute-git-dir"])?;
+    Ok(Path::new(git_dir.trim()).join("backlog-sync-review"))
+}
+
+fn rev(repo: &Repo, name: &str) -> Result<Option<String>, GitError> {
+    let out = repo.output(&["rev-parse", "--verify", "--quiet", &format!("{name}^{{commit}}")])?;
+    Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
+}
+
+/// Writes `branch` + every waiting value into the review branch's worktree; commits it when its
+/// tree differs from the review branch's; pushes. Fast-forward while the pull request is open
+/// and `branch` has not moved under it; otherwise a new commit on `branch`, pushed with a lease.
+fn publish(repo: &Repo, held: &Held, proposed: &[Entry], open: bool) -> Result<(), GitError> {
+    let git = &repo.settings;
+    let main = rev(repo, &format!("refs/remotes/origin/{}", git.branch))?.ok_or_else(|| {
+        GitError::Review(format!("`{}` does not exist on the remote yet; push the backlog to it first", git.branch))
+    })?;
+    let remote_review = rev(repo, &format!("refs/remotes/origin/{}", git.review_branch))?;
+    let dir = worktree(repo)?;
+    if dir.join(".git").exists() {
+        repo.git_in(&dir, &["checkout", "--quiet", "--detach", "--force", &main])?;
+        repo.git_in(&dir, &["clean", "-fdq"])?;
+    } else {
+        let _ = repo.output(&["worktree", "prune"]);
+        let shown = dir.display().to_string();
+        repo.git(&["worktree", "add", "--quiet", "--force", "--detach", &shown, &main])?;
+    }
+    write_values(&dir, held)?;
+    repo.git_in(&dir, &["add", "--all"])?;
+    let tree = repo.git_in(&dir, &["write-tree"])?.trim().to_string();
+    let grows = match &remote_review {
+        Some(r) if open => repo.output(&["merge-base", "--is-ancestor", &main, r])?.status.success(),
+        _ => false,
+    };
+    let parent = if grows { remote_review.clone().expect("grows") } else { main.clone() };
+    let parent_tree = repo.git(&["rev-parse", &format!("{parent}^{{tree}}")])?.trim().to_string();
+    if tree == parent_tree {
+        return Ok(());
+    }
+    let text = commit_message(held, proposed);
+    let commit = repo.git(&["commit-tree", &tree, "-p", &parent, "-m", &text])?.trim().to_string();
+    let refspec = format!("{commit}:refs/heads/{}", git.review_branch);
+    let lease = format!("--force-with-lease=refs/heads/{}:{}", git.review_branch, remote_review.unwrap_or_default());
+    let mut args = vec!["push", "--porcelain", "origin"];
+    if !grows {
+        args.push(&lease);
+    }
+    args.push(&refspec);
+    repo.git(&args)?;
+    tracing::info!(branch = %git.review_branch, commit = %commit, rewritten = !grows, "pushed the review branch");
+    Ok(())
+}
+
+/// Every waiting value written into the files of `dir` (the minimal writers: one line each).
+fn write_values(dir: &Path, held: &Held) -> Result<(), GitError> {
+    let backlog = Backlog::load(dir).map_err(|e| GitError::Review(e.to_string()))?;
+    let mut by_item: BTreeMap<ItemId, FieldMap> = BTreeMap::new();
+    for e in held.waiting() {
+        let Ok(id) = e.item.parse::<ItemId>() else { continue };
+        by_item.entry(id).or_default().insert(e.field.clone(), e.value.clone());
+    }
+    let mut updates = Vec::new();
+    for (id, changes) in &by_item {
+        let Some(file) = backlog.get(id) else { continue };
+        match apply_fields(&file.item, changes) {
+            Ok(new) => updates.push((file, new)),
+            Err(e) => {
+                tracing::warn!(item = %id, error = %e, "a waiting value does not fit the file; left out of the review")
+            }
+        }
+    }
+    for written in Backlog::update_items(&updates) {
+        written.map_err(|e| GitError::Review(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// The review commit's message: what this run proposed (or, when the branch is made again on a
+/// moved `branch`, everything that waits).
+fn commit_message(held: &Held, proposed: &[Entry]) -> String {
+    let from: Vec<&Entry> = if proposed.is_empty() { held.waiting().collect() } else { proposed.iter().collect() };
+    let lines: Vec<message::Line> = from
+        .iter()
+        .map(|e| message::Line { item: e.item.clone(), field: e.field.clone(), from: e.target.clone() })
+        .collect();
+    let mut lines = lines;
+    lines.sort();
+    lines.dedup();
+    message::render(&lines).unwrap_or_else(|| "backlog-sync: inbound changes waiting for review\n".into())
+}
