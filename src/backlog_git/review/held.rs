@@ -99,10 +99,9 @@ impl Held {
 /// listed (changed again, or changed back), new inbound values become waiting ones, and the plan
 /// leaves all of them alone. Returns the plan and the values proposed or changed in this run.
 pub fn plan(input: &mut PlanInput, held: &mut Held) -> (Plan, Vec<Entry>) {
-    refresh(input, held);
+    let mut proposed = refresh(input, held);
     mask(input, held);
     let first = crate::reconcile::plan::plan(input);
-    let mut proposed = Vec::new();
     for action in &first.actions {
         let Action::UpdateCanonical { id, changes, from } = action else { continue };
         for (field, value) in changes {
@@ -124,10 +123,11 @@ pub fn plan(input: &mut PlanInput, held: &mut Held) -> (Plan, Vec<Entry>) {
             }
         }
     }
-    if proposed.is_empty() {
+    let new = proposed.iter().any(|e| !held.entries.iter().any(|h| h.key() == e.key()));
+    if !new {
         return (first, proposed);
     }
-    for e in &proposed {
+    for e in proposed.iter().filter(|e| e.value != e.base) {
         held.upsert(e.clone());
     }
     mask(input, held);
@@ -139,8 +139,10 @@ fn canonical(input: &PlanInput, id: &ItemId, field: &str) -> Option<String> {
 }
 
 /// Drops values the target changed back (or whose link is gone, or whose conflict a person
-/// resolved) and follows values the target changed again.
-fn refresh(input: &PlanInput, held: &mut Held) {
+/// resolved) and follows values the target changed again. Returns what the review branch must
+/// now say: the new value, or the base for a value changed back.
+fn refresh(input: &PlanInput, held: &mut Held) -> Vec<Entry> {
+    let mut writes = Vec::new();
     held.entries.retain_mut(|e| {
         let Some(t) = input.targets.iter().find(|t| t.name == e.target) else { return true };
         let Ok(id) = e.item.parse::<ItemId>() else { return false };
@@ -150,12 +152,15 @@ fn refresh(input: &PlanInput, held: &mut Held) {
             return link.conflicts.contains_key(&e.field);
         }
         let Some(now) = t.listed.get(&link.remote_id).and_then(|r| r.fields.get(&e.field)) else { return true };
-        if link.base.get(&e.field) == Some(now) {
-            return false;
+        if *now == e.value {
+            return true;
         }
+        let back = link.base.get(&e.field) == Some(now);
         e.value = now.clone();
-        true
+        writes.push(Entry { value: if back { e.base.clone() } else { now.clone() }, ..e.clone() });
+        !back
     });
+    writes
 }
 
 /// Shows the merge each held field as described in the module's comment.

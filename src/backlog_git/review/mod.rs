@@ -4,12 +4,12 @@
 //!
 //! One run: [`before`] (after the fetch) asks what became of the pull request — merged: the
 //! targets' bases take the values it carried; closed unmerged: each value becomes an open
-//! conflict — then the engine plans with a [`Hold`] (see `held`), then [`after`] writes the
-//! waiting values over `branch` in a worktree of the review branch, commits what changed, pushes
-//! it and opens or updates the pull request. The review branch is the sync's own: it grows by
-//! fast-forward while its pull request is open and `branch` has not moved; otherwise it is made
-//! again on top of `branch` and pushed with `--force-with-lease` (that branch only; `branch` is
-//! never forced).
+//! conflict — then the engine plans with a [`Hold`] (see `held`), then [`after`] commits the
+//! values on the review branch (in a worktree inside the clone's git directory), pushes it and
+//! opens or updates the pull request. The review branch is the sync's own: while its pull
+//! request is open it grows by fast-forward, one commit per run with that run's new values (a
+//! reviewer's own commits on it stay); a new pull request starts it again on top of `branch`,
+//! pushed with `--force-with-lease` (that branch only; `branch` is never forced).
 
 pub mod held;
 pub mod pulls;
@@ -211,37 +211,37 @@ fn rev(repo: &Repo, name: &str) -> Result<Option<String>, GitError> {
     Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
 }
 
-/// Writes `branch` + every waiting value into the review branch's worktree; commits it when its
-/// tree differs from the review branch's; pushes. Fast-forward while the pull request is open
-/// and `branch` has not moved under it; otherwise a new commit on `branch`, pushed with a lease.
+/// Commits the waiting values on the review branch and pushes it. While its pull request is open
+/// the branch grows: a commit on top of it with this run's new values only, so whatever a
+/// reviewer pushed to it stays (and `branch` moving under it is the pull request's business, as
+/// for any pull request). Otherwise it is made again: `branch` + every waiting value, pushed with
+/// `--force-with-lease` (the branch is the sync's own; `branch` itself is never forced).
 fn publish(repo: &Repo, held: &Held, proposed: &[Entry], open: bool) -> Result<(), GitError> {
     let git = &repo.settings;
     let main = rev(repo, &format!("refs/remotes/origin/{}", git.branch))?.ok_or_else(|| {
         GitError::Review(format!("`{}` does not exist on the remote yet; push the backlog to it first", git.branch))
     })?;
     let remote_review = rev(repo, &format!("refs/remotes/origin/{}", git.review_branch))?;
+    let grows = open && remote_review.is_some();
+    let parent = if grows { remote_review.clone().expect("grows") } else { main.clone() };
     let dir = worktree(repo)?;
     if dir.join(".git").exists() {
-        repo.git_in(&dir, &["checkout", "--quiet", "--detach", "--force", &main])?;
+        repo.git_in(&dir, &["checkout", "--quiet", "--detach", "--force", &parent])?;
         repo.git_in(&dir, &["clean", "-fdq"])?;
     } else {
         let _ = repo.output(&["worktree", "prune"]);
         let shown = dir.display().to_string();
-        repo.git(&["worktree", "add", "--quiet", "--force", "--detach", &shown, &main])?;
+        repo.git(&["worktree", "add", "--quiet", "--force", "--detach", &shown, &parent])?;
     }
-    write_values(&dir, held)?;
+    let values: Vec<&Entry> = if grows { proposed.iter().collect() } else { held.waiting().collect() };
+    write_values(&dir, &values)?;
     repo.git_in(&dir, &["add", "--all"])?;
     let tree = repo.git_in(&dir, &["write-tree"])?.trim().to_string();
-    let grows = match &remote_review {
-        Some(r) if open => repo.output(&["merge-base", "--is-ancestor", &main, r])?.status.success(),
-        _ => false,
-    };
-    let parent = if grows { remote_review.clone().expect("grows") } else { main.clone() };
     let parent_tree = repo.git(&["rev-parse", &format!("{parent}^{{tree}}")])?.trim().to_string();
     if tree == parent_tree {
         return Ok(());
     }
-    let text = commit_message(held, proposed);
+    let text = commit_message(&values);
     let commit = repo.git(&["commit-tree", &tree, "-p", &parent, "-m", &text])?.trim().to_string();
     let refspec = format!("{commit}:refs/heads/{}", git.review_branch);
     let lease = format!("--force-with-lease=refs/heads/{}:{}", git.review_branch, remote_review.unwrap_or_default());
@@ -255,11 +255,11 @@ fn publish(repo: &Repo, held: &Held, proposed: &[Entry], open: bool) -> Result<(
     Ok(())
 }
 
-/// Every waiting value written into the files of `dir` (the minimal writers: one line each).
-fn write_values(dir: &Path, held: &Held) -> Result<(), GitError> {
+/// `values` written into the files of `dir` (the minimal writers: one line each).
+fn write_values(dir: &Path, values: &[&Entry]) -> Result<(), GitError> {
     let backlog = Backlog::load(dir).map_err(|e| GitError::Review(e.to_string()))?;
     let mut by_item: BTreeMap<ItemId, FieldMap> = BTreeMap::new();
-    for e in held.waiting() {
+    for e in values {
         let Ok(id) = e.item.parse::<ItemId>() else { continue };
         by_item.entry(id).or_default().insert(e.field.clone(), e.value.clone());
     }
@@ -279,15 +279,12 @@ fn write_values(dir: &Path, held: &Held) -> Result<(), GitError> {
     Ok(())
 }
 
-/// The review commit's message: what this run proposed (or, when the branch is made again on a
-/// moved `branch`, everything that waits).
-fn commit_message(held: &Held, proposed: &[Entry]) -> String {
-    let from: Vec<&Entry> = if proposed.is_empty() { held.waiting().collect() } else { proposed.iter().collect() };
-    let lines: Vec<message::Line> = from
+/// The review commit's message: the values it writes.
+fn commit_message(values: &[&Entry]) -> String {
+    let mut lines: Vec<message::Line> = values
         .iter()
         .map(|e| message::Line { item: e.item.clone(), field: e.field.clone(), from: e.target.clone() })
         .collect();
-    let mut lines = lines;
     lines.sort();
     lines.dedup();
     message::render(&lines).unwrap_or_else(|| "backlog-sync: inbound changes waiting for review\n".into())
