@@ -219,7 +219,7 @@ pub async fn run(
         tracing::info!(commit = %commit, pushed = published.pushed, "backlog committed");
     }
     if let (Some(pulls), Some(hold)) = (&pulls, &opts.review) {
-        published.pull_request = review::after(&git.repo, hold, pulls).await?;
+        published.pull_request = review::after(&git, &report, hold, pulls).await?;
     }
     Ok((report, Some(published)))
 }

@@ -106,6 +106,10 @@ pub struct RunReport {
     pub not_adopted: Vec<super::trust::NotAdopted>,
     /// Links whose remote item moved (a renamed repository, a transferred issue): their URL followed.
     pub moved: Vec<super::moved::Moved>,
+    /// Who last edited each changed item on each target, where the target says so: item → target
+    /// → editor. The backlog repository's commit names them (`Co-authored-by`, src/backlog_git).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub editors: BTreeMap<String, BTreeMap<String, crate::backlog_git::message::Editor>>,
 }
 
 /// Control characters taken out of one inbound value.
@@ -449,6 +453,14 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         .collect();
     let not_adopted = fetched.values().flat_map(|f| f.not_adopted.iter().cloned()).collect();
     let mut report = RunReport { plan: the_plan, skipped, stripped, not_adopted, moved, ..RunReport::default() };
+    for t in &input.targets {
+        for (id, link) in &t.links {
+            let by = fetched.get(&t.name).and_then(|f| f.meta.get(&link.remote_id)).and_then(|w| w.changed_by.clone());
+            if let Some(by) = by {
+                report.editors.entry(id.to_string()).or_default().insert(t.name.clone(), by);
+            }
+        }
+    }
     if opts.dry_run {
         report.requests = requests_since(remotes, &before);
         return Ok(report);

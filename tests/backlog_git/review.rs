@@ -99,6 +99,12 @@ async fn inbound_changes_are_one_pull_request_updated_in_place_and_merging_it_ma
     assert_eq!(published.unwrap().pull_request, Some(n));
     let body = open[0]["body"].as_str().unwrap();
     assert!(body.contains("| RK-1 | title | boards |") && body.contains("| ST-2 | title | github |"), "{body}");
+    let message = git(&w.bare, &["log", "-1", "--format=%B", "backlog-sync/inbound"]);
+    assert!(
+        message.starts_with("backlog-sync: RK-1 title from boards\n")
+            && message.trim_end().ends_with("Co-authored-by: Backlog Sync <backlog-sync@example.com>"),
+        "only this run's value, and who made it on Boards: {message}"
+    );
     let commits = git(&w.bare, &["rev-list", "--count", "main..backlog-sync/inbound"]);
     assert_eq!(commits.trim(), "2", "one commit per run that proposed something");
     git(&w.bare, &["merge-base", "--is-ancestor", review_head.trim(), "backlog-sync/inbound"]);

@@ -133,7 +133,13 @@ pub async fn before(settings: &Settings, pulls: &Pulls) -> Result<Arc<Hold>, Git
 
 /// After the engine's run: the review branch and its pull request carry every waiting value.
 /// Returns the open pull request, if any.
-pub async fn after(repo: &Repo, hold: &Hold, pulls: &Pulls) -> Result<Option<u64>, GitError> {
+pub async fn after(
+    run: &super::GitRun,
+    report: &crate::reconcile::engine::RunReport,
+    hold: &Hold,
+    pulls: &Pulls,
+) -> Result<Option<u64>, GitError> {
+    let repo = &run.repo;
     let mut held = hold.held();
     let git = &repo.settings;
     let (head, base) = (git.review_branch.clone(), git.branch.clone());
@@ -151,9 +157,13 @@ pub async fn after(repo: &Repo, hold: &Hold, pulls: &Pulls) -> Result<Option<u64
     }
     let proposed = hold.proposed.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let (r, h, keep) = (repo.clone(), held.clone(), open.is_some());
-    tokio::task::spawn_blocking(move || publish(&r, &h, &proposed, keep))
-        .await
-        .map_err(|e| GitError::Spawn(e.to_string()))??;
+    let (editors, people) = (report.editors.clone(), run.people.clone());
+    tokio::task::spawn_blocking(move || {
+        let by = |item: &str, target: &str| editors.get(item).and_then(|t| t.get(target));
+        publish(&r, &h, &proposed, keep, &|lines| message::trailers(lines, &by, &people))
+    })
+    .await
+    .map_err(|e| GitError::Spawn(e.to_string()))??;
     let (title, body) = describe(&held);
     let number = match open {
         Some(p) => {
@@ -216,7 +226,13 @@ fn rev(repo: &Repo, name: &str) -> Result<Option<String>, GitError> {
 /// reviewer pushed to it stays (and `branch` moving under it is the pull request's business, as
 /// for any pull request). Otherwise it is made again: `branch` + every waiting value, pushed with
 /// `--force-with-lease` (the branch is the sync's own; `branch` itself is never forced).
-fn publish(repo: &Repo, held: &Held, proposed: &[Entry], open: bool) -> Result<(), GitError> {
+fn publish(
+    repo: &Repo,
+    held: &Held,
+    proposed: &[Entry],
+    open: bool,
+    trailers: &dyn Fn(&[message::Line]) -> Vec<String>,
+) -> Result<(), GitError> {
     let git = &repo.settings;
     let main = rev(repo, &format!("refs/remotes/origin/{}", git.branch))?.ok_or_else(|| {
         GitError::Review(format!("`{}` does not exist on the remote yet; push the backlog to it first", git.branch))
@@ -241,7 +257,7 @@ fn publish(repo: &Repo, held: &Held, proposed: &[Entry], open: bool) -> Result<(
     if tree == parent_tree {
         return Ok(());
     }
-    let text = commit_message(&values);
+    let text = commit_message(&values, trailers);
     let commit = repo.git(&["commit-tree", &tree, "-p", &parent, "-m", &text])?.trim().to_string();
     let refspec = format!("{commit}:refs/heads/{}", git.review_branch);
     let lease = format!("--force-with-lease=refs/heads/{}:{}", git.review_branch, remote_review.unwrap_or_default());
@@ -280,12 +296,13 @@ fn write_values(dir: &Path, values: &[&Entry]) -> Result<(), GitError> {
 }
 
 /// The review commit's message: the values it writes.
-fn commit_message(values: &[&Entry]) -> String {
+fn commit_message(values: &[&Entry], trailers: &dyn Fn(&[message::Line]) -> Vec<String>) -> String {
     let mut lines: Vec<message::Line> = values
         .iter()
         .map(|e| message::Line { item: e.item.clone(), field: e.field.clone(), from: e.target.clone() })
         .collect();
     lines.sort();
     lines.dedup();
-    message::render(&lines).unwrap_or_else(|| "backlog-sync: inbound changes waiting for review\n".into())
+    message::render_with(&lines, &trailers(&lines))
+        .unwrap_or_else(|| "backlog-sync: inbound changes waiting for review\n".into())
 }
