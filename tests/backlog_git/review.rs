@@ -181,3 +181,29 @@ async fn closing_the_pull_request_unmerged_leaves_the_backlog_as_it_was_and_repo
     assert!(open_pulls(&w).await.is_empty());
     assert_eq!(w.remote_log(), main_before);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_drift_findings_of_the_items_in_the_pull_request_are_one_review_updated_not_duplicated() {
+    let w = world().await;
+    w.sync().await;
+    // Closing the epic on GitHub while its stories are open: once merged, a drift finding.
+    let ep1 = w.gh.issue_of("EP-1").await["number"].as_u64().unwrap();
+    w.gh.edit_issue(ep1, json!({"state": "closed", "state_reason": "completed"})).await;
+    let (report, published) = w.sync().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let n = published.unwrap().pull_request.expect("a pull request");
+    let reviews = pulls(&w, reqwest::Method::GET, &format!("/{n}/reviews"), None).await.1;
+    let reviews = reviews.as_array().cloned().unwrap_or_default();
+    assert_eq!(reviews.len(), 1, "{reviews:?}");
+    assert_eq!(reviews[0]["state"], "COMMENTED");
+    let body = reviews[0]["body"].as_str().unwrap();
+    assert!(body.contains("`epic-closed-with-open-stories`") && body.contains("EP-1"), "{body}");
+
+    // A later run with another change updates the pull request; the review is not posted twice.
+    let st1 = w.gh.issue_of("ST-1").await["number"].as_u64().unwrap();
+    w.gh.edit_issue(st1, json!({"title": "Story one, renamed on GitHub"})).await;
+    let (_, published) = w.sync().await;
+    assert_eq!(published.unwrap().pull_request, Some(n));
+    let reviews = pulls(&w, reqwest::Method::GET, &format!("/{n}/reviews"), None).await.1;
+    assert_eq!(reviews.as_array().map(Vec::len), Some(1), "{reviews}");
+}

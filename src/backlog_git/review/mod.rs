@@ -165,6 +165,7 @@ pub async fn after(
     .await
     .map_err(|e| GitError::Spawn(e.to_string()))??;
     let (title, body) = describe(&held);
+    let had = open.is_some();
     let number = match open {
         Some(p) => {
             if p.body != body {
@@ -174,11 +175,58 @@ pub async fn after(
         }
         None => pulls.create(&head, &base, &title, &body).await?.number,
     };
+    // The drift findings of the items it carries, as they would be once merged: one review,
+    // updated in place by later runs. A review that cannot be posted is logged, not fatal.
+    let dir = worktree(repo)?;
+    let items: std::collections::BTreeSet<String> = held.waiting().map(|e| e.item.clone()).collect();
+    let findings = tokio::task::spawn_blocking(move || drift_of(&dir, &items))
+        .await
+        .map_err(|e| GitError::Spawn(e.to_string()))?;
+    if had || !findings.is_empty() {
+        let text = review_text(&findings);
+        if let Err(e) = pulls.upsert_review(number, REVIEW_MARKER, &text, !findings.is_empty()).await {
+            tracing::warn!(pull_request = number, error = %e, "could not post the drift findings as a review");
+        }
+    }
     if held.pull_request != Some(number) {
         held.pull_request = Some(number);
         hold.set(held)?;
     }
     Ok(Some(number))
+}
+
+/// Marks the review that holds the drift findings, so later runs update it.
+pub const REVIEW_MARKER: &str = "<!-- backlog-sync:drift -->";
+
+/// The local drift rules over the review branch's files, for the items in `items`.
+fn drift_of(dir: &Path, items: &std::collections::BTreeSet<String>) -> Vec<crate::drift::Finding> {
+    let Ok(backlog) = Backlog::load(dir) else { return Vec::new() };
+    let today = chrono::Utc::now().date_naive();
+    let mut found: Vec<crate::drift::Finding> = crate::drift::lint::lint_backlog(&backlog, today)
+        .into_iter()
+        .filter(|f| f.item.as_ref().is_some_and(|i| items.contains(i)))
+        .collect();
+    crate::drift::sort_findings(&mut found);
+    found
+}
+
+/// The review's text: the findings, or that there are none (any more).
+pub fn review_text(findings: &[crate::drift::Finding]) -> String {
+    let mut out = format!("{REVIEW_MARKER}\n**Drift findings of the items in this pull request**, once merged:\n\n");
+    if findings.is_empty() {
+        out.push_str("none.\n");
+    }
+    for f in findings {
+        let hint = f.hint.as_deref().map(|h| format!(" — {h}")).unwrap_or_default();
+        out.push_str(&format!(
+            "- `{}` {:?} {}: {}{hint}\n",
+            f.rule,
+            f.severity,
+            f.item.as_deref().unwrap_or(""),
+            f.message
+        ));
+    }
+    out
 }
 
 /// The pull request's title and text: every waiting value, by item.

@@ -139,4 +139,27 @@ impl Pulls {
             .await
             .map(|_| ())
     }
+
+    /// Posts `body` as the pull request's review (a comment: GitHub refuses approving or
+    /// requesting changes on one's own pull request), or updates the review that holds `marker`
+    /// when there is one; nothing when it already says `body`, or when there is none and `create`
+    /// is false.
+    pub async fn upsert_review(&self, number: u64, marker: &str, body: &str, create: bool) -> Result<(), GitError> {
+        let path = format!("/pulls/{number}/reviews");
+        let reviews = self.send(reqwest::Method::GET, &format!("{path}?per_page=100"), None).await?;
+        let ours =
+            reviews.as_array().into_iter().flatten().find(|r| r["body"].as_str().is_some_and(|b| b.contains(marker)));
+        match ours {
+            Some(r) if r["body"].as_str() == Some(body) => Ok(()),
+            Some(r) => {
+                let id = r["id"].as_u64().unwrap_or_default();
+                self.send(reqwest::Method::PUT, &format!("{path}/{id}"), Some(json!({"body": body}))).await.map(|_| ())
+            }
+            None if !create => Ok(()),
+            None => self
+                .send(reqwest::Method::POST, &path, Some(json!({"body": body, "event": "COMMENT"})))
+                .await
+                .map(|_| ()),
+        }
+    }
 }
