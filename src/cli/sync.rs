@@ -7,7 +7,7 @@ use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets::UTF8_BOR
 
 use super::progress::Reporter;
 use super::{Outcome, RemoteFailure};
-use crate::reconcile::engine::{self, RunOptions, RunReport, SyncError};
+use crate::reconcile::engine::{RunOptions, RunReport, SyncError};
 use crate::reconcile::{Action, Plan};
 
 /// Output format of a run.
@@ -124,7 +124,9 @@ pub async fn plan(args: &PlanArgs, config: Option<&PathBuf>) -> anyhow::Result<O
     let reporter = Reporter::start();
     let opts =
         RunOptions { full: args.full, dry_run: true, progress: Some(reporter.progress()), ..RunOptions::default() };
-    let report = engine::run(&settings, &opts).await;
+    // Through the backlog repository's run: in review mode the values waiting for review are
+    // planned as a sync would plan them (left alone); a dry run touches no git.
+    let report = crate::backlog_git::run(&settings, None, &opts, None).await.map(|(r, _)| r);
     reporter.finish();
     let report = report.map_err(to_anyhow)?;
     match args.format {

@@ -86,6 +86,9 @@ async fn inbound_changes_are_one_pull_request_updated_in_place_and_merging_it_ma
     let (report, _) = w.sync().await;
     assert!(report.plan.actions.is_empty(), "{:?}", report.plan.actions);
     assert_eq!(git(&w.bare, &["rev-parse", "backlog-sync/inbound"]), review_head, "no new commit");
+    let planned = w.cli(&["plan", "--format", "json"]).await;
+    let planned: Value = serde_json::from_slice(&planned.stdout).expect("plan prints JSON");
+    assert_eq!(planned["actions"], json!([]), "`plan` leaves the waiting value alone too");
     assert_eq!(w.gh.issue_of("ST-2").await["title"], "Story two, renamed on GitHub");
 
     // A Boards edit joins the same pull request, by a fast-forward of the review branch.
