@@ -18,6 +18,7 @@
 //! fetch, rebase, commit, push with retry) · `review` (review mode: a branch and a pull request).
 
 pub mod message;
+pub mod review;
 pub mod session;
 
 use std::path::{Path, PathBuf};
@@ -179,8 +180,9 @@ pub fn redact(text: &str) -> String {
 }
 
 /// One run of the engine on a backlog repository: [`start_run`] before it (skipped for a dry
-/// run), [`finish_run`] after it. Without `[backlog.git]` and without `hand` it is the engine's
-/// run alone. The git steps run on a blocking thread (they are processes).
+/// run), [`finish_run`] after it; in review mode also [`review::before`] and [`review::after`].
+/// Without `[backlog.git]` and without `hand` it is the engine's run alone. The git steps run on
+/// a blocking thread (they are processes).
 pub async fn run(
     settings: &crate::config::Settings,
     remotes: Option<&[crate::reconcile::remote::Remote]>,
@@ -188,23 +190,36 @@ pub async fn run(
     hand: Option<Style>,
 ) -> Result<(crate::reconcile::engine::RunReport, Option<Published>), crate::reconcile::engine::SyncError> {
     use crate::reconcile::engine;
+    let reviewing = settings.backlog.git.as_ref().is_some_and(|g| g.mode == crate::config::GitMode::PullRequest);
     let git = if opts.dry_run {
         None
     } else {
         let s = settings.clone();
         tokio::task::spawn_blocking(move || start_run(&s, hand)).await.map_err(|e| GitError::Spawn(e.to_string()))??
     };
+    let mut opts = opts.clone();
+    let pulls = if reviewing { Some(review::Pulls::new(settings)?) } else { None };
+    if let Some(pulls) = &pulls {
+        opts.review = Some(match git {
+            Some(_) => review::before(settings, pulls).await?,
+            // `plan` / `--dry-run`: the waiting values as they are, nothing saved.
+            None => std::sync::Arc::new(review::Hold::load(settings)?),
+        });
+    }
     let report = match remotes {
-        Some(remotes) => engine::run_with(settings, remotes, opts).await?,
-        None => engine::run(settings, opts).await?,
+        Some(remotes) => engine::run_with(settings, remotes, &opts).await?,
+        None => engine::run(settings, &opts).await?,
     };
     let Some(git) = git else { return Ok((report, None)) };
     let r = report.clone();
-    let published = tokio::task::spawn_blocking(move || finish_run(&git, &r))
+    let (git, mut published) = tokio::task::spawn_blocking(move || finish_run(&git, &r).map(|p| (git, p)))
         .await
         .map_err(|e| GitError::Spawn(e.to_string()))??;
     if let Some(commit) = &published.commit {
         tracing::info!(commit = %commit, pushed = published.pushed, "backlog committed");
+    }
+    if let (Some(pulls), Some(hold)) = (&pulls, &opts.review) {
+        published.pull_request = review::after(&git, &report, hold, pulls).await?;
     }
     Ok((report, Some(published)))
 }

@@ -26,6 +26,8 @@ pub struct GitRun {
     pub style: Style,
     /// Hand style: files that were already changed before the run, with their content hash.
     dirty_before: BTreeMap<String, String>,
+    /// `mappings/identities.toml`: the people `Co-authored-by` trailers name by their email.
+    pub people: crate::mapping::Identities,
 }
 
 /// What the repository got from a run.
@@ -44,18 +46,14 @@ pub struct Published {
 pub fn start_run(settings: &Settings, hand: Option<Style>) -> Result<Option<GitRun>, GitError> {
     let dir = &settings.backlog.path;
     if let Some(git) = &settings.backlog.git {
-        if git.mode == GitMode::PullRequest {
-            return Err(GitError::Review(
-                "`[backlog.git] mode = \"pull-request\"` is not built yet; remove `mode` (or set `mode = \"push\"`) to commit inbound changes to the branch".into(),
-            ));
-        }
         let repo = Repo::new(dir, git)?;
         clone_if_missing(&repo)?;
         exclude_state(&repo, &settings.state_path())?;
         recover(&repo)?;
         commit_leftovers(&repo)?;
         fetch_and_rebase(&repo)?;
-        return Ok(Some(GitRun { repo, style: Style::Owned, dirty_before: BTreeMap::new() }));
+        let people = crate::reconcile::engine::identities_of(settings).unwrap_or_default();
+        return Ok(Some(GitRun { repo, style: Style::Owned, dirty_before: BTreeMap::new(), people }));
     }
     let Some(style) = hand else { return Ok(None) };
     let git = crate::config::GitSettings {
@@ -78,7 +76,8 @@ pub fn start_run(settings: &Settings, hand: Option<Style>) -> Result<Option<GitR
     repo.dir = top.trim().into();
     exclude_state(&repo, &settings.state_path())?;
     let dirty_before = changed_files(&repo)?.into_iter().map(|p| (hash(&repo, &p), p)).map(|(h, p)| (p, h)).collect();
-    Ok(Some(GitRun { repo, style, dirty_before }))
+    let people = crate::reconcile::engine::identities_of(settings).unwrap_or_default();
+    Ok(Some(GitRun { repo, style, dirty_before, people }))
 }
 
 /// After a run: commit what it wrote and push (owned clone, or `--push`).
@@ -90,7 +89,10 @@ pub fn finish_run(run: &GitRun, report: &RunReport) -> Result<Published, GitErro
         paths.retain(|p| run.dirty_before.get(p).is_none_or(|h| *h != hash(repo, p)));
     }
     if !paths.is_empty() {
-        let text = message::render(&message::lines(report)).unwrap_or_else(|| message::leftovers(&paths));
+        let lines = message::lines(report);
+        let editors = |item: &str, target: &str| report.editors.get(item).and_then(|t| t.get(target));
+        let trailers = message::trailers(&lines, &editors, &run.people);
+        let text = message::render_with(&lines, &trailers).unwrap_or_else(|| message::leftovers(&paths));
         published.commit = Some(commit(repo, &paths, &text)?);
     }
     match run.style {

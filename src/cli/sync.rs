@@ -7,7 +7,7 @@ use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets::UTF8_BOR
 
 use super::progress::Reporter;
 use super::{Outcome, RemoteFailure};
-use crate::reconcile::engine::{self, RunOptions, RunReport, SyncError};
+use crate::reconcile::engine::{RunOptions, RunReport, SyncError};
 use crate::reconcile::{Action, Plan};
 
 /// Output format of a run.
@@ -82,8 +82,7 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
         allow_mass_removal: args.allow_mass_removal,
         wait: args.wait,
         progress: Some(reporter.progress()),
-        label: None,
-        touched: Default::default(),
+        ..RunOptions::default()
     };
     let hand = (args.commit || args.push).then_some(crate::backlog_git::Style::Hand { push: args.push });
     let done = crate::backlog_git::run(&settings, None, &opts, hand).await;
@@ -125,7 +124,9 @@ pub async fn plan(args: &PlanArgs, config: Option<&PathBuf>) -> anyhow::Result<O
     let reporter = Reporter::start();
     let opts =
         RunOptions { full: args.full, dry_run: true, progress: Some(reporter.progress()), ..RunOptions::default() };
-    let report = engine::run(&settings, &opts).await;
+    // Through the backlog repository's run: in review mode the values waiting for review are
+    // planned as a sync would plan them (left alone); a dry run touches no git.
+    let report = crate::backlog_git::run(&settings, None, &opts, None).await.map(|(r, _)| r);
     reporter.finish();
     let report = report.map_err(to_anyhow)?;
     match args.format {

@@ -69,6 +69,9 @@ pub struct RunOptions {
     pub label: Option<String>,
     /// Remote items a trigger named, as (target, remote id): their comments are read this run.
     pub touched: BTreeSet<(String, String)>,
+    /// Review mode (`[backlog.git] mode = "pull-request"`, src/backlog_git/review): inbound values
+    /// wait in a pull request, and the plan neither writes them into the files nor sends them on.
+    pub review: Option<Arc<crate::backlog_git::review::Hold>>,
 }
 
 /// What a run did.
@@ -101,6 +104,10 @@ pub struct RunReport {
     pub not_adopted: Vec<super::trust::NotAdopted>,
     /// Links whose remote item moved (a renamed repository, a transferred issue): their URL followed.
     pub moved: Vec<super::moved::Moved>,
+    /// Who last edited each changed item on each target, where the target says so: item → target
+    /// → editor. The backlog repository's commit names them (`Co-authored-by`, src/backlog_git).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub editors: BTreeMap<String, BTreeMap<String, crate::backlog_git::message::Editor>>,
 }
 
 /// Control characters taken out of one inbound value.
@@ -364,7 +371,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         .collect();
     let max_removals = parse_max_removals(&settings.sync.max_removals)
         .map_err(|reason| SyncError::Target { target: "sync".into(), reason })?;
-    let input = PlanInput {
+    let mut input = PlanInput {
         items,
         unreadable,
         targets: inputs,
@@ -373,7 +380,11 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         allow_mass_removal: opts.allow_mass_removal,
         next_ids: Kind::ALL.into_iter().map(|k| (k, backlog.next_id(k))).collect(),
     };
-    let the_plan = plan(&input);
+    // Review mode: the hook plans around the values waiting for review (src/backlog_git/review).
+    let the_plan = match &opts.review {
+        Some(hold) => hold.plan(&mut input, opts.dry_run)?,
+        None => plan(&input),
+    };
     let skipped = backlog
         .invalid
         .iter()
@@ -381,6 +392,14 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         .collect();
     let not_adopted = fetched.values().flat_map(|f| f.not_adopted.iter().cloned()).collect();
     let mut report = RunReport { plan: the_plan, skipped, stripped, not_adopted, moved, ..RunReport::default() };
+    for t in &input.targets {
+        for (id, link) in &t.links {
+            let by = fetched.get(&t.name).and_then(|f| f.meta.get(&link.remote_id)).and_then(|w| w.changed_by.clone());
+            if let Some(by) = by {
+                report.editors.entry(id.to_string()).or_default().insert(t.name.clone(), by);
+            }
+        }
+    }
     if opts.dry_run {
         report.requests = requests_since(remotes, &before);
         return Ok(report);

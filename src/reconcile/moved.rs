@@ -73,6 +73,7 @@ mod tests {
             version: None,
             fields: Default::default(),
             updated_at: chrono::Utc::now(),
+            changed_by: None,
         };
         fetched.meta.insert("4".into(), w("https://x/contoso/welcome/issues/4"));
         let same = link("4", Some("https://x/contoso/welcome/issues/4"));

@@ -25,6 +25,10 @@ pub struct Written {
     pub version: Option<String>,
     pub fields: FieldMap,
     pub updated_at: DateTime<Utc>,
+    /// Who made its last edit, when the listing says so at no extra cost (Azure Boards'
+    /// `System.ChangedBy`; GitHub's issue does not name its last editor): the backlog
+    /// repository's commit names them (`Co-authored-by`).
+    pub changed_by: Option<crate::backlog_git::message::Editor>,
 }
 
 /// What to write for one item: its identity, the fields the remote should hold, and the epic's

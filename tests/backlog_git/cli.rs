@@ -119,13 +119,3 @@ async fn the_https_token_reaches_the_server_but_no_output_log_or_argument() {
         .collect();
     assert!(sent.contains(&format!("x-access-token:{TOKEN}")), "the helper sent the token: {sent:?}");
 }
-
-#[tokio::test(flavor = "multi_thread")]
-async fn review_mode_stops_with_an_error_saying_it_is_not_built_and_touches_nothing() {
-    let w = super::world::GitWorld::new("mode = \"pull-request\"\nreview_target = \"github\"").await;
-    let out = w.cli(&["sync"]).await;
-    assert_eq!(out.status.code(), Some(3), "{}{}", stdout(&out), stderr(&out));
-    assert!(stderr(&out).contains("`[backlog.git] mode = \"pull-request\"` is not built yet"), "{}", stderr(&out));
-    assert!(!w.clone.exists(), "nothing was cloned");
-    assert_eq!(w.gh.writes().await, 0, "no tracker was written");
-}

@@ -1,5 +1,6 @@
 //! SIGKILL of a real `backlog-sync sync` process while it pushes and between writing files and
-//! committing them, then a rerun: no edit lost, no change committed twice.
+//! committing them (and, in review mode, while the review branch is pushed), then a rerun: no edit
+//! lost, no change committed twice, one pull request.
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -106,4 +107,44 @@ async fn sigkill_between_writing_files_and_committing_then_a_rerun_commits_them_
     let out = w.cli(&["sync"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(w.remote_log(), log, "nothing is committed twice");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn review_mode_sigkill_while_the_review_branch_is_pushed_then_a_rerun_opens_one_pull_request() {
+    let w = GitWorld::new("mode = \"pull-request\"\nreview_target = \"github\"").await;
+    w.gh.twin.seed(json!({"repositories": ["contoso/backlog"]})).unwrap();
+    w.sync().await;
+    let started = w.tmp.path().join("push-started");
+    w.remote_hook("pre-receive", &format!("#!/bin/sh\ntouch '{}'\nsleep 30\n", started.display()));
+    let issue = w.gh.issue_of("ST-2").await;
+    w.gh.edit_issue(issue["number"].as_u64().unwrap(), json!({"title": "Story two, proposed across a crash"})).await;
+    let before = w.remote_log();
+
+    let mut child = spawn_sync(&w.config);
+    wait_for("the review branch's push reached the remote", || started.exists()).await;
+    kill_group(&mut child);
+    std::fs::remove_file(w.bare.join("hooks/pre-receive")).unwrap();
+
+    let out = w.cli(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let url = w.gh.url("/repos/contoso/backlog/pulls?state=all");
+    let all: serde_json::Value =
+        w.gh.http
+            .get(url)
+            .header("authorization", format!("token {}", crate::support::github_env::TOKEN))
+            .header("user-agent", "t")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(all.as_array().map(Vec::len), Some(1), "one pull request: {all}");
+    let on_branch = git(&w.bare, &["show", "backlog-sync/inbound:stories/ST-2.md"]);
+    assert!(on_branch.contains("title: Story two, proposed across a crash"), "the value was not lost");
+    assert_eq!(w.remote_log(), before, "main untouched");
+    assert_eq!(w.gh.issue_of("ST-2").await["title"], "Story two, proposed across a crash", "nor the tracker");
+    let out = w.cli(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(git(&w.bare, &["rev-list", "--count", "main..backlog-sync/inbound"]).trim(), "1", "no duplicate commit");
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod crash;
+mod review;
 mod serve;
 mod sync;
 pub mod world;

@@ -104,7 +104,7 @@ async fn a_push_between_fetch_and_push_is_rebased_over_and_retried_without_force
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_azure_boards_edit_is_committed_naming_boards() {
+async fn an_azure_boards_edit_is_committed_naming_boards_and_who_made_it() {
     let w = GitWorld::new("").await;
     w.sync().await;
     let wi = w.boards.item_of("RK-1").await;
@@ -114,4 +114,10 @@ async fn an_azure_boards_edit_is_committed_naming_boards() {
     let log = w.remote_log();
     assert!(log[0].ends_with("backlog-sync: RK-1 title from boards"), "{log:?}");
     assert_eq!(w.gh.issue_of("RK-1").await["title"], "Risk one, retitled in Boards");
+    // Boards names who made the edit (`System.ChangedBy`, here the twin's user of the token, not
+    // in identities.toml): the commit names them by their unique name, an email.
+    let by = field(&w.boards.item_of("RK-1").await, "System.ChangedBy");
+    assert_eq!(by, "backlog-sync@example.com");
+    let trailers = git(&w.bare, &["log", "-1", "--format=%(trailers:key=Co-authored-by)", "main"]);
+    assert_eq!(trailers.trim(), "Co-authored-by: Backlog Sync <backlog-sync@example.com>");
 }

@@ -73,3 +73,31 @@ async fn refusals_are_githubs() {
     assert_eq!((r.status.as_u16(), r.body["merged"].as_bool()), (200, Some(false)));
     assert_eq!(api.put(&format!("/repos/{REPO}/pulls/{closed}/merge"), json!({})).await.status, 405);
 }
+
+#[tokio::test]
+async fn a_review_is_posted_listed_and_its_summary_updated_and_ones_own_pull_request_is_not_approved() {
+    let twin = start().await;
+    let api = Api::new(&twin);
+    let n = api
+        .post(&format!("/repos/{REPO}/pulls"), json!({"title": "t", "head": "backlog-sync/inbound", "base": "main"}))
+        .await
+        .body["number"]
+        .as_u64()
+        .unwrap();
+    let reviews = format!("/repos/{REPO}/pulls/{n}/reviews");
+    let posted = api.post(&reviews, json!({"body": "Drift: EP-1 closed", "event": "COMMENT"})).await;
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    assert_eq!(posted.body["state"], "COMMENTED");
+    let id = posted.body["id"].as_u64().unwrap();
+    let own = api.post(&reviews, json!({"body": "fine", "event": "APPROVE"})).await;
+    assert_eq!(own.status, 422);
+    assert_eq!(own.body["errors"][0], "Review Can not approve your own pull request");
+    let blank = api.post(&reviews, json!({"event": "COMMENT"})).await;
+    assert_eq!(blank.status, 422);
+    let updated = api.put(&format!("{reviews}/{id}"), json!({"body": "No drift"})).await;
+    assert_eq!((updated.status.as_u16(), updated.body["body"].as_str()), (200, Some("No drift")));
+    let listed = api.get(&reviews).await.body;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "updated, not added: {listed}");
+    assert_eq!(listed[0]["body"], "No drift");
+    assert_eq!(api.get(&format!("/repos/{REPO}/pulls/999/reviews")).await.status, 404);
+}

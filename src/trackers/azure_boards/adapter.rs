@@ -89,6 +89,7 @@ impl AzureBoardsTracker {
             version: Some(item.rev.to_string()),
             fields,
             updated_at,
+            changed_by: changed_by(item),
         }
     }
 
@@ -461,4 +462,21 @@ impl AzureBoardsTracker {
         self.settle_form(kind, id, fields, &mut written);
         Ok(written)
     }
+}
+
+/// `System.ChangedBy` (an identity reference, or `Name <unique>` text in older answers).
+fn changed_by(item: &WorkItem) -> Option<crate::backlog_git::message::Editor> {
+    let v = item.fields.get("System.ChangedBy")?;
+    let (name, unique) = match v {
+        serde_json::Value::Object(o) => (
+            o.get("displayName").and_then(|n| n.as_str()).unwrap_or_default().to_string(),
+            o.get("uniqueName").and_then(|n| n.as_str()).unwrap_or_default().to_string(),
+        ),
+        serde_json::Value::String(text) => match text.split_once('<') {
+            Some((name, rest)) => (name.trim().to_string(), rest.trim_end_matches('>').trim().to_string()),
+            None => (text.clone(), text.clone()),
+        },
+        _ => return None,
+    };
+    (!unique.is_empty()).then_some(crate::backlog_git::message::Editor::Azure { name, unique })
 }

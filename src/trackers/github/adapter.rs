@@ -246,6 +246,7 @@ impl GithubTracker {
             version: Some(issue.updated_at.to_rfc3339()),
             fields,
             updated_at: issue.updated_at,
+            changed_by: None,
         }
     }
 

@@ -254,6 +254,8 @@ fn router(state: Arc<GithubState>) -> Router {
         .route(&format!("{repo}/pulls"), get(pulls::list).post(pulls::create))
         .route(&format!("{repo}/pulls/{{pull_number}}"), get(pulls::get).patch(pulls::update))
         .route(&format!("{repo}/pulls/{{pull_number}}/merge"), put(pulls::merge))
+        .route(&format!("{repo}/pulls/{{pull_number}}/reviews"), get(pulls::list_reviews).post(pulls::create_review))
+        .route(&format!("{repo}/pulls/{{pull_number}}/reviews/{{review_id}}"), put(pulls::update_review))
         .route(&format!("{repo}/labels"), get(labels::list).post(labels::create))
         .route(&format!("{repo}/labels/{{name}}"), get(labels::get).patch(labels::update).delete(labels::delete))
         .route(&format!("{repo}/milestones"), get(milestones::list).post(milestones::create))

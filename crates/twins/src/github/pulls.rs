@@ -1,5 +1,6 @@
 //! Pull request endpoints the backlog's review mode uses: `POST/GET /repos/{o}/{r}/pulls`,
-//! `GET/PATCH /repos/{o}/{r}/pulls/{n}` and `PUT /repos/{o}/{r}/pulls/{n}/merge`. Pull requests
+//! `GET/PATCH /repos/{o}/{r}/pulls/{n}`, `PUT /repos/{o}/{r}/pulls/{n}/merge` and the reviews
+//! (`POST/GET …/pulls/{n}/reviews`, `PUT …/reviews/{id}`: a review's summary). Pull requests
 //! share the issue number space like GitHub's; GitHub's refusals are kept (a second open pull
 //! request for the same head and base, a missing title/head/base, an unknown state, merging a
 //! closed one). The twin has no git: branches are taken as named and "merge" only records it.
@@ -36,6 +37,18 @@ pub struct Pull {
     pub created_at: i64,
     pub updated_at: i64,
     pub user: String,
+    pub reviews: Vec<Review>,
+}
+
+/// A submitted review (its summary; line comments are not emulated).
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub id: u64,
+    pub body: String,
+    /// `COMMENTED`, `APPROVED`, `CHANGES_REQUESTED`.
+    pub state: String,
+    pub user: String,
+    pub submitted_at: i64,
 }
 
 /// Pull requests by repository (`owner/name`, lower case) and number.
@@ -127,6 +140,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         user: login,
+        reviews: Vec::new(),
     };
     let out = render(&state.base, &owner, &name, &pull);
     list.insert(number, pull);
@@ -260,4 +274,101 @@ pub async fn merge(
         StatusCode::OK,
         &json!({"sha": format!("{:040x}", n), "merged": true, "message": "Pull Request successfully merged"}),
     ))
+}
+
+const RD: &str = "https://docs.github.com/rest/pulls/reviews";
+
+fn render_review(base: &str, owner: &str, name: &str, n: u64, r: &Review) -> Value {
+    json!({
+        "id": r.id,
+        "node_id": format!("PRR_{}", r.id),
+        "user": {"login": r.user},
+        "body": r.body,
+        "state": r.state,
+        "html_url": format!("{base}/{owner}/{name}/pull/{n}#pullrequestreview-{}", r.id),
+        "pull_request_url": format!("{base}/repos/{owner}/{name}/pulls/{n}"),
+        "submitted_at": iso(r.submitted_at),
+        "commit_id": format!("{:040x}", n),
+    })
+}
+
+/// `POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews` `{body?, event?}`. GitHub's refusals
+/// kept: approving or requesting changes on one's own pull request, and a comment or a request
+/// for changes without a body. A review without `event` stays pending (not emulated: refused).
+pub async fn create_review(
+    State(state): State<Arc<GithubState>>,
+    Path((owner, name, n)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let n = number(&n, RD)?;
+    let body = object(&body, RD)?;
+    let text = opt_string(&body, "body", "PullRequestReview", RD)?.unwrap_or_default();
+    let event = opt_string(&body, "event", "PullRequestReview", RD)?;
+    let now = state.store.lock().expect("store lock").now();
+    let login = state.config.login.clone();
+    let mut pulls = state.pulls.lock().expect("pulls lock");
+    let pull =
+        pulls.0.get_mut(&key(&owner, &name)).and_then(|l| l.get_mut(&n)).ok_or_else(|| ApiError::not_found(RD))?;
+    let unprocessable = |what: &str| ApiError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        message: "Unprocessable Entity".into(),
+        documentation_url: RD,
+        errors: Some(json!([what])),
+    };
+    let review_state = match event.as_deref() {
+        Some("COMMENT") => "COMMENTED",
+        Some("APPROVE") if pull.user == login => {
+            return Err(unprocessable("Review Can not approve your own pull request"));
+        }
+        Some("APPROVE") => "APPROVED",
+        Some("REQUEST_CHANGES") if pull.user == login => {
+            return Err(unprocessable("Review Can not request changes on your own pull request"));
+        }
+        Some("REQUEST_CHANGES") => "CHANGES_REQUESTED",
+        None => return Err(unprocessable("the twin does not keep pending reviews; send `event`")),
+        Some(other) => return Err(ApiError::invalid("PullRequestReview", "invalid", "event", Some(json!(other)), RD)),
+    };
+    if review_state != "APPROVED" && text.trim().is_empty() {
+        return Err(unprocessable("Review Body can't be blank"));
+    }
+    let id = 80_000_000 + n * 1000 + pull.reviews.len() as u64 + 1;
+    let review = Review { id, body: text, state: review_state.into(), user: login, submitted_at: now };
+    let out = render_review(&state.base, &owner, &name, n, &review);
+    pull.reviews.push(review);
+    Ok(api::json(StatusCode::OK, &out))
+}
+
+/// `GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews`, oldest first like GitHub.
+pub async fn list_reviews(
+    State(state): State<Arc<GithubState>>,
+    Path((owner, name, n)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let n = number(&n, RD)?;
+    let pulls = state.pulls.lock().expect("pulls lock");
+    let pull = pulls.0.get(&key(&owner, &name)).and_then(|l| l.get(&n)).ok_or_else(|| ApiError::not_found(RD))?;
+    let path = format!("/repos/{owner}/{name}/pulls/{n}/reviews");
+    Ok(api::paged(&state, &path, raw.as_deref(), pull.reviews.clone(), |r| {
+        render_review(&state.base, &owner, &name, n, &r)
+    }))
+}
+
+/// `PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}` `{body}`: a new summary.
+pub async fn update_review(
+    State(state): State<Arc<GithubState>>,
+    Path((owner, name, n, id)): Path<(String, String, String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let n = number(&n, RD)?;
+    let id = number(&id, RD)?;
+    let body = object(&body, RD)?;
+    let text = opt_string(&body, "body", "PullRequestReview", RD)?
+        .ok_or_else(|| ApiError::invalid("PullRequestReview", "missing_field", "body", None, RD))?;
+    let mut pulls = state.pulls.lock().expect("pulls lock");
+    let pull =
+        pulls.0.get_mut(&key(&owner, &name)).and_then(|l| l.get_mut(&n)).ok_or_else(|| ApiError::not_found(RD))?;
+    let review = pull.reviews.iter_mut().find(|r| r.id == id).ok_or_else(|| ApiError::not_found(RD))?;
+    review.body = text;
+    let review = review.clone();
+    Ok(api::json(StatusCode::OK, &render_review(&state.base, &owner, &name, n, &review)))
 }
