@@ -63,6 +63,8 @@ fn html_people_write_in_boards_reads_as_markdown() {
         ),
         ("plain text, no tags", "plain text, no tags"),
         ("<!-- a comment --><div>kept</div><script>", "kept"),
+        ("<p>It&rsquo;s done &mdash; &eacute;t&eacute; &hellip; &#8364;5 &#x1F600;</p>", "It’s done — été … €5 😀"),
+        ("<p>&amp;rsquo; stays a word</p>", "\\&rsquo; stays a word"),
     ];
     for (html, want) in cases {
         assert_eq!(html_to_markdown(html), want, "{html}");
@@ -142,7 +144,7 @@ fn plain_text_that_looks_like_a_markdown_block_survives() {
         ("1. first", "1\\. first"),
         ("12) twelve", "12\\) twelve"),
         ("---", "\\---"),
-        ("~~~", "\\~~~"),
+        ("~~~", "\\~\\~\\~"),
         ("a > b", "a > b"),
         // Found by the fuzzer too: text opening with a character wider than a byte.
         ("Über alles", "Über alles"),
@@ -153,5 +155,18 @@ fn plain_text_that_looks_like_a_markdown_block_survives() {
         let md = html_to_markdown(html);
         assert_eq!(md, want, "{html:?}");
         assert_eq!(html_to_markdown(&markdown_to_html(&md)), md, "{html:?} settles after one pass");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// Any text, read as Markdown and through Boards' HTML, settles after one pass: what is read
+    /// back converts to the same Markdown again, so a value read back is never an edit.
+    #[test]
+    #[ignore = "open: adjacent emphasis written back to back (`_|_*]*` reads as `*|**]*`, which parses otherwise) does not settle; the reader must separate or merge neighbouring delimiters"]
+    fn any_markdown_settles_after_one_pass(text in "[a-z #*_~`>|\\[\\]()!&;<>/:.1\n-]{0,60}") {
+        let md = html_to_markdown(&markdown_to_html(&text));
+        proptest::prop_assert_eq!(html_to_markdown(&markdown_to_html(&md)), md.clone(), "from {:?}", text);
     }
 }
