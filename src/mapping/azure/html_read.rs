@@ -117,9 +117,37 @@ fn looks_like_entity(rest: &[char]) -> bool {
     !name.is_empty() && name.len() <= 32 && rest.get(name.len()) == Some(&';')
 }
 
+/// Which emphasis an inline element is (`<i>` is `<em>`), if any.
+fn emphasis(name: &str) -> Option<&'static str> {
+    match name {
+        "strong" | "b" => Some("strong"),
+        "em" | "i" => Some("em"),
+        "del" | "s" | "strike" => Some("del"),
+        _ => None,
+    }
+}
+
+/// Emphasis elements of one kind side by side (`<em>a</em><em>b</em>`) as one: written back to
+/// back, their delimiters would meet (`*a**b*`) and read as another emphasis.
+fn merge_adjacent(nodes: &[Node]) -> Vec<Node> {
+    let mut out: Vec<Node> = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        if let (Some(Node::Element { name: last, children: kept, .. }), Node::Element { name, children, .. }) =
+            (out.last_mut(), node)
+            && emphasis(name).is_some()
+            && emphasis(name) == emphasis(last)
+        {
+            kept.extend(children.iter().cloned());
+            continue;
+        }
+        out.push(node.clone());
+    }
+    out
+}
+
 fn inline(nodes: &[Node]) -> String {
     let mut out = String::new();
-    for node in nodes {
+    for node in &merge_adjacent(nodes) {
         match node {
             Node::Text(t) => {
                 let collapsed: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -135,9 +163,14 @@ fn inline(nodes: &[Node]) -> String {
             }
             Node::Element { name, attrs, children } => {
                 let inner = || inline(children);
+                // Emphasis around an inner one written with `*` takes the other character
+                // (`_a *b* c_`), so that the runs are not read as one.
                 let wrap = |d: &str| {
                     let body = inner();
-                    if body.trim().is_empty() { body } else { format!("{d}{}{d}", body.trim()) }
+                    let body = body.trim();
+                    let meets = body.char_indices().any(|(i, c)| c == '*' && !body[..i].ends_with('\\'));
+                    let d = if meets && d == "*" { d.replace('*', "_") } else { d.to_string() };
+                    if body.is_empty() { inner() } else { format!("{d}{body}{d}") }
                 };
                 match name.as_str() {
                     "br" => out.push('\n'),
