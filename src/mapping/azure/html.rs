@@ -1,7 +1,9 @@
 //! Rich text between Markdown and the HTML that Azure Boards keeps in fields not set to Markdown.
 //! Markdown → HTML is pulldown-cmark (CommonMark with tables and strikethrough); HTML → Markdown is
 //! `html_read` on html5ever. `html_to_markdown(markdown_to_html(md)) == md` for Markdown in the form
-//! `html_to_markdown` writes, so a value read back and converted again is unchanged (no echo write).
+//! `html_to_markdown` writes, so a value read back and converted again is unchanged. Other forms
+//! (`* a`, ordered lists in a row, `&rsquo;`) read back in CommonMark's form; the mapping's
+//! `restore` then takes the read text as the meant one, so that is no echo write either.
 //!
 //! Two choices keep that property: a line break inside a paragraph is a `<br>` (Boards shows a soft
 //! break as a space, and the reader gives it back as a line break), and raw HTML in the Markdown is

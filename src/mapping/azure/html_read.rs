@@ -3,6 +3,8 @@
 //! written in the one form `markdown_to_html` reads back to the same HTML. Unknown tags keep their
 //! text; scripts, styles and comments are dropped.
 
+use std::borrow::Cow;
+
 use scraper::Html;
 
 use crate::mapping::fields::normalise_text;
@@ -129,7 +131,14 @@ fn emphasis(name: &str) -> Option<&'static str> {
 
 /// Emphasis elements of one kind side by side (`<em>a</em><em>b</em>`) as one: written back to
 /// back, their delimiters would meet (`*a**b*`) and read as another emphasis.
-fn merge_adjacent(nodes: &[Node]) -> Vec<Node> {
+fn merge_adjacent(nodes: &[Node]) -> Cow<'_, [Node]> {
+    let kind = |n: &Node| match n {
+        Node::Element { name, .. } => emphasis(name),
+        Node::Text(_) => None,
+    };
+    if !nodes.windows(2).any(|w| kind(&w[0]).is_some() && kind(&w[0]) == kind(&w[1])) {
+        return Cow::Borrowed(nodes);
+    }
     let mut out: Vec<Node> = Vec::with_capacity(nodes.len());
     for node in nodes {
         if let (Some(Node::Element { name: last, children: kept, .. }), Node::Element { name, children, .. }) =
@@ -142,12 +151,12 @@ fn merge_adjacent(nodes: &[Node]) -> Vec<Node> {
         }
         out.push(node.clone());
     }
-    out
+    Cow::Owned(out)
 }
 
 fn inline(nodes: &[Node]) -> String {
     let mut out = String::new();
-    for node in &merge_adjacent(nodes) {
+    for node in merge_adjacent(nodes).iter() {
         match node {
             Node::Text(t) => {
                 let collapsed: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
