@@ -37,6 +37,7 @@ mod support;
 mod sync_azure;
 mod sync_azure_batch;
 mod sync_azure_formats;
+mod sync_azure_rich_text;
 mod sync_comments;
 mod sync_crash;
 mod sync_github;

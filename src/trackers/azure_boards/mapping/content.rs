@@ -133,11 +133,49 @@ impl AzureMapping {
     }
 
     /// The fields read back from a work item written with `meant`, as meant: tags Boards could not
-    /// hold are still there, and tags that differ from a meant one only in case are that one.
+    /// hold are still there, tags that differ from a meant one only in case are that one, and rich
+    /// text that reads back exactly as writing `meant` does (see [`AzureMapping::restore_rich_text`])
+    /// is the meant text.
     pub fn restore(&self, meant: &FieldMap, read: &mut FieldMap) {
         if let (Some(r), Some(m)) = (read.get("tags"), meant.get("tags")) {
             let restored = TagRules::AzureTag.restore(r, m);
             read.insert("tags".into(), restored);
+        }
+        self.restore_rich_text(meant, read);
+    }
+
+    /// Whether a canonical field's text goes through a rich-text field on Boards: the description
+    /// and what is written into it (the story sentence, sections), or a rich-text field of its own.
+    fn through_rich_text(&self, field: &str) -> bool {
+        field == "description"
+            || self.rule(field).is_some_and(|r| {
+                r.sentence || r.section.is_some() || r.field.as_deref().is_some_and(|f| self.is_rich_text(f))
+            })
+    }
+
+    /// Rich text read back as meant. Markdown → Boards' HTML → Markdown is not the identity
+    /// (CommonMark reads `* a` as the list written `- a`, two ordered lists in a row as one, a
+    /// `&rsquo;` as `’`), so the text Boards shows for `meant` may differ from `meant` although
+    /// nobody edited it. A field whose read text is exactly what writing `meant` and reading it
+    /// back gives is the meant text: the file keeps the person's own form and no echo write
+    /// follows. A Boards edit changes the HTML, hence the text read, and is still seen; a file
+    /// edit changes `meant`. One conversion is compared, so this holds whether or not the
+    /// converter settles after one pass.
+    pub fn restore_rich_text(&self, meant: &FieldMap, read: &mut FieldMap) {
+        let differs = |f: &String, v: &String| self.through_rich_text(f) && meant.get(f).is_some_and(|m| m != v);
+        if !read.iter().any(|(f, v)| differs(f, v)) {
+            return;
+        }
+        let Some(kind) = kind_of_fields(meant) else { return };
+        let nobody = Identities::default();
+        let shown = self.from_work_item(kind, &self.to_work_item(kind, &ItemId::new("RT", 1), meant, &nobody), &nobody);
+        for (field, value) in read.iter_mut() {
+            if self.through_rich_text(field)
+                && shown.get(field) == Some(value)
+                && let Some(m) = meant.get(field)
+            {
+                value.clone_from(m);
+            }
         }
     }
 
@@ -241,6 +279,15 @@ impl AzureMapping {
     }
 }
 
+/// The kind whose fields `fields` are: the narrowest kind that carries every one of them (an epic's
+/// fields are among a story's and a risk's).
+fn kind_of_fields(fields: &FieldMap) -> Option<Kind> {
+    Kind::ALL
+        .into_iter()
+        .filter(|k| fields.keys().all(|f| f == "epic" || fields_of(*k).contains(&f.as_str())))
+        .min_by_key(|k| fields_of(*k).len())
+}
+
 /// The field that holds an item's milestone: its iteration.
 pub const ITERATION_PATH: &str = "System.IterationPath";
 
@@ -266,4 +313,100 @@ pub fn milestone_of_path(project: &str, path: &str) -> String {
 /// The tags of a `System.Tags` value.
 pub fn split_azure_tags(value: &str) -> Vec<String> {
     value.split(';').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::builtin;
+
+    fn mapping(markdown: bool) -> AzureMapping {
+        let mut m = AzureMapping::from_text(builtin::AZURE_AGILE, std::path::Path::new("agile.toml")).unwrap();
+        m.markdown = markdown;
+        m
+    }
+
+    fn story(description: &str, acceptance: &str) -> FieldMap {
+        let mut f: FieldMap = fields_of(Kind::Story).iter().map(|k| (k.to_string(), String::new())).collect();
+        f.insert("title".into(), "t".into());
+        f.insert("state".into(), "new".into());
+        f.insert("description".into(), description.into());
+        f.insert("acceptance".into(), acceptance.into());
+        f
+    }
+
+    /// What Boards shows for `fields` written as HTML, read back.
+    fn shown(m: &AzureMapping, fields: &FieldMap) -> FieldMap {
+        let nobody = Identities::default();
+        let kind = kind_of_fields(fields).unwrap();
+        m.from_work_item(kind, &m.to_work_item(kind, &ItemId::new("ST", 1), fields, &nobody), &nobody)
+    }
+
+    #[test]
+    fn rich_text_that_reads_back_as_written_is_the_meant_text() {
+        let m = mapping(false);
+        // (meant description, what Boards holds as the person's edit or None for our own write,
+        // the description restore gives)
+        let cases: [(&str, Option<&str>, &str); 8] = [
+            // Our own write of text CommonMark reads in another form: the file's form stays.
+            ("* star item\n* another", None, "* star item\n* another"),
+            ("1. a.\n2. a.\n\n1. Aa\n2. Aa", None, "1. a.\n2. a.\n\n1. Aa\n2. Aa"),
+            ("- a\n\n- b", None, "- a\n\n- b"),
+            ("It&rsquo;s done &mdash; now", None, "It&rsquo;s done &mdash; now"),
+            ("_|_*]*", None, "_|_*]*"),
+            // A Boards edit is an edit, whatever the form of the meant text.
+            ("* star item", Some("<ul><li>star item, edited</li></ul>"), "- star item, edited"),
+            ("It&rsquo;s done", Some("<p>It&rsquo;s done, really</p>"), "It’s done, really"),
+            // Boards showing the meant text itself: nothing to restore.
+            ("plain", None, "plain"),
+        ];
+        for (meant, edit, want) in cases {
+            let meant = story(meant, "");
+            let mut read = match edit {
+                None => shown(&m, &meant),
+                Some(html) => {
+                    let mut wi = m.to_work_item(Kind::Story, &ItemId::new("ST", 1), &meant, &Identities::default());
+                    wi.fields.insert(DESCRIPTION.into(), html.into());
+                    m.from_work_item(Kind::Story, &wi, &Identities::default())
+                }
+            };
+            m.restore(&meant, &mut read);
+            assert_eq!(read["description"], want, "{meant:?} {edit:?}");
+        }
+    }
+
+    #[test]
+    fn every_rich_text_field_is_restored_and_no_other() {
+        let m = mapping(false);
+        let meant = story("* a", "* b");
+        let mut read = shown(&m, &meant);
+        assert_eq!((read["description"].as_str(), read["acceptance"].as_str()), ("- a", "- b"));
+        read.insert("title".into(), "edited in Boards".into());
+        m.restore(&meant, &mut read);
+        assert_eq!((read["description"].as_str(), read["acceptance"].as_str()), ("* a", "* b"));
+        assert_eq!(read["title"], "edited in Boards", "a plain field is never restored");
+
+        // A risk's mitigation is a section of the description; an epic has only the description.
+        let mut risk: FieldMap = fields_of(Kind::Risk).iter().map(|k| (k.to_string(), String::new())).collect();
+        risk.insert("state".into(), "new".into());
+        risk.insert("mitigation".into(), "+ plan b".into());
+        let mut read = shown(&m, &risk);
+        assert_eq!(read["mitigation"], "- plan b");
+        m.restore(&risk, &mut read);
+        assert_eq!(read["mitigation"], "+ plan b");
+        assert_eq!(kind_of_fields(&risk), Some(Kind::Risk));
+        let epic: FieldMap = fields_of(Kind::Epic).iter().map(|k| (k.to_string(), String::new())).collect();
+        assert_eq!(kind_of_fields(&epic), Some(Kind::Epic));
+        assert_eq!(kind_of_fields(&story("", "")), Some(Kind::Story));
+    }
+
+    #[test]
+    fn markdown_fields_need_no_restoring() {
+        let m = mapping(true);
+        let meant = story("* a", "1. x\n\n1. y");
+        let mut read = shown(&m, &meant);
+        assert_eq!(read["description"], "* a", "Boards keeps the Markdown itself");
+        m.restore(&meant, &mut read);
+        assert_eq!((read["description"].as_str(), read["acceptance"].as_str()), ("* a", "1. x\n\n1. y"));
+    }
 }

@@ -1,6 +1,11 @@
-//! HTML → Markdown for what Boards keeps in rich-text fields: a forgiving tag tree (unclosed and
-//! stray tags tolerated, entities decoded), then Markdown in the one form `markdown_to_html` reads
-//! back to the same HTML. Unknown tags keep their text.
+//! HTML → Markdown for what Boards keeps in rich-text fields: html5ever reads the HTML as a
+//! browser would (unclosed and stray tags, every named and numeric entity), then Markdown is
+//! written in the one form `markdown_to_html` reads back to the same HTML. Unknown tags keep their
+//! text; scripts, styles and comments are dropped.
+
+use std::borrow::Cow;
+
+use scraper::Html;
 
 use crate::mapping::fields::normalise_text;
 
@@ -10,7 +15,6 @@ enum Node {
     Element { name: String, attrs: Vec<(String, String)>, children: Vec<Node> },
 }
 
-const VOID: &[&str] = &["br", "hr", "img", "input", "meta", "link", "col", "wbr", "area", "base", "source"];
 const BLOCK: &[&str] = &[
     "p",
     "div",
@@ -38,151 +42,31 @@ const BLOCK: &[&str] = &[
     "th",
 ];
 
-/// Decodes the HTML entities people and editors use.
-pub fn decode(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let end = rest.bytes().take(12).position(|b| b == b';');
-        let decoded = end.and_then(|e| {
-            let name = &rest[1..e];
-            let c = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" | "#39" => Some('\''),
-                "nbsp" => Some(' '),
-                _ if name.starts_with("#x") || name.starts_with("#X") => {
-                    u32::from_str_radix(&name[2..], 16).ok().and_then(char::from_u32)
-                }
-                _ if name.starts_with('#') => name[1..].parse().ok().and_then(char::from_u32),
-                _ => None,
-            };
-            c.map(|c| (c, e + 1))
-        });
-        match decoded {
-            Some((c, used)) => {
-                out.push(c);
-                rest = &rest[used..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn attributes(text: &str) -> Vec<(String, String)> {
+/// The children of a parsed node as our tree: text (a no-break space read as a space) and
+/// elements; comments, scripts, styles and templates left out.
+fn nodes(parent: ego_tree::NodeRef<'_, scraper::Node>) -> Vec<Node> {
     let mut out = Vec::new();
-    let mut rest = text.trim().trim_end_matches('/');
-    while !rest.trim().is_empty() {
-        rest = rest.trim_start();
-        let name_end = rest.find(|c: char| c == '=' || c.is_whitespace()).unwrap_or(rest.len());
-        let name = rest[..name_end].to_ascii_lowercase();
-        rest = rest[name_end..].trim_start();
-        let mut value = String::new();
-        if let Some(after) = rest.strip_prefix('=') {
-            let after = after.trim_start();
-            let (v, used) = match after.chars().next() {
-                Some(q @ ('"' | '\'')) => {
-                    let end = after[1..].find(q).map_or(after.len(), |e| e + 1);
-                    (&after[1..end], (end + 1).min(after.len()))
+    for child in parent.children() {
+        match child.value() {
+            scraper::Node::Text(text) => out.push(Node::Text(text.replace('\u{a0}', " "))),
+            scraper::Node::Element(element) => {
+                let name = element.name().to_ascii_lowercase();
+                if matches!(name.as_str(), "script" | "style" | "template" | "noscript") {
+                    continue;
                 }
-                _ => {
-                    let end = after.find(char::is_whitespace).unwrap_or(after.len());
-                    (&after[..end], end)
-                }
-            };
-            value = decode(v);
-            rest = &after[used..];
-        }
-        if !name.is_empty() {
-            out.push((name, value));
+                let attrs = element.attrs().map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())).collect();
+                out.push(Node::Element { name, attrs, children: nodes(child) });
+            }
+            _ => {}
         }
     }
     out
 }
 
-/// An element still open while parsing: name, attributes, children so far.
-type Open = (String, Vec<(String, String)>, Vec<Node>);
-
+/// Parses an HTML fragment as a browser parses the inside of `<body>`.
 fn parse(html: &str) -> Vec<Node> {
-    // Stack of open elements: (name, attrs, children); the root is at the bottom.
-    let mut stack: Vec<Open> = vec![(String::new(), Vec::new(), Vec::new())];
-    let mut rest = html;
-    let close = |stack: &mut Vec<Open>| {
-        let (name, attrs, children) = stack.pop().expect("an open element");
-        stack.last_mut().expect("the root").2.push(Node::Element { name, attrs, children });
-    };
-    while !rest.is_empty() {
-        if let Some(comment) = rest.strip_prefix("<!--") {
-            rest = comment.find("-->").map_or("", |e| &comment[e + 3..]);
-            continue;
-        }
-        let tag_start =
-            rest.starts_with('<') && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
-        if !tag_start {
-            let first = rest.chars().next().map_or(1, char::len_utf8);
-            let end = rest[first..].find('<').map_or(rest.len(), |e| e + first);
-            let text = decode(&rest[..end]);
-            stack.last_mut().expect("the root").2.push(Node::Text(text));
-            rest = &rest[end..];
-            continue;
-        }
-        let end = rest.find('>').unwrap_or(rest.len());
-        let inner = &rest[1..end];
-        rest = if end < rest.len() { &rest[end + 1..] } else { "" };
-        if inner.starts_with('!') {
-            continue;
-        }
-        if let Some(name) = inner.strip_prefix('/') {
-            let name = name.trim().to_ascii_lowercase();
-            if let Some(pos) = stack.iter().rposition(|(n, _, _)| *n == name).filter(|p| *p > 0) {
-                while stack.len() > pos {
-                    close(&mut stack);
-                }
-            }
-            continue;
-        }
-        let name_end = inner.find(|c: char| c.is_whitespace() || c == '/').unwrap_or(inner.len());
-        let name = inner[..name_end].to_ascii_lowercase();
-        let attrs = attributes(&inner[name_end..]);
-        // A new <li>, <p>, <tr> or cell closes an open one of its kind, as browsers do.
-        let closes: &[&str] = match name.as_str() {
-            "li" => &["li"],
-            "p" => &["p"],
-            "tr" => &["tr", "td", "th"],
-            "td" | "th" => &["td", "th"],
-            _ => &[],
-        };
-        if !closes.is_empty() {
-            let barrier = ["ul", "ol", "table", "blockquote", "div"];
-            if let Some(pos) =
-                stack.iter().rposition(|(n, _, _)| closes.contains(&n.as_str()) || barrier.contains(&n.as_str()))
-                && closes.contains(&stack[pos].0.as_str())
-                && pos > 0
-            {
-                while stack.len() > pos {
-                    close(&mut stack);
-                }
-            }
-        }
-        if VOID.contains(&name.as_str()) || inner.ends_with('/') {
-            stack.last_mut().expect("the root").2.push(Node::Element { name, attrs, children: Vec::new() });
-        } else {
-            stack.push((name, attrs, Vec::new()));
-        }
-    }
-    while stack.len() > 1 {
-        close(&mut stack);
-    }
-    stack.pop().map(|(_, _, c)| c).unwrap_or_default()
+    let document = Html::parse_fragment(html);
+    nodes(*document.root_element())
 }
 
 fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -204,7 +88,8 @@ fn text_of(nodes: &[Node]) -> String {
         .collect()
 }
 
-/// Escapes what Markdown would read as emphasis or code in plain text.
+/// Escapes what Markdown would read as markup in plain text: emphasis, code, strikethrough, an
+/// entity, a link's brackets.
 fn escape_text(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::new();
@@ -214,6 +99,10 @@ fn escape_text(text: &str) -> String {
         let needs = match c {
             '\\' | '`' | '*' => true,
             '_' => !(prev.is_some_and(char::is_alphanumeric) && next.is_some_and(|n| n.is_alphanumeric())),
+            // One tilde or two, across text and tags, can open or close a strikethrough.
+            '~' => true,
+            '&' => looks_like_entity(&chars[i + 1..]),
+            '[' => chars[i + 1..].windows(2).any(|w| w == [']', '(']),
             _ => false,
         };
         if needs {
@@ -224,9 +113,50 @@ fn escape_text(text: &str) -> String {
     out
 }
 
+/// Whether the text after a `&` reads as an entity (`amp;`, `#39;`, `#x27;`).
+fn looks_like_entity(rest: &[char]) -> bool {
+    let name: Vec<&char> = rest.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '#').collect();
+    !name.is_empty() && name.len() <= 32 && rest.get(name.len()) == Some(&';')
+}
+
+/// Which emphasis an inline element is (`<i>` is `<em>`), if any.
+fn emphasis(name: &str) -> Option<&'static str> {
+    match name {
+        "strong" | "b" => Some("strong"),
+        "em" | "i" => Some("em"),
+        "del" | "s" | "strike" => Some("del"),
+        _ => None,
+    }
+}
+
+/// Emphasis elements of one kind side by side (`<em>a</em><em>b</em>`) as one: written back to
+/// back, their delimiters would meet (`*a**b*`) and read as another emphasis.
+fn merge_adjacent(nodes: &[Node]) -> Cow<'_, [Node]> {
+    let kind = |n: &Node| match n {
+        Node::Element { name, .. } => emphasis(name),
+        Node::Text(_) => None,
+    };
+    if !nodes.windows(2).any(|w| kind(&w[0]).is_some() && kind(&w[0]) == kind(&w[1])) {
+        return Cow::Borrowed(nodes);
+    }
+    let mut out: Vec<Node> = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        if let (Some(Node::Element { name: last, children: kept, .. }), Node::Element { name, children, .. }) =
+            (out.last_mut(), node)
+            && emphasis(name).is_some()
+            && emphasis(name) == emphasis(last)
+        {
+            kept.extend(children.iter().cloned());
+            continue;
+        }
+        out.push(node.clone());
+    }
+    Cow::Owned(out)
+}
+
 fn inline(nodes: &[Node]) -> String {
     let mut out = String::new();
-    for node in nodes {
+    for node in merge_adjacent(nodes).iter() {
         match node {
             Node::Text(t) => {
                 let collapsed: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -242,9 +172,14 @@ fn inline(nodes: &[Node]) -> String {
             }
             Node::Element { name, attrs, children } => {
                 let inner = || inline(children);
+                // Emphasis around an inner one written with `*` takes the other character
+                // (`_a *b* c_`), so that the runs are not read as one.
                 let wrap = |d: &str| {
                     let body = inner();
-                    if body.trim().is_empty() { body } else { format!("{d}{}{d}", body.trim()) }
+                    let body = body.trim();
+                    let meets = body.char_indices().any(|(i, c)| c == '*' && !body[..i].ends_with('\\'));
+                    let d = if meets && d == "*" { d.replace('*', "_") } else { d.to_string() };
+                    if body.is_empty() { inner() } else { format!("{d}{body}{d}") }
                 };
                 match name.as_str() {
                     "br" => out.push('\n'),
@@ -323,7 +258,26 @@ fn indent(text: &str, by: usize) -> String {
     text.lines().map(|l| if l.is_empty() { String::new() } else { format!("{pad}{l}") }).collect::<Vec<_>>().join("\n")
 }
 
+/// Whether a list is loose: every item holds its text in a paragraph (a blank line between items
+/// in Markdown). A list with some items in paragraphs and some not is written tight.
+fn is_loose(children: &[Node]) -> bool {
+    let items: Vec<&[Node]> = children
+        .iter()
+        .filter_map(|c| match c {
+            Node::Element { name, children, .. } if name == "li" => Some(children.as_slice()),
+            _ => None,
+        })
+        .collect();
+    !items.is_empty()
+        && items.iter().all(|item| {
+            item.iter()
+                .find(|n| !matches!(n, Node::Text(t) if t.trim().is_empty()))
+                .is_some_and(|n| matches!(n, Node::Element { name, .. } if name == "p"))
+        })
+}
+
 fn list(children: &[Node], ordered: bool, start: u64) -> String {
+    let loose = is_loose(children);
     let mut out = Vec::new();
     let mut n = start;
     for child in children {
@@ -348,7 +302,7 @@ fn list(children: &[Node], ordered: bool, start: u64) -> String {
         }
         out.push(entry);
     }
-    out.join("\n")
+    out.join(if loose { "\n\n" } else { "\n" })
 }
 
 fn cell_text(nodes: &[Node]) -> String {
