@@ -84,6 +84,7 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
         progress: Some(reporter.progress()),
         label: None,
         touched: Default::default(),
+        only: None,
     };
     let hand = (args.commit || args.push).then_some(crate::backlog_git::Style::Hand { push: args.push });
     let done = crate::backlog_git::run(&settings, None, &opts, hand).await;
