@@ -297,6 +297,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         conflicts: &conflicts,
         full: opts.full,
         follow_moves: !opts.dry_run,
+        list_beyond: Some(read::ONE_BY_ONE),
     };
     let read = read::read(&reading, &scope).await?;
     let input = plan_input(settings, opts, &backlog, read.inputs)?;
@@ -526,7 +527,15 @@ async fn replan(
         report.replanned += stale.len();
         // The files as the first pass left them.
         let backlog = Backlog::load(&settings.backlog.path)?;
-        let reading = Reading { backlog: &backlog, store, remotes, conflicts, full: false, follow_moves: false };
+        let reading = Reading {
+            backlog: &backlog,
+            store,
+            remotes,
+            conflicts,
+            full: false,
+            follow_moves: false,
+            list_beyond: None,
+        };
         let read = read::read(&reading, &Scope::Some { list: BTreeSet::new(), items: ids }).await?;
         let mut again = plan(&plan_input(settings, opts, &backlog, read.inputs)?);
         keep_only(&mut again, &read.scope.unwrap_or_default());

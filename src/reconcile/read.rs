@@ -69,7 +69,14 @@ pub(super) struct Reading<'a> {
     pub full: bool,
     /// Store the URLs of links whose items moved.
     pub follow_moves: bool,
+    /// With [`Scope::Some`]: a target with more items than this to read one by one is listed
+    /// instead (what changed since its watermark: a request or two for all of them). `None`:
+    /// always one by one (the items are read again because they just changed there).
+    pub list_beyond: Option<usize>,
 }
+
+/// More items than this to read one by one on a target, and a webhook's run lists it instead.
+pub const ONE_BY_ONE: usize = 8;
 
 /// What was read.
 #[derive(Default)]
@@ -88,12 +95,13 @@ pub(super) struct Read {
     pub failed: Vec<(ItemId, String)>,
 }
 
-/// One target's links, its remote id → item map, whether it was listed in full, and the listing.
-type Listing = (Vec<Link>, BTreeMap<String, ItemId>, bool, Fetched);
+/// One target's links, its remote id → item map, whether it was listed in full, and its listing
+/// (`None` when it is read item by item).
+type Listing = (Vec<Link>, BTreeMap<String, ItemId>, bool, Option<Fetched>);
 
 /// Reads the targets within `scope`.
 pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncError> {
-    let Reading { backlog, store, remotes, conflicts, full, follow_moves } = *r;
+    let Reading { backlog, store, remotes, conflicts, full, follow_moves, list_beyond } = *r;
     let mut out = Read::default();
     let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
     // First the listings, so that what they bring is read on the other targets too.
@@ -105,13 +113,7 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             links.iter().filter_map(|l| Some((l.remote_id.clone(), l.item_id.parse().ok()?))).collect();
         let listed = scope.lists(&name);
         let full = listed && (full || store.watermark(&name)?.is_none());
-        let got = if listed {
-            let mut got = remote.fetch(full, store.watermark(&name)?.as_ref(), &parents).await?;
-            epics_found_by_marker(remote, &parents, &mut got).await?;
-            got
-        } else {
-            Fetched::default()
-        };
+        let got = if listed { Some(list(remote, store, full, &parents).await?) } else { None };
         got_all.insert(name, (links, parents, full, got));
     }
     let mut wanted: Option<BTreeSet<ItemId>> = match scope {
@@ -119,14 +121,30 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
         Scope::Some { items, .. } => {
             let mut ids = items.clone();
             for (_, parents, _, got) in got_all.values() {
-                ids.extend(got.listed.keys().filter_map(|rid| parents.get(rid).cloned()));
+                ids.extend(got.iter().flat_map(|g| g.listed.keys()).filter_map(|rid| parents.get(rid).cloned()));
             }
             Some(ids)
         }
     };
+    // Many items to read one by one on a target: its listing is cheaper, and what it brings is
+    // planned too (its watermark moves past it).
+    if let (Some(w), Some(most)) = (wanted.as_mut(), list_beyond) {
+        for remote in remotes {
+            let (links, parents, _, got) = got_all.get_mut(remote.name()).expect("read above");
+            let to_read = links.iter().filter(|l| l.item_id.parse::<ItemId>().is_ok_and(|id| w.contains(&id))).count();
+            if got.is_none() && to_read > most {
+                let listing = list(remote, store, false, parents).await?;
+                w.extend(listing.listed.keys().filter_map(|rid| parents.get(rid).cloned()));
+                *got = Some(listing);
+            }
+        }
+    }
     for remote in remotes {
         let name = remote.name().to_string();
-        let (links, parents, full, mut got) = got_all.remove(&name).expect("read above");
+        let (links, parents, full, got) = got_all.remove(&name).expect("read above");
+        // A listed target shows what changed since its watermark; the rest is as its base says.
+        let listed = got.is_some();
+        let mut got = got.unwrap_or_default();
         for (remote_id, listed) in got.listed.iter_mut() {
             clean(&name, remote_id, &mut listed.fields, &mut out.stripped);
         }
@@ -201,7 +219,7 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             // item is read by itself.
             let read_one = match &wanted {
                 None => full,
-                Some(w) => w.contains(&id),
+                Some(w) => (full || !listed) && w.contains(&id),
             };
             if read_one && !got.listed.contains_key(&link.remote_id) {
                 let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
@@ -261,6 +279,18 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
     }
     out.scope = wanted;
     Ok(out)
+}
+
+/// Lists what changed on a target since its watermark (everything when `full`).
+async fn list(
+    remote: &Remote,
+    store: &Store,
+    full: bool,
+    parents: &BTreeMap<String, ItemId>,
+) -> Result<Fetched, SyncError> {
+    let mut got = remote.fetch(full, store.watermark(remote.name())?.as_ref(), parents).await?;
+    epics_found_by_marker(remote, parents, &mut got).await?;
+    Ok(got)
 }
 
 /// Cleans every value of a remote item read in this run, noting what was taken out.
