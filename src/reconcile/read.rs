@@ -1,6 +1,7 @@
 //! What a run reads of its targets before planning: every target's listing (what changed since
 //! its watermark, or everything), or only what some keys name — a webhook's items, read one by one
-//! on every target they are linked on, with no listing of the others.
+//! on every target they are linked on, with no listing of the others — together with the items
+//! edited in the backlog since their last sync, which every run owes the targets.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -120,6 +121,9 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
         Scope::All => None,
         Scope::Some { items, .. } => {
             let mut ids = items.clone();
+            if list_beyond.is_some() {
+                ids.extend(local_edits(backlog, &unreadable, got_all.values().map(|(links, ..)| links.as_slice())));
+            }
             for (_, parents, _, got) in got_all.values() {
                 ids.extend(got.iter().flat_map(|g| g.listed.keys()).filter_map(|rid| parents.get(rid).cloned()));
             }
@@ -279,6 +283,38 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
     }
     out.scope = wanted;
     Ok(out)
+}
+
+/// What a run owes the targets whatever triggered it: items whose file was written after one of
+/// their links was last synced, files not linked on every target, and links whose file is gone.
+fn local_edits<'a>(
+    backlog: &Backlog,
+    unreadable: &BTreeSet<ItemId>,
+    links: impl Iterator<Item = &'a [Link]>,
+) -> BTreeSet<ItemId> {
+    let links: Vec<&[Link]> = links.collect();
+    let mut out = BTreeSet::new();
+    for file in &backlog.items {
+        let id = file.item.id.to_string();
+        let written =
+            std::fs::metadata(&file.path).and_then(|m| m.modified()).ok().map(chrono::DateTime::<chrono::Utc>::from);
+        let owed = links.iter().any(|of_target| match of_target.iter().find(|l| l.item_id == id) {
+            None => true,
+            Some(link) => written.is_none_or(|w| w > link.synced_at),
+        });
+        if owed {
+            out.insert(file.item.id.clone());
+        }
+    }
+    for link in links.iter().flat_map(|l| l.iter()) {
+        if let Ok(id) = link.item_id.parse::<ItemId>()
+            && backlog.get(&id).is_none()
+            && !unreadable.contains(&id)
+        {
+            out.insert(id);
+        }
+    }
+    out
 }
 
 /// Lists what changed on a target since its watermark (everything when `full`).
