@@ -8,6 +8,7 @@ mod both_ways;
 mod burst;
 mod crash;
 mod dashboard_drift;
+mod keys;
 pub mod process;
 mod readiness;
 mod refused;

@@ -329,31 +329,21 @@ async fn plan_writes_nothing_anywhere() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_person_editing_between_our_read_and_our_write_fails_the_revision_check_and_both_edits_stay() {
-    let env = AzEnv::new(&sample_backlog(), "manual", Process::Agile).await;
+    let env = std::sync::Arc::new(AzEnv::new(&sample_backlog(), "manual", Process::Agile).await);
     env.sync().await;
     let id = id_of(&env.item_of("ST-6").await);
     env.write("stories/ST-6.md", &env.read("stories/ST-6.md").replace("priority: 3", "priority: 1"));
-    // Our write waits in the network while a person edits the title through another route.
-    env.faults(json!([{"method": "PATCH", "path": format!("/contoso/Onboarding/_apis/wit/workitems/{id}"), "count": 1, "latency_ms": 1500}]))
-        .await;
-    let settings = env.settings();
-    // The engine holds a SQLite connection, so it runs on a runtime of its own.
-    let sync = std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(backlog_sync::reconcile::engine::run(&settings, &Default::default())).expect("sync runs")
-    });
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    env.api(
-        reqwest::Method::PATCH,
-        &format!("/_apis/wit/workitems/{id}"),
-        Some(json!([{"op": "add", "path": "/fields/System.Title", "value": "Pick a role while inviting"}])),
-        "application/json-patch+json",
-    )
-    .await;
-    let report = tokio::task::spawn_blocking(move || sync.join().unwrap()).await.unwrap();
+    // The run reads the item, then a person edits its title through another route, then our
+    // write goes out: the revision check refuses it, and the engine reads it again and plans again.
+    let title = ("System.Title", json!("Pick a role while inviting"));
+    let progress =
+        crate::support::azure_env::person_edits_before_write(env.clone(), "update-remote ST-6", id, vec![title]);
+    let opts = backlog_sync::reconcile::engine::RunOptions { progress: Some(progress), ..Default::default() };
+    let report = backlog_sync::reconcile::engine::run(&env.settings(), &opts).await.expect("sync runs");
     assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.replanned, 1, "{:?}", report.applied);
     assert!(
-        report.applied.iter().any(|a| a.what.contains("after a concurrent edit")),
+        report.applied.iter().any(|a| a.item == "ST-6" && a.what.contains("read again and planned again")),
         "the revision check failed and the item was read again: {:?}",
         report.applied
     );

@@ -117,7 +117,7 @@ async fn the_same_field_edited_on_both_sides_follows_each_policy() {
             .read("stories/ST-10.md")
             .replace("title: Import shift templates", "title: Start from an industry template");
         env.write("stories/ST-10.md", &text);
-        tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // GitHub's clock has whole seconds
+        env.advance_clock(2).await; // GitHub's clock has whole seconds: the edit comes after the file's
         let n = env.issue_of("ST-10").await["number"].as_u64().unwrap();
         env.edit_issue(n, json!({"title": "Templates for shifts"})).await;
         let report = env.sync().await;
@@ -278,7 +278,7 @@ async fn a_quiet_sync_after_an_edit_is_one_conditional_request_that_costs_no_quo
     env.sync().await;
     let number = env.issue_of("ST-5").await["number"].as_u64().unwrap();
     // GitHub's times are whole seconds: the edit lands in a later second than the last sync saw.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    env.advance_clock(2).await;
     env.edit_issue(number, json!({"title": "See who has not joined yet"})).await;
     let report = env.sync().await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);

@@ -44,18 +44,11 @@ pub async fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcom
     let summary: JobFn = Arc::new(move || {
         let (settings, slot) = (job_settings.clone(), job_slot.clone());
         Box::pin(async move {
-            // Posting holds the SQLite store across awaits, so it runs on a thread of its own.
-            let handle = tokio::runtime::Handle::current();
-            let done = tokio::task::spawn_blocking(move || {
-                match handle.block_on(crate::summary::post_all(&settings, Utc::now())) {
-                    Ok(posted) => tracing::info!(posts = posted.len(), "stakeholder summaries posted"),
-                    Err(e) => tracing::warn!(error = %e, "stakeholder summaries not posted"),
-                }
-                refresh_summary(&settings, &slot);
-            });
-            if let Err(e) = done.await {
-                tracing::warn!(error = %e, "the summary job stopped");
+            match crate::summary::post_all(&settings, Utc::now()).await {
+                Ok(posted) => tracing::info!(posts = posted.len(), "stakeholder summaries posted"),
+                Err(e) => tracing::warn!(error = %e, "stakeholder summaries not posted"),
             }
+            refresh_summary(&settings, &slot);
         })
     });
     let opts = ServeOptions {

@@ -75,21 +75,15 @@ async fn remote_drift(settings: &Settings, backlog: &Backlog) -> RemoteDrift {
     {
         return found.clone();
     }
-    // The store's connection is not `Sync`: the snapshot runs on a blocking thread of its own.
-    let (settings, backlog, path) = (settings.clone(), backlog.clone(), key.clone());
-    let runtime = tokio::runtime::Handle::current();
-    let found = tokio::task::spawn_blocking(move || {
-        runtime.block_on(async {
-            let remotes = connect_all(&settings).await.map_err(|e| e.to_string())?;
-            let people = identities_of(&settings).map_err(|e| e.to_string())?;
-            let store =
-                if path.exists() { Store::open(&path) } else { Store::open_in_memory() }.map_err(|e| e.to_string())?;
-            let snap = snapshot(&backlog, &store, &remotes, &people).await.map_err(|e| e.to_string())?;
-            Ok(remote_findings(&snap))
-        })
-    })
-    .await
-    .unwrap_or_else(|e| Err(format!("the remote drift check stopped: {e}")));
+    let found = async {
+        let remotes = connect_all(settings).await.map_err(|e| e.to_string())?;
+        let people = identities_of(settings).map_err(|e| e.to_string())?;
+        let store =
+            if key.exists() { Store::open(&key) } else { Store::open_in_memory() }.map_err(|e| e.to_string())?;
+        let snap = snapshot(backlog, &store, &remotes, &people).await.map_err(|e| e.to_string())?;
+        Ok(remote_findings(&snap))
+    }
+    .await;
     REMOTE_DRIFT.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (Instant::now(), found.clone()));
     found
 }

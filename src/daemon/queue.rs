@@ -5,6 +5,10 @@
 //! The debounce is a window that the first offer opens: everything offered within it goes into
 //! the same run, and the batch is ready when the window closes however busy the stream, so an
 //! event waits at most the debounce (plus a run in flight) before its run starts.
+//!
+//! A key whose run failed waits out its own back-off beside the batch ([`Pending::offer_later`]),
+//! as kube-runtime requeues one object: other keys' runs go on meanwhile, and a new event for
+//! that key runs it at once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -92,11 +96,19 @@ pub struct Pending {
     first: Option<Instant>,
     /// Set by a trigger that must not wait for the debounce (a cron tick, the start).
     due: Option<Instant>,
+    /// Keys backing off after a failed run: each joins a batch when its time comes, with `full`.
+    later: BTreeMap<WorkKey, (Instant, bool)>,
+    /// Targets a key was refused for (the queue was full): the next batch lists them, so that
+    /// what the refused key named is caught by the next run.
+    owed: BTreeSet<String>,
 }
 
 impl Pending {
     /// Offers `key`; `full` asks for a full comparison. `reason` is counted in the batch.
     pub fn offer(&mut self, limits: &QueueLimits, key: WorkKey, full: bool, reason: &str, now: Instant) -> Offer {
+        // A new event for a key backing off runs it now (its failures stay counted).
+        let backing_off = self.later.remove(&key).map(|waiting| (key.clone(), waiting));
+        let room = limits.capacity.saturating_sub(self.later.len());
         let keys = &mut self.batch.keys;
         let covered = keys.contains(&WorkKey::Everything)
             || keys.contains(&key)
@@ -113,14 +125,14 @@ impl Pending {
                 WorkKey::Target(t) => {
                     let before = keys.len();
                     keys.retain(|k| k.target() != Some(t));
-                    if keys.len() == before && before >= limits.capacity {
+                    if keys.len() == before && before >= room {
                         Offer::Full
                     } else {
                         keys.insert(key);
                         Offer::Queued
                     }
                 }
-                WorkKey::Item { .. } if keys.len() >= limits.capacity => Offer::Full,
+                WorkKey::Item { .. } if keys.len() >= room => Offer::Full,
                 WorkKey::Item { .. } => {
                     keys.insert(key);
                     Offer::Queued
@@ -131,8 +143,51 @@ impl Pending {
             self.batch.full |= full;
             *self.batch.reasons.entry(reason.to_string()).or_default() += 1;
             self.first.get_or_insert(now);
+        } else if let Some((key, waiting)) = backing_off {
+            self.later.insert(key, waiting);
         }
         result
+    }
+
+    /// Offers `key` to run at `at`, not before (a failed key's back-off), unless the batch
+    /// already covers it. Another back-off of the same key keeps the earlier time.
+    pub fn offer_later(&mut self, limits: &QueueLimits, key: WorkKey, full: bool, at: Instant) -> Offer {
+        let keys = &self.batch.keys;
+        if keys.contains(&WorkKey::Everything)
+            || keys.contains(&key)
+            || key.target().is_some_and(|t| keys.contains(&WorkKey::Target(t.to_string())))
+        {
+            return Offer::Coalesced;
+        }
+        if let Some((when, was_full)) = self.later.get_mut(&key) {
+            *when = (*when).min(at);
+            *was_full |= full;
+            return Offer::Coalesced;
+        }
+        if keys.len() + self.later.len() >= limits.capacity {
+            return Offer::Full;
+        }
+        self.later.insert(key, (at, full));
+        Offer::Queued
+    }
+
+    /// Notes that `key` was refused (the queue was full): the next batch lists its target (every
+    /// target for "everything"), whatever else it holds.
+    pub fn refused(&mut self, key: &WorkKey, now: Instant) {
+        match key.target() {
+            Some(t) => {
+                self.owed.insert(t.to_string());
+            }
+            None => {
+                self.batch.keys.insert(WorkKey::Everything);
+            }
+        }
+        self.first.get_or_insert(now);
+    }
+
+    /// Keys backing off, not yet due.
+    pub fn backing_off(&self) -> usize {
+        self.later.len()
     }
 
     /// Makes the pending batch ready at `now` instead of after the debounce (nothing when empty).
@@ -142,7 +197,7 @@ impl Pending {
         }
     }
 
-    /// Distinct pending keys.
+    /// Distinct pending keys (those backing off aside).
     pub fn len(&self) -> usize {
         self.batch.keys.len()
     }
@@ -154,13 +209,32 @@ impl Pending {
     /// When the batch will be ready: the debounce after its first offer (a steady stream does not
     /// push it back), or sooner when hurried. `None` when nothing is pending.
     pub fn ready_at(&self, limits: &QueueLimits) -> Option<Instant> {
-        let debounced = self.first? + limits.debounce;
-        Some(self.due.map_or(debounced, |due| due.min(debounced)))
+        let retry = self.later.values().map(|(at, _)| *at).min();
+        let Some(first) = self.first else { return retry };
+        let debounced = first + limits.debounce;
+        let ready = self.due.map_or(debounced, |due| due.min(debounced));
+        Some(retry.map_or(ready, |r| r.min(ready)))
     }
 
-    /// Takes the batch when it is ready at `now`.
+    /// Takes the batch when it is ready at `now`; keys whose back-off is over join it at once.
     pub fn take_ready(&mut self, limits: &QueueLimits, now: Instant) -> Option<Batch> {
+        let due: Vec<WorkKey> = self.later.iter().filter(|(_, (at, _))| *at <= now).map(|(k, _)| k.clone()).collect();
+        for key in due {
+            let (_, full) = self.later.remove(&key).expect("listed above");
+            self.offer(limits, key, full, "retry", now);
+            self.hurry(now);
+        }
         if self.ready_at(limits)? > now {
+            return None;
+        }
+        for target in std::mem::take(&mut self.owed) {
+            let keys = &mut self.batch.keys;
+            if !keys.contains(&WorkKey::Everything) {
+                keys.retain(|k| k.target() != Some(target.as_str()));
+                keys.insert(WorkKey::Target(target));
+            }
+        }
+        if self.is_empty() {
             return None;
         }
         (self.first, self.due) = (None, None);
@@ -216,9 +290,21 @@ impl WorkQueue {
         out
     }
 
-    /// Distinct pending keys.
+    /// Distinct pending keys (those backing off aside).
     pub fn depth(&self) -> usize {
         self.lock().len()
+    }
+
+    /// Offers a key that failed, to run again after `delay` (see [`Pending::offer_later`]).
+    pub fn offer_later(&self, key: WorkKey, full: bool, delay: Duration) -> Offer {
+        let result = self.lock().offer_later(&self.limits, key, full, Instant::now() + delay);
+        self.wake.notify_one();
+        result
+    }
+
+    /// Keys backing off after a failed run.
+    pub fn backing_off(&self) -> usize {
+        self.lock().backing_off()
     }
 
     /// Waits for the next ready batch.
@@ -387,6 +473,45 @@ mod tests {
         assert_eq!(batch.reasons.len(), 2);
         p.offer(&limits, item(2), false, "webhook", t0 + Duration::from_secs(1));
         assert_eq!(p.ready_at(&limits), Some(t0 + Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn a_failed_key_backs_off_alone_and_a_new_event_runs_it_at_once() {
+        let limits = QueueLimits::new(Duration::from_secs(1), 8);
+        let (t0, s) = (Instant::now(), Duration::from_secs);
+        let mut p = Pending::default();
+        assert_eq!(p.offer_later(&limits, item(1), false, t0 + s(10)), Offer::Queued);
+        assert_eq!(p.offer_later(&limits, item(1), false, t0 + s(4)), Offer::Coalesced, "the earlier time stays");
+        assert_eq!((p.len(), p.backing_off()), (0, 1), "a key backing off is not pending");
+        assert_eq!(p.ready_at(&limits), Some(t0 + s(4)));
+        // Another key's event runs after its debounce, without the one backing off.
+        p.offer(&limits, item(2), false, "webhook", t0);
+        let batch = p.take_ready(&limits, t0 + s(1)).expect("item 2 ready");
+        assert_eq!(batch.keys.into_iter().collect::<Vec<_>>(), vec![item(2)]);
+        // Its time comes: it runs, as a retry.
+        assert!(p.take_ready(&limits, t0 + s(3)).is_none());
+        let batch = p.take_ready(&limits, t0 + s(4)).expect("item 1 due");
+        assert_eq!(batch.keys.into_iter().collect::<Vec<_>>(), vec![item(1)]);
+        assert_eq!(batch.reasons.get("retry"), Some(&1));
+        // A new event for a key backing off runs it at the debounce, not the back-off.
+        p.offer_later(&limits, item(3), false, t0 + s(60));
+        p.offer(&limits, item(3), false, "webhook", t0 + s(5));
+        assert_eq!(p.backing_off(), 0);
+        assert_eq!(p.ready_at(&limits), Some(t0 + s(6)));
+        // A refused key's target is listed by the next batch, which then holds no narrower key of it.
+        let mut p = Pending::default();
+        p.offer(&limits, item(5), false, "webhook", t0);
+        p.refused(&item(6), t0);
+        let batch = p.take_ready(&limits, t0 + s(1)).expect("ready");
+        assert_eq!(batch.keys.into_iter().collect::<Vec<_>>(), vec![WorkKey::Target("github".into())]);
+        assert!(p.take_ready(&limits, t0 + s(9)).is_none(), "owed once");
+        // Keys backing off count against the capacity.
+        let small = QueueLimits::new(Duration::from_secs(1), 2);
+        let mut p = Pending::default();
+        p.offer_later(&small, item(1), false, t0 + s(9));
+        p.offer(&small, item(2), false, "webhook", t0);
+        assert_eq!(p.offer(&small, item(3), false, "webhook", t0), Offer::Full);
+        assert_eq!(p.offer_later(&small, item(4), false, t0 + s(9)), Offer::Full);
     }
 
     #[tokio::test]

@@ -225,6 +225,27 @@ async fn prune_deliveries(state: AppState) {
 #[cfg(test)]
 mod tests {
     use super::dashboard_addr;
+    use super::{AppState, Daemon, Worker};
+    use crate::config::Settings;
+    use crate::reconcile::engine::{self, RunOptions};
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The futures that cross tasks hold the store across awaits and are still `Send`: the
+    /// daemon runs them on any task of the runtime, with no thread of their own.
+    fn futures_that_cross_tasks_are_send(settings: &Settings, worker: &Worker, state: &AppState, daemon: Daemon) {
+        assert_send(&engine::run(settings, &RunOptions::default()));
+        assert_send(&worker.reconcile(&Default::default()));
+        assert_send(&crate::summary::post_all(settings, chrono::Utc::now()));
+        assert_send(&crate::daemon::dashboard::gather(state));
+        assert_send(&daemon.run());
+    }
+
+    #[test]
+    fn the_futures_that_cross_tasks_are_send() {
+        // The check is the type check above; this names it so a refactor cannot drop it unseen.
+        let _ = futures_that_cross_tasks_are_send as fn(&Settings, &Worker, &AppState, Daemon);
+    }
 
     #[test]
     fn the_dashboard_listens_on_localhost_next_to_the_webhook_port_unless_set() {

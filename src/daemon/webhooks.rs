@@ -211,6 +211,10 @@ pub fn take(state: &AppState, source: &str, delivery: &str, verdict: Verdict) ->
         let offers: Vec<Offer> =
             keys.iter().map(|(k, full)| trial.offer(limits, k.clone(), *full, "webhook", now)).collect();
         if offers.contains(&Offer::Full) {
+            // The next run lists the target instead: a refused webhook's edit is not left behind.
+            for (k, _) in &keys {
+                pending.refused(k, now);
+            }
             return Taken::Full;
         }
         match state.record_delivery(source, delivery) {

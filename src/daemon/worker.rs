@@ -1,8 +1,12 @@
-//! The reconcile loop: takes one batch of keys at a time from the queue and runs the engine over
-//! the targets — the single writer, so runs never overlap. Like kube-runtime's controller, the run
-//! does not see why it was asked: it re-reads both sides (level-triggered). A failed run is retried
-//! with backoff (`error_policy`); a run stopped by the mass-removal guard waits for a person.
+//! The reconcile loop: takes one batch of keys at a time from the queue and runs the engine — the
+//! single writer, so runs never overlap. Like kube-runtime's controller, the run does not see why
+//! it was asked: it re-reads what the keys name (level-triggered). Keys that name items run only
+//! those items: read on their own target and the others, written where they changed, with no
+//! listing of a target unless a key needs it (a new item, a target's key). A key whose run failed
+//! backs off alone (`error_policy`, with its own failure count) while other keys run; a run
+//! stopped by the mass-removal guard waits for a person.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,7 +16,7 @@ use super::metrics::Metrics;
 use super::queue::{Batch, Offer, WorkKey, WorkQueue};
 use super::shutdown::Shutdown;
 use crate::config::Settings;
-use crate::reconcile::engine::{RunOptions, RunReport, SyncError};
+use crate::reconcile::engine::{Keys, RunOptions, RunReport, SyncError};
 use crate::reconcile::remote::Remote;
 
 /// How long a run waits for another process (e.g. a manual `sync`) holding a target's lock.
@@ -30,7 +34,7 @@ pub fn label(batch: &Batch) -> &'static str {
     ["schedule", "webhook", "startup"].into_iter().find(|r| batch.reasons.contains_key(*r)).unwrap_or("retry")
 }
 
-/// How long to wait before retrying after `failures` failed runs in a row: doubling from `base`,
+/// How long to wait before retrying a key after `failures` failed runs of it in a row: doubling from `base`,
 /// capped at [`MAX_BACKOFF`], plus up to 10 % jitter.
 pub fn error_policy(failures: u32, base: Duration, jitter: f64) -> Duration {
     let exp = base.max(Duration::from_millis(100)).saturating_mul(1 << failures.saturating_sub(1).min(16));
@@ -80,12 +84,58 @@ pub struct Worker {
     pub own_logins: super::webhooks::OwnLogins,
 }
 
+/// What a batch asks the engine to read: `None` for everything (a full comparison, the start, a
+/// schedule); else the targets and items its keys name.
+pub fn scope(batch: &Batch) -> Option<Keys> {
+    if batch.full || batch.keys.is_empty() || batch.keys.contains(&WorkKey::Everything) {
+        return None;
+    }
+    let mut keys = Keys::default();
+    for key in &batch.keys {
+        match key {
+            WorkKey::Everything => return None,
+            WorkKey::Target(t) => {
+                keys.targets.insert(t.clone());
+            }
+            WorkKey::Item { target, remote_id } => {
+                keys.items.insert((target.clone(), remote_id.clone()));
+            }
+        }
+    }
+    Some(keys)
+}
+
+/// The keys of a batch that failed and back off: none after a success (or a stop, which waits for
+/// a person); every key when the run could not be done or read everything; else the item keys the
+/// run names as failed, and target keys when anything failed.
+pub fn failed_keys(batch: &Batch, result: &Result<RunReport, SyncError>) -> BTreeSet<WorkKey> {
+    let all = || {
+        if batch.keys.is_empty() { [WorkKey::Everything].into() } else { batch.keys.clone() }
+    };
+    match (Ending::of(result), result) {
+        (Ending::Success | Ending::Stopped, _) => BTreeSet::new(),
+        (Ending::Failed, Ok(report)) if scope(batch).is_some() => batch
+            .keys
+            .iter()
+            .filter(|k| match k {
+                WorkKey::Item { target, remote_id } => {
+                    report.failed_keys.contains(&(target.clone(), remote_id.clone()))
+                }
+                _ => true,
+            })
+            .cloned()
+            .collect(),
+        _ => all(),
+    }
+}
+
 impl Worker {
-    /// One run of the engine for a batch. The keys only say that something may have changed; the
-    /// engine lists what changed on every target since its watermark (or everything when `full`).
+    /// One run of the engine for a batch. The keys only say that something may have changed: the
+    /// engine reads what they name (every target's changes for "everything", all with `full`).
     pub async fn reconcile(&self, batch: &Batch) -> Result<RunReport, SyncError> {
         let opts = RunOptions {
             full: batch.full,
+            only: scope(batch),
             wait: Some(LOCK_WAIT),
             label: Some(label(batch).to_string()),
             touched: batch
@@ -104,7 +154,8 @@ impl Worker {
 
     /// Takes batches until shutdown; a run in flight is always finished first.
     pub async fn run(self, shutdown: Shutdown) {
-        let mut failures = 0u32;
+        // Failed runs in a row, per key.
+        let mut failures: HashMap<WorkKey, u32> = HashMap::new();
         loop {
             let batch = tokio::select! {
                 b = self.queue.next_batch() => b,
@@ -141,38 +192,31 @@ impl Worker {
                 ),
                 Err(e) => tracing::warn!(kind, keys = batch.keys.len(), ms, error = %e, "run failed"),
             }
-            if matches!(ending, Ending::Success | Ending::Stopped) {
-                failures = 0;
-                continue;
+            let failed = failed_keys(&batch, &result);
+            for key in &batch.keys {
+                if !failed.contains(key) {
+                    failures.remove(key);
+                }
             }
-            failures += 1;
-            let delay = error_policy(failures, self.queue.limits().debounce, rand::rng().random::<f64>());
-            tracing::warn!(failures, retry_in_ms = delay.as_millis() as u64, "run will be retried");
-            tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
-                _ = shutdown.wait() => break,
+            for key in failed {
+                let n = failures.entry(key.clone()).or_default();
+                *n += 1;
+                let delay = error_policy(*n, self.queue.limits().debounce, rand::rng().random::<f64>());
+                tracing::warn!(key = %key, failures = *n, retry_in_ms = delay.as_millis() as u64, "key will be retried");
+                // If the queue cannot take it, "everything" covers it.
+                if self.queue.offer_later(key, batch.full, delay) == Offer::Full {
+                    self.queue.offer_later(WorkKey::Everything, batch.full, delay);
+                }
             }
-            self.requeue(&batch);
+            self.metrics.depth(self.queue.depth());
         }
-        let left = self.queue.depth();
+        let left = self.queue.depth() + self.queue.backing_off();
         if left > 0 {
             tracing::info!(
                 pending = left,
                 "stopping with keys pending; the next start or scheduled sync picks them up"
             );
         }
-    }
-
-    /// Offers a failed batch again; if the queue cannot take its keys, "everything" covers them.
-    fn requeue(&self, batch: &Batch) {
-        let mut refused = false;
-        for key in &batch.keys {
-            refused |= self.queue.offer_now(key.clone(), batch.full, "retry") == Offer::Full;
-        }
-        if refused || batch.keys.is_empty() {
-            self.queue.offer_now(WorkKey::Everything, batch.full, "retry");
-        }
-        self.metrics.depth(self.queue.depth());
     }
 }
 
@@ -196,6 +240,46 @@ mod tests {
         ];
         for (b, want) in cases {
             assert_eq!(label(&b), want, "{:?}", b.reasons);
+        }
+    }
+
+    #[test]
+    fn item_keys_run_alone_and_fail_alone() {
+        let gh = |n: u32| WorkKey::item("github", n);
+        let batch = |keys: Vec<WorkKey>, full: bool| Batch {
+            keys: keys.into_iter().collect(),
+            full,
+            reasons: Default::default(),
+        };
+        // What the engine reads.
+        assert_eq!(scope(&batch(vec![WorkKey::Everything], false)), None);
+        assert_eq!(scope(&batch(vec![gh(1)], true)), None, "a full comparison reads everything");
+        let keys = scope(&batch(vec![gh(1), WorkKey::Target("boards".into())], false)).unwrap();
+        assert_eq!(keys.items, [("github".to_string(), "1".to_string())].into());
+        assert_eq!(keys.targets, ["boards".to_string()].into());
+        // Which keys back off.
+        let failed_run = |failed: &[u32]| -> Result<RunReport, SyncError> {
+            Ok(RunReport {
+                errors: vec!["an item failed".into()],
+                failed_keys: failed.iter().map(|n| ("github".to_string(), n.to_string())).collect(),
+                ..RunReport::default()
+            })
+        };
+        let two = batch(vec![gh(1), gh(2)], false);
+        let cases: Vec<(Batch, Result<RunReport, SyncError>, Vec<WorkKey>)> = vec![
+            (two.clone(), Ok(RunReport::default()), vec![]),
+            (two.clone(), failed_run(&[2]), vec![gh(2)]),
+            (two.clone(), Err(SyncError::NoTargets), vec![gh(1), gh(2)]),
+            (
+                batch(vec![gh(1), WorkKey::Target("boards".into())], false),
+                failed_run(&[]),
+                vec![WorkKey::Target("boards".into())],
+            ),
+            (batch(vec![WorkKey::Everything], false), failed_run(&[]), vec![WorkKey::Everything]),
+            (batch(vec![], false), Err(SyncError::NoTargets), vec![WorkKey::Everything]),
+        ];
+        for (i, (b, result, want)) in cases.into_iter().enumerate() {
+            assert_eq!(failed_keys(&b, &result).into_iter().collect::<Vec<_>>(), want, "case {i}");
         }
     }
 

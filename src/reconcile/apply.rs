@@ -1,6 +1,8 @@
 //! Apply: the only writer. Executes a plan action by action — canonical files first, then remote
 //! writes — and records progress in the store after every remote write, so that a run killed at
-//! any point resumes without duplicates or lost edits.
+//! any point resumes without duplicates or lost edits. It only executes: a write that finds the
+//! item changed there since it was read (a failed revision check) is reported stale and left to
+//! the engine, which reads the item again and plans it again through the pure planner.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,7 +10,6 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::engine::{Progress, SyncError};
-use super::merge::{Policies, merge3};
 use super::plan::{Action, Plan};
 use super::refusal::{self, Refusal};
 use super::remote::{Fetched, ItemWrite, Remote, Written};
@@ -34,9 +35,10 @@ struct Ctx<'a> {
     fetched: &'a BTreeMap<String, Fetched>,
     run_id: i64,
     files: BTreeMap<ItemId, ItemFile>,
-    policies: Policies,
     applied: Vec<Applied>,
     counts: RunCounts,
+    /// Writes refused by the remote's revision check, by target and item.
+    stale: BTreeSet<(String, ItemId)>,
     /// Canonical files the run wrote ahead, together (see [`prewrite`]), by item.
     prewritten: BTreeMap<ItemId, Result<ItemFile, crate::backlog::BacklogError>>,
     /// Remote updates the run sent ahead in one request (see [`send_updates`]), by target and item:
@@ -71,17 +73,33 @@ impl Ctx<'_> {
         Ok(self.store.record_change(self.run_id, &change)?)
     }
 
-    /// Remote id → item id of every link on `target`: how a parent becomes an `epic`.
-    fn parents(&self, target: &str) -> Result<BTreeMap<String, ItemId>, SyncError> {
-        Ok(self.store.links(target)?.into_iter().filter_map(|l| Some((l.remote_id, l.item_id.parse().ok()?))).collect())
-    }
-
     fn kind_of(&self, id: &ItemId) -> Kind {
         self.backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story)
     }
 
     fn link(&self, target: &str, id: &ItemId) -> Result<Option<Link>, SyncError> {
         Ok(self.store.link(target, &id.to_string())?)
+    }
+
+    /// The link to write through: its revision is the one the plan was made from (the item as this
+    /// run read it), so the remote's revision check refuses exactly the writes that would
+    /// overwrite an edit made since.
+    fn link_as_read(&self, target: &str, id: &ItemId) -> Result<Option<Link>, SyncError> {
+        let Some(mut link) = self.link(target, id)? else { return Ok(None) };
+        if let Some(version) = self.read_version(target, &link.remote_id) {
+            link.remote_version = Some(version);
+        }
+        Ok(Some(link))
+    }
+
+    fn read_version(&self, target: &str, remote_id: &str) -> Option<String> {
+        self.fetched.get(target)?.meta.get(remote_id)?.version.clone()
+    }
+
+    /// The remote refused the write of `id` because the item changed there since it was read.
+    fn stale(&mut self, target: &str, id: &ItemId) {
+        tracing::info!(target, item = %id, "changed there since it was read; it is read and planned again");
+        self.stale.insert((target.to_string(), id.clone()));
     }
 
     fn save_link(&self, target: &str, id: &ItemId, w: &Written, base: FieldMap) -> Result<(), SyncError> {
@@ -133,13 +151,31 @@ pub struct World<'a> {
     pub backlog: &'a Backlog,
     pub store: &'a Store,
     pub remotes: &'a [Remote],
+    /// What the run read of each target: the revisions the plan was made from.
     pub fetched: &'a BTreeMap<String, Fetched>,
-    pub policies: &'a Policies,
 }
 
-/// What [`apply`] did: the actions done, the counts, passing per-item errors (retried by the next
-/// run) and the items a remote refused for good ([`Refusal`]s; their pending changes are kept).
-pub type Outcome = (Vec<Applied>, RunCounts, Vec<String>, Vec<Refusal>);
+/// One passing error, retried by the next run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The item whose action failed; `None` for a write of several items (a flush).
+    pub item: Option<String>,
+    pub message: String,
+}
+
+/// What [`apply`] did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub applied: Vec<Applied>,
+    pub counts: RunCounts,
+    /// Passing errors (retried by the next run); the run went on past them.
+    pub errors: Vec<Failure>,
+    /// Items a remote refused for good ([`Refusal`]s; their pending changes are kept).
+    pub refused: Vec<Refusal>,
+    /// Writes the remote refused because the item changed there since it was read, as (target,
+    /// item): nothing was written for them; the engine reads them again and plans them again.
+    pub stale: BTreeSet<(String, ItemId)>,
+}
 
 /// Executes `plan`. Returns what was done, the counts, and per-item errors and refusals (the run
 /// goes on past them; a fatal error such as a refused token stops it).
@@ -149,7 +185,7 @@ pub async fn apply(
     run_id: i64,
     progress: Option<&Progress>,
 ) -> Result<Outcome, SyncError> {
-    let World { backlog, store, remotes, fetched, policies } = world;
+    let World { backlog, store, remotes, fetched } = world;
     let mut ctx = Ctx {
         backlog,
         store,
@@ -157,9 +193,9 @@ pub async fn apply(
         fetched,
         run_id,
         files: backlog.items.iter().map(|f| (f.item.id.clone(), f.clone())).collect(),
-        policies: policies.clone(),
         applied: Vec::new(),
         counts: RunCounts::default(),
+        stale: BTreeSet::new(),
         prewritten: BTreeMap::new(),
         sent: BTreeMap::new(),
     };
@@ -186,7 +222,7 @@ pub async fn apply(
             Ok(()) => {}
             Err(SyncError::Remote(e)) if e.kind != ErrorKind::Fatal => {
                 tracing::warn!(error = %e, "action failed; the next run retries it");
-                errors.push(e.to_string());
+                errors.push(Failure { item: Some(item), message: e.to_string() });
             }
             // One item's refusal is that item's: report it, keep its changes, go on.
             Err(e) => match refusal::refusal(action, &e) {
@@ -207,14 +243,16 @@ pub async fn apply(
                     ctx.save_link(remote.name(), &id, &w, base_from(remote, &fields, &w.fields))?;
                 }
             }
-            Err(e) if e.kind != ErrorKind::Fatal || refusal::is_item_refusal(&e) => errors.push(e.to_string()),
+            Err(e) if e.kind != ErrorKind::Fatal || refusal::is_item_refusal(&e) => {
+                errors.push(Failure { item: None, message: e.to_string() })
+            }
             Err(e) => return Err(e.into()),
         }
     }
     if let Some(p) = progress {
         p(total, total, "done");
     }
-    Ok((ctx.applied, ctx.counts, errors, refused))
+    Ok(Outcome { applied: ctx.applied, counts: ctx.counts, errors, refused, stale: ctx.stale })
 }
 
 /// Writes the files of the plan's inbound updates together, before the actions run: one at a
@@ -240,7 +278,7 @@ fn prewrite(ctx: &mut Ctx<'_>, plan: &Plan) {
 
 /// Sends the plan's updates of `target` in one request where the remote can (Azure Boards:
 /// `$batch`), each exactly as [`one`] would send it first. [`one`] takes what landed, or the
-/// revision conflict and goes on from there (read again, merge, retry); a write the batch did not
+/// revision conflict (stale: read again and planned again by the engine); a write the batch did not
 /// settle otherwise (not sent, or failed) goes the one-by-one way with its retries, as before.
 async fn send_updates(ctx: &mut Ctx<'_>, plan: &Plan, target: &str) -> Result<(), SyncError> {
     let remote = ctx.remotes[target];
@@ -253,7 +291,7 @@ async fn send_updates(ctx: &mut Ctx<'_>, plan: &Plan, target: &str) -> Result<()
         if t != target {
             continue;
         }
-        let Some(link) = ctx.link(target, id)? else { continue };
+        let Some(link) = ctx.link_as_read(target, id)? else { continue };
         let parent = ctx.parent_link(target, fields)?;
         prepared.push((link, id, *kind, fields, parent, changes));
     }
@@ -345,62 +383,35 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
         }
         Action::UpdateRemote { target, id, kind, changes, fields, held_base, .. } => {
             let remote = ctx.remotes[target.as_str()];
-            let Some(mut link) = ctx.link(target, id)? else { return Ok(()) };
+            let Some(link) = ctx.link_as_read(target, id)? else { return Ok(()) };
             let old_parent = ctx.parent_link(target, &link.base)?;
-            let mut desired = fields.clone();
-            let mut attempt = 0;
-            let mut sent = ctx.sent.remove(&(target.clone(), id.clone()));
-            let w = loop {
-                attempt += 1;
-                let result = match sent.take() {
-                    // The first write went out in the batch.
-                    Some(result) => result,
-                    None => {
-                        let parent = ctx.parent_link(target, &desired)?;
-                        let write = ItemWrite { id, kind: *kind, fields: &desired, parent: parent.as_ref() };
-                        remote.update(&link, write, changes, old_parent.as_ref()).await
-                    }
-                };
-                match result {
-                    Ok(w) => break w,
-                    // The item was deleted there since the last full read (an incremental run
-                    // does not list deletions): a remote deletion, as `MarkRemoved` does it.
-                    Err(e) if e.kind == ErrorKind::NotFound => {
-                        let remote_id = link.remote_id.clone();
-                        return mark_removed(ctx, target, id, &remote_id);
-                    }
-                    Err(e) if e.kind == ErrorKind::Conflict && attempt < 4 => {
-                        // Someone edited the item between our read and our write (the remote's
-                        // revision check failed): re-read it, merge again, and retry.
-                        let parents = ctx.parents(target)?;
-                        let Some(mut fresh) = remote.get(&link.remote_id, *kind, &parents).await? else {
-                            return Err(e.into());
-                        };
-                        crate::mapping::fields::strip_control(&mut fresh.fields);
-                        remote.restore(*kind, id, &link.base, &mut fresh.fields);
-                        let m = merge3(&link.base, &desired, &fresh.fields, &ctx.policies, &|_| None);
-                        let inbound = crate::reconcile::merge::changes(&desired, &m.fields, &BTreeSet::new());
-                        if !inbound.is_empty() {
-                            ctx.write_item(id, &inbound)?;
-                            let names: Vec<&str> = inbound.keys().map(String::as_str).collect();
-                            ctx.log(
-                                Some(target),
-                                id,
-                                format!("file updated from {target} after a concurrent edit: {}", names.join(", ")),
-                            );
-                        }
-                        desired = m.fields;
-                        for f in &m.held {
-                            if let Some(v) = fresh.fields.get(f) {
-                                desired.insert(f.clone(), v.clone());
-                            }
-                        }
-                        link.remote_version = fresh.version.clone();
-                    }
-                    Err(e) => return Err(e.into()),
+            let result = match ctx.sent.remove(&(target.clone(), id.clone())) {
+                // The write went out in the batch.
+                Some(result) => result,
+                None => {
+                    let parent = ctx.parent_link(target, fields)?;
+                    let write = ItemWrite { id, kind: *kind, fields, parent: parent.as_ref() };
+                    remote.update(&link, write, changes, old_parent.as_ref()).await
                 }
             };
-            let mut base = base_from(remote, &desired, &w.fields);
+            let w = match result {
+                Ok(w) => w,
+                // The item was deleted there since the last full read (an incremental run
+                // does not list deletions): a remote deletion, as `MarkRemoved` does it.
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    let remote_id = link.remote_id.clone();
+                    return mark_removed(ctx, target, id, &remote_id);
+                }
+                // Someone edited the item between our read and our write: the plan no longer
+                // holds for it.
+                Err(e) if e.kind == ErrorKind::Conflict => {
+                    ctx.stale(target, id);
+                    return Ok(());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let desired = fields;
+            let mut base = base_from(remote, desired, &w.fields);
             base.extend(held_base.clone());
             ctx.save_link(target, id, &w, base)?;
             for (field, new) in changes {
@@ -413,27 +424,21 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
         }
         Action::CloseRemote { target, id, remote_id } => {
             let remote = ctx.remotes[target.as_str()];
-            if let Some(mut link) = ctx.link(target, id)? {
+            if let Some(link) = ctx.link_as_read(target, id)? {
                 let kind = ctx.kind_of(id);
                 let changes: FieldMap = [("state".to_string(), "removed".to_string())].into();
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    let mut fields = link.base.clone();
-                    fields.insert("state".into(), "removed".into());
-                    let write = ItemWrite { id, kind, fields: &fields, parent: None };
-                    match remote.update(&link, write, &changes, None).await {
-                        Ok(_) => break,
-                        Err(e) if e.kind == ErrorKind::NotFound => break,
-                        // Edited there since the link's revision: read it again and close that.
-                        Err(e) if e.kind == ErrorKind::Conflict && attempt < 3 => {
-                            let parents = ctx.parents(target)?;
-                            let Some(fresh) = remote.get(&link.remote_id, kind, &parents).await? else { break };
-                            link.base = fresh.fields;
-                            link.remote_version = fresh.version;
-                        }
-                        Err(e) => return Err(e.into()),
+                let mut fields = link.base.clone();
+                fields.insert("state".into(), "removed".into());
+                let write = ItemWrite { id, kind, fields: &fields, parent: None };
+                match remote.update(&link, write, &changes, None).await {
+                    Ok(_) => {}
+                    Err(e) if e.kind == ErrorKind::NotFound => {}
+                    // Edited there since it was read: planned again from what it is now.
+                    Err(e) if e.kind == ErrorKind::Conflict => {
+                        ctx.stale(target, id);
+                        return Ok(());
                     }
+                    Err(e) => return Err(e.into()),
                 }
                 ctx.store.delete_link(target, &id.to_string())?;
                 ctx.change(id, Some(target), Direction::Outbound, "closed", None)?;
@@ -442,7 +447,8 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             }
         }
         Action::Rebase { target, id, base } => {
-            if let Some(mut link) = ctx.link(target, id)? {
+            // The base is what the item holds as read: so is its revision.
+            if let Some(mut link) = ctx.link_as_read(target, id)? {
                 link.base = base.clone();
                 link.synced_at = Utc::now();
                 ctx.store.upsert_link(&link)?;

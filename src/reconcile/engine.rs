@@ -11,13 +11,15 @@ use serde::Serialize;
 
 use super::apply::{self, Applied};
 use super::merge::Policies;
-use super::plan::{Action, CanonicalItem, LinkView, Plan, PlanInput, TargetInput, plan};
-use super::remote::{Fetched, Remote};
+use super::plan::{Action, CanonicalItem, Plan, PlanInput, plan};
+pub use super::read::Keys;
+use super::read::{self, Reading, Scope};
+use super::remote::Remote;
 use crate::auth::TokenSource;
 use crate::backlog::{Backlog, BacklogError};
 use crate::config::{Process, Secret, Settings, TargetSettings, parse_max_removals};
 use crate::connector::RemoteError;
-use crate::mapping::fields::{item_fields, strip_control};
+use crate::mapping::fields::item_fields;
 use crate::mapping::{Identities, MappingError, builtin};
 use crate::model::{ItemId, Kind};
 use crate::store::{RunCounts, RunOutcome, Store, StoreError, SyncLock};
@@ -72,6 +74,9 @@ pub struct RunOptions {
     /// Review mode (`[backlog.git] mode = "pull-request"`, src/backlog_git/review): inbound values
     /// wait in a pull request, and the plan neither writes them into the files nor sends them on.
     pub review: Option<Arc<crate::backlog_git::review::Hold>>,
+    /// Read only what these keys name (a webhook's items), not every target's listing; the plan
+    /// touches only those items. `None`: everything (ignored with `full`).
+    pub only: Option<Keys>,
 }
 
 /// What a run did.
@@ -108,6 +113,11 @@ pub struct RunReport {
     /// → editor. The backlog repository's commit names them (`Co-authored-by`, src/backlog_git).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub editors: BTreeMap<String, BTreeMap<String, crate::backlog_git::message::Editor>>,
+    /// Writes that found their item changed there since it was read, which was then read again
+    /// and planned again (once per item and round).
+    pub replanned: usize,
+    /// With [`RunOptions::only`]: the item keys that failed in this run (see `failed_keys`).
+    pub failed_keys: BTreeSet<(String, String)>,
 }
 
 /// Control characters taken out of one inbound value.
@@ -118,21 +128,6 @@ pub struct Stripped {
     pub field: String,
     /// Each character as `U+001B`.
     pub characters: Vec<String>,
-}
-
-/// Cleans every value of a remote item read in this run, noting what was taken out.
-fn clean(target: &str, remote_id: &str, fields: &mut crate::mapping::FieldMap, notes: &mut Vec<Stripped>) {
-    for (field, taken) in strip_control(fields) {
-        if notes.iter().any(|n| n.target == target && n.remote_id == remote_id && n.field == field) {
-            continue;
-        }
-        notes.push(Stripped {
-            target: target.to_string(),
-            remote_id: remote_id.to_string(),
-            field,
-            characters: taken.iter().map(|c| format!("U+{:04X}", *c as u32)).collect(),
-        });
-    }
 }
 
 /// A file a run skipped because it could not be read as an item.
@@ -233,165 +228,50 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     };
     let backlog = if milestones.imported.is_empty() { backlog } else { Backlog::load(&settings.backlog.path)? };
 
-    let mut inputs = Vec::new();
-    let mut fetched: BTreeMap<String, Fetched> = BTreeMap::new();
     let conflicts = store.open_conflicts()?;
-    let mut stripped = Vec::new();
-    let mut adapted = Vec::new();
     for remote in remotes {
         remote.take_notes();
     }
-    let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
-    // Targets that listed an edit of an item whose file could not be read: their watermark stays
-    // where it was (and drops its ETag), so the edit is listed again once the file reads.
-    let mut held_back: BTreeMap<String, Option<crate::store::Watermark>> = BTreeMap::new();
-    let mut moved = Vec::new();
-    for remote in remotes {
-        let name = remote.name().to_string();
-        let links = store.links(&name)?;
-        let parents: BTreeMap<String, ItemId> =
-            links.iter().filter_map(|l| Some((l.remote_id.clone(), l.item_id.parse().ok()?))).collect();
-        let full = opts.full || store.watermark(&name)?.is_none();
-        let mut got = remote.fetch(full, store.watermark(&name)?.as_ref(), &parents).await?;
-        epics_found_by_marker(remote, &parents, &mut got).await?;
-        for (remote_id, listed) in got.listed.iter_mut() {
-            clean(&name, remote_id, &mut listed.fields, &mut stripped);
-        }
-        for (remote_id, meta) in got.meta.iter_mut() {
-            clean(&name, remote_id, &mut meta.fields, &mut stripped);
-        }
-        // What the target holds in another form than was meant (tags it cannot hold, a cut
-        // body, a label's case) reads as meant: never as an edit.
-        let bases: BTreeMap<&str, &crate::store::Link> = links.iter().map(|l| (l.remote_id.as_str(), l)).collect();
-        for (remote_id, listed) in got.listed.iter_mut() {
-            let Some(link) = bases.get(remote_id.as_str()) else { continue };
-            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
-            let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
-            remote.restore(kind, &id, &link.base, &mut listed.fields);
-        }
-        // Owners the target cannot assign now: held like owners with no identity there, noted,
-        // and checked again by every run until they can be assigned.
-        let mut assignable: BTreeMap<String, bool> = BTreeMap::new();
-        let mut unassignable: BTreeSet<ItemId> = BTreeSet::new();
-        for link in &links {
-            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
-            let Some(owner) = backlog.get(&id).and_then(|f| f.item.owner.clone()).filter(|o| !o.trim().is_empty())
-            else {
-                continue;
-            };
-            if !remote.carries_owner(&owner) || link.base.get("owner").is_some_and(|b| *b == owner) {
-                continue;
-            }
-            let can = match assignable.get(&owner) {
-                Some(can) => *can,
-                None => {
-                    let can = remote.can_assign(&owner, link).await;
-                    assignable.insert(owner.clone(), can);
-                    can
-                }
-            };
-            if !can {
-                adapted.push(remote.unassignable(&id, &owner));
-                unassignable.insert(id);
-            }
-        }
-        for (remote_id, listed) in got.listed.iter_mut() {
-            let Some(id) = parents.get(remote_id) else { continue };
-            let owner = backlog.get(id).and_then(|f| f.item.owner.clone());
-            if owner.is_some_and(|o| !remote.carries_owner(&o)) || unassignable.contains(id) {
-                listed.fields.remove("owner");
-            }
-        }
-        if got.listed.keys().any(|rid| parents.get(rid).is_some_and(|id| unreadable.contains(id))) {
-            let old = store.watermark(&name)?.map(|w| crate::store::Watermark { etag: None, ..w });
-            held_back.insert(name.clone(), old);
-        }
-        let mut input = TargetInput { name: name.clone(), listed: got.listed.clone(), ..TargetInput::default() };
-        input.creating =
-            store.intents(&name)?.into_iter().filter_map(|i| Some((i.item_id.parse().ok()?, i.sent))).collect();
-        // Every item, linked or not (a link found again after the state was lost has no base).
-        for file in &backlog.items {
-            if file.item.owner.as_ref().is_some_and(|o| !remote.carries_owner(o))
-                || unassignable.contains(&file.item.id)
-            {
-                input.uncarried.insert(file.item.id.clone(), ["owner".to_string()].into());
-            }
-        }
-        for link in &links {
-            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
-            if full && !got.listed.contains_key(&link.remote_id) {
-                let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
-                match remote.get(&link.remote_id, kind, &parents).await? {
-                    None => {
-                        input.vanished.insert(link.remote_id.clone());
-                    }
-                    Some(mut w) => {
-                        clean(&name, &w.remote_id, &mut w.fields, &mut stripped);
-                        remote.restore(kind, &id, &link.base, &mut w.fields);
-                        if unassignable.contains(&id) {
-                            w.fields.remove("owner");
-                        }
-                        got.meta.insert(w.remote_id.clone(), w.clone());
-                        let item = super::plan::RemoteItem {
-                            remote_id: w.remote_id.clone(),
-                            kind: Some(kind),
-                            fields: w.fields.clone(),
-                            marker: None,
-                            updated_at: Some(w.updated_at),
-                        };
-                        input.listed.insert(w.remote_id.clone(), item);
-                    }
-                }
-            }
-            let held = conflicts
-                .iter()
-                .filter(|c| c.target == name && c.item_id == link.item_id)
-                .map(|c| (c.field.clone(), c.remote.clone().unwrap_or_default()))
-                .collect();
-            input
-                .links
-                .insert(id, LinkView { remote_id: link.remote_id.clone(), base: link.base.clone(), conflicts: held });
-        }
-        if !opts.dry_run {
-            moved.extend(super::moved::follow(&store, &name, &links, &got)?);
-        }
-        inputs.push(input);
-        fetched.insert(name, got);
-    }
-
-    let items: Vec<CanonicalItem> = backlog
-        .items
-        .iter()
-        .map(|f| CanonicalItem {
-            id: f.item.id.clone(),
-            kind: f.item.kind,
-            fields: item_fields(&f.item),
-            modified: modified(&f.path),
-        })
-        .collect();
-    let max_removals = parse_max_removals(&settings.sync.max_removals)
-        .map_err(|reason| SyncError::Target { target: "sync".into(), reason })?;
-    let mut input = PlanInput {
-        items,
-        unreadable,
-        targets: inputs,
-        policies: Policies { default: settings.sync.conflict_policy, per_field: settings.sync.field_policies.clone() },
-        max_removals,
-        allow_mass_removal: opts.allow_mass_removal,
-        next_ids: Kind::ALL.into_iter().map(|k| (k, backlog.next_id(k))).collect(),
+    let scope = match &opts.only {
+        Some(keys) if !opts.full => Scope::of(keys, &store)?,
+        _ => Scope::All,
     };
+    let reading = Reading {
+        backlog: &backlog,
+        store: &store,
+        remotes,
+        conflicts: &conflicts,
+        full: opts.full,
+        follow_moves: !opts.dry_run,
+        list_beyond: Some(read::ONE_BY_ONE),
+    };
+    let read = read::read(&reading, &scope).await?;
+    let mut input = plan_input(settings, opts, &backlog, read.inputs)?;
     // Review mode: the hook plans around the values waiting for review (src/backlog_git/review).
-    let the_plan = match &opts.review {
+    let mut the_plan = match &opts.review {
         Some(hold) => hold.plan(&mut input, opts.dry_run)?,
         None => plan(&input),
     };
+    if let Some(ids) = &read.scope {
+        keep_only(&mut the_plan, ids);
+    }
     let skipped = backlog
         .invalid
         .iter()
         .map(|f| Skipped { path: f.path.display().to_string(), line: f.line, reason: f.reason.clone() })
         .collect();
+    let fetched = read.fetched;
     let not_adopted = fetched.values().flat_map(|f| f.not_adopted.iter().cloned()).collect();
-    let mut report = RunReport { plan: the_plan, skipped, stripped, not_adopted, moved, ..RunReport::default() };
+    let mut report = RunReport {
+        plan: the_plan,
+        skipped,
+        stripped: read.stripped,
+        not_adopted,
+        moved: read.moved,
+        ..RunReport::default()
+    };
+    let mut adapted = read.adapted;
+    let held_back = read.held_back;
     for t in &input.targets {
         for (id, link) in &t.links {
             let by = fetched.get(&t.name).and_then(|f| f.meta.get(&link.remote_id)).and_then(|w| w.changed_by.clone());
@@ -414,20 +294,26 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     }
     let now = Utc::now();
     let (to_apply, waiting) = super::kept::without_waiting(&store, &report.plan, now, opts.full)?;
-    let outcome = apply::apply(
-        apply::World { backlog: &backlog, store: &store, remotes, fetched: &fetched, policies: &input.policies },
-        &to_apply,
-        run_id,
-        opts.progress.as_ref(),
-    )
-    .await;
-    let (applied, counts, mut errors, refused) = match outcome {
+    let world = apply::World { backlog: &backlog, store: &store, remotes, fetched: &fetched };
+    let mut outcome = match apply::apply(world, &to_apply, run_id, opts.progress.as_ref()).await {
         Ok(done) => done,
         Err(e) => {
             store.finish_run(run_id, &RunCounts::default(), RunOutcome::Failed, Some(&e.to_string()))?;
             return Err(e);
         }
     };
+    let mut failed: BTreeSet<String> = read.failed.iter().map(|(id, _)| id.to_string()).collect();
+    outcome
+        .errors
+        .extend(read.failed.into_iter().map(|(id, message)| apply::Failure { item: Some(id.to_string()), message }));
+    if let Err(e) = replan(settings, opts, &store, remotes, &conflicts, run_id, &mut outcome, &mut report).await {
+        store.finish_run(run_id, &RunCounts::default(), RunOutcome::Failed, Some(&e.to_string()))?;
+        return Err(e);
+    }
+    let apply::Outcome { applied, counts, errors: failures, refused, .. } = outcome;
+    failed.extend(failures.iter().filter_map(|f| f.item.clone()));
+    let mut errors_of_the_run = failures.iter().filter(|f| f.item.is_none()).count();
+    let mut errors: Vec<String> = failures.into_iter().map(|f| f.message).collect();
     // Comments flow between the targets once the items are in step (src/comments/).
     let scope = crate::comments::Scope {
         full: opts.full,
@@ -438,6 +324,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     errors.extend(report.comments.errors.iter().cloned());
     super::kept::keep(&store, &report.plan, &refused, &waiting, &names, now)?;
     errors.extend(milestones.errors.iter().cloned());
+    errors_of_the_run += report.comments.errors.len() + milestones.errors.len();
     report.milestones = milestones;
     let mut refused = refused;
     refused.extend(waiting.iter().map(super::kept::reported));
@@ -462,6 +349,10 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     adapted.sort();
     adapted.dedup();
     errors.extend(refused.iter().map(ToString::to_string));
+    failed.extend(refused.iter().map(|r| r.item.clone()));
+    if let Some(keys) = &opts.only {
+        report.failed_keys = failed_keys(&store, keys, &failed, errors_of_the_run > 0, !errors.is_empty())?;
+    }
     if errors.is_empty() {
         for (name, got) in &fetched {
             let wm = match held_back.get(name) {
@@ -504,42 +395,149 @@ fn requests_since(remotes: &[Remote], before: &BTreeMap<String, u64>) -> BTreeMa
     remotes.iter().map(|r| (r.name().to_string(), r.requests() - before.get(r.name()).copied().unwrap_or(0))).collect()
 }
 
-/// A story whose parent is not linked lists with no `epic` (unknown, never guessed). When that
-/// parent was found by its marker in the same listing (the state was lost, or the epic's create
-/// answer), the story is read again knowing it, so that a parent a person changed there is seen
-/// (and merged, or named by a conflict) instead of being overwritten by the file's epic.
-async fn epics_found_by_marker(
-    remote: &Remote,
-    parents: &BTreeMap<String, ItemId>,
-    got: &mut Fetched,
-) -> Result<(), SyncError> {
-    let mut found = parents.clone();
-    for (rid, r) in &got.listed {
-        if let Some(marker) = &r.marker
-            && r.kind == Some(Kind::Epic)
-            && !found.contains_key(rid)
-        {
-            found.insert(rid.clone(), marker.clone());
-        }
-    }
-    if found.len() == parents.len() {
-        return Ok(());
-    }
-    let unknown: Vec<String> = got
-        .listed
+/// The plan's input: the backlog's items beside what was read of the targets.
+fn plan_input(
+    settings: &Settings,
+    opts: &RunOptions,
+    backlog: &Backlog,
+    targets: Vec<super::plan::TargetInput>,
+) -> Result<PlanInput, SyncError> {
+    let items: Vec<CanonicalItem> = backlog
+        .items
         .iter()
-        .filter(|(_, r)| r.kind == Some(Kind::Story) && !r.fields.contains_key("epic"))
-        .map(|(rid, _)| rid.clone())
+        .map(|f| CanonicalItem {
+            id: f.item.id.clone(),
+            kind: f.item.kind,
+            fields: item_fields(&f.item),
+            modified: modified(&f.path),
+        })
         .collect();
-    for rid in unknown {
-        let Some(w) = remote.get(&rid, Kind::Story, &found).await? else { continue };
-        let Some(epic) = w.fields.get("epic") else { continue };
-        if let Some(r) = got.listed.get_mut(&rid) {
-            r.fields.insert("epic".into(), epic.clone());
+    let max_removals = parse_max_removals(&settings.sync.max_removals)
+        .map_err(|reason| SyncError::Target { target: "sync".into(), reason })?;
+    Ok(PlanInput {
+        items,
+        unreadable: backlog.invalid.iter().filter_map(|f| f.id.clone()).collect(),
+        targets,
+        policies: Policies { default: settings.sync.conflict_policy, per_field: settings.sync.field_policies.clone() },
+        max_removals,
+        allow_mass_removal: opts.allow_mass_removal,
+        next_ids: Kind::ALL.into_iter().map(|k| (k, backlog.next_id(k))).collect(),
+    })
+}
+
+/// Keeps the actions and conflicts of the items a scoped run read (and of the items its listings
+/// import or adopt, which only a listing brings); the others wait for a run that reads them.
+fn keep_only(plan: &mut Plan, ids: &BTreeSet<ItemId>) {
+    let mut ids = ids.clone();
+    for action in &plan.actions {
+        if let Action::Import { id, .. } | Action::Adopt { id, .. } = action {
+            ids.insert(id.clone());
         }
-        if let Some(m) = got.meta.get_mut(&rid) {
-            m.fields.insert("epic".into(), epic.clone());
+    }
+    plan.actions.retain(|a| ids.contains(subject(a)));
+    plan.conflicts.retain(|c| ids.contains(&c.id));
+}
+
+fn subject(action: &Action) -> &ItemId {
+    match action {
+        Action::UpdateCanonical { id, .. }
+        | Action::Import { id, .. }
+        | Action::MarkRemoved { id, .. }
+        | Action::Adopt { id, .. }
+        | Action::CreateRemote { id, .. }
+        | Action::UpdateRemote { id, .. }
+        | Action::CloseRemote { id, .. }
+        | Action::Rebase { id, .. }
+        | Action::Conflicts { id, .. } => id,
+    }
+}
+
+/// How many times an item whose write found it changed there is read and planned again in one
+/// run; after that it fails for this run (the next run starts from what it then reads).
+pub const REPLANS: usize = 3;
+
+/// Items whose write found them changed there since the run read them ([`apply::Outcome::stale`])
+/// are read again, on every target they are linked on, planned again by the pure planner from
+/// what they hold now, and that plan is applied: at most [`REPLANS`] rounds.
+#[allow(clippy::too_many_arguments)]
+async fn replan(
+    settings: &Settings,
+    opts: &RunOptions,
+    store: &Store,
+    remotes: &[Remote],
+    conflicts: &[crate::store::Conflict],
+    run_id: i64,
+    outcome: &mut apply::Outcome,
+    report: &mut RunReport,
+) -> Result<(), SyncError> {
+    let mut stale = std::mem::take(&mut outcome.stale);
+    for round in 1..=REPLANS {
+        if stale.is_empty() {
+            return Ok(());
         }
+        let ids: BTreeSet<ItemId> = stale.iter().map(|(_, id)| id.clone()).collect();
+        for (target, id) in &stale {
+            let what =
+                format!("changed on {target} after it was read (a concurrent edit): read again and planned again");
+            tracing::info!(target = %target, item = %id, round, "{what}");
+            outcome.applied.push(Applied { target: Some(target.clone()), item: id.to_string(), what });
+        }
+        report.replanned += stale.len();
+        // The files as the first pass left them.
+        let backlog = Backlog::load(&settings.backlog.path)?;
+        let reading = Reading {
+            backlog: &backlog,
+            store,
+            remotes,
+            conflicts,
+            full: false,
+            follow_moves: false,
+            list_beyond: None,
+        };
+        let read = read::read(&reading, &Scope::Some { list: BTreeSet::new(), items: ids }).await?;
+        let mut again = plan(&plan_input(settings, opts, &backlog, read.inputs)?);
+        keep_only(&mut again, &read.scope.unwrap_or_default());
+        report.stripped.extend(read.stripped);
+        outcome.errors.extend(
+            read.failed.into_iter().map(|(id, message)| apply::Failure { item: Some(id.to_string()), message }),
+        );
+        let world = apply::World { backlog: &backlog, store, remotes, fetched: &read.fetched };
+        let more = apply::apply(world, &again, run_id, None).await?;
+        outcome.applied.extend(more.applied);
+        outcome.counts += more.counts;
+        outcome.errors.extend(more.errors);
+        outcome.refused.extend(more.refused);
+        stale = more.stale;
+    }
+    for (target, id) in stale {
+        let message = format!(
+            "`{id}` changed on `{target}` while it was written, {REPLANS} times in this run; the next run reads it again"
+        );
+        outcome.errors.push(apply::Failure { item: Some(id.to_string()), message });
     }
     Ok(())
+}
+
+/// The item keys of a scoped run that failed: their item failed (a read, a write, a refusal), or
+/// the run had an error that is no one item's, or the key was found by listing its target (a new
+/// item) and anything failed.
+fn failed_keys(
+    store: &Store,
+    keys: &Keys,
+    failed: &BTreeSet<String>,
+    errors_of_the_run: bool,
+    any_error: bool,
+) -> Result<BTreeSet<(String, String)>, SyncError> {
+    let mut out = BTreeSet::new();
+    for (target, remote_id) in &keys.items {
+        let fails = match store.link_by_remote(target, remote_id)? {
+            _ if errors_of_the_run => true,
+            Some(link) => failed.contains(&link.item_id),
+            None => any_error,
+        };
+        if fails {
+            out.insert((target.clone(), remote_id.clone()));
+        }
+    }
+    Ok(out)
 }

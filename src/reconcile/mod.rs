@@ -10,6 +10,7 @@ pub mod moved;
 pub mod plan;
 #[cfg(test)]
 mod plan_tests;
+pub mod read;
 pub mod refusal;
 pub mod remote;
 pub mod trust;

@@ -43,18 +43,19 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM comment_mirrors WHERE item_id = ?1 ORDER BY origin_target, origin_comment, target"
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
         Ok(stmt.query_map([item_id], from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// How many mirrors the store knows, over every item.
     pub fn comment_mirror_count(&self) -> Result<usize, StoreError> {
-        Ok(self.conn.query_row("SELECT count(*) FROM comment_mirrors", [], |r| r.get::<_, i64>(0))? as usize)
+        Ok(self.conn().query_row("SELECT count(*) FROM comment_mirrors", [], |r| r.get::<_, i64>(0))? as usize)
     }
 
     /// Records (or replaces) the mirror of one original on one target.
     pub fn put_comment_mirror(&self, m: &CommentMirror) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .prepare_cached(
                 "INSERT INTO comment_mirrors (item_id, origin_target, origin_item, origin_comment, target, mirror_comment, origin_version, mirrored_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -83,7 +84,7 @@ impl Store {
         origin_comment: &str,
         target: &str,
     ) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .prepare_cached(
                 "DELETE FROM comment_mirrors WHERE origin_target = ?1 AND origin_comment = ?2 AND target = ?3",
             )?

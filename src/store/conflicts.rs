@@ -10,7 +10,7 @@ impl Store {
     /// Records a conflict, or updates the open one for the same target, item and field with the
     /// latest values. The first `detected_at` is kept, so it says how long the conflict is open.
     pub fn record_conflict(&self, c: &Conflict) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .prepare_cached(
                 "INSERT INTO conflicts (target, item_id, field, base, canonical, remote, detected_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -23,7 +23,8 @@ impl Store {
 
     /// The open conflicts, sorted by item id (natural order), then target and field.
     pub fn open_conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
             "SELECT target, item_id, field, base, canonical, remote, detected_at
              FROM conflicts WHERE resolved_at IS NULL",
         )?;
@@ -51,7 +52,7 @@ impl Store {
     /// Closes the open conflict of a target, item and field; nothing happens when there is none,
     /// so a sync may call it for every field that merged cleanly.
     pub fn resolve_conflict(&self, target: &str, item_id: &str, field: &str) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .prepare_cached(
                 "UPDATE conflicts SET resolved_at = ?4
                  WHERE target = ?1 AND item_id = ?2 AND field = ?3 AND resolved_at IS NULL",
@@ -86,7 +87,7 @@ mod tests {
         let open = store.open_conflicts().unwrap();
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].remote.as_deref(), Some("d"));
-        let rows: i64 = store.conn.query_row("SELECT count(*) FROM conflicts", [], |r| r.get(0)).unwrap();
+        let rows: i64 = store.conn().query_row("SELECT count(*) FROM conflicts", [], |r| r.get(0)).unwrap();
         assert_eq!(rows, 2, "the resolved row stays as history");
     }
 }

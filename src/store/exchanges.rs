@@ -11,7 +11,7 @@ impl Store {
     /// the id is new, `false` for a redelivery that was already handled.
     pub fn record_delivery(&self, source: &str, delivery_id: &str) -> Result<bool, StoreError> {
         let inserted = self
-            .conn
+            .conn()
             .prepare_cached(
                 "INSERT INTO deliveries (source, delivery_id, received_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (source, delivery_id) DO NOTHING",
@@ -22,12 +22,12 @@ impl Store {
 
     /// Forgets deliveries received before `older_than`; returns how many were forgotten.
     pub fn prune_deliveries(&self, older_than: DateTime<Utc>) -> Result<usize, StoreError> {
-        Ok(self.conn.prepare_cached("DELETE FROM deliveries WHERE received_at < ?1")?.execute([Ts(older_than)])?)
+        Ok(self.conn().prepare_cached("DELETE FROM deliveries WHERE received_at < ?1")?.execute([Ts(older_than)])?)
     }
 
     /// Replaces the rate-limit budget last seen for a target.
     pub fn set_budget(&self, target: &str, b: &Budget) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .prepare_cached(
                 r#"INSERT INTO budgets (target, remaining, "limit", reset_at, updated_at)
                    VALUES (?1, ?2, ?3, ?4, ?5)
@@ -41,7 +41,8 @@ impl Store {
 
     /// Every target's budget, sorted by target.
     pub fn budgets(&self) -> Result<Vec<(String, Budget)>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
             r#"SELECT target, remaining, "limit", reset_at, updated_at FROM budgets ORDER BY target"#,
         )?;
         let rows = stmt.query_map([], |r| {
@@ -58,7 +59,8 @@ impl Store {
 
     /// The post of a summary for a channel, audience and period, if one was recorded.
     pub fn post(&self, channel: &str, audience: &str, period: &str) -> Result<Option<Post>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
             "SELECT channel, audience, period, remote_ref, posted_at, state FROM posts
              WHERE channel = ?1 AND audience = ?2 AND period = ?3",
         )?;
@@ -68,7 +70,8 @@ impl Store {
     /// Every post a channel accepted (`done`), oldest first: what `stakeholder-summary-overdue`
     /// measures each stakeholder's cadence against.
     pub fn done_posts(&self) -> Result<Vec<Post>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
             "SELECT channel, audience, period, remote_ref, posted_at, state FROM posts
              WHERE state = 'done' ORDER BY posted_at",
         )?;
@@ -79,7 +82,7 @@ impl Store {
     /// Records a post (e.g. `pending` before sending, `done` with its reference after), replacing
     /// the earlier record for the same channel, audience and period.
     pub fn record_post(&self, p: &Post) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .prepare_cached(
                 "INSERT INTO posts (channel, audience, period, remote_ref, posted_at, state)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)

@@ -33,7 +33,8 @@ impl Store {
     /// The links of one target, sorted by item id in natural order (`ST-2` before `ST-10`).
     pub fn links(&self, target: &str) -> Result<Vec<Link>, StoreError> {
         let sql = format!("SELECT {LINK_COLUMNS} FROM links WHERE target = ?1");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
         let links = stmt.query_map([target], link_from_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(sorted(links))
     }
@@ -41,7 +42,8 @@ impl Store {
     /// Every link of every target, sorted by target, then item id in natural order.
     pub fn all_links(&self) -> Result<Vec<Link>, StoreError> {
         let sql = format!("SELECT {LINK_COLUMNS} FROM links");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
         let links = stmt.query_map([], link_from_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(sorted(links))
     }
@@ -49,14 +51,16 @@ impl Store {
     /// The link of a canonical item in a target, if it is linked there.
     pub fn link(&self, target: &str, item_id: &str) -> Result<Option<Link>, StoreError> {
         let sql = format!("SELECT {LINK_COLUMNS} FROM links WHERE target = ?1 AND item_id = ?2");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
         Ok(stmt.query_row([target, item_id], link_from_row).optional()?)
     }
 
     /// The link of a remote item (by the remote's id) in a target, if it is linked.
     pub fn link_by_remote(&self, target: &str, remote_id: &str) -> Result<Option<Link>, StoreError> {
         let sql = format!("SELECT {LINK_COLUMNS} FROM links WHERE target = ?1 AND remote_id = ?2");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
         Ok(stmt.query_row([target, remote_id], link_from_row).optional()?)
     }
 
@@ -74,7 +78,7 @@ impl Store {
             });
         }
         let base = serde_json::to_string(&link.base).expect("a map of strings serialises");
-        self.conn
+        self.conn()
             .prepare_cached(
                 "INSERT INTO links (target, item_id, remote_id, remote_key, remote_url, base, remote_version, synced_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -98,7 +102,9 @@ impl Store {
 
     /// Forgets the link of an item in a target; nothing happens when there is none.
     pub fn delete_link(&self, target: &str, item_id: &str) -> Result<(), StoreError> {
-        self.conn.prepare_cached("DELETE FROM links WHERE target = ?1 AND item_id = ?2")?.execute([target, item_id])?;
+        self.conn()
+            .prepare_cached("DELETE FROM links WHERE target = ?1 AND item_id = ?2")?
+            .execute([target, item_id])?;
         Ok(())
     }
 
@@ -107,7 +113,7 @@ impl Store {
     /// was first tried, and replaces the fields: a create that lands carries the latest ones.
     pub fn record_intent(&self, target: &str, item_id: &str, sent: &FieldMap) -> Result<(), StoreError> {
         let sent = serde_json::to_string(sent).expect("a map of strings serialises");
-        self.conn
+        self.conn()
             .prepare_cached(
                 "INSERT INTO intents (target, item_id, created_at, sent) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (target, item_id) DO UPDATE SET sent = excluded.sent",
@@ -118,8 +124,9 @@ impl Store {
 
     /// The open create intents of a target, sorted by item id in natural order.
     pub fn intents(&self, target: &str) -> Result<Vec<Intent>, StoreError> {
+        let conn = self.conn();
         let mut stmt =
-            self.conn.prepare_cached("SELECT target, item_id, created_at, sent FROM intents WHERE target = ?1")?;
+            conn.prepare_cached("SELECT target, item_id, created_at, sent FROM intents WHERE target = ?1")?;
         let mut intents = stmt
             .query_map([target], |r| {
                 let sent: String = r.get(3)?;
@@ -135,7 +142,7 @@ impl Store {
 
     /// Clears an intent once its link is stored; nothing happens when there is none.
     pub fn clear_intent(&self, target: &str, item_id: &str) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .prepare_cached("DELETE FROM intents WHERE target = ?1 AND item_id = ?2")?
             .execute([target, item_id])?;
         Ok(())
@@ -143,7 +150,8 @@ impl Store {
 
     /// Where the last incremental listing of a target stopped; `None` before the first one.
     pub fn watermark(&self, target: &str) -> Result<Option<Watermark>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT since, etag, query FROM watermarks WHERE target = ?1")?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT since, etag, query FROM watermarks WHERE target = ?1")?;
         Ok(stmt
             .query_row([target], |r| Ok(Watermark { since: r.get::<_, Ts>(0)?.0, etag: r.get(1)?, query: r.get(2)? }))
             .optional()?)
@@ -151,7 +159,7 @@ impl Store {
 
     /// Replaces the watermark of a target.
     pub fn set_watermark(&self, target: &str, wm: &Watermark) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .prepare_cached(
                 "INSERT INTO watermarks (target, since, etag, query) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (target) DO UPDATE SET
@@ -163,7 +171,7 @@ impl Store {
 
     /// Forgets the watermark of a target, so its next listing is a full one.
     pub fn clear_watermark(&self, target: &str) -> Result<(), StoreError> {
-        self.conn.prepare_cached("DELETE FROM watermarks WHERE target = ?1")?.execute([target])?;
+        self.conn().prepare_cached("DELETE FROM watermarks WHERE target = ?1")?.execute([target])?;
         Ok(())
     }
 }

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use rusqlite::Connection;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
@@ -68,11 +69,14 @@ pub enum StoreError {
 
 /// The sync state of one backlog, in one SQLite file.
 ///
-/// One connection; not `Sync`. Share it between tasks behind a mutex, or open one per thread —
-/// WAL lets readers run beside a writer and the busy timeout queues writers.
+/// One connection behind a lock that each method takes for its few statements and never holds
+/// across an await (every method is synchronous), so a `&Store` can be used from any task and
+/// the futures that hold one are `Send`. The lock is reentrant: [`Store::atomically`] holds it
+/// for its whole transaction while the methods it calls take it again. Other processes open
+/// their own store: WAL lets readers run beside a writer and the busy timeout queues writers.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    conn: ReentrantMutex<Connection>,
 }
 
 impl Store {
@@ -104,17 +108,22 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         migrations::migrate(&conn, path)?;
-        Ok(Store { conn })
+        Ok(Store { conn: ReentrantMutex::new(conn) })
+    }
+
+    /// The connection, for this thread until the guard drops (a few statements, no await).
+    fn conn(&self) -> ReentrantMutexGuard<'_, Connection> {
+        self.conn.lock()
     }
 
     /// The schema version of the open database (`PRAGMA user_version`).
     pub fn schema_version(&self) -> u32 {
-        migrations::user_version(&self.conn).unwrap_or(0)
+        migrations::user_version(&self.conn()).unwrap_or(0)
     }
 
     /// The SQLite journal mode, e.g. `wal` (`memory` for an in-memory store).
     pub fn journal_mode(&self) -> Result<String, StoreError> {
-        Ok(self.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
+        Ok(self.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
     }
 
     /// Runs `f` in one transaction: every write in it lands, or none does (e.g. store the new
@@ -125,7 +134,9 @@ impl Store {
     {
         // Immediate: take the write lock up front, so a concurrent writer waits on the busy
         // timeout instead of failing the upgrade from reader to writer half-way.
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)
+        // The guard is held until the commit: no other task's statement lands inside the transaction.
+        let conn = self.conn();
+        let tx = rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
         let value = f(self)?;
         tx.commit().map_err(StoreError::from)?;
@@ -215,6 +226,13 @@ fn split_digits(s: &str) -> (&str, &str) {
 mod tests {
     use super::*;
 
+    /// The daemon and tests use one store from several tasks: it is `Send` and `Sync`.
+    #[test]
+    fn the_store_can_be_shared_between_tasks() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Store>();
+    }
+
     #[test]
     fn natural_order_reads_numbers_as_numbers() {
         let cases: &[(&str, &str, Ordering)] = &[
@@ -238,11 +256,11 @@ mod tests {
     fn timestamps_keep_nanoseconds_and_sort_as_text() {
         let store = Store::open_in_memory().unwrap();
         let t = DateTime::parse_from_rfc3339("2025-05-01T10:00:00.123456789Z").unwrap().to_utc();
-        let back: Ts = store.conn.query_row("SELECT ?1", [Ts(t)], |r| r.get(0)).unwrap();
+        let back: Ts = store.conn().query_row("SELECT ?1", [Ts(t)], |r| r.get(0)).unwrap();
         assert_eq!(back.0, t);
-        let early: String = store.conn.query_row("SELECT ?1", [Ts(t)], |r| r.get(0)).unwrap();
+        let early: String = store.conn().query_row("SELECT ?1", [Ts(t)], |r| r.get(0)).unwrap();
         let later = Ts(t + chrono::Duration::milliseconds(900));
-        let late: String = store.conn.query_row("SELECT ?1", [later], |r| r.get(0)).unwrap();
+        let late: String = store.conn().query_row("SELECT ?1", [later], |r| r.get(0)).unwrap();
         assert!(early < late, "{early} < {late}");
         assert_eq!(early, "2025-05-01T10:00:00.123456789Z");
     }

@@ -53,7 +53,7 @@ impl Store {
     pub fn record_refusal(&self, r: &NewRefusal<'_>, now: DateTime<Utc>) -> Result<StoredRefusal, StoreError> {
         let attempts = self.refusal(r.target, r.item_id)?.map_or(0, |old| old.attempts) + 1;
         let next_try = now + back_off(attempts);
-        self.conn
+        self.conn()
             .prepare_cached(
                 "INSERT INTO refusals (target, item_id, status, message, hint, first_seen, last_seen, attempts, next_try, fingerprint)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9)
@@ -80,14 +80,15 @@ impl Store {
 
     /// Forgets the refusal of one target and item (it synced); nothing happens when there is none.
     pub fn clear_refusal(&self, target: &str, item_id: &str) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .prepare_cached("DELETE FROM refusals WHERE target = ?1 AND item_id = ?2")?
             .execute(params![target, item_id])?;
         Ok(())
     }
 
     fn refusals_where(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<StoredRefusal>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT target, item_id, status, message, hint, first_seen, last_seen, attempts, next_try, fingerprint
              FROM refusals {filter}"
         ))?;

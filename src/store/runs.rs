@@ -65,10 +65,11 @@ impl Store {
     }
 
     fn insert_run(&self, kind: &str, targets: Option<String>) -> Result<i64, StoreError> {
-        self.conn
-            .prepare_cached("INSERT INTO runs (kind, targets, started_at, outcome) VALUES (?1, ?2, ?3, ?4)")?
+        // One guard for both: another task's insert must not come between.
+        let conn = self.conn();
+        conn.prepare_cached("INSERT INTO runs (kind, targets, started_at, outcome) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![kind, targets, Ts(Utc::now()), RunOutcome::Running])?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(conn.last_insert_rowid())
     }
 
     /// Records how a run ended, with its counts and (for a failure) the error message.
@@ -81,7 +82,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let c = counts;
         let updated = self
-            .conn
+            .conn()
             .prepare_cached(
                 "UPDATE runs SET finished_at = ?2, outcome = ?3, error = ?4,
                     inbound_created = ?5, inbound_updated = ?6, outbound_created = ?7,
@@ -109,14 +110,15 @@ impl Store {
     /// One run by id.
     pub fn run(&self, run_id: i64) -> Result<Option<Run>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
-        Ok(self.conn.prepare_cached(&sql)?.query_row([run_id], run_from_row).optional()?)
+        Ok(self.conn().prepare_cached(&sql)?.query_row([run_id], run_from_row).optional()?)
     }
 
     /// The latest `limit` runs, newest first.
     pub fn last_runs(&self, limit: usize) -> Result<Vec<Run>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?1");
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
         Ok(stmt.query_map([limit], run_from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -127,7 +129,8 @@ impl Store {
                 OR EXISTS (SELECT 1 FROM json_each(runs.targets) WHERE json_each.value = ?2))
              ORDER BY id DESC LIMIT 1"
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
         Ok(stmt.query_row(params![RunOutcome::Success, target], run_from_row).optional()?)
     }
 
@@ -135,7 +138,7 @@ impl Store {
     pub fn record_change(&self, run_id: i64, change: &Change) -> Result<(), StoreError> {
         let c = change;
         let result = self
-            .conn
+            .conn()
             .prepare_cached(
                 "INSERT INTO changes (run_id, at, item_id, target, direction, action, field, old, new)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -152,14 +155,16 @@ impl Store {
     /// Every change at or after `since`, oldest first (in recording order within one instant).
     pub fn changes_since(&self, since: DateTime<Utc>) -> Result<Vec<Change>, StoreError> {
         let sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE at >= ?1 ORDER BY at, id");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
         Ok(stmt.query_map([Ts(since)], change_from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// The changes one run recorded, in recording order.
     pub fn run_changes(&self, run_id: i64) -> Result<Vec<Change>, StoreError> {
         let sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE run_id = ?1 ORDER BY id");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
         Ok(stmt.query_map([run_id], change_from_row)?.collect::<Result<Vec<_>, _>>()?)
     }
 }

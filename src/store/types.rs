@@ -64,6 +64,17 @@ pub struct RunCounts {
     pub conflicts: u32,
 }
 
+impl std::ops::AddAssign for RunCounts {
+    fn add_assign(&mut self, other: RunCounts) {
+        self.inbound_created += other.inbound_created;
+        self.inbound_updated += other.inbound_updated;
+        self.outbound_created += other.outbound_created;
+        self.outbound_updated += other.outbound_updated;
+        self.removed += other.removed;
+        self.conflicts += other.conflicts;
+    }
+}
+
 /// How a run ended (or that it has not yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

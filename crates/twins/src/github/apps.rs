@@ -177,9 +177,15 @@ pub async fn report(State(state): State<Arc<GithubState>>) -> Json<Value> {
 }
 
 /// `POST /_twin/clock` `{"advance_s": N}`: moves the clock that app JWTs and installation tokens
-/// are checked on forward.
+/// are checked on forward, and the clock that stamps issues and comments: the next write is at
+/// least N seconds after the last one (so a test crosses GitHub's whole seconds without sleeping).
 pub async fn advance(State(state): State<Arc<GithubState>>, Json(body): Json<Value>) -> Response {
     let by = body.get("advance_s").and_then(Value::as_i64).unwrap_or(0).max(0);
+    {
+        let mut store = state.store.lock().expect("store lock");
+        let now = store.now();
+        store.observe_time(now + by);
+    }
     let mut inner = state.apps.inner.lock().expect("apps lock");
     inner.offset_s += by;
     Json(json!({ "offset_s": inner.offset_s })).into_response()

@@ -1,0 +1,385 @@
+//! What a run reads of its targets before planning: every target's listing (what changed since
+//! its watermark, or everything), or only what some keys name — a webhook's items, read one by one
+//! on every target they are linked on, with no listing of the others — together with the items
+//! edited in the backlog since their last sync, which every run owes the targets.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::engine::{Stripped, SyncError};
+use super::plan::{LinkView, RemoteItem, TargetInput};
+use super::remote::{Fetched, Remote};
+use crate::backlog::Backlog;
+use crate::mapping::adapt::Adaptation;
+use crate::mapping::fields::strip_control;
+use crate::model::{ItemId, Kind};
+use crate::store::{Conflict, Link, Store, Watermark};
+
+/// What a trigger named: the part of the backlog a run looks at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keys {
+    /// Targets to list (what changed since the watermark).
+    pub targets: BTreeSet<String>,
+    /// Remote items, as (target, remote id).
+    pub items: BTreeSet<(String, String)>,
+}
+
+/// How much a run reads.
+#[derive(Debug, Clone)]
+pub(super) enum Scope {
+    /// Every target listed.
+    All,
+    /// These targets listed; these items, and the items those listings bring, read one by one on
+    /// every target they are linked on.
+    Some { list: BTreeSet<String>, items: BTreeSet<ItemId> },
+}
+
+impl Scope {
+    /// The scope of `keys`: an item linked on its target is read by itself; one that is not (a new
+    /// issue) can only be found by listing its target.
+    pub(super) fn of(keys: &Keys, store: &Store) -> Result<Scope, SyncError> {
+        let mut list = keys.targets.clone();
+        let mut items = BTreeSet::new();
+        for (target, remote_id) in &keys.items {
+            match store.link_by_remote(target, remote_id)?.and_then(|l| l.item_id.parse::<ItemId>().ok()) {
+                Some(id) => {
+                    items.insert(id);
+                }
+                None => {
+                    list.insert(target.clone());
+                }
+            }
+        }
+        Ok(Scope::Some { list, items })
+    }
+
+    fn lists(&self, target: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Some { list, .. } => list.contains(target),
+        }
+    }
+}
+
+/// How to read.
+pub(super) struct Reading<'a> {
+    pub backlog: &'a Backlog,
+    pub store: &'a Store,
+    pub remotes: &'a [Remote],
+    pub conflicts: &'a [Conflict],
+    /// List everything, not only what changed (with [`Scope::All`]).
+    pub full: bool,
+    /// Store the URLs of links whose items moved.
+    pub follow_moves: bool,
+    /// With [`Scope::Some`]: a target with more items than this to read one by one is listed
+    /// instead (what changed since its watermark: a request or two for all of them). `None`:
+    /// always one by one (the items are read again because they just changed there).
+    pub list_beyond: Option<usize>,
+}
+
+/// More items than this to read one by one on a target, and a webhook's run lists it instead.
+pub const ONE_BY_ONE: usize = 8;
+
+/// What was read.
+#[derive(Default)]
+pub(super) struct Read {
+    pub inputs: Vec<TargetInput>,
+    pub fetched: BTreeMap<String, Fetched>,
+    pub stripped: Vec<Stripped>,
+    pub adapted: Vec<Adaptation>,
+    /// Targets whose watermark stays where it was (see [`read`]).
+    pub held_back: BTreeMap<String, Option<Watermark>>,
+    pub moved: Vec<super::moved::Moved>,
+    /// With [`Scope::Some`]: the items the plan may touch (those named and those the listings
+    /// brought), the others' actions wait for a run that reads them.
+    pub scope: Option<BTreeSet<ItemId>>,
+    /// Items whose read failed, with the error: left out of this run, retried by the next.
+    pub failed: Vec<(ItemId, String)>,
+}
+
+/// One target's links, its remote id → item map, whether it was listed in full, and its listing
+/// (`None` when it is read item by item).
+type Listing = (Vec<Link>, BTreeMap<String, ItemId>, bool, Option<Fetched>);
+
+/// Reads the targets within `scope`.
+pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncError> {
+    let Reading { backlog, store, remotes, conflicts, full, follow_moves, list_beyond } = *r;
+    let mut out = Read::default();
+    let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
+    // First the listings, so that what they bring is read on the other targets too.
+    let mut got_all: BTreeMap<String, Listing> = BTreeMap::new();
+    for remote in remotes {
+        let name = remote.name().to_string();
+        let links = store.links(&name)?;
+        let parents: BTreeMap<String, ItemId> =
+            links.iter().filter_map(|l| Some((l.remote_id.clone(), l.item_id.parse().ok()?))).collect();
+        let listed = scope.lists(&name);
+        let full = listed && (full || store.watermark(&name)?.is_none());
+        let got = if listed { Some(list(remote, store, full, &parents).await?) } else { None };
+        got_all.insert(name, (links, parents, full, got));
+    }
+    let mut wanted: Option<BTreeSet<ItemId>> = match scope {
+        Scope::All => None,
+        Scope::Some { items, .. } => {
+            let mut ids = items.clone();
+            if list_beyond.is_some() {
+                ids.extend(local_edits(backlog, &unreadable, got_all.values().map(|(links, ..)| links.as_slice())));
+            }
+            for (_, parents, _, got) in got_all.values() {
+                ids.extend(got.iter().flat_map(|g| g.listed.keys()).filter_map(|rid| parents.get(rid).cloned()));
+            }
+            Some(ids)
+        }
+    };
+    // Many items to read one by one on a target: its listing is cheaper, and what it brings is
+    // planned too (its watermark moves past it).
+    if let (Some(w), Some(most)) = (wanted.as_mut(), list_beyond) {
+        for remote in remotes {
+            let (links, parents, _, got) = got_all.get_mut(remote.name()).expect("read above");
+            let to_read = links.iter().filter(|l| l.item_id.parse::<ItemId>().is_ok_and(|id| w.contains(&id))).count();
+            if got.is_none() && to_read > most {
+                let listing = list(remote, store, false, parents).await?;
+                w.extend(listing.listed.keys().filter_map(|rid| parents.get(rid).cloned()));
+                *got = Some(listing);
+            }
+        }
+    }
+    for remote in remotes {
+        let name = remote.name().to_string();
+        let (links, parents, full, got) = got_all.remove(&name).expect("read above");
+        // A listed target shows what changed since its watermark; the rest is as its base says.
+        let listed = got.is_some();
+        let mut got = got.unwrap_or_default();
+        for (remote_id, listed) in got.listed.iter_mut() {
+            clean(&name, remote_id, &mut listed.fields, &mut out.stripped);
+        }
+        for (remote_id, meta) in got.meta.iter_mut() {
+            clean(&name, remote_id, &mut meta.fields, &mut out.stripped);
+        }
+        // What the target holds in another form than was meant (tags it cannot hold, a cut
+        // body, a label's case) reads as meant: never as an edit.
+        let bases: BTreeMap<&str, &Link> = links.iter().map(|l| (l.remote_id.as_str(), l)).collect();
+        for (remote_id, listed) in got.listed.iter_mut() {
+            let Some(link) = bases.get(remote_id.as_str()) else { continue };
+            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
+            let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
+            remote.restore(kind, &id, &link.base, &mut listed.fields);
+        }
+        // Owners the target cannot assign now: held like owners with no identity there, noted,
+        // and checked again by every run until they can be assigned.
+        let mut assignable: BTreeMap<String, bool> = BTreeMap::new();
+        let mut unassignable: BTreeSet<ItemId> = BTreeSet::new();
+        for link in &links {
+            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
+            if wanted.as_ref().is_some_and(|w| !w.contains(&id)) {
+                continue;
+            }
+            let Some(owner) = backlog.get(&id).and_then(|f| f.item.owner.clone()).filter(|o| !o.trim().is_empty())
+            else {
+                continue;
+            };
+            if !remote.carries_owner(&owner) || link.base.get("owner").is_some_and(|b| *b == owner) {
+                continue;
+            }
+            let can = match assignable.get(&owner) {
+                Some(can) => *can,
+                None => {
+                    let can = remote.can_assign(&owner, link).await;
+                    assignable.insert(owner.clone(), can);
+                    can
+                }
+            };
+            if !can {
+                out.adapted.push(remote.unassignable(&id, &owner));
+                unassignable.insert(id);
+            }
+        }
+        for (remote_id, listed) in got.listed.iter_mut() {
+            let Some(id) = parents.get(remote_id) else { continue };
+            let owner = backlog.get(id).and_then(|f| f.item.owner.clone());
+            if owner.is_some_and(|o| !remote.carries_owner(&o)) || unassignable.contains(id) {
+                listed.fields.remove("owner");
+            }
+        }
+        // Targets that listed an edit of an item whose file could not be read: their watermark
+        // stays where it was (and drops its ETag), so the edit is listed again once the file reads.
+        if got.listed.keys().any(|rid| parents.get(rid).is_some_and(|id| unreadable.contains(id))) {
+            let old = store.watermark(&name)?.map(|w| Watermark { etag: None, ..w });
+            out.held_back.insert(name.clone(), old);
+        }
+        let mut input = TargetInput { name: name.clone(), listed: got.listed.clone(), ..TargetInput::default() };
+        input.creating =
+            store.intents(&name)?.into_iter().filter_map(|i| Some((i.item_id.parse().ok()?, i.sent))).collect();
+        // Every item, linked or not (a link found again after the state was lost has no base).
+        for file in &backlog.items {
+            if file.item.owner.as_ref().is_some_and(|o| !remote.carries_owner(o))
+                || unassignable.contains(&file.item.id)
+            {
+                input.uncarried.insert(file.item.id.clone(), ["owner".to_string()].into());
+            }
+        }
+        for link in &links {
+            let Ok(id) = link.item_id.parse::<ItemId>() else { continue };
+            // A full listing does not show deletions, and a scoped run lists nothing here: the
+            // item is read by itself.
+            let read_one = match &wanted {
+                None => full,
+                Some(w) => (full || !listed) && w.contains(&id),
+            };
+            if read_one && !got.listed.contains_key(&link.remote_id) {
+                let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
+                let now = match remote.get(&link.remote_id, kind, &parents).await {
+                    Ok(now) => now,
+                    // One item's failure is that item's: it waits for the next run.
+                    Err(e)
+                        if wanted.is_some()
+                            && (e.kind != crate::connector::ErrorKind::Fatal
+                                || super::refusal::is_item_refusal(&e)) =>
+                    {
+                        tracing::warn!(target = %name, item = %id, error = %e, "cannot read the item; the next run retries it");
+                        out.failed.push((id.clone(), e.to_string()));
+                        if let Some(w) = wanted.as_mut() {
+                            w.remove(&id);
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                match now {
+                    None => {
+                        input.vanished.insert(link.remote_id.clone());
+                    }
+                    Some(mut w) => {
+                        clean(&name, &w.remote_id, &mut w.fields, &mut out.stripped);
+                        remote.restore(kind, &id, &link.base, &mut w.fields);
+                        if unassignable.contains(&id) {
+                            w.fields.remove("owner");
+                        }
+                        got.meta.insert(w.remote_id.clone(), w.clone());
+                        let item = RemoteItem {
+                            remote_id: w.remote_id.clone(),
+                            kind: Some(kind),
+                            fields: w.fields.clone(),
+                            marker: None,
+                            updated_at: Some(w.updated_at),
+                        };
+                        input.listed.insert(w.remote_id.clone(), item);
+                    }
+                }
+            }
+            let held = conflicts
+                .iter()
+                .filter(|c| c.target == name && c.item_id == link.item_id)
+                .map(|c| (c.field.clone(), c.remote.clone().unwrap_or_default()))
+                .collect();
+            input
+                .links
+                .insert(id, LinkView { remote_id: link.remote_id.clone(), base: link.base.clone(), conflicts: held });
+        }
+        if follow_moves {
+            out.moved.extend(super::moved::follow(store, &name, &links, &got)?);
+        }
+        out.inputs.push(input);
+        out.fetched.insert(name, got);
+    }
+    out.scope = wanted;
+    Ok(out)
+}
+
+/// What a run owes the targets whatever triggered it: items whose file was written after one of
+/// their links was last synced, files not linked on every target, and links whose file is gone.
+fn local_edits<'a>(
+    backlog: &Backlog,
+    unreadable: &BTreeSet<ItemId>,
+    links: impl Iterator<Item = &'a [Link]>,
+) -> BTreeSet<ItemId> {
+    let links: Vec<&[Link]> = links.collect();
+    let mut out = BTreeSet::new();
+    for file in &backlog.items {
+        let id = file.item.id.to_string();
+        let written =
+            std::fs::metadata(&file.path).and_then(|m| m.modified()).ok().map(chrono::DateTime::<chrono::Utc>::from);
+        let owed = links.iter().any(|of_target| match of_target.iter().find(|l| l.item_id == id) {
+            None => true,
+            Some(link) => written.is_none_or(|w| w > link.synced_at),
+        });
+        if owed {
+            out.insert(file.item.id.clone());
+        }
+    }
+    for link in links.iter().flat_map(|l| l.iter()) {
+        if let Ok(id) = link.item_id.parse::<ItemId>()
+            && backlog.get(&id).is_none()
+            && !unreadable.contains(&id)
+        {
+            out.insert(id);
+        }
+    }
+    out
+}
+
+/// Lists what changed on a target since its watermark (everything when `full`).
+async fn list(
+    remote: &Remote,
+    store: &Store,
+    full: bool,
+    parents: &BTreeMap<String, ItemId>,
+) -> Result<Fetched, SyncError> {
+    let mut got = remote.fetch(full, store.watermark(remote.name())?.as_ref(), parents).await?;
+    epics_found_by_marker(remote, parents, &mut got).await?;
+    Ok(got)
+}
+
+/// Cleans every value of a remote item read in this run, noting what was taken out.
+fn clean(target: &str, remote_id: &str, fields: &mut crate::mapping::FieldMap, notes: &mut Vec<Stripped>) {
+    for (field, taken) in strip_control(fields) {
+        if notes.iter().any(|n| n.target == target && n.remote_id == remote_id && n.field == field) {
+            continue;
+        }
+        notes.push(Stripped {
+            target: target.to_string(),
+            remote_id: remote_id.to_string(),
+            field,
+            characters: taken.iter().map(|c| format!("U+{:04X}", *c as u32)).collect(),
+        });
+    }
+}
+
+/// A story whose parent is not linked lists with no `epic` (unknown, never guessed). When that
+/// parent was found by its marker in the same listing (the state was lost, or the epic's create
+/// answer), the story is read again knowing it, so that a parent a person changed there is seen
+/// (and merged, or named by a conflict) instead of being overwritten by the file's epic.
+async fn epics_found_by_marker(
+    remote: &Remote,
+    parents: &BTreeMap<String, ItemId>,
+    got: &mut Fetched,
+) -> Result<(), SyncError> {
+    let mut found = parents.clone();
+    for (rid, r) in &got.listed {
+        if let Some(marker) = &r.marker
+            && r.kind == Some(Kind::Epic)
+            && !found.contains_key(rid)
+        {
+            found.insert(rid.clone(), marker.clone());
+        }
+    }
+    if found.len() == parents.len() {
+        return Ok(());
+    }
+    let unknown: Vec<String> = got
+        .listed
+        .iter()
+        .filter(|(_, r)| r.kind == Some(Kind::Story) && !r.fields.contains_key("epic"))
+        .map(|(rid, _)| rid.clone())
+        .collect();
+    for rid in unknown {
+        let Some(w) = remote.get(&rid, Kind::Story, &found).await? else { continue };
+        let Some(epic) = w.fields.get("epic") else { continue };
+        if let Some(r) = got.listed.get_mut(&rid) {
+            r.fields.insert("epic".into(), epic.clone());
+        }
+        if let Some(m) = got.meta.get_mut(&rid) {
+            m.fields.insert("epic".into(), epic.clone());
+        }
+    }
+    Ok(())
+}
