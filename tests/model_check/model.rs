@@ -51,7 +51,12 @@ impl Model {
         for (id, fields) in after {
             // A retitle of a story whose sentence lived in its title: the sentence read from the
             // title empties, which nobody wrote; the README's rule keeps it (never erased).
-            let retitled = side == Side::File && before.get(id).and_then(|f| f.get("title")) != fields.get("title");
+            // Before any remote held the item, the sentence lived only in the file's title: nothing
+            // but the file can keep it, so the retitle is the file's edit of all four.
+            let synced =
+                [Side::Github, Side::Boards].iter().any(|s| self.views.get(s).is_some_and(|v| v.contains_key(id)));
+            let retitled =
+                side == Side::File && synced && before.get(id).and_then(|f| f.get("title")) != fields.get("title");
             for (field, value) in fields {
                 let old = before.get(id).and_then(|f| f.get(field));
                 let derived = ["persona", "activity", "benefit"].contains(&field.as_str()) && value.is_empty();
