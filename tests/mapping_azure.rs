@@ -6,8 +6,8 @@
 use backlog_sync::backlog::Backlog;
 use backlog_sync::mapping::Identities;
 use backlog_sync::mapping::fields::{FieldMap, fields_of, item_fields, normalise_text};
-use backlog_sync::trackers::azure_boards::mapping::html::markdown_to_html;
 use backlog_sync::model::{ItemId, Kind};
+use backlog_sync::trackers::azure_boards::mapping::html::markdown_to_html;
 use backlog_sync::trackers::azure_boards::mapping::{AzureMapping, WorkItemContent, split_azure_tags};
 use proptest::prelude::*;
 

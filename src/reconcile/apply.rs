@@ -424,9 +424,10 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
         }
         Action::CloseRemote { target, id, remote_id } => {
             let remote = ctx.remotes[target.as_str()];
-            if let Some(link) = ctx.link_as_read(target, id)? {
+            if let Some(mut link) = ctx.link_as_read(target, id)? {
                 let kind = ctx.kind_of(id);
                 let changes: FieldMap = [("state".to_string(), "removed".to_string())].into();
+                remote_now(ctx, target, &mut link)?;
                 let mut fields = link.base.clone();
                 fields.insert("state".into(), "removed".into());
                 let write = ItemWrite { id, kind, fields: &fields, parent: None };
@@ -441,6 +442,11 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                     Err(e) => return Err(e.into()),
                 }
                 ctx.store.delete_link(target, &id.to_string())?;
+                // Its open conflicts went with the file: nobody is left to settle them.
+                let key = id.to_string();
+                for c in ctx.store.open_conflicts()?.into_iter().filter(|c| &c.target == target && c.item_id == key) {
+                    ctx.store.resolve_conflict(target, &key, &c.field)?;
+                }
                 ctx.change(id, Some(target), Direction::Outbound, "closed", None)?;
                 ctx.counts.removed += 1;
                 ctx.log(Some(target), id, format!("file deleted; closed #{remote_id} as not planned"));
@@ -484,6 +490,25 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                     ),
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+/// What the remote of `link` holds now, as far as this run knows without asking: what it listed,
+/// or else the link's base with the remote side of its open conflicts. A base is not always what
+/// the remote holds: a field in conflict when the link was found again (the state was lost) has
+/// an unknown base, stored as "" — closing the item with it would send an issue without a title
+/// or erase its body (finding 13 of the model checker).
+fn remote_now(ctx: &Ctx<'_>, target: &str, link: &mut Link) -> Result<(), SyncError> {
+    if let Some(meta) = ctx.fetched.get(target).and_then(|f| f.meta.get(&link.remote_id)) {
+        link.base.extend(meta.fields.clone());
+        link.remote_version = meta.version.clone().or(link.remote_version.take());
+        return Ok(());
+    }
+    for c in ctx.store.open_conflicts()?.into_iter().filter(|c| c.target == target && c.item_id == link.item_id) {
+        if let Some(remote) = c.remote {
+            link.base.insert(c.field, remote);
         }
     }
     Ok(())

@@ -337,14 +337,15 @@ fn contested(
 
 /// A story whose sentence came from its title, retitled in the file: the title no longer holds
 /// the sentence, so persona / activity / benefit read empty. They were not erased by anyone —
-/// they keep what the targets last agreed on, and go into the file as keys.
+/// they keep what the targets last agreed on (or, for a link found again with no base after the
+/// state was lost, what the target holds), and go into the file as keys.
 fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
     let mut out = FieldMap::new();
     if item.kind != Kind::Story {
         return out;
     }
     let get = |m: &FieldMap, f: &str| m.get(f).cloned().unwrap_or_default();
-    for base in sides.iter().filter_map(|s| s.link.map(|l| &l.base)) {
+    for base in sides.iter().map(|s| s.link.map_or(&s.view, |l| &l.base)) {
         let old_title = get(base, "title");
         if old_title == get(&item.fields, "title") {
             continue;

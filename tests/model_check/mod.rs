@@ -36,8 +36,10 @@ pub fn run_set(
     figures: &Arc<Figures>,
 ) -> Result<(), String> {
     let workers = std::env::var("MODEL_CHECK_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2u32).max(1);
+    let keep_going = keep_going();
     let next = AtomicU32::new(0);
     let failed: Mutex<Option<(u32, String)>> = Mutex::new(None);
+    let all_failed: Mutex<Vec<(u32, String)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
@@ -45,10 +47,14 @@ pub fn run_set(
                 let twins = rt.block_on(Twins::start());
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
-                    if n >= sequences || failed.lock().unwrap().as_ref().is_some_and(|(f, _)| *f < n) {
+                    if n >= sequences || (!keep_going && failed.lock().unwrap().as_ref().is_some_and(|(f, _)| *f < n)) {
                         break;
                     }
                     if let Err(e) = one_sequence(&rt, &twins, seed, n, kinds, checks, binary, figures) {
+                        if keep_going {
+                            eprintln!("sequence {n} of seed {seed}: {}", e.lines().next().unwrap_or_default());
+                            all_failed.lock().unwrap().push((n, e.clone()));
+                        }
                         let mut f = failed.lock().unwrap();
                         if f.as_ref().is_none_or(|(at, _)| n < *at) {
                             *f = Some((n, e));
@@ -58,10 +64,22 @@ pub fn run_set(
             });
         }
     });
+    let all_failed = all_failed.into_inner().unwrap();
+    if keep_going && !all_failed.is_empty() {
+        let mut numbers: Vec<u32> = all_failed.iter().map(|(n, _)| *n).collect();
+        numbers.sort_unstable();
+        return Err(format!("{} sequences of seed {seed} failed (not shrunk): {numbers:?}", numbers.len()));
+    }
     match failed.into_inner().unwrap() {
         None => Ok(()),
         Some((n, e)) => Err(format!("sequence {n} of seed {seed}: {e}")),
     }
+}
+
+/// `MODEL_CHECK_KEEP_GOING=1`: a campaign goes on past failing sequences, counting them without
+/// shrinking (each prints its first violation), instead of stopping at the first.
+fn keep_going() -> bool {
+    std::env::var_os("MODEL_CHECK_KEEP_GOING").is_some()
 }
 
 /// Generates sequence `n` of `seed`, checks it, and shrinks it when it fails.
@@ -82,7 +100,7 @@ fn one_sequence(
     let config = Config {
         cases: 1,
         failure_persistence: None,
-        max_shrink_iters: 200,
+        max_shrink_iters: if keep_going() { 0 } else { 200 },
         max_shrink_time: 120_000,
         ..Config::default()
     };
@@ -113,15 +131,16 @@ pub fn fixed_set_kinds() -> Kinds {
     Kinds::ALL
 }
 
-/// The fixed set checks every property but one: finding 8's other paths (after `LoseState`, and a
-/// Boards assignee cleared on an item whose owner Boards cannot carry) still change an owner no
-/// target knows with no edit; the fixed set names only people every target knows.
+/// The fixed set checks every property but one: owners no target knows (ST-3 owned by dana, whom
+/// no target knows until `Identities`). With them, the fixed set stops on
+/// `regressions::an_owner_no_target_knew_survives_a_lost_state_database_and_the_person_being_added`
+/// (not fixed yet); the fixed set names only people every target knows.
 pub fn fixed_set_checks() -> Checks {
     Checks { unknown_owners: false, ..Checks::ALL }
 }
 
 #[test]
-#[ignore = "finding 13 (regressions::a_deleted_file_after_the_state_is_lost_never_sends_an_issue_without_a_title, sequence 3 of seed 13) still fails a sequence; about 1.9 s of CPU a sequence in a debug build; run with --include-ignored"]
+#[ignore = "sequence 69 of seed 13 still fails (a Boards sub-item relation added twice after EP-2's work item was deleted, HTTP 400 TF201035; see RELIABILITY.md); about 1.0 s of CPU a sequence in a debug build; run with --include-ignored"]
 fn two_hundred_generated_sequences_of_thirty_operations_lose_no_edit() {
     let figures = Arc::new(Figures::default());
     let started = std::time::Instant::now();

@@ -33,26 +33,39 @@ pub struct Model {
     pub gone: BTreeSet<String>,
     /// Values named by a conflict or a policy decision, per item and field.
     named: BTreeSet<(String, String, String)>,
-    /// What each side held at the last read.
+    /// What each side held at the last read, as the engine sees it.
     pub views: BTreeMap<Side, View>,
+    /// What each side held at the last read, as it holds it (a remote's owners included).
+    raw: BTreeMap<Side, View>,
     pub violations: Vec<String>,
 }
 
 impl Model {
     /// Records the differences between `before` and `after` of one side as people's edits.
-    pub fn record(&mut self, seq: usize, side: Side, after: &View) {
+    /// `raw` is what the side holds as it holds it: a field a person set to the value the side
+    /// already held is no edit, even when the engine's view of it changed meanwhile (a remote
+    /// that could not carry an owner shows it once the person is known).
+    pub fn record(&mut self, seq: usize, side: Side, after: &View, raw: &View) {
         let before = self.views.get(&side).cloned().unwrap_or_default();
+        let raw_before = self.raw.get(&side).cloned().unwrap_or_default();
         for (id, fields) in after {
             // A retitle of a story whose sentence lived in its title: the sentence read from the
             // title empties, which nobody wrote; the README's rule keeps it (never erased).
-            let retitled = side == Side::File && before.get(id).and_then(|f| f.get("title")) != fields.get("title");
+            // Before any remote held the item, the sentence lived only in the file's title: nothing
+            // but the file can keep it, so the retitle is the file's edit of all four.
+            let synced =
+                [Side::Github, Side::Boards].iter().any(|s| self.views.get(s).is_some_and(|v| v.contains_key(id)));
+            let retitled =
+                side == Side::File && synced && before.get(id).and_then(|f| f.get("title")) != fields.get("title");
             for (field, value) in fields {
                 let old = before.get(id).and_then(|f| f.get(field));
                 let derived = ["persona", "activity", "benefit"].contains(&field.as_str()) && value.is_empty();
                 if old.is_some() && retitled && derived {
                     continue;
                 }
-                if old != Some(value) {
+                let held = raw_before.get(id).and_then(|f| f.get(field));
+                let unchanged = held.is_some() && held == raw.get(id).and_then(|f| f.get(field));
+                if old != Some(value) && !unchanged {
                     if field == "state" && value == "removed" {
                         self.gone.insert(id.clone());
                     }
@@ -66,18 +79,20 @@ impl Model {
                 self.gone.insert(id.clone()); // deleted remotely
             }
         }
-        self.merge_view(side, after);
+        self.merge_view(side, after, raw);
     }
 
     /// Takes a new read of a side; a file view keeps the last values of files it could not read.
-    pub fn merge_view(&mut self, side: Side, after: &View) {
-        if side == Side::File {
-            let v = self.views.entry(side).or_default();
-            for (id, f) in after {
-                v.insert(id.clone(), f.clone());
+    pub fn merge_view(&mut self, side: Side, after: &View, raw: &View) {
+        for (views, after) in [(&mut self.views, after), (&mut self.raw, raw)] {
+            if side == Side::File {
+                let v = views.entry(side).or_default();
+                for (id, f) in after {
+                    v.insert(id.clone(), f.clone());
+                }
+            } else {
+                views.insert(side, after.clone());
             }
-        } else {
-            self.views.insert(side, after.clone());
         }
     }
 

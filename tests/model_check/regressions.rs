@@ -222,55 +222,105 @@ fn a_parent_changed_on_github_around_a_lost_state_database_is_merged_not_overwri
 /// Seen in the fixed set with unknown owners checked (seed 13), shrunk by hand. Boards never
 /// showed dana (it could not assign her), so a person "clearing" the empty Boards assignee after
 /// dana was added changes nothing there; the sync then assigns dana as the file says (gaining an
-/// identity assigns). The model counts the no-op clear as an edit of "" and reports it lost.
+/// identity assigns). The model counted the no-op clear as an edit of "" and reported it lost; it
+/// now tells an edit by what the side holds, not by what the engine's view of it shows.
 #[test]
-#[ignore = "the checker's model counts a Boards edit to the value Boards already showed as an edit (tests/model_check/model.rs, mc-speed's area); the product keeps the file's owner and assigns it, as the README rule says"]
 fn clearing_an_empty_boards_assignee_after_the_owner_became_known_is_no_edit() {
     let ops = [Op::Sync, Op::Identities, Op::Boards(ST_3, BoardsEdit::Owner(0)), Op::Sync];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
 
-/// Found by the fixed set (sequence 3 of seed 13, manual), kept as proptest left it after 120 s of
-/// shrinking: the final clean `sync` fails ST-4 on GitHub with "HTTP 422 Validation Failed
-/// (Issue.title missing_field)", i.e. it sends an issue without a title. ST-4.md was deleted after
-/// `state.db` was lost twice, a dropped-answer `reconcile` and a kill.
+/// Found by the fixed set (sequence 3 of seed 13, manual, 32 operations), shrunk by hand: after
+/// `state.db` was lost, ST-4's link was found again with its GitHub title in conflict, so the
+/// title's base is unknown (stored as ""); closing the issue when ST-4.md was deleted sent that
+/// base as the issue's content, and GitHub refused an issue without a title (HTTP 422
+/// `Issue.title missing_field`). A close now sends what the remote holds.
 #[test]
-#[ignore = "finding 13: not diagnosed (an issue sent without a title for ST-4, whose file was deleted after the state database was lost; src/reconcile plan/apply); not yet fixed"]
 fn a_deleted_file_after_the_state_is_lost_never_sends_an_issue_without_a_title() {
-    use super::ops::Fault;
     let ops = [
-        Op::File(7, FileEdit::Fix),
-        Op::Faults(Fault::RateLimited),
-        Op::LoseState,
-        Op::File(ST_4, FileEdit::Fix),
         Op::Sync,
-        Op::Github(1, GithubEdit::Close(0)),
-        Op::Sync,
-        Op::Sync,
-        Op::Boards(0, BoardsEdit::Priority(0)),
-        Op::File(1, FileEdit::Body(1)),
         Op::Github(ST_4, GithubEdit::Title(3)),
         Op::LoseState,
-        Op::Boards(1, BoardsEdit::Tags(2)),
-        Op::Identities,
         Op::Sync,
-        Op::Sync,
-        Op::Boards(ST_1, BoardsEdit::Restore),
-        Op::File(1, FileEdit::SentenceTitle(3)),
-        Op::Faults(Fault::ServerErrors),
-        Op::Boards(ST_3, BoardsEdit::Restore),
-        Op::Github(7, GithubEdit::Title(0)),
-        Op::Boards(0, BoardsEdit::Priority(1)),
-        Op::Boards(7, BoardsEdit::Priority(0)),
-        Op::Boards(ST_3, BoardsEdit::Title(3)),
-        Op::Github(7, GithubEdit::Section(0, 0)),
-        Op::Boards(ST_3, BoardsEdit::State(3)),
         Op::File(ST_4, FileEdit::Delete),
-        Op::File(1, FileEdit::Persona(2)),
-        Op::Faults(Fault::DropAfterWrite),
-        Op::Reconcile,
-        Op::Boards(ST_3, BoardsEdit::Tags(2)),
-        Op::Kill(143),
+        Op::Sync,
     ];
     assert_eq!(replay_checking(3, &ops, super::fixed_set_checks()), Vec::<String>::new());
+}
+
+/// Found by the fixed set (sequence 15 of seed 13, newest-wins), shrunk by hand: after `state.db`
+/// was lost, ST-1 (whose sentence lives in its title) was retitled in the file; the link found
+/// again has no base, so the sentence was not kept and went out as "" everywhere. The target's
+/// own value stands in for the base.
+#[test]
+fn a_retitle_after_the_state_is_lost_keeps_the_sentence_the_title_held() {
+    let ops = [Op::Sync, Op::LoseState, Op::File(ST_1, FileEdit::Title(0)), Op::Reconcile];
+    assert_eq!(replay(2, &ops), Vec::<String>::new());
+}
+
+/// Found by the fixed set (sequence 9 of seed 13), shrunk by hand: ST-1 retitled in the file
+/// before any sync. The sentence lived only in the file's old title, so the retitle is the
+/// file's edit of persona, activity and benefit (the model counted the derived values as kept).
+#[test]
+fn a_retitle_before_the_first_sync_takes_the_sentence_with_it() {
+    let ops = [Op::File(ST_1, FileEdit::Title(1)), Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+/// Found by the fixed set with unknown owners checked (sequence 39 of seed 13, remote-wins),
+/// shrunk by hand: ST-3 is owned by dana, whom no target knows, so no target was assigned; then
+/// `state.db` is lost and dana is added to `identities.toml`. The links found again have no base,
+/// the targets now carry dana and show nobody, and the no-base rule settles the difference by the
+/// policy: remote-wins clears `owner:` in the file, although no one cleared it anywhere.
+#[test]
+#[ignore = "not fixed: with no base, an owner a target could not carry before reads as that target clearing it (src/reconcile/merge.rs merge_unbased / plan.rs); the fixed set leaves unknown owners out until then"]
+fn an_owner_no_target_knew_survives_a_lost_state_database_and_the_person_being_added() {
+    let ops = [Op::Sync, Op::LoseState, Op::Identities, Op::Sync];
+    assert_eq!(replay(1, &ops), Vec::<String>::new());
+}
+
+/// Found by the fixed set (sequence 69 of seed 13, canonical-wins), kept as proptest left it: the
+/// clean `sync` after EP-2's work item was deleted in Boards fails ST-4 on Boards with "HTTP 400
+/// TF201035: The link between work items 7 and 2 already exists" (a parent relation added again).
+#[test]
+#[ignore = "not diagnosed yet: a Boards parent relation is added twice (src/reconcile/remote_azure.rs / apply.rs)"]
+fn a_story_under_an_epic_deleted_in_boards_is_not_linked_to_it_twice() {
+    use super::ops::Fault;
+    const EP_1: usize = 0;
+    const EP_2: usize = 1;
+    const RK_1: usize = 7;
+    let ops = [
+        Op::ProcessSync,
+        Op::File(EP_1, FileEdit::Owner(1)),
+        Op::Github(EP_1, GithubEdit::Reopen),
+        Op::Kill(15),
+        Op::LoseState,
+        Op::Boards(ST_3, BoardsEdit::Tags(0)),
+        Op::Sync,
+        Op::File(ST_3, FileEdit::Break(1)),
+        Op::Faults(Fault::ServerErrors),
+        Op::Boards(ST_1, BoardsEdit::Owner(1)),
+        Op::File(RK_1, FileEdit::Title(2)),
+        Op::Faults(Fault::DropAfterWrite),
+        Op::File(ST_2, FileEdit::Restore),
+        Op::Kill(48),
+        Op::Reconcile,
+        Op::Github(EP_1, GithubEdit::Assignee(2)),
+        Op::Boards(EP_1, BoardsEdit::Owner(1)),
+        Op::Github(ST_2, GithubEdit::Assignee(2)),
+        Op::File(ST_2, FileEdit::Delete),
+        Op::File(ST_4, FileEdit::Benefit(0)),
+        Op::Boards(EP_2, BoardsEdit::Delete),
+        Op::Github(EP_2, GithubEdit::Parent(0)),
+        Op::Boards(ST_3, BoardsEdit::Priority(0)),
+        Op::Sync,
+        Op::Sync,
+        Op::Github(EP_1, GithubEdit::Section(0, 3)),
+        Op::Github(EP_1, GithubEdit::Parent(1)),
+        Op::Github(ST_2, GithubEdit::Priority(3)),
+        Op::Faults(Fault::RateLimited),
+        Op::File(ST_2, FileEdit::State(0)),
+        Op::Sync,
+    ];
+    assert_eq!(replay_checking(0, &ops, super::fixed_set_checks()), Vec::<String>::new());
 }

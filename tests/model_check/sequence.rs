@@ -69,7 +69,7 @@ pub async fn check(
     let mut model = Model::default();
     let mut saved = Saved::default();
     let (files, _) = world.read_files();
-    model.record(0, Side::File, &files);
+    model.record(0, Side::File, &files, &files);
     let mut fault: Option<Fault> = None;
     for (i, op) in ops.iter().enumerate() {
         let seq = i + 1;
@@ -81,7 +81,7 @@ pub async fn check(
             Op::File(item, edit) => {
                 people::file_edit(&world, *item, &people::known(edit, checks.unknown_owners), &mut saved);
                 let (files, _) = world.read_files();
-                model.record(seq, Side::File, &files);
+                model.record(seq, Side::File, &files, &files);
             }
             Op::Github(item, edit) => {
                 people::github_edit(&world, *item, &people::known_gh(edit, checks.unknown_owners)).await;
@@ -122,8 +122,8 @@ fn verbose() -> bool {
 /// Reads both remotes and records what people changed there.
 async fn record_remotes(world: &World<'_>, model: &mut Model, seq: usize, side: Side) {
     let files = model.views.get(&Side::File).cloned().unwrap_or_default();
-    for (side, (view, _)) in world.read_remotes(&files, Some(side)).await {
-        model.record(seq, side, &view);
+    for (side, read) in world.read_remotes(&files, Some(side)).await {
+        model.record(seq, side, &read.view, &read.raw);
     }
 }
 
@@ -181,6 +181,10 @@ async fn run(
     match op {
         Op::Sync | Op::Reconcile => match world.run(matches!(op, Op::Reconcile)).await {
             Ok(report) => {
+                if verbose() {
+                    eprintln!("    plan: {}", serde_json::to_string(&report.plan.actions).unwrap_or_default());
+                    eprintln!("    errors: {:?}", report.errors);
+                }
                 name_plan(model, &report);
                 if clean && !report.errors.is_empty() {
                     model.violation(format!("a clean {op} failed items: {:?}", report.errors));
@@ -223,8 +227,8 @@ async fn run(
         model.violation("a file outside the backlog's item folders changed".into());
     }
     let remotes = world.read_remotes(&files, None).await;
-    for (side, (_, counts)) in &remotes {
-        for (id, n) in counts.iter().filter(|(_, n)| **n > 1) {
+    for (side, read) in &remotes {
+        for (id, n) in read.counts.iter().filter(|(_, n)| **n > 1) {
             model.violation(format!("{id}: {n} remote items on {side:?} carry its marker"));
         }
     }
@@ -233,7 +237,7 @@ async fn run(
             model.violation(format!("the unreadable {id}.md was changed by the run"));
         }
         for (side, before) in &remote_before {
-            let now = remotes.get(side).and_then(|(v, _)| v.get(id));
+            let now = remotes.get(side).and_then(|r| r.view.get(id));
             if before.get(id) != now {
                 model.violation(format!(
                     "the unreadable {id}.md's item changed on {side:?}: {:?} -> {now:?}",
@@ -247,9 +251,12 @@ async fn run(
         model.name(&c.item_id, &c.field, c.remote.as_deref().unwrap_or_default());
     }
     let mut sides: BTreeMap<Side, View> = BTreeMap::new();
+    let mut raws: BTreeMap<Side, View> = BTreeMap::new();
     sides.insert(Side::File, files.clone());
-    for (side, (view, _)) in &remotes {
-        sides.insert(*side, view.clone());
+    raws.insert(Side::File, files.clone());
+    for (side, read) in &remotes {
+        sides.insert(*side, read.view.clone());
+        raws.insert(*side, read.raw.clone());
     }
     if clean && model.violations.is_empty() {
         let open: BTreeSet<(String, String)> =
@@ -263,6 +270,6 @@ async fn run(
         model.violations[last - 1].push_str(&format!(" (after op {seq}: {op})"));
     }
     for (side, view) in sides {
-        model.merge_view(side, &view);
+        model.merge_view(side, &view, &raws[&side]);
     }
 }

@@ -40,6 +40,16 @@ pub enum Side {
 /// What one side holds: per item id, its canonical fields.
 pub type View = BTreeMap<String, FieldMap>;
 
+/// One read of a remote side.
+pub struct Read {
+    /// Its items' fields as the engine sees them (an owner it cannot carry left out).
+    pub view: View,
+    /// Its items' fields as it holds them (every owner): what tells a person's edit there.
+    pub raw: View,
+    /// How many remote items carry each marker.
+    pub counts: BTreeMap<String, usize>,
+}
+
 /// Both twins, started once.
 pub struct Twins {
     pub github: GithubTwin,
@@ -265,12 +275,7 @@ impl<'t> World<'t> {
 
     /// What each remote holds, through the product's own mappings, per item marker. A remote
     /// that cannot carry an owner (no identity) shows no `owner`, as the engine sees it.
-    /// Also returns how many remote items carry each marker.
-    pub async fn read_remotes(
-        &self,
-        files: &View,
-        only: Option<Side>,
-    ) -> BTreeMap<Side, (View, BTreeMap<String, usize>)> {
+    pub async fn read_remotes(&self, files: &View, only: Option<Side>) -> BTreeMap<Side, Read> {
         let c = self.connected().await;
         let mut out = BTreeMap::new();
         for (side, remote) in &c.reads {
@@ -289,11 +294,13 @@ impl<'t> World<'t> {
                 self.parents.lock().unwrap().insert(side, parents);
             }
             let mut view = View::new();
+            let mut raw = View::new();
             let mut counts: BTreeMap<String, usize> = BTreeMap::new();
             for r in got.listed.values() {
                 let Some(id) = &r.marker else { continue };
                 let id = id.to_string();
                 *counts.entry(id.clone()).or_default() += 1;
+                raw.insert(id.clone(), r.fields.clone());
                 let mut fields = r.fields.clone();
                 let owner = files.get(&id).and_then(|f| f.get("owner")).cloned().unwrap_or_default();
                 let theirs = fields.get("owner").cloned().unwrap_or_default();
@@ -302,7 +309,7 @@ impl<'t> World<'t> {
                 }
                 view.insert(id, fields);
             }
-            out.insert(side, (view, counts));
+            out.insert(side, Read { view, raw, counts });
         }
         out
     }
