@@ -293,6 +293,24 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         return Ok(report);
     }
     let now = Utc::now();
+    // Comments are read for the items whose remote changed since the last run (a comment moves an
+    // issue's `updated_at` and a work item's revision), not for every item a watermark's overlap
+    // listed again: known before this run's writes move the stored versions.
+    let mut changed_remotely: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (name, got) in &fetched {
+        let known: BTreeMap<String, Option<String>> =
+            store.links(name)?.into_iter().map(|l| (l.remote_id, l.remote_version)).collect();
+        let changed = got
+            .listed
+            .keys()
+            .filter(|rid| match (known.get(*rid), got.meta.get(*rid)) {
+                (Some(Some(stored)), Some(read)) => read.version.as_ref() != Some(stored),
+                _ => true,
+            })
+            .cloned()
+            .collect();
+        changed_remotely.insert(name.clone(), changed);
+    }
     let (to_apply, waiting) = super::kept::without_waiting(&store, &report.plan, now, opts.full)?;
     let world = apply::World { backlog: &backlog, store: &store, remotes, fetched: &fetched };
     let mut outcome = match apply::apply(world, &to_apply, run_id, opts.progress.as_ref()).await {
@@ -315,11 +333,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     let mut errors_of_the_run = failures.iter().filter(|f| f.item.is_none()).count();
     let mut errors: Vec<String> = failures.into_iter().map(|f| f.message).collect();
     // Comments flow between the targets once the items are in step (src/comments/).
-    let scope = crate::comments::Scope {
-        full: opts.full,
-        changed: fetched.iter().map(|(n, got)| (n.clone(), got.listed.keys().cloned().collect())).collect(),
-        touched: opts.touched.clone(),
-    };
+    let scope = crate::comments::Scope { full: opts.full, changed: changed_remotely, touched: opts.touched.clone() };
     report.comments = crate::comments::mirror(&store, remotes, &scope).await?;
     errors.extend(report.comments.errors.iter().cloned());
     super::kept::keep(&store, &report.plan, &refused, &waiting, &names, now)?;
