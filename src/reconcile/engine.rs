@@ -247,11 +247,7 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     };
     let read = read::read(&reading, &scope).await?;
     let mut input = plan_input(settings, opts, &backlog, read.inputs)?;
-    // Review mode: the hook plans around the values waiting for review (src/backlog_git/review).
-    let mut the_plan = match &opts.review {
-        Some(hold) => hold.plan(&mut input, opts.dry_run)?,
-        None => plan(&input),
-    };
+    let mut the_plan = plan_run(opts, &mut input)?;
     if let Some(ids) = &read.scope {
         keep_only(&mut the_plan, ids);
     }
@@ -466,6 +462,15 @@ fn subject(action: &Action) -> &ItemId {
     }
 }
 
+/// The pure planner, or in review mode the hook that plans around the values waiting for review
+/// (src/backlog_git/review): the first plan of a run and every re-plan of a stale item alike.
+fn plan_run(opts: &RunOptions, input: &mut PlanInput) -> Result<Plan, SyncError> {
+    Ok(match &opts.review {
+        Some(hold) => hold.plan(input, opts.dry_run)?,
+        None => plan(input),
+    })
+}
+
 /// How many times an item whose write found it changed there is read and planned again in one
 /// run; after that it fails for this run (the next run starts from what it then reads).
 pub const REPLANS: usize = 3;
@@ -509,7 +514,7 @@ async fn replan(
             list_beyond: None,
         };
         let read = read::read(&reading, &Scope::Some { list: BTreeSet::new(), items: ids }).await?;
-        let mut again = plan(&plan_input(settings, opts, &backlog, read.inputs)?);
+        let mut again = plan_run(opts, &mut plan_input(settings, opts, &backlog, read.inputs)?)?;
         keep_only(&mut again, &read.scope.unwrap_or_default());
         report.stripped.extend(read.stripped);
         outcome.errors.extend(
