@@ -108,10 +108,6 @@ impl Transport {
         &self.source
     }
 
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-
     pub fn budget(&self) -> Budget {
         *self.budget.lock().expect("budget lock")
     }
