@@ -71,3 +71,37 @@ async fn a_project_the_token_cannot_see_is_named_with_its_setting() {
     assert!(err.contains("the project `Offboarding` does not exist") && err.contains("cannot see it"), "{err}");
     assert!(err.contains("check `project`"), "{err}");
 }
+
+/// The token never shows, neither in `-vv`'s logs of every dependency nor in the error of a
+/// refused request, for either tracker (both send through `src/connector/http.rs`).
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_never_appear_in_verbose_logs_or_refusals() {
+    use base64::Engine;
+    let gh = GhEnv::new(&sample_backlog(), "manual").await;
+    let az = AzEnv::new(&sample_backlog(), "manual", Process::Agile).await;
+    let basic = |token: &str| base64::engine::general_purpose::STANDARD.encode(format!(":{token}"));
+    let gh_token = crate::support::github_env::TOKEN;
+    let az_token = crate::support::azure_env::TOKEN;
+    for (out, token, shown) in [
+        (gh.cli(&["-vv", "sync"]).await, gh_token, gh_token.to_string()),
+        (az.cli(&["-vv", "sync"]).await, az_token, basic(az_token)),
+    ] {
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(err.contains("TRACE") || err.contains("DEBUG"), "-vv logs: {err}");
+        assert!(!err.contains(token) && !err.contains(&shown), "a token in the logs: {err}");
+    }
+    // A token the service refuses: the error names the setting, never the token.
+    for (config, wrong) in [(&gh.config, "ghp_refused_by_the_twin"), (&az.config, "refused-by-the-twin-pat")] {
+        std::fs::write(config.parent().unwrap().join("token"), format!("{wrong}\n")).unwrap();
+    }
+    for (out, wrong) in [
+        (gh.cli(&["-vv", "sync"]).await, "ghp_refused_by_the_twin"),
+        (az.cli(&["-vv", "sync"]).await, "refused-by-the-twin-pat"),
+    ] {
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(err.contains("refused") && err.contains("`token_file`"), "the setting is named: {err}");
+        assert!(!err.contains(wrong) && !err.contains(&basic(wrong)), "the token in the error or logs: {err}");
+    }
+}

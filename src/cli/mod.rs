@@ -106,12 +106,12 @@ pub mod exit {
 /// Where the settings were looked for, for the "no targets" message.
 static LOOKED_AT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-/// Logs go to stderr: our own warnings and only the errors of dependencies (hyper, reqwest; none
-/// of octocrab's, whose errors our own messages carry with the URL) by default; `-v` adds our
-/// debug lines and everyone's info, `-vv` everything. Colour only on a terminal without `NO_COLOR`.
+/// Logs go to stderr: our own warnings and only the errors of dependencies (hyper, reqwest) by
+/// default; `-v` adds our debug lines and everyone's info, `-vv` everything. Colour only on a
+/// terminal without `NO_COLOR`.
 fn init_logging(verbose: u8) {
     let default = match verbose {
-        0 => "error,octocrab=off,backlog_sync=warn",
+        0 => "error,backlog_sync=warn",
         1 => "info,backlog_sync=debug",
         _ => "trace",
     };
@@ -158,7 +158,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let config = cli.config.as_ref();
-    // Every command runs inside the runtime: connectors (octocrab) need a reactor even to be built.
+    // Every command runs inside the runtime: connectors, the store and the daemon are async.
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -1,7 +1,9 @@
 //! What every tracker's client shares (each client lives in its tracker's folder under
-//! `trackers`): errors that say whether a retry can help and carry the remote's status and
-//! message, the rate budget, one retry policy for all, and waiting with progress.
+//! `trackers`): one HTTP transport on reqwest, errors that say whether a retry can help and carry
+//! the remote's status and message, the rate budget, one retry policy for all, and waiting with
+//! progress.
 
+pub mod http;
 pub mod retry;
 pub mod wait;
 

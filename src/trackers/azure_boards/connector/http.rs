@@ -1,17 +1,18 @@
-//! Requests to the Azure DevOps REST API on reqwest: PAT (basic) or bearer auth, `api-version`,
-//! error classification (412 is a failed revision check), the `X-RateLimit-*` budget, and a pause
-//! before the next request when the service sent `Retry-After` or `X-RateLimit-Delay`.
+//! Requests to the Azure DevOps REST API through the shared transport (`connector::http`): PAT
+//! (basic) or bearer auth, `api-version`, error classification (412 is a failed revision check),
+//! the sign-in page that is not data, and a pause before the next request when the service sent
+//! `Retry-After` or `X-RateLimit-Delay`.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
-use reqwest::header::HeaderMap;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
 
-use crate::auth::{Credential, TokenSource};
-use crate::connector::{Budget, ErrorKind, RemoteError};
+use crate::auth::TokenSource;
+pub use crate::connector::http::Reply;
+use crate::connector::http::{Endpoint, Transport, short};
+use crate::connector::{ErrorKind, RemoteError};
 
 /// The REST API version every request asks for.
 pub const API_VERSION: &str = "7.1";
@@ -43,58 +44,28 @@ impl Auth {
     }
 }
 
-/// One answer: status, headers and body text.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
-}
-
 /// The HTTP side of the connector.
 pub struct Http {
-    pub target: String,
-    client: reqwest::Client,
-    source: TokenSource,
-    budget: Mutex<Budget>,
+    transport: Transport,
     not_before: Mutex<Option<Instant>>,
-    requests: AtomicU64,
+}
+
+/// The shared transport's target, token source, budget, request count and errors.
+impl std::ops::Deref for Http {
+    type Target = Transport;
+
+    fn deref(&self) -> &Transport {
+        &self.transport
+    }
 }
 
 impl Http {
-    pub fn new(target: &str, source: TokenSource) -> Result<Http, RemoteError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("backlog-sync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| RemoteError {
-                target: target.into(),
-                operation: "connect".into(),
-                kind: ErrorKind::Fatal,
-                status: None,
-                message: format!("cannot set up the HTTP client: {e}"),
-            })?;
-        Ok(Http {
-            target: target.into(),
-            client,
-            source,
-            budget: Mutex::new(Budget::default()),
-            not_before: Mutex::new(None),
-            requests: AtomicU64::new(0),
-        })
-    }
-
-    pub fn budget(&self) -> Budget {
-        *self.budget.lock().expect("budget lock")
-    }
-
-    pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
-    }
-
-    fn error(&self, operation: &str, kind: ErrorKind, status: Option<u16>, message: String) -> RemoteError {
-        RemoteError { target: self.target.clone(), operation: operation.into(), kind, status, message }
+    /// The connector's HTTP side for `target` at `organization_url`, with `source`'s tokens.
+    pub fn new(target: &str, organization_url: &str, source: TokenSource) -> Result<Http, RemoteError> {
+        let endpoint = Endpoint { target: target.into(), url: organization_url.into(), setting: "organization_url" };
+        // A refused PAT may come back as 203 and a sign-in page rather than 401.
+        let transport = Transport::new(endpoint, source, true, &[401, 203])?;
+        Ok(Http { transport, not_before: Mutex::new(None) })
     }
 
     /// Sends one request to `url` (with `api-version` added). `content_type` goes with a body.
@@ -106,37 +77,10 @@ impl Http {
         url: &str,
         body: Option<(&str, String)>,
     ) -> Result<Reply, RemoteError> {
-        let credential = self.credential(operation).await?;
-        match self.send_with(operation, method.clone(), url, body.clone(), &credential).await {
-            Err(e) if matches!(e.status, Some(401 | 203)) && self.source.refused(&credential).await => {
-                tracing::debug!(target = %self.target, "the token was refused; sending again with a fresh one");
-                let credential = self.credential(operation).await?;
-                self.send_with(operation, method, url, body, &credential).await
-            }
-            other => other,
-        }
-    }
-
-    /// The current credential, or the reason there is none as this operation's error.
-    async fn credential(&self, operation: &str) -> Result<Credential, RemoteError> {
-        self.source.credential().await.map_err(|e| {
-            let kind = if e.transient { ErrorKind::Transient } else { ErrorKind::Fatal };
-            self.error(operation, kind, None, e.reason)
-        })
-    }
-
-    async fn send_with(
-        &self,
-        operation: &str,
-        method: Method,
-        url: &str,
-        body: Option<(&str, String)>,
-        credential: &Credential,
-    ) -> Result<Reply, RemoteError> {
         let wait = self.not_before.lock().expect("pause lock").and_then(|t| t.checked_duration_since(Instant::now()));
         if let Some(wait) = wait {
             crate::connector::wait::report(crate::connector::wait::Wait {
-                target: self.target.clone(),
+                target: self.target().to_string(),
                 wait,
                 why: crate::connector::wait::Why::Limit("Azure DevOps' rate limit (it asked us to slow down)".into()),
             });
@@ -150,52 +94,33 @@ impl Http {
         let writes = method == Method::PATCH
             || method == Method::DELETE
             || (method == Method::POST && !url.contains("/wiql") && !url.contains("/workitemsbatch"));
-        let mut request = self
-            .client
-            .request(method.clone(), &full)
-            .header(reqwest::header::AUTHORIZATION, credential.authorization())
-            .header(reqwest::header::ACCEPT, "application/json")
-            // Without it, refused credentials come back as 203 and an HTML sign-in page.
-            .header("X-TFS-FedAuthRedirect", "Suppress");
-        if let Some((content_type, text)) = body {
-            request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(text);
-        }
-        self.requests.fetch_add(1, Ordering::Relaxed);
         // A write whose connection broke may have been applied: its outcome is unknown.
         let broken = if writes { ErrorKind::UnknownOutcome } else { ErrorKind::Transient };
-        let response = request.send().await.map_err(|e| {
-            if e.is_connect() {
-                // Nothing was sent: not worth retrying for long, and the URL is what to check.
-                let origin = e.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
-                let msg = format!(
-                    "cannot reach `{origin}` ({}); check `organization_url` of target `{}` and the network",
-                    describe(&e),
-                    self.target
-                );
-                return self.error(operation, ErrorKind::Fatal, None, msg);
-            }
-            self.error(operation, broken.clone(), None, format!("the connection failed: {}", describe(&e)))
-        })?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        self.note_budget(&headers);
-        let text = response.text().await.map_err(|e| {
-            self.error(
-                operation,
-                broken.clone(),
-                Some(status.as_u16()),
-                format!("the answer was cut off: {}", describe(&e)),
-            )
-        })?;
-        let reply = Reply { status, headers, body: text };
+        let reply = self
+            .transport
+            .send(operation, broken, |client| {
+                let mut request = client
+                    .request(method.clone(), &full)
+                    .header(ACCEPT, "application/json")
+                    // Without it, refused credentials come back as 203 and an HTML sign-in page.
+                    .header("X-TFS-FedAuthRedirect", "Suppress");
+                if let Some((content_type, text)) = &body {
+                    request = request.header(CONTENT_TYPE, *content_type).body(text.clone());
+                }
+                request
+            })
+            .await?;
+        self.note_pause(&reply.headers);
+        let status = reply.status;
         if status == reqwest::StatusCode::NON_AUTHORITATIVE_INFORMATION || is_html(&reply) {
+            let source = self.transport.source();
             let msg = format!(
                 "Azure DevOps answered with its sign-in page (HTTP {}) instead of data: {} of target `{}` is \
                  missing, expired or not accepted; check {}",
                 status.as_u16(),
-                self.source.describe(),
-                self.target,
-                self.source.setting_hint()
+                source.describe(),
+                self.target(),
+                source.setting_hint()
             );
             return Err(self.error(operation, ErrorKind::Fatal, Some(status.as_u16()), msg));
         }
@@ -205,20 +130,9 @@ impl Http {
         Err(self.classify(operation, &reply))
     }
 
-    fn note_budget(&self, headers: &HeaderMap) {
-        let text = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::trim);
-        let num = |n: &str| text(n).and_then(|v| v.parse::<f64>().ok());
-        let mut b = self.budget.lock().expect("budget lock");
-        if let Some(r) = num("x-ratelimit-remaining") {
-            b.remaining = Some(r as u32);
-        }
-        if let Some(l) = num("x-ratelimit-limit") {
-            b.limit = Some(l as u32);
-        }
-        if let Some(reset) = num("x-ratelimit-reset") {
-            b.reset_at = Utc.timestamp_opt(reset as i64, 0).single();
-        }
-        // `Retry-After` may come on a 200 too; `X-RateLimit-Delay` says the service is slowing us.
+    /// `Retry-After` may come on a 200 too; `X-RateLimit-Delay` says the service is slowing us.
+    fn note_pause(&self, headers: &HeaderMap) {
+        let num = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
         let pause = num("retry-after").or_else(|| num("x-ratelimit-delay")).filter(|s| *s > 0.0);
         if let Some(seconds) = pause {
             let until = Instant::now() + Duration::from_secs_f64(seconds.min(300.0));
@@ -228,20 +142,17 @@ impl Http {
 
     fn classify(&self, operation: &str, reply: &Reply) -> RemoteError {
         let status = reply.status.as_u16();
-        let message = serde_json::from_str::<serde_json::Value>(&reply.body)
-            .ok()
-            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
-            .unwrap_or_else(|| short(&reply.body));
-        let header = |n: &str| reply.headers.get(n).and_then(|v| v.to_str().ok()).map(str::trim);
-        let retry_after = header("retry-after").and_then(|v| v.parse::<f64>().ok()).map(Duration::from_secs_f64);
+        let message = reply.message();
+        let source = self.transport.source();
+        let retry_after = reply.header("retry-after").and_then(|v| v.parse::<f64>().ok()).map(Duration::from_secs_f64);
         let kind = match status {
             401 => {
                 let msg = format!(
                     "Azure DevOps refused {} ({}); check {} of target `{}`",
-                    self.source.describe(),
+                    source.describe(),
                     short(&message),
-                    self.source.setting_hint(),
-                    self.target
+                    source.setting_hint(),
+                    self.target()
                 );
                 return self.error(operation, ErrorKind::Fatal, Some(status), msg);
             }
@@ -249,7 +160,7 @@ impl Http {
                 let msg = format!(
                     "Azure DevOps denied access ({}); give the token of target `{}` the Work Items (read & write) scope",
                     short(&message),
-                    self.target
+                    self.target()
                 );
                 return self.error(operation, ErrorKind::Fatal, Some(status), msg);
             }
@@ -274,38 +185,10 @@ fn is_html(reply: &Reply) -> bool {
             .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"))
 }
 
-/// A reqwest error in words, with its causes but without the URL.
-fn describe(e: &reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else if e.is_body() || e.is_decode() {
-        "the body could not be read"
-    } else {
-        "the request failed"
-    }
-    .to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    short(&text)
-}
-
-fn short(s: &str) -> String {
-    let s = s.trim();
-    match s.char_indices().nth(300) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::StatusCode;
 
     #[test]
     fn tokens_choose_their_auth() {
@@ -323,7 +206,7 @@ mod tests {
     #[test]
     fn the_token_never_shows_in_debug_or_errors() {
         let source = TokenSource::fixed("boards", crate::config::TargetKind::AzureBoards, "s3cr3t-pat".into());
-        let http = Http::new("boards", source).unwrap();
+        let http = Http::new("boards", "https://dev.azure.com/contoso", source).unwrap();
         let e = http.error("get", ErrorKind::Fatal, Some(401), "no".into());
         assert!(!e.to_string().contains("s3cr3t"));
         let reply = Reply { status: StatusCode::UNAUTHORIZED, headers: HeaderMap::new(), body: "{}".into() };

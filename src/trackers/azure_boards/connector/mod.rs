@@ -1,4 +1,4 @@
-//! The Azure Boards connector on reqwest: changed work items listed by WIQL, read in batches of
+//! The Azure Boards connector on the shared reqwest transport: changed work items listed by WIQL, read in batches of
 //! 200 with their relations, created and updated by JSON Patch (a `test /rev` guards updates),
 //! found by their marker tag, with retries that honour `Retry-After` and the rate-limit headers.
 
@@ -160,7 +160,7 @@ impl AzureConnector {
             return Err(fail(format!("target `{target}` has no `project`; set it to the Azure DevOps project name")));
         }
         Ok(AzureConnector {
-            http: Http::new(target, source)?,
+            http: Http::new(target, url, source)?,
             organization_url: url.to_string(),
             project: project.trim().to_string(),
             retry: RetryPolicy::default(),
@@ -181,7 +181,7 @@ impl AzureConnector {
     }
 
     pub fn target(&self) -> &str {
-        &self.http.target
+        self.http.target()
     }
 
     pub fn budget(&self) -> Budget {

@@ -1,30 +1,20 @@
-//! Requests to the GitHub REST API through octocrab: error classification, rate-limit headers,
-//! conditional requests, and pacing of content-creating writes under the secondary limit.
+//! Requests to the GitHub REST API through the shared transport (`connector::http`): GitHub's
+//! headers, error classification, rate-limit headers, conditional requests, redirects of renamed
+//! repositories, and pacing of content-creating writes under the secondary limit.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use http::{HeaderMap, Method, StatusCode};
-use octocrab::Octocrab;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, IF_NONE_MATCH};
+use reqwest::{Method, StatusCode};
 
-use crate::auth::{Credential, TokenSource};
-use crate::connector::{Budget, ErrorKind, RemoteError};
-
-/// One answer: status, headers and the body text.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
-}
-
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
+use crate::auth::TokenSource;
+pub use crate::connector::http::Reply;
+use crate::connector::http::{Endpoint, Transport, short};
+use crate::connector::{ErrorKind, RemoteError};
 
 /// Keeps content-creating requests under GitHub's secondary limits (default 80 a minute and
 /// 500 an hour) by waiting before a write that would exceed them. A write counts against a
@@ -81,19 +71,15 @@ impl Pacer {
     }
 }
 
+/// The API version every request asks for.
+pub const API_VERSION: &str = "2022-11-28";
+
 /// The HTTP side of the connector.
 pub struct Http {
-    pub target: String,
-    /// The API URL, named when it cannot be reached.
-    pub api_url: String,
-    client: Octocrab,
-    /// Where each request's token comes from.
-    source: TokenSource,
+    transport: Transport,
     pacer: Pacer,
-    budget: Mutex<Budget>,
-    requests: std::sync::atomic::AtomicU64,
     /// Secondary-limit refusals in a row without `Retry-After`: each doubles the next wait.
-    secondary_hits: std::sync::atomic::AtomicU32,
+    secondary_hits: AtomicU32,
     /// A renamed repository: (old `/repos/{owner}/{name}`, new one), learned from a 301, so the
     /// rest of the run asks the new name at once.
     renamed: Mutex<Option<(String, String)>>,
@@ -108,47 +94,61 @@ fn repo_prefix(path: &str) -> Option<(&str, &str)> {
     Some((&path[..end], &path[end..]))
 }
 
+/// The URL of `path` under `api_url`: the API URL's own path is kept (GitHub Enterprise's
+/// `/api/v3`), unless `path` already starts with it (a `Link` or `Location` header's path).
+fn url_of(api_url: &str, path: &str) -> String {
+    if path.contains("://") {
+        return path.to_string();
+    }
+    let api_url = api_url.trim_end_matches('/');
+    let base_path = super::path_of(api_url);
+    let base_path = if base_path == api_url { "" } else { base_path.as_str() };
+    let origin = &api_url[..api_url.len() - base_path.len()];
+    if path.starts_with(base_path) { format!("{origin}{path}") } else { format!("{origin}{base_path}{path}") }
+}
+
+/// The shared transport's target, token source, budget, request count and errors.
+impl std::ops::Deref for Http {
+    type Target = Transport;
+
+    fn deref(&self) -> &Transport {
+        &self.transport
+    }
+}
+
 impl Http {
-    pub fn new(target: &str, client: Octocrab, pacer: Pacer, source: TokenSource) -> Http {
-        Http {
-            target: target.to_string(),
-            api_url: String::new(),
-            client,
-            source,
-            pacer,
-            budget: Mutex::new(Budget::default()),
-            requests: Default::default(),
-            secondary_hits: Default::default(),
-            renamed: Default::default(),
+    /// The connector's HTTP side for `target` at `api_url`, with `source`'s tokens.
+    pub fn new(target: &str, api_url: &str, pacer: Pacer, source: TokenSource) -> Result<Http, RemoteError> {
+        let usable = reqwest::Url::parse(api_url).map_err(|e| e.to_string()).and_then(|url| match url.scheme() {
+            "http" | "https" if url.has_host() => Ok(()),
+            _ => Err("not an http(s) URL".to_string()),
+        });
+        if let Err(why) = usable {
+            let msg = format!(
+                "`{api_url}` is not a usable API URL ({why}); set `api_url` of target `{target}` to e.g. `https://api.github.com`"
+            );
+            return Err(RemoteError {
+                target: target.into(),
+                operation: "connect".into(),
+                kind: ErrorKind::Fatal,
+                status: None,
+                message: msg,
+            });
         }
+        let endpoint = Endpoint { target: target.into(), url: api_url.into(), setting: "api_url" };
+        // GitHub's redirects are followed here (a renamed repository is learned), not by reqwest.
+        let transport = Transport::new(endpoint, source, false, &[401])?;
+        Ok(Http { transport, pacer, secondary_hits: AtomicU32::new(0), renamed: Default::default() })
     }
 
-    pub fn client(&self) -> &Octocrab {
-        &self.client
+    /// Paces writes with `pacer` from now on (same client, same token source).
+    pub fn set_pacer(&mut self, pacer: Pacer) {
+        self.pacer = pacer;
     }
 
-    pub fn source(&self) -> &TokenSource {
-        &self.source
-    }
-
-    /// The current credential, or the reason there is none as this operation's error.
-    async fn credential(&self, operation: &str) -> Result<Credential, RemoteError> {
-        self.source.credential().await.map_err(|e| {
-            let kind = if e.transient { ErrorKind::Transient } else { ErrorKind::Fatal };
-            self.error(operation, kind, None, e.reason)
-        })
-    }
-
-    pub fn budget(&self) -> Budget {
-        *self.budget.lock().expect("budget lock")
-    }
-
-    pub fn requests(&self) -> u64 {
-        self.requests.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    fn error(&self, operation: &str, kind: ErrorKind, status: Option<u16>, message: String) -> RemoteError {
-        RemoteError { target: self.target.clone(), operation: operation.to_string(), kind, status, message }
+    /// The API URL, named when it cannot be reached.
+    pub fn api_url(&self) -> &str {
+        &self.transport.endpoint.url
     }
 
     /// Sends one request, following GitHub's `301`/`307`/`308` for a renamed repository or a
@@ -169,7 +169,7 @@ impl Http {
             match reply.header("location").filter(|_| moved) {
                 Some(location) => {
                     let next = super::path_of(location);
-                    tracing::info!(target = %self.target, from = %path, to = %next, "followed GitHub's redirect");
+                    tracing::info!(target = %self.target(), from = %path, to = %next, "followed GitHub's redirect");
                     self.learn_rename(&path, &next);
                     path = next;
                 }
@@ -199,7 +199,7 @@ impl Http {
         let mut renamed = self.renamed.lock().expect("renamed lock");
         if renamed.is_none() {
             tracing::warn!(
-                target = %self.target,
+                target = %self.target(),
                 from = %old.trim_start_matches("/repos/"),
                 to = %new.trim_start_matches("/repos/"),
                 "the repository was renamed; following it (set `repository` of this target to the new name)"
@@ -216,12 +216,11 @@ impl Http {
         body: Option<&serde_json::Value>,
         etag: Option<&str>,
     ) -> Result<Reply, RemoteError> {
-        let writes = method != Method::GET;
-        if writes {
+        if method != Method::GET {
             let wait = self.pacer.wait_before(Instant::now());
             if !wait.is_zero() {
                 crate::connector::wait::report(crate::connector::wait::Wait {
-                    target: self.target.clone(),
+                    target: self.target().to_string(),
                     wait,
                     why: crate::connector::wait::Why::Limit("GitHub's secondary limit".into()),
                 });
@@ -229,89 +228,34 @@ impl Http {
             }
             self.pacer.record(Instant::now());
         }
-        // One request with `credential` in `Authorization`.
-        let request = |credential: &Credential| {
-            self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let mut builder = http::Request::builder().method(method.clone()).uri(path);
-            if let Ok(value) = http::HeaderValue::from_str(&credential.authorization()) {
-                builder = builder.header(http::header::AUTHORIZATION, value);
-            }
-            if let Some(tag) = etag.filter(|_| method == Method::GET) {
-                builder = builder.header(http::header::IF_NONE_MATCH, tag);
-            }
-            let request = self.client.build_request(builder, body);
-            async move { self.client.execute(request?).await }
-        };
-        let mut credential = self.credential(operation).await?;
-        let mut result = request(&credential).await;
-        // A token that expired on the way (or was revoked) is renewed and the request sent once more.
-        if matches!(&result, Ok(r) if r.status() == StatusCode::UNAUTHORIZED) && self.source.refused(&credential).await
-        {
-            tracing::debug!(target = %self.target, "the token was refused; sending again with a fresh one");
-            credential = self.credential(operation).await?;
-            result = request(&credential).await;
-        }
-        let response = match result {
-            Ok(r) => r,
-            Err(e) if never_connected(&e) => {
-                // Nothing was sent: not worth retrying for long, and the URL is what to check.
-                let msg = format!(
-                    "cannot reach `{}` ({}); check `api_url` of target `{}` and the network",
-                    self.api_url,
-                    causes(&e),
-                    self.target
-                );
-                return Err(self.error(operation, ErrorKind::Fatal, None, msg));
-            }
-            Err(e) => {
-                // The request may have reached GitHub: a create is then of unknown outcome.
-                let kind = if method == Method::POST { ErrorKind::UnknownOutcome } else { ErrorKind::Transient };
-                return Err(self.error(
-                    operation,
-                    kind,
-                    None,
-                    format!("the connection failed: {}", short(&e.to_string())),
-                ));
-            }
-        };
-        let status = response.status();
-        let headers = response.headers().clone();
-        self.note_budget(&headers);
-        let text = match self.client.body_to_string(response).await {
-            Ok(t) => t,
-            Err(e) => {
-                let kind = if method == Method::POST { ErrorKind::UnknownOutcome } else { ErrorKind::Transient };
-                return Err(self.error(
-                    operation,
-                    kind,
-                    Some(status.as_u16()),
-                    format!("the answer was cut off: {}", short(&e.to_string())),
-                ));
-            }
-        };
-        let reply = Reply { status, headers, body: text };
+        let url = url_of(self.api_url(), path);
+        // A create whose connection broke may have reached GitHub: its outcome is unknown.
+        let broken = if method == Method::POST { ErrorKind::UnknownOutcome } else { ErrorKind::Transient };
+        let reply = self
+            .transport
+            .send(operation, broken, |client| {
+                let mut request = client
+                    .request(method.clone(), &url)
+                    .header(ACCEPT, "application/vnd.github+json")
+                    .header("X-GitHub-Api-Version", API_VERSION);
+                if let Some(tag) = etag.filter(|_| method == Method::GET) {
+                    request = request.header(IF_NONE_MATCH, tag);
+                }
+                if let Some(body) = body {
+                    request = request.header(CONTENT_TYPE, "application/json").body(body.to_string());
+                }
+                request
+            })
+            .await?;
+        let status = reply.status;
         if matches!(status.as_u16(), 301 | 307 | 308) {
             return Ok(reply);
         }
         if status.is_success() || status == StatusCode::NOT_MODIFIED {
-            self.secondary_hits.store(0, std::sync::atomic::Ordering::Relaxed);
+            self.secondary_hits.store(0, Ordering::Relaxed);
             return Ok(reply);
         }
         Err(self.classify(operation, &reply))
-    }
-
-    fn note_budget(&self, headers: &HeaderMap) {
-        let num = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-        let mut b = self.budget.lock().expect("budget lock");
-        if let Some(r) = num("x-ratelimit-remaining") {
-            b.remaining = Some(r as u32);
-        }
-        if let Some(l) = num("x-ratelimit-limit") {
-            b.limit = Some(l as u32);
-        }
-        if let Some(reset) = num("x-ratelimit-reset") {
-            b.reset_at = Utc.timestamp_opt(reset as i64, 0).single();
-        }
     }
 
     fn classify(&self, operation: &str, reply: &Reply) -> RemoteError {
@@ -320,23 +264,22 @@ impl Http {
             .ok()
             .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(|m| with_details(m, &v)))
             .unwrap_or_else(|| short(&reply.body));
-        let retry_after =
-            reply.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+        let retry_after = reply.header("retry-after").and_then(|v| v.parse::<u64>().ok()).map(Duration::from_secs);
         let exhausted = reply.header("x-ratelimit-remaining") == Some("0");
         let kind = match status {
             401 => {
                 let msg = format!(
                     "GitHub refused {} ({message}); check {} of target `{}`",
-                    self.source.describe(),
-                    self.source.setting_hint(),
-                    self.target
+                    self.source().describe(),
+                    self.source().setting_hint(),
+                    self.target()
                 );
                 return self.error(operation, ErrorKind::Fatal, Some(status), msg);
             }
             403 | 429 if retry_after.is_some() => ErrorKind::RateLimited(retry_after.unwrap_or_default()),
             // Often a bare 403 with only the message: wait at least GitHub's minute, then longer.
             403 if message.to_ascii_lowercase().contains("secondary rate limit") => {
-                let hits = self.secondary_hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed).min(4);
+                let hits = self.secondary_hits.fetch_add(1, Ordering::Relaxed).min(4);
                 ErrorKind::RateLimited(self.pacer.minute() * (1 << hits))
             }
             403 | 429 if exhausted => {
@@ -353,33 +296,6 @@ impl Http {
         };
         self.error(operation, kind, Some(status), message)
     }
-}
-
-/// Whether octocrab failed before a connection was made (refused, no such host, connect timeout).
-fn never_connected(e: &octocrab::Error) -> bool {
-    let mut source: Option<&dyn std::error::Error> = Some(e);
-    while let Some(s) = source {
-        let text = format!("{s:?}");
-        if text.contains("ConnectError") || text.starts_with("Connect") {
-            return true;
-        }
-        source = s.source();
-    }
-    false
-}
-
-/// An error and its causes on one line, each said once.
-fn causes(e: &octocrab::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut source: Option<&dyn std::error::Error> = Some(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    short(&parts.join(": "))
 }
 
 /// GitHub's message with what its `errors` list says (422 "Validation Failed" alone names
@@ -409,15 +325,6 @@ fn until(at: Option<DateTime<Utc>>) -> Option<Duration> {
     (at? - Utc::now()).to_std().ok()
 }
 
-fn short(s: &str) -> String {
-    let s = s.trim();
-    if s.len() > 300 {
-        format!("{}…", &s[..s.char_indices().nth(300).map(|(i, _)| i).unwrap_or(s.len())])
-    } else {
-        s.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,6 +335,19 @@ mod tests {
         assert_eq!(repo_prefix("/repos/contoso/onboarding?x=1"), Some(("/repos/contoso/onboarding", "?x=1")));
         assert_eq!(repo_prefix("/repos/contoso/onboarding"), Some(("/repos/contoso/onboarding", "")));
         assert_eq!(repo_prefix("/user"), None);
+    }
+
+    #[test]
+    fn paths_go_under_the_api_url_and_its_own_path() {
+        assert_eq!(url_of("https://api.github.com", "/user"), "https://api.github.com/user");
+        assert_eq!(url_of("https://api.github.com/", "/user"), "https://api.github.com/user");
+        assert_eq!(url_of("https://ghe.contoso.com/api/v3", "/user"), "https://ghe.contoso.com/api/v3/user");
+        // A `Link` header's path already carries it.
+        assert_eq!(
+            url_of("https://ghe.contoso.com/api/v3", "/api/v3/x?page=2"),
+            "https://ghe.contoso.com/api/v3/x?page=2"
+        );
+        assert_eq!(url_of("http://127.0.0.1:8080", "http://127.0.0.1:8080/a"), "http://127.0.0.1:8080/a");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The GitHub Issues connector on octocrab: incremental listing with a `since` watermark and
+//! The GitHub Issues connector on the shared reqwest transport: incremental listing with a `since` watermark and
 //! conditional requests, full listing, create / update / close, sub-issue links, finding an issue
 //! by its marker, retries, and writes paced under the content-creation limit.
 
@@ -85,15 +85,7 @@ impl GithubConnector {
         if repository.split('/').count() != 2 || repository.starts_with('/') || repository.ends_with('/') {
             return Err(fail(format!("`{repository}` is not `owner/name`; set `repository` of target `{target}`")));
         }
-        let client = octocrab::Octocrab::builder()
-            .base_uri(api_url)
-            .map_err(|e| fail(format!("`{api_url}` is not a usable API URL: {e}")))?
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .build()
-            .map_err(|e| fail(format!("cannot set up the GitHub client: {e}")))?;
-        let mut http = Http::new(target, client, Pacer::new(80, 500), source);
-        http.api_url = api_url.to_string();
+        let http = Http::new(target, api_url, Pacer::new(80, 500), source)?;
         Ok(GithubConnector {
             http,
             repo: repository.to_string(),
@@ -116,10 +108,7 @@ impl GithubConnector {
 
     /// Paces writes with `pacer`, in place.
     pub fn set_pacer(&mut self, pacer: Pacer) {
-        let api_url = self.http.api_url.clone();
-        let source = self.http.source().clone();
-        self.http = Http::new(&self.http.target.clone(), self.http.client().clone(), pacer, source);
-        self.http.api_url = api_url;
+        self.http.set_pacer(pacer);
     }
 
     /// Replaces the retry policy (tests and benchmarks use shorter waits).
@@ -134,7 +123,7 @@ impl GithubConnector {
     }
 
     pub fn target(&self) -> &str {
-        &self.http.target
+        self.http.target()
     }
 
     pub fn budget(&self) -> Budget {
@@ -167,7 +156,7 @@ impl GithubConnector {
             message: format!(
                 "the repository `{}` does not exist at `{}` or {} cannot see it ({}); check `repository` and `api_url` of target `{}`, and that {} has access to the repository",
                 self.repo,
-                self.http.api_url,
+                self.http.api_url(),
                 self.http.source().describe(),
                 e.message,
                 self.target(),
@@ -328,7 +317,7 @@ fn next_link(header: &str) -> Option<String> {
     })
 }
 
-/// The path and query of an absolute URL (octocrab adds its base URI).
+/// The path and query of an absolute URL (the connector adds its API URL again).
 pub(crate) fn path_of(url: &str) -> String {
     match url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| i + 3 + j)) {
         Some(start) => url[start..].to_string(),
