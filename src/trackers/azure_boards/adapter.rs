@@ -375,7 +375,10 @@ impl AzureBoardsTracker {
         })?;
         let rev = link.remote_version.as_deref().and_then(|v| v.parse::<u64>().ok());
         let needs_relations = item.kind == Kind::Story && changes.contains_key("epic");
-        let current = match rev.and_then(|r| self.remembered(id, r)) {
+        // A parent change reads the item's links afresh: one Boards hides since (its parent went
+        // to the recycle bin) leaves the revision as it was, and a `/relations/N` index counts
+        // only the links Boards shows.
+        let current = match rev.and_then(|r| self.remembered(id, r)).filter(|_| !needs_relations) {
             Some(c) => c,
             // The revision we merged against is all a field update needs.
             None if !needs_relations && rev.is_some() => WorkItem {
@@ -415,9 +418,13 @@ impl AzureBoardsTracker {
                 continue;
             };
             let needs_relations = item.kind == Kind::Story && changes.contains_key("epic");
+            // A parent change goes by itself, reading the item's links afresh (`update_item`).
+            if needs_relations {
+                continue;
+            }
             let current = match self.remembered(id, rev) {
                 Some(c) => c,
-                None if !needs_relations => WorkItem {
+                None => WorkItem {
                     id,
                     rev,
                     fields: Default::default(),
@@ -425,7 +432,6 @@ impl AzureBoardsTracker {
                     multiline_fields_format: Default::default(),
                     url: String::new(),
                 },
-                None => continue,
             };
             let ops = self.write_ops(&current, *item, changes);
             if ops.len() > 1 {
