@@ -140,7 +140,7 @@ pub fn fixed_set_checks() -> Checks {
 }
 
 #[test]
-#[ignore = "sequence 69 of seed 13 still fails (a Boards sub-item relation added twice after EP-2's work item was deleted, HTTP 400 TF201035; see RELIABILITY.md); about 1.0 s of CPU a sequence in a debug build; run with --include-ignored"]
+#[ignore = "sequence 150 of seed 13 fails (under `manual`, the file takes a remote title while the field is in conflict: the `manual` family, mc-manual); sequences 0-149 pass; about 0.85 s of CPU a sequence in a debug build; run with --include-ignored"]
 fn two_hundred_generated_sequences_of_thirty_operations_lose_no_edit() {
     let figures = Arc::new(Figures::default());
     let started = std::time::Instant::now();

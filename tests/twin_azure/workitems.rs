@@ -288,6 +288,41 @@ async fn deleted_items_go_to_the_recycle_bin_and_come_back() {
     assert_eq!(t.get(&format!("/Onboarding/_apis/wit/recyclebin/{id}?{API}")).await.status, 404);
 }
 
+/// A link to a work item in the recycle bin is hidden from the other end: not listed, not
+/// addressed by index, not a second parent; linking to the deleted item is refused as the service
+/// refuses a missing one (TF401232). A new parent replaces the hidden one, so the restored epic
+/// does not take the story back.
+#[tokio::test]
+async fn links_to_a_deleted_work_item_are_hidden_and_a_new_parent_replaces_them() {
+    let t = start(&[("Onboarding", Process::Agile)]).await;
+    let old = t.create("Onboarding", "Epic", &[("System.Title", json!("Old"))]).await;
+    let new = t.create("Onboarding", "Epic", &[("System.Title", json!("New"))]).await;
+    let story = t.create("Onboarding", "User Story", &[("System.Title", json!("Invite"))]).await;
+    let (old_id, id) = (old["id"].as_i64().unwrap(), story["id"].as_i64().unwrap());
+    let parent = |url: &Value| json!({"op": "add", "path": "/relations/-", "value": {"rel": "System.LinkTypes.Hierarchy-Reverse", "url": url}});
+    assert_eq!(t.update(id, json!([parent(&old["url"])])).await.status, 200);
+    assert_eq!(t.delete(&format!("/Onboarding/_apis/wit/workitems/{old_id}?{API}")).await.status, 200);
+    let read = t.get(&format!("/_apis/wit/workitems/{id}?$expand=relations&{API}")).await.body;
+    assert_eq!(read["relations"], json!([]));
+    assert_azure_error(
+        &t.update(id, json!([parent(&old["url"])])).await,
+        404,
+        "WorkItemLinkEndUnauthorizedAccessException",
+        "TF401232",
+    );
+    assert_eq!(t.update(id, json!([{"op": "remove", "path": "/relations/0"}])).await.status, 400, "nothing to address");
+    assert_eq!(t.update(id, json!([parent(&new["url"])])).await.status, 200, "the hidden parent is no second parent");
+    let restored =
+        t.patch(&format!("/Onboarding/_apis/wit/recyclebin/{old_id}?{API}"), json!({"isDeleted": false})).await;
+    assert_eq!(restored.status, 200);
+    let read = t.get(&format!("/_apis/wit/workitems/{id}?$expand=relations&{API}")).await.body;
+    assert_eq!(read["relations"].as_array().unwrap().len(), 1);
+    let new_id = new["id"].as_i64().unwrap();
+    assert!(read["relations"][0]["url"].as_str().unwrap().ends_with(&format!("/{new_id}")));
+    let epic = t.get(&format!("/_apis/wit/workitems/{old_id}?$expand=relations&{API}")).await.body;
+    assert_eq!(epic["relations"], json!([]), "the restored epic no longer lists the story");
+}
+
 #[tokio::test]
 async fn validate_only_and_wrong_content_types_change_nothing() {
     let t = start(&[("Onboarding", Process::Agile)]).await;

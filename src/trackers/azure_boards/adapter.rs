@@ -29,6 +29,9 @@ pub struct AzureBoardsTracker {
     pending: Mutex<Vec<Pending>>,
     /// Adaptations made while writing in this run (an owner who could not be assigned).
     pub notes: Mutex<Vec<crate::mapping::adapt::Adaptation>>,
+    /// Work items Boards refused as a parent because they are in the recycle bin: a story
+    /// under one has no parent on Boards, and no write links to it again.
+    deleted_parents: Mutex<BTreeSet<i64>>,
 }
 
 /// A created item's second write, waiting for [`AzureBoardsTracker::flush_pending`].
@@ -58,6 +61,7 @@ impl AzureBoardsTracker {
             seen: Mutex::new(HashMap::new()),
             pending: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
+            deleted_parents: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -76,6 +80,28 @@ impl AzureBoardsTracker {
 
     fn fail(&self, operation: &str, kind: ErrorKind, message: String) -> RemoteError {
         RemoteError { target: self.name.clone(), operation: operation.into(), kind, status: None, message }
+    }
+
+    fn parent_deleted(&self, id: i64) -> bool {
+        self.deleted_parents.lock().expect("deleted parents lock").contains(&id)
+    }
+
+    /// Whether Boards refused `ops` for the parent link they add: its work item is in the
+    /// recycle bin (TF401232 names it: "Work item N does not exist"), or a link Boards does not
+    /// show (to a deleted item) is in the way: the same link (TF201035) or a second parent
+    /// (TF201036). A deleted parent is remembered: no write links to it again.
+    fn parent_refused(&self, e: &RemoteError, ops: &[PatchOp]) -> bool {
+        let Some(p) = added_parent(ops) else { return false };
+        let m = &e.message;
+        let gone = m.contains("TF401232") && m.contains(&format!("Work item {p} "));
+        if gone {
+            self.deleted_parents.lock().expect("deleted parents lock").insert(p);
+        }
+        let refused = gone || m.contains("TF201035") || m.contains("TF201036");
+        if refused {
+            tracing::warn!(target = %self.name, parent = p, error = %m, "Boards refused the parent link; the item is written without it");
+        }
+        refused
     }
 
     pub(crate) fn written(&self, kind: Kind, item: &WorkItem, parents: &BTreeMap<String, ItemId>) -> Written {
@@ -195,7 +221,10 @@ impl AzureBoardsTracker {
         let content = self.mapping.to_work_item(kind, id, fields, &self.people);
         let refs: BTreeSet<String> = content.fields.keys().filter(|f| *f != "System.State").cloned().collect();
         let mut ops = self.field_ops(&content, &refs, true);
-        let parent_id = parent.filter(|_| kind == Kind::Story).and_then(|p| p.remote_id.parse::<i64>().ok());
+        let parent_id = parent
+            .filter(|_| kind == Kind::Story)
+            .and_then(|p| p.remote_id.parse::<i64>().ok())
+            .filter(|p| !self.parent_deleted(*p));
         if let Some(p) = parent_id {
             ops.push(PatchOp::add_parent(&self.connector.item_url(p)));
         }
@@ -212,7 +241,14 @@ impl AzureBoardsTracker {
                 let ours = |i: &WorkItem| i.fields.get("System.CreatedBy").is_some_and(|by| me.is(by));
                 Ok(crate::reconcile::trust::choose(found, |i| i.id.to_string(), ours))
             },
-            || self.connector.create(&content.work_item_type, &ops),
+            || async {
+                match self.connector.create(&content.work_item_type, &ops).await {
+                    Err(e) if self.parent_refused(&e, &ops) => {
+                        self.connector.create(&content.work_item_type, &without_parent(&ops)).await
+                    }
+                    created => created,
+                }
+            },
         )
         .await?;
         self.remember(&created);
@@ -227,7 +263,7 @@ impl AzureBoardsTracker {
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let parent_missing = parent_id.is_some() && created.parent_id() != parent_id;
+        let parent_missing = parent_id.is_some_and(|p| !self.parent_deleted(p)) && created.parent_id() != parent_id;
         if rest.is_empty() && !parent_missing {
             return Ok(written);
         }
@@ -264,6 +300,21 @@ impl AzureBoardsTracker {
             })
             .collect();
         let mut answers = self.connector.update_many(&patches).await?;
+        // A parent Boards refused (in the recycle bin, or a link it hides in the way): those go
+        // again without it.
+        let refused: Vec<usize> = answers
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| matches!(a, Err(e) if self.parent_refused(e, &patches[*i].1)))
+            .map(|(i, _)| i)
+            .collect();
+        if !refused.is_empty() {
+            let again: Vec<(i64, Vec<PatchOp>)> =
+                refused.iter().map(|i| (patches[*i].0, without_parent(&patches[*i].1))).collect();
+            for (i, answer) in refused.iter().zip(self.connector.update_many(&again).await?) {
+                answers[*i] = answer;
+            }
+        }
         // A story created under an epic in this run moved the epic's revision: read those again
         // and send them once more with their new revision.
         let stale: Vec<usize> = answers
@@ -324,7 +375,10 @@ impl AzureBoardsTracker {
         })?;
         let rev = link.remote_version.as_deref().and_then(|v| v.parse::<u64>().ok());
         let needs_relations = item.kind == Kind::Story && changes.contains_key("epic");
-        let current = match rev.and_then(|r| self.remembered(id, r)) {
+        // A parent change reads the item's links afresh: one Boards hides since (its parent went
+        // to the recycle bin) leaves the revision as it was, and a `/relations/N` index counts
+        // only the links Boards shows.
+        let current = match rev.and_then(|r| self.remembered(id, r)).filter(|_| !needs_relations) {
             Some(c) => c,
             // The revision we merged against is all a field update needs.
             None if !needs_relations && rev.is_some() => WorkItem {
@@ -364,9 +418,13 @@ impl AzureBoardsTracker {
                 continue;
             };
             let needs_relations = item.kind == Kind::Story && changes.contains_key("epic");
+            // A parent change goes by itself, reading the item's links afresh (`update_item`).
+            if needs_relations {
+                continue;
+            }
             let current = match self.remembered(id, rev) {
                 Some(c) => c,
-                None if !needs_relations => WorkItem {
+                None => WorkItem {
                     id,
                     rev,
                     fields: Default::default(),
@@ -374,7 +432,6 @@ impl AzureBoardsTracker {
                     multiline_fields_format: Default::default(),
                     url: String::new(),
                 },
-                None => continue,
             };
             let ops = self.write_ops(&current, *item, changes);
             if ops.len() > 1 {
@@ -435,7 +492,8 @@ impl AzureBoardsTracker {
         let mut ops = vec![PatchOp::test_rev(current.rev)];
         ops.extend(self.field_ops(&content, &refs, false));
         if kind == Kind::Story && changes.contains_key("epic") {
-            let wanted = parent.and_then(|p| p.remote_id.parse::<i64>().ok());
+            // A parent in the recycle bin is no parent on Boards.
+            let wanted = parent.and_then(|p| p.remote_id.parse::<i64>().ok()).filter(|p| !self.parent_deleted(*p));
             if current.parent_id() != wanted {
                 if let Some(index) = current.parent_index() {
                     ops.push(PatchOp::remove_relation(index));
@@ -456,12 +514,41 @@ impl AzureBoardsTracker {
             let now = if current.fields.is_empty() { self.read(current.id, id).await? } else { current.clone() };
             return Ok(self.written(kind, &now, &parents));
         }
-        let updated = self.connector.update(current.id, &ops).await?;
+        let updated = match self.connector.update(current.id, &ops).await {
+            // The parent cannot be linked (in the recycle bin, or a link Boards hides is in the
+            // way): the rest of the write goes out, and the story has no parent on Boards.
+            Err(e) if self.parent_refused(&e, &ops) => {
+                let rest = without_parent(&ops);
+                if rest.len() == 1 {
+                    let now = self.read(current.id, id).await?;
+                    return Ok(self.written(kind, &now, &parents));
+                }
+                self.connector.update(current.id, &rest).await?
+            }
+            updated => updated?,
+        };
         self.remember(&updated);
         let mut written = self.written(kind, &updated, &parents);
         self.settle_form(kind, id, fields, &mut written);
         Ok(written)
     }
+}
+
+/// The parent a patch links the item to (`add /relations/-` of a `Hierarchy-Reverse`).
+fn added_parent(ops: &[PatchOp]) -> Option<i64> {
+    ops.iter().find_map(|o| {
+        let v = o.value.as_ref().filter(|_| o.op == "add" && o.path == "/relations/-")?;
+        let rel = v.get("rel")?.as_str()?;
+        if !rel.eq_ignore_ascii_case(super::connector::types::PARENT) {
+            return None;
+        }
+        super::connector::types::id_from_url(v.get("url")?.as_str()?)
+    })
+}
+
+/// `ops` without the parent link they add.
+fn without_parent(ops: &[PatchOp]) -> Vec<PatchOp> {
+    ops.iter().filter(|o| added_parent(std::slice::from_ref(*o)).is_none()).cloned().collect()
 }
 
 /// `System.ChangedBy` (an identity reference, or `Name <unique>` text in older answers).

@@ -15,8 +15,9 @@ use super::fields::{format_date, parse_date};
 use super::identity::Identity;
 use super::links::{self, Plan};
 use super::patch::PatchOp;
+use super::relations;
 use super::rules::{self, RuleContext};
-use super::store::{Deletion, Snapshot, Store, WorkItem};
+use super::store::{Deletion, Relation, Snapshot, Store, WorkItem};
 
 /// Who writes, and how.
 #[derive(Debug, Clone)]
@@ -85,24 +86,43 @@ pub fn update(
 ) -> Result<WriteOutcome, AzureError> {
     let scope = project.map(|p| store.project(p).cloned()).transpose()?;
     let item = store.live(id, scope.as_ref())?;
-    let previous = item.current().clone();
+    let mut previous = item.current().clone();
+    // Links to work items in the recycle bin are hidden: a client sees, addresses (by index)
+    // and checks against the visible ones only. The hidden ones are kept for a restore.
+    let (visible, hidden): (Vec<Relation>, Vec<Relation>) =
+        previous.relations.iter().cloned().partition(|r| r.target_id().is_none_or(|t| store.live(t, None).is_ok()));
+    previous.relations = visible;
     let mut snapshot = previous.clone();
     snapshot.fields.remove("System.History");
     snapshot.comment = None;
     let draft = Draft { id, snapshot, written: BTreeSet::new() };
     let home = item.project.clone();
-    save(store, draft, Some(previous), home, ops, options)
+    save(store, draft, Some((previous, hidden)), home, ops, options)
+}
+
+/// Puts the hidden links (to items in the recycle bin) back after a write, except one the write
+/// replaced: a new parent replaces a hidden one, so a restore never gives an item two parents.
+fn keep_hidden(relations: &mut Vec<Relation>, hidden: Vec<Relation>) {
+    let has_parent = links::parent_of(relations).is_some();
+    for h in hidden {
+        let again = relations.iter().any(|r| r.rel == h.rel && r.url.eq_ignore_ascii_case(&h.url));
+        let replaced = has_parent && h.rel == relations::PARENT;
+        if !again && !replaced {
+            relations.push(h);
+        }
+    }
 }
 
 fn save(
     store: &mut Store,
     mut draft: Draft,
-    previous: Option<Snapshot>,
+    previous: Option<(Snapshot, Vec<Relation>)>,
     home: String,
     ops: &[PatchOp],
     options: &WriteOptions,
 ) -> Result<WriteOutcome, AzureError> {
     let id = draft.id;
+    let (previous, hidden) = previous.map_or((None, Vec::new()), |(p, h)| (Some(p), h));
     let now = store.clock.now();
     let mut people = store.people.clone();
     let actor = people.register(options.actor.clone()).to_ref(&store.base_url);
@@ -168,6 +188,7 @@ fn save(
             .items
             .insert(id, WorkItem { id, project: destination.name.clone(), revisions: Vec::new(), deleted: None });
     }
+    keep_hidden(&mut draft.snapshot.relations, hidden);
     let rev = push_revision(store, id, draft.snapshot, &actor, now, &draft.written);
     if let Some(item) = store.items.get_mut(&id) {
         item.project = destination.name.clone();
@@ -302,8 +323,27 @@ pub fn restore(store: &mut Store, id: i64, project: Option<&str>) -> Result<Vec<
         return Err(AzureError::NotDeleted { id });
     }
     store.deleted(id, scope.as_ref())?;
+    // Its links come back, but not one whose other end moved on meanwhile (a child given
+    // another parent while this one was in the recycle bin).
+    let url = store.work_item_url(id);
+    let kept: Vec<Relation> = store.items[&id]
+        .current()
+        .relations
+        .iter()
+        .filter(|r| {
+            let (Some(target), Some(def)) = (r.target_id(), relations::find(&r.rel)) else { return true };
+            let Some(opposite) = def.opposite else { return true };
+            store.live(target, None).map_or(true, |other| {
+                other.current().relations.iter().any(|b| b.rel == opposite && b.url.eq_ignore_ascii_case(&url))
+            })
+        })
+        .cloned()
+        .collect();
     if let Some(item) = store.items.get_mut(&id) {
         item.deleted = None;
+        if let Some(current) = item.revisions.last_mut() {
+            current.relations = kept;
+        }
     }
     Ok(vec![Event::Restored { id }])
 }
