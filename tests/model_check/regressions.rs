@@ -324,3 +324,41 @@ fn a_story_under_an_epic_deleted_in_boards_is_not_linked_to_it_twice() {
     ];
     assert_eq!(replay_checking(0, &ops, super::fixed_set_checks()), Vec::<String>::new());
 }
+
+// mc-manual: `manual` taking a remote's value while the field is in conflict (finding 18), and a
+// story's `epic` disagreeing after a clean run (finding 19).
+
+/// Policy `manual` (3 in `ops::policy_name`).
+const MANUAL: u8 = 3;
+
+/// Finding 18, shrunk by hand: the file and GitHub retitled ST-3 differently (a conflict, left
+/// for a person); Boards, which had taken the file's title, then retitles it too. The file took
+/// Boards' title while the field was still in conflict with GitHub.
+#[test]
+fn under_manual_a_boards_retitle_while_the_title_is_in_conflict_with_github_keeps_the_file_title() {
+    let ops = [
+        Op::Sync,
+        Op::File(ST_3, FileEdit::Title(0)),
+        Op::Github(ST_3, GithubEdit::Title(1)),
+        Op::Sync,
+        Op::Boards(ST_3, BoardsEdit::Title(2)),
+        Op::Sync,
+    ];
+    assert_eq!(replay_checking(MANUAL, &ops, super::fixed_set_checks()), Vec::<String>::new());
+}
+
+/// Finding 18 as the campaign found it (sequence 1 of seed 2026 under `manual`, RK-1's title),
+/// shrunk by hand: after `state.db` was lost, GitHub's retitle is a conflict with no base; a
+/// later Boards retitle was taken into the file while that conflict was open.
+#[test]
+fn under_manual_a_boards_retitle_while_a_conflict_found_after_the_state_was_lost_is_open_keeps_the_file_title() {
+    let ops = [
+        Op::Sync,
+        Op::Github(ST_3, GithubEdit::Title(1)),
+        Op::LoseState,
+        Op::Sync,
+        Op::Boards(ST_3, BoardsEdit::Title(2)),
+        Op::Sync,
+    ];
+    assert_eq!(replay_checking(MANUAL, &ops, super::fixed_set_checks()), Vec::<String>::new());
+}
