@@ -362,3 +362,14 @@ fn under_manual_a_boards_retitle_while_a_conflict_found_after_the_state_was_lost
     ];
     assert_eq!(replay_checking(MANUAL, &ops, super::fixed_set_checks()), Vec::<String>::new());
 }
+
+/// Finding 19, shrunk by hand: GitHub moves ST-4 from EP-2 to EP-1 while EP-2's work item is
+/// deleted in Boards (ST-4 lists there with no parent). Under remote-wins the merged epic is ""
+/// and the GitHub update took ST-4 off the parent its base named (EP-2), which it no longer had:
+/// after the clean run the file and Boards say "" and GitHub `EP-1`.
+#[test]
+fn a_story_moved_on_github_and_cleared_elsewhere_leaves_the_parent_it_has_now() {
+    const EP_2: usize = 1;
+    let ops = [Op::Sync, Op::Github(ST_4, GithubEdit::Parent(0)), Op::Boards(EP_2, BoardsEdit::Delete), Op::Reconcile];
+    assert_eq!(replay_checking(1, &ops, super::fixed_set_checks()), Vec::<String>::new());
+}
