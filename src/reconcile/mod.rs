@@ -5,6 +5,7 @@ pub mod apply;
 pub mod engine;
 pub mod inspect;
 pub mod kept;
+pub mod manual;
 pub mod merge;
 pub mod moved;
 pub mod plan;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::manual;
 use super::merge::{FieldConflict, Newest, Policies, Settled, changes, merge_unbased, merge3};
 use crate::backlog::item_file::first_paragraph;
 use crate::config::MaxRemovals;
@@ -306,35 +307,6 @@ impl Side<'_> {
     }
 }
 
-/// Fields that two or more targets changed to different values while the file kept the value
-/// they last agreed on, under `manual`: nobody chose, so the file keeps its value, every such
-/// target keeps its own, and the conflict names them all. Field → (target → value).
-fn contested(
-    input: &PlanInput,
-    item: &CanonicalItem,
-    sides: &[Side<'_>],
-) -> BTreeMap<String, BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
-    for (field, c) in &item.fields {
-        if input.policies.for_field(field) != crate::config::ConflictPolicy::Manual {
-            continue;
-        }
-        let mut changed: BTreeMap<String, String> = BTreeMap::new();
-        for side in sides.iter().filter(|s| s.link.is_some()) {
-            let b = side.base(field).unwrap_or(c);
-            let r = side.view.get(field).unwrap_or(b);
-            if b == c && r != b {
-                changed.insert(side.target.name.clone(), r.clone());
-            }
-        }
-        let values: BTreeSet<&String> = changed.values().collect();
-        if values.len() > 1 {
-            out.insert(field.clone(), changed);
-        }
-    }
-    out
-}
-
 /// A story whose sentence came from its title, retitled in the file: the title no longer holds
 /// the sentence, so persona / activity / benefit read empty. They were not erased by anyone —
 /// they keep what the targets last agreed on (or, for a link found again with no base after the
@@ -428,41 +400,62 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         }
     }
     let kept = kept_sentence(item, &sides);
-    let contested = contested(input, item, &sides);
     let mut merged = item.fields.clone();
     merged.extend(kept);
+    // What each side last agreed on with the file: its link's base; for our own create found by
+    // its marker, what the create sent (an intent recorded before the fields were kept, empty:
+    // what it holds came from the file); unknown for a link found again with no base.
+    let bases: Vec<Option<FieldMap>> = sides
+        .iter()
+        .map(|side| match side.link {
+            Some(link) => Some(link.base.clone()),
+            None => match side.target.creating.get(&item.id) {
+                Some(sent) if !sent.is_empty() => Some(sent_base(sent, &side.view)),
+                Some(_) => Some(side.view.clone()),
+                None => None,
+            },
+        })
+        .collect();
+    let seen: Vec<manual::Seen<'_>> = sides
+        .iter()
+        .zip(&bases)
+        .map(|(side, base)| manual::Seen {
+            target: &side.target.name,
+            view: &side.view,
+            base: base.as_ref(),
+            open: side.link.map(|l| &l.conflicts),
+            uncarried: side.target.uncarried.get(&item.id),
+        })
+        .collect();
+    // Under `manual`, a field in conflict anywhere is taken from no target: the file keeps its
+    // value and every target that changed it keeps its own, each named by a conflict.
+    let contested = manual::in_conflict(&input.policies, &merged, &seen);
+    let canonical_before = merged.clone();
     let mut from = Vec::new();
     let mut held: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     // When each merged value was last changed: the file's time, or the time of the target it was
     // taken from — so that `newest-wins` between two targets compares their edits.
     let mut changed_at: BTreeMap<String, Option<DateTime<Utc>>> =
         item.fields.keys().map(|f| (f.clone(), item.modified)).collect();
-    for side in &sides {
+    for (side, base) in sides.iter().zip(&bases) {
         let t = side.target;
         let listed = side.listed;
         let uncarried = t.uncarried.get(&item.id);
-        // Fields this target cannot carry, and contested ones, say nothing to the merge.
+        // Fields this target cannot carry, and those in conflict, say nothing to the merge.
         let mut seen = side.view.clone();
         for f in uncarried.into_iter().flatten().chain(contested.keys()) {
-            match side.base(f) {
+            match base.as_ref().and_then(|b| b.get(f)) {
                 Some(b) => seen.insert(f.clone(), b.clone()),
                 None => seen.remove(f),
             };
         }
         let remote_time = listed.and_then(|r| r.updated_at);
         let which = |field: &str| listed.and_then(|_| newest(changed_at.get(field).copied().flatten(), remote_time));
-        let mut m = match side.link {
-            Some(link) => merge3(&link.base, &merged, &seen, &input.policies, &which),
-            // Our own create whose answer was lost: it holds what the create sent, and any field
-            // that differs from that now was changed there since. An intent recorded before the
-            // fields were kept (empty): what it holds came from the file.
-            None => match t.creating.get(&item.id) {
-                Some(sent) if !sent.is_empty() => {
-                    merge3(&sent_base(sent, &side.view), &merged, &seen, &input.policies, &which)
-                }
-                Some(_) => merge3(&side.view, &merged, &seen, &input.policies, &which),
-                None => merge_unbased(&merged, &seen, &input.policies, &which),
-            },
+        // Our own create whose answer was lost holds what the create sent: any field that
+        // differs from that now was changed there since.
+        let mut m = match base {
+            Some(base) => merge3(base, &merged, &seen, &input.policies, &which),
+            None => merge_unbased(&merged, &seen, &input.policies, &which),
         };
         for (field, values) in &contested {
             let Some(value) = values.get(&t.name) else { continue };
@@ -470,8 +463,8 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
             let others = values.iter().filter(|(n, _)| **n != t.name).map(|(n, v)| (n.clone(), v.clone())).collect();
             m.conflicts.push(FieldConflict {
                 field: field.clone(),
-                base: side.base(field).cloned().unwrap_or_default(),
-                canonical: item.fields[field].clone(),
+                base: base.as_ref().and_then(|b| b.get(field)).cloned().unwrap_or_default(),
+                canonical: canonical_before[field].clone(),
                 remote: value.clone(),
                 policy: crate::config::ConflictPolicy::Manual,
                 settled: Settled::Manual,

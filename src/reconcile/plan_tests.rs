@@ -254,6 +254,24 @@ fn two_remotes_changing_a_field_differently_under_manual_keep_the_file_and_name_
 }
 
 #[test]
+fn under_manual_a_target_changing_a_field_in_conflict_on_another_is_held_not_taken() {
+    // The file ("f") and gh ("g") are in conflict since an earlier run; az, which had taken the
+    // file's value, changes it ("z"). Nobody settled the field: the file keeps "f".
+    let mut gh_link = link("1", "a");
+    gh_link.conflicts.insert("title".into(), "g".into());
+    let gh = target("gh", &[("ST-1", gh_link)], &[]);
+    let az = target("az", &[("ST-1", link("9", "f"))], &[remote("9", "z")]);
+    let p = plan(&input(vec![item("ST-1", "f")], vec![gh, az]));
+    assert!(!p.actions.iter().any(|a| matches!(a, Action::UpdateCanonical { .. } | Action::UpdateRemote { .. })));
+    let named: Vec<(&str, &str, &str)> = p
+        .conflicts
+        .iter()
+        .map(|c| (c.target.as_str(), c.conflict.canonical.as_str(), c.conflict.remote.as_str()))
+        .collect();
+    assert_eq!(named, [("az", "f", "z"), ("gh", "f", "g")]);
+}
+
+#[test]
 fn a_field_a_target_cannot_carry_is_neither_taken_nor_pushed_and_keeps_its_base() {
     let mut it = item("ST-1", "a");
     it.fields.insert("owner".into(), "dave".into());

@@ -82,6 +82,13 @@ fn keep_going() -> bool {
     std::env::var_os("MODEL_CHECK_KEEP_GOING").is_some()
 }
 
+/// `MODEL_CHECK_POLICY=manual` (or another policy's name): every sequence runs under that
+/// policy instead of the one it was generated with (its operations stay the same).
+fn forced_policy() -> Option<u8> {
+    let name = std::env::var("MODEL_CHECK_POLICY").ok()?;
+    (0u8..4).find(|p| ops::policy_name(*p) == name)
+}
+
 /// Generates sequence `n` of `seed`, checks it, and shrinks it when it fails.
 #[allow(clippy::too_many_arguments)]
 fn one_sequence(
@@ -106,6 +113,7 @@ fn one_sequence(
     };
     let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
     let result = runner.run(&ops::sequence(kinds), |(policy, ops)| {
+        let policy = forced_policy().unwrap_or(policy);
         let ops: Vec<Op> = ops.into_iter().flatten().collect();
         let violations = rt.block_on(sequence::check(twins, binary, policy, &ops, checks, figures));
         if violations.is_empty() { Ok(()) } else { Err(TestCaseError::fail(violations.join("\n"))) }
@@ -113,6 +121,7 @@ fn one_sequence(
     match result {
         Ok(()) => Ok(()),
         Err(TestError::Fail(why, (policy, ops))) => {
+            let policy = forced_policy().unwrap_or(policy);
             let ops: Vec<Op> = ops.into_iter().flatten().collect();
             Err(format!(
                 "violated: {why}\npolicy: {}\nshrunk sequence ({} operations):\n{}",
@@ -145,9 +154,11 @@ fn two_hundred_generated_sequences_of_thirty_operations_lose_no_edit() {
     let figures = Arc::new(Figures::default());
     let started = std::time::Instant::now();
     let sequences = std::env::var("MODEL_CHECK_SEQUENCES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    // `MODEL_CHECK_SEED=N` runs another seed's sequences; the fixed set is seed 13.
+    let seed = std::env::var("MODEL_CHECK_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(13);
     let result = run_set(
         sequences,
-        13,
+        seed,
         fixed_set_kinds(),
         fixed_set_checks(),
         Path::new(env!("CARGO_BIN_EXE_backlog-sync")),

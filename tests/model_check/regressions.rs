@@ -384,3 +384,52 @@ fn stories_under_an_epic_deleted_in_boards_are_written_from_the_links_boards_sho
     ];
     assert_eq!(replay_checking(0, &ops, super::fixed_set_checks()), Vec::<String>::new());
 }
+
+// mc-manual: `manual` taking a remote's value while the field is in conflict (finding 18), and a
+// story's `epic` disagreeing after a clean run (finding 19).
+
+/// Policy `manual` (3 in `ops::policy_name`).
+const MANUAL: u8 = 3;
+
+/// Finding 18, shrunk by hand: the file and GitHub retitled ST-3 differently (a conflict, left
+/// for a person); Boards, which had taken the file's title, then retitles it too. The file took
+/// Boards' title while the field was still in conflict with GitHub.
+#[test]
+fn under_manual_a_boards_retitle_while_the_title_is_in_conflict_with_github_keeps_the_file_title() {
+    let ops = [
+        Op::Sync,
+        Op::File(ST_3, FileEdit::Title(0)),
+        Op::Github(ST_3, GithubEdit::Title(1)),
+        Op::Sync,
+        Op::Boards(ST_3, BoardsEdit::Title(2)),
+        Op::Sync,
+    ];
+    assert_eq!(replay_checking(MANUAL, &ops, super::fixed_set_checks()), Vec::<String>::new());
+}
+
+/// Finding 18 as the campaign found it (sequence 1 of seed 2026 under `manual`, RK-1's title),
+/// shrunk by hand: after `state.db` was lost, GitHub's retitle is a conflict with no base; a
+/// later Boards retitle was taken into the file while that conflict was open.
+#[test]
+fn under_manual_a_boards_retitle_while_a_conflict_found_after_the_state_was_lost_is_open_keeps_the_file_title() {
+    let ops = [
+        Op::Sync,
+        Op::Github(ST_3, GithubEdit::Title(1)),
+        Op::LoseState,
+        Op::Sync,
+        Op::Boards(ST_3, BoardsEdit::Title(2)),
+        Op::Sync,
+    ];
+    assert_eq!(replay_checking(MANUAL, &ops, super::fixed_set_checks()), Vec::<String>::new());
+}
+
+/// Finding 19, shrunk by hand: GitHub moves ST-4 from EP-2 to EP-1 while EP-2's work item is
+/// deleted in Boards (ST-4 lists there with no parent). Under remote-wins the merged epic is ""
+/// and the GitHub update took ST-4 off the parent its base named (EP-2), which it no longer had:
+/// after the clean run the file and Boards say "" and GitHub `EP-1`.
+#[test]
+fn a_story_moved_on_github_and_cleared_elsewhere_leaves_the_parent_it_has_now() {
+    const EP_2: usize = 1;
+    let ops = [Op::Sync, Op::Github(ST_4, GithubEdit::Parent(0)), Op::Boards(EP_2, BoardsEdit::Delete), Op::Reconcile];
+    assert_eq!(replay_checking(1, &ops, super::fixed_set_checks()), Vec::<String>::new());
+}

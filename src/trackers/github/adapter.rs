@@ -401,8 +401,11 @@ impl GithubTracker {
             match parent.and_then(|p| p.remote_id.parse::<u64>().ok()) {
                 Some(p) if now == Some(p) => {}
                 Some(p) => self.connector.set_parent(p, child_id).await?,
+                // Taken off the parent it has now: the base's parent may be another (a parent
+                // changed on GitHub and then cleared by the file or another target's value).
                 None => {
-                    if let Some(old) = old_parent.and_then(|p| p.remote_id.parse::<u64>().ok()) {
+                    let old = now.or_else(|| old_parent.and_then(|p| p.remote_id.parse::<u64>().ok()));
+                    if let Some(old) = old {
                         self.connector.remove_parent(old, child_id).await?;
                     }
                 }
