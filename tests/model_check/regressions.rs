@@ -272,8 +272,9 @@ fn a_retitle_before_the_first_sync_takes_the_sentence_with_it() {
 /// `state.db` is lost and dana is added to `identities.toml`. The links found again have no base,
 /// the targets now carry dana and show nobody, and the no-base rule settles the difference by the
 /// policy: remote-wins clears `owner:` in the file, although no one cleared it anywhere.
+/// Fixed (mc-owners): with no base, a remote showing no owner where the file names one is no
+/// edit (merge `merge_unbased`); the file's owner is kept and assigned.
 #[test]
-#[ignore = "not fixed: with no base, an owner a target could not carry before reads as that target clearing it (src/reconcile/merge.rs merge_unbased / plan.rs); the fixed set leaves unknown owners out until then"]
 fn an_owner_no_target_knew_survives_a_lost_state_database_and_the_person_being_added() {
     let ops = [Op::Sync, Op::LoseState, Op::Identities, Op::Sync];
     assert_eq!(replay(1, &ops), Vec::<String>::new());
