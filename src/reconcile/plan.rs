@@ -437,13 +437,29 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
     // taken from — so that `newest-wins` between two targets compares their edits.
     let mut changed_at: BTreeMap<String, Option<DateTime<Utc>>> =
         item.fields.keys().map(|f| (f.clone(), item.modified)).collect();
+    let mut taken_owner = false;
+    let mut owner_in_conflict: BTreeSet<&str> = BTreeSet::new();
     for side in &sides {
         let t = side.target;
         let listed = side.listed;
         let uncarried = t.uncarried.get(&item.id);
-        // Fields this target cannot carry, and contested ones, say nothing to the merge.
+        // Fields this target cannot carry, and contested ones, say nothing to the merge; except
+        // a person assigned there since the base (the file's owner is one it cannot carry): a
+        // person's edit, taken as the only change (the file's owner could not reach it).
         let mut seen = side.view.clone();
+        let mut base = side.link.map(|l| l.base.clone()).unwrap_or_default();
+        let assigned = |f: &str| {
+            f == "owner"
+                && !contested.contains_key(f)
+                && side.listed.is_some_and(|r| r.fields.get(f).is_some_and(|o| !o.is_empty()))
+                && side.view.get(f) != side.base(f)
+        };
         for f in uncarried.into_iter().flatten().chain(contested.keys()) {
+            if side.link.is_some() && assigned(f) {
+                base.insert(f.clone(), merged.get(f).cloned().unwrap_or_default());
+                taken_owner = true;
+                continue;
+            }
             match side.base(f) {
                 Some(b) => seen.insert(f.clone(), b.clone()),
                 None => seen.remove(f),
@@ -452,7 +468,7 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         let remote_time = listed.and_then(|r| r.updated_at);
         let which = |field: &str| listed.and_then(|_| newest(changed_at.get(field).copied().flatten(), remote_time));
         let mut m = match side.link {
-            Some(link) => merge3(&link.base, &merged, &seen, &input.policies, &which),
+            Some(_) => merge3(&base, &merged, &seen, &input.policies, &which),
             // Our own create whose answer was lost: it holds what the create sent, and any field
             // that differs from that now was changed there since. An intent recorded before the
             // fields were kept (empty): what it holds came from the file.
@@ -495,9 +511,19 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
             out.actions.push(Action::Conflicts { target: t.name.clone(), id: item.id.clone(), open });
         }
         merged = m.fields;
+        if m.held.contains("owner") {
+            owner_in_conflict.insert(t.name.as_str());
+        }
         let mut kept = m.held;
         kept.extend(uncarried.into_iter().flatten().cloned());
         held.insert(&t.name, kept);
+    }
+    // An owner taken from a person's assignment on a target replaces the one the targets could
+    // not carry: it goes to every target (one that cannot carry it either leaves it alone).
+    if taken_owner && merged.get("owner") != item.fields.get("owner") {
+        for (_, kept) in held.iter_mut().filter(|(name, _)| !owner_in_conflict.contains(*name)) {
+            kept.remove("owner");
+        }
     }
     let was_removed = item.fields.get("state").map(String::as_str) == Some(State::Removed.as_str());
     // A deletion on one target reaches the others in the same run; the file is marked by

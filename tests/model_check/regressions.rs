@@ -325,3 +325,19 @@ fn a_story_under_an_epic_deleted_in_boards_is_not_linked_to_it_twice() {
     ];
     assert_eq!(replay_checking(0, &ops, super::fixed_set_checks()), Vec::<String>::new());
 }
+
+// mc-owners
+
+/// Found by the fixed set with owners no target knows checked (sequence 43 of seed 13,
+/// remote-wins, 32 operations), shrunk by hand: ST-3 is owned by dana, whom no target knows; a
+/// person assigns alice to its issue on GitHub. That assignment was held like the owner GitHub
+/// could not carry, and once dana was added it settled against dana as a conflict, so the file's
+/// owner changed with no edit in sight. A person assigned there since the base is now that
+/// person's edit: it reaches the file and Boards in the next run.
+#[test]
+fn an_assignee_set_on_github_while_the_file_owner_is_unknown_there_reaches_the_file() {
+    for policy in [0, 1] {
+        let ops = [Op::Sync, Op::Github(ST_3, GithubEdit::Assignee(1)), Op::Sync, Op::Identities, Op::Sync];
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
