@@ -369,12 +369,15 @@ fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
 /// an issue after creating it, Boards moves a state past the first one at the end of the run. A
 /// parent it shows none of, or a state other than the one sent, is then not known to be a
 /// person's edit: the base is what it shows, and the file's value goes out (as before the fields
-/// were kept). A different parent is a person's edit.
+/// were kept). A different parent is a person's edit. Likewise a priority the create sent empty
+/// and the target shows: Boards gives every new work item priority 2, and the create's later
+/// request clears it; that default is no person's edit, and the file's "no priority" goes out.
 fn sent_base(sent: &FieldMap, view: &FieldMap) -> FieldMap {
     let mut base = sent.clone();
-    for field in ["epic", "state"] {
+    for field in ["epic", "state", "priority"] {
         let Some(shown) = view.get(field) else { continue };
-        if field == "state" || shown.is_empty() {
+        let filled = field == "priority" && sent.get(field).is_none_or(|v| v.is_empty());
+        if field == "state" || (field == "epic" && shown.is_empty()) || filled {
             base.insert(field.into(), shown.clone());
         }
     }
