@@ -341,3 +341,14 @@ fn an_assignee_set_on_github_while_the_file_owner_is_unknown_there_reaches_the_f
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+/// Found by the fixed set with owners no target knows checked (sequence 49 of seed 13,
+/// canonical-wins, 30 operations), shrunk by hand: a person assigns `dana-gh` to ST-1's issue
+/// before `identities.toml` names dana, then dana is added. The sync takes the assignment into the
+/// file (a remote edit); the model had not seen it (an unknown assignee reads as no owner) and
+/// reported the owner changed with no edit. The model now records what the new identity shows.
+#[test]
+fn an_assignee_unknown_on_github_until_the_person_is_added_reaches_the_file() {
+    let ops = [Op::Sync, Op::Github(ST_1, GithubEdit::Assignee(2)), Op::Identities, Op::Reconcile];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}

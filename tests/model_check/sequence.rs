@@ -91,7 +91,13 @@ pub async fn check(
                 people::boards_edit(&world, *item, edit, &mut saved).await;
                 record_remotes(&world, &mut model, seq, Side::Boards).await;
             }
-            Op::Identities => world.add_identity(),
+            Op::Identities => {
+                world.add_identity();
+                // An assignee a person set before anyone knew them (left out as unknown) shows
+                // now: that person's edit, made earlier.
+                record_remotes(&world, &mut model, seq, Side::Github).await;
+                record_remotes(&world, &mut model, seq, Side::Boards).await;
+            }
             Op::LoseState => world.lose_state(),
             Op::Faults(f) => fault = Some(*f),
             Op::Sync | Op::Reconcile | Op::ProcessSync | Op::Kill(_) => {
