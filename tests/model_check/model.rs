@@ -110,6 +110,11 @@ impl Model {
         }
     }
 
+    /// What each remote side held at the last read, as it holds it (every owner included).
+    pub fn raw_remotes(&self) -> BTreeMap<Side, View> {
+        self.raw.iter().filter(|(s, _)| **s != Side::File).map(|(s, v)| (*s, v.clone())).collect()
+    }
+
     pub fn name(&mut self, id: &str, field: &str, value: &str) {
         self.named.insert((id.to_string(), field.to_string(), value.to_string()));
     }

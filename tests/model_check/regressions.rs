@@ -352,3 +352,14 @@ fn an_assignee_unknown_on_github_until_the_person_is_added_reaches_the_file() {
     let ops = [Op::Sync, Op::Github(ST_1, GithubEdit::Assignee(2)), Op::Identities, Op::Reconcile];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
+
+/// Found by the fixed set with owners no target knows checked (sequence 51 of seed 13,
+/// canonical-wins, 28 operations), shrunk by hand: ST-3 (owned by dana, whom no target knows)
+/// becomes unreadable. The model's view of a remote owner follows the file's owner, which it no
+/// longer reads, so the untouched item seemed to change on both remotes ("owner" appeared). The
+/// model now compares what the remotes hold.
+#[test]
+fn an_unreadable_file_whose_owner_no_target_knows_is_left_alone_on_both_remotes() {
+    let ops = [Op::Sync, Op::File(ST_3, FileEdit::Break(2)), Op::Sync];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
