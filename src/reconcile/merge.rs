@@ -119,9 +119,19 @@ pub fn merge3(
     out
 }
 
+/// Fields a remote shows empty when it could not carry the file's value (an owner with no
+/// identity there before `identities.toml` named them): with no base, their emptiness on a remote
+/// is no sign that anyone cleared them.
+const EMPTY_SAYS_NOTHING: &[&str] = &["owner"];
+
 /// Merges with no base (a link found again after the sync state was lost): nothing says who
 /// changed what, so every field on which the sides differ is a conflict the policy settles —
 /// under `manual`, left for a person, never overwritten. Conflicts report an empty base.
+///
+/// One exception: a remote showing no owner where the file names one may simply not have been
+/// able to carry that person when the item was synced (nobody was assigned there). That is no
+/// edit, so the file's owner is kept and goes out (gaining an identity assigns) under every
+/// policy; the conflict is still reported, settled for the file, naming the remote's empty value.
 pub fn merge_unbased(
     canonical: &FieldMap,
     remote: &FieldMap,
@@ -134,6 +144,11 @@ pub fn merge_unbased(
     let mut m = merge3(&base, canonical, remote, policies, newest);
     for c in &mut m.conflicts {
         c.base.clear();
+        if EMPTY_SAYS_NOTHING.contains(&c.field.as_str()) && c.remote.is_empty() && !c.canonical.is_empty() {
+            c.settled = Settled::Canonical;
+            m.fields.insert(c.field.clone(), c.canonical.clone());
+            m.held.remove(&c.field);
+        }
     }
     m
 }
@@ -228,6 +243,23 @@ mod tests {
         assert_eq!((m.conflicts[0].base.as_str(), m.conflicts[0].remote.as_str()), ("", "remote"));
         let m = merge_unbased(&canonical, &remote, &Policies::uniform(RemoteWins), &|_| None);
         assert_eq!(m.fields["title"], "remote");
+    }
+
+    #[test]
+    fn with_no_base_a_remote_showing_no_owner_keeps_the_file_owner_under_every_policy() {
+        let canonical = map(&[("title", "t"), ("owner", "dana@contoso.com")]);
+        let remote = map(&[("title", "t"), ("owner", "")]);
+        for policy in [CanonicalWins, RemoteWins, NewestWins, Manual] {
+            let m = merge_unbased(&canonical, &remote, &Policies::uniform(policy), &|_| Some(Newest::Remote));
+            assert_eq!(m.fields["owner"], "dana@contoso.com", "{policy:?}");
+            assert!(m.held.is_empty(), "{policy:?}");
+            assert_eq!(m.conflicts.len(), 1, "{policy:?}: the empty remote value is still named");
+            assert_eq!(m.conflicts[0].settled, Settled::Canonical, "{policy:?}");
+        }
+        // Another person there is a difference the policy settles, as before.
+        let remote = map(&[("title", "t"), ("owner", "alice@contoso.com")]);
+        let m = merge_unbased(&canonical, &remote, &Policies::uniform(RemoteWins), &|_| None);
+        assert_eq!(m.fields["owner"], "alice@contoso.com");
     }
 
     #[test]

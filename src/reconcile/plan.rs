@@ -341,12 +341,15 @@ fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
 /// an issue after creating it, Boards moves a state past the first one at the end of the run. A
 /// parent it shows none of, or a state other than the one sent, is then not known to be a
 /// person's edit: the base is what it shows, and the file's value goes out (as before the fields
-/// were kept). A different parent is a person's edit.
+/// were kept). A different parent is a person's edit. Likewise a priority the create sent empty
+/// and the target shows: Boards gives every new work item priority 2, and the create's later
+/// request clears it; that default is no person's edit, and the file's "no priority" goes out.
 fn sent_base(sent: &FieldMap, view: &FieldMap) -> FieldMap {
     let mut base = sent.clone();
-    for field in ["epic", "state"] {
+    for field in ["epic", "state", "priority"] {
         let Some(shown) = view.get(field) else { continue };
-        if field == "state" || shown.is_empty() {
+        let filled = field == "priority" && sent.get(field).is_none_or(|v| v.is_empty());
+        if field == "state" || (field == "epic" && shown.is_empty()) || filled {
             base.insert(field.into(), shown.clone());
         }
     }
@@ -437,13 +440,31 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
     // taken from — so that `newest-wins` between two targets compares their edits.
     let mut changed_at: BTreeMap<String, Option<DateTime<Utc>>> =
         item.fields.keys().map(|f| (f.clone(), item.modified)).collect();
+    let mut taken_owner = false;
+    let mut owner_in_conflict: BTreeSet<&str> = BTreeSet::new();
     for (side, base) in sides.iter().zip(&bases) {
         let t = side.target;
         let listed = side.listed;
         let uncarried = t.uncarried.get(&item.id);
-        // Fields this target cannot carry, and those in conflict, say nothing to the merge.
+        // Fields this target cannot carry, and those in conflict, say nothing to the merge; except
+        // a person assigned there since the base (the file's owner is one it cannot carry): a
+        // person's edit, taken as the only change (the file's owner could not reach it).
         let mut seen = side.view.clone();
+        let mut base = base.clone();
+        let assigned = |f: &str| {
+            f == "owner"
+                && !contested.contains_key(f)
+                && side.listed.is_some_and(|r| r.fields.get(f).is_some_and(|o| !o.is_empty()))
+                && side.view.get(f) != side.base(f)
+        };
         for f in uncarried.into_iter().flatten().chain(contested.keys()) {
+            if side.link.is_some() && assigned(f) {
+                if let Some(base) = base.as_mut() {
+                    base.insert(f.clone(), merged.get(f).cloned().unwrap_or_default());
+                }
+                taken_owner = true;
+                continue;
+            }
             match base.as_ref().and_then(|b| b.get(f)) {
                 Some(b) => seen.insert(f.clone(), b.clone()),
                 None => seen.remove(f),
@@ -453,7 +474,7 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         let which = |field: &str| listed.and_then(|_| newest(changed_at.get(field).copied().flatten(), remote_time));
         // Our own create whose answer was lost holds what the create sent: any field that
         // differs from that now was changed there since.
-        let mut m = match base {
+        let mut m = match &base {
             Some(base) => merge3(base, &merged, &seen, &input.policies, &which),
             None => merge_unbased(&merged, &seen, &input.policies, &which),
         };
@@ -488,9 +509,19 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
             out.actions.push(Action::Conflicts { target: t.name.clone(), id: item.id.clone(), open });
         }
         merged = m.fields;
+        if m.held.contains("owner") {
+            owner_in_conflict.insert(t.name.as_str());
+        }
         let mut kept = m.held;
         kept.extend(uncarried.into_iter().flatten().cloned());
         held.insert(&t.name, kept);
+    }
+    // An owner taken from a person's assignment on a target replaces the one the targets could
+    // not carry: it goes to every target (one that cannot carry it either leaves it alone).
+    if taken_owner && merged.get("owner") != item.fields.get("owner") {
+        for (_, kept) in held.iter_mut().filter(|(name, _)| !owner_in_conflict.contains(*name)) {
+            kept.remove("owner");
+        }
     }
     let was_removed = item.fields.get("state").map(String::as_str) == Some(State::Removed.as_str());
     // A deletion on one target reaches the others in the same run; the file is marked by

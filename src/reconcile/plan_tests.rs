@@ -334,6 +334,31 @@ fn a_lost_create_found_by_its_marker_takes_the_edit_made_there_since_it_was_sent
 }
 
 #[test]
+fn a_default_priority_a_target_filled_in_on_a_lost_create_is_no_edit() {
+    // The create sent no priority; Boards filled in its default (2) and the run was killed before
+    // the write that clears it. The next run adopts it: the file's "no priority" goes out.
+    let mut r = remote("1", "file");
+    r.marker = Some(id("ST-1"));
+    r.fields.insert("priority".into(), "2".into());
+    let mut it = item("ST-1", "file");
+    it.fields.insert("priority".into(), String::new());
+    let mut az = target("az", &[], &[r]);
+    az.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", "new"), ("priority", "")]));
+    let p = plan(&input(vec![it.clone()], vec![az]));
+    assert_eq!(kinds(&p), ["adopt", "update-remote"]);
+    assert!(matches!(&p.actions[1], Action::UpdateRemote { changes, .. } if changes == &fields(&[("priority", "")])));
+    // A priority the create sent and a person changed there since is still their edit.
+    let mut r = remote("1", "file");
+    r.marker = Some(id("ST-1"));
+    r.fields.insert("priority".into(), "3".into());
+    it.fields.insert("priority".into(), "1".into());
+    let mut az = target("az", &[], &[r]);
+    az.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", "new"), ("priority", "1")]));
+    let p = plan(&input(vec![it], vec![az]));
+    assert!(matches!(&p.actions[0], Action::UpdateCanonical { changes, .. } if changes["priority"] == "3"));
+}
+
+#[test]
 fn a_deletion_on_one_target_closes_the_others_and_remote_removals_count_for_the_guard() {
     let mut gh = target("gh", &[("ST-1", link("1", "a"))], &[]);
     gh.vanished.insert("1".into());

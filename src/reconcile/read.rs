@@ -196,7 +196,10 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
         for (remote_id, listed) in got.listed.iter_mut() {
             let Some(id) = parents.get(remote_id) else { continue };
             let owner = backlog.get(id).and_then(|f| f.item.owner.clone());
-            if owner.is_some_and(|o| !remote.carries_owner(&o)) || unassignable.contains(id) {
+            // Showing nobody says nothing of an owner it cannot carry; a person a human assigned
+            // there is kept for the plan to weigh against the base.
+            let someone = listed.fields.get("owner").is_some_and(|o| !o.is_empty());
+            if (owner.is_some_and(|o| !remote.carries_owner(&o)) || unassignable.contains(id)) && !someone {
                 listed.fields.remove("owner");
             }
         }

@@ -140,12 +140,10 @@ pub fn fixed_set_kinds() -> Kinds {
     Kinds::ALL
 }
 
-/// The fixed set checks every property but one: owners no target knows (ST-3 owned by dana, whom
-/// no target knows until `Identities`). With them, the fixed set stops on
-/// `regressions::an_owner_no_target_knew_survives_a_lost_state_database_and_the_person_being_added`
-/// (not fixed yet); the fixed set names only people every target knows.
+/// The fixed set checks every property, owners no target knows included (ST-3 owned by dana, whom
+/// no target knows until `Identities`; finding 17 is fixed).
 pub fn fixed_set_checks() -> Checks {
-    Checks { unknown_owners: false, ..Checks::ALL }
+    Checks::ALL
 }
 
 #[test]

@@ -75,6 +75,20 @@ impl Model {
             }
         }
         if side != Side::File {
+            // An owner the engine's view leaves out (the file names someone this side cannot
+            // carry) that a person set here to someone it knows: that person's edit all the same.
+            for (id, fields) in raw {
+                if after.get(id).is_some_and(|f| f.contains_key("owner")) {
+                    continue;
+                }
+                let was = raw_before.get(id).and_then(|f| f.get("owner"));
+                if let Some(now) = fields.get("owner").filter(|o| !o.is_empty())
+                    && was.is_some_and(|w| w != now)
+                {
+                    let st = self.fields.entry((id.clone(), "owner".into())).or_default();
+                    st.pending.push(Edit { seq, side, value: now.clone() });
+                }
+            }
             for id in before.keys().filter(|id| !after.contains_key(*id)) {
                 self.gone.insert(id.clone()); // deleted remotely
             }
@@ -94,6 +108,11 @@ impl Model {
                 views.insert(side, after.clone());
             }
         }
+    }
+
+    /// What each remote side held at the last read, as it holds it (every owner included).
+    pub fn raw_remotes(&self) -> BTreeMap<Side, View> {
+        self.raw.iter().filter(|(s, _)| **s != Side::File).map(|(s, v)| (*s, v.clone())).collect()
     }
 
     pub fn name(&mut self, id: &str, field: &str, value: &str) {

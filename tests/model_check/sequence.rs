@@ -91,7 +91,13 @@ pub async fn check(
                 people::boards_edit(&world, *item, edit, &mut saved).await;
                 record_remotes(&world, &mut model, seq, Side::Boards).await;
             }
-            Op::Identities => world.add_identity(),
+            Op::Identities => {
+                world.add_identity();
+                // An assignee a person set before anyone knew them (left out as unknown) shows
+                // now: that person's edit, made earlier.
+                record_remotes(&world, &mut model, seq, Side::Github).await;
+                record_remotes(&world, &mut model, seq, Side::Boards).await;
+            }
             Op::LoseState => world.lose_state(),
             Op::Faults(f) => fault = Some(*f),
             Op::Sync | Op::Reconcile | Op::ProcessSync | Op::Kill(_) => {
@@ -164,8 +170,8 @@ async fn run(
     let file_before: View = files_now;
     let broken_bytes: BTreeMap<String, Vec<u8>> =
         unreadable.iter().map(|id| (id.clone(), std::fs::read(world.file_path(id)).unwrap_or_default())).collect();
-    let remote_before: BTreeMap<Side, View> =
-        model.views.iter().filter(|(s, _)| **s != Side::File).map(|(s, v)| (*s, v.clone())).collect();
+    // As the sides hold it: the engine's view of an owner follows the file, which is unreadable.
+    let remote_before: BTreeMap<Side, View> = model.raw_remotes();
 
     // What a process run will decide, as `plan` shows it (a killed run leaves no report).
     if matches!(op, Op::ProcessSync | Op::Kill(_))
@@ -237,7 +243,7 @@ async fn run(
             model.violation(format!("the unreadable {id}.md was changed by the run"));
         }
         for (side, before) in &remote_before {
-            let now = remotes.get(side).and_then(|r| r.view.get(id));
+            let now = remotes.get(side).and_then(|r| r.raw.get(id));
             if before.get(id) != now {
                 model.violation(format!(
                     "the unreadable {id}.md's item changed on {side:?}: {:?} -> {now:?}",
