@@ -1,12 +1,8 @@
 //! Canonical field maps: an item seen as `field → text`, the shape merges, plans and mappings
 //! work on, and the way back from a changed map to an item whose file changes minimally.
 
-use std::collections::BTreeMap;
-
+pub use crate::model::{Field, FieldMap};
 use crate::model::{Item, ItemId, Kind, Level, State};
-
-/// Field name → normalised text; an empty string means "unset".
-pub type FieldMap = BTreeMap<String, String>;
 
 /// The body section that holds a story's acceptance criteria.
 pub const ACCEPTANCE_HEADING: &str = "Acceptance criteria";
@@ -48,8 +44,15 @@ pub fn fields_of(kind: Kind) -> &'static [&'static str] {
 
 /// Trims each line's end and the text's ends: the form compared and stored.
 pub fn normalise_text(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    lines.join("\n").trim_matches('\n').trim().to_string()
+    let text = text.trim();
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(line.trim_end());
+    }
+    out
 }
 
 /// Removes the control characters a file cannot hold (all but tab and line breaks) from every
@@ -161,30 +164,29 @@ pub fn join_body(old_body: &str, description: &str, acceptance: &str) -> String 
 /// The item as a field map: every field of its kind, unset ones as "".
 pub fn item_fields(item: &Item) -> FieldMap {
     let opt = |s: &Option<String>| s.as_deref().map(normalise_text).unwrap_or_default();
-    let (description, acceptance) = split_body(&item.body);
+    let (mut description, mut acceptance) = split_body(&item.body);
     let mut map = FieldMap::new();
-    for field in fields_of(item.kind) {
-        let value = match *field {
-            "title" => normalise_text(&item.title),
-            "state" => item.state.to_string(),
-            "priority" => item.priority.map(|p| p.to_string()).unwrap_or_default(),
-            "owner" => opt(&item.owner),
-            "tags" => join_tags(&item.tags),
-            "milestone" => opt(&item.milestone),
-            "epic" => item.epic.as_ref().map(ItemId::to_string).unwrap_or_default(),
-            "persona" => opt(&item.persona),
-            "activity" => opt(&item.activity),
-            "benefit" => opt(&item.benefit),
-            "points" => item.points.map(number_text).unwrap_or_default(),
-            "likelihood" => item.likelihood.map(|l| l.to_string()).unwrap_or_default(),
-            "severity" => item.severity.map(|l| l.to_string()).unwrap_or_default(),
-            "mitigation" => opt(&item.mitigation),
-            "review_by" => item.review_by.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-            "description" => description.clone(),
-            "acceptance" => acceptance.clone(),
-            other => unreachable!("field `{other}` has no reader"),
+    for &field in Field::of(item.kind) {
+        let value = match field {
+            Field::Title => normalise_text(&item.title),
+            Field::State => item.state.as_str().to_string(),
+            Field::Priority => item.priority.map(|p| p.to_string()).unwrap_or_default(),
+            Field::Owner => opt(&item.owner),
+            Field::Tags => join_tags(&item.tags),
+            Field::Milestone => opt(&item.milestone),
+            Field::Epic => item.epic.as_ref().map(ItemId::to_string).unwrap_or_default(),
+            Field::Persona => opt(&item.persona),
+            Field::Activity => opt(&item.activity),
+            Field::Benefit => opt(&item.benefit),
+            Field::Points => item.points.map(number_text).unwrap_or_default(),
+            Field::Likelihood => item.likelihood.map(|l| l.to_string()).unwrap_or_default(),
+            Field::Severity => item.severity.map(|l| l.to_string()).unwrap_or_default(),
+            Field::Mitigation => opt(&item.mitigation),
+            Field::ReviewBy => item.review_by.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            Field::Description => std::mem::take(&mut description),
+            Field::Acceptance => std::mem::take(&mut acceptance),
         };
-        map.insert(field.to_string(), value);
+        map.set(field, value);
     }
     map
 }
@@ -298,6 +300,35 @@ mod tests {
         let fields_taken: Vec<&str> = taken.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(fields_taken, ["persona", "tags", "title"]);
         assert_eq!(taken[2].1, ['\u{8}', '\u{1b}']);
+    }
+
+    #[test]
+    fn typed_fields_of_a_kind_are_its_field_names() {
+        for kind in Kind::ALL {
+            let typed: Vec<&str> = Field::of(kind).iter().map(|f| f.name()).collect();
+            assert_eq!(typed, fields_of(kind), "{kind}");
+        }
+    }
+
+    #[test]
+    fn normalised_text_trims_each_line_end_and_the_ends() {
+        let old = |text: &str| {
+            let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+            lines.join("\n").trim_matches('\n').trim().to_string()
+        };
+        for text in [
+            "",
+            "  ",
+            "plain",
+            "\n\n  a  \n b \r\n\n\n c\t\n\n",
+            "a\r\nb\r",
+            "\u{a0}x\u{a0}\n\u{2003}",
+            " \n \n",
+            "a\n\n\nb",
+            "x\r",
+        ] {
+            assert_eq!(normalise_text(text), old(text), "{text:?}");
+        }
     }
 
     #[test]

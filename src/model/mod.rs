@@ -1,5 +1,6 @@
 //! Canonical backlog types: items, ids, states, risk levels. No I/O lives here.
 
+mod field_map;
 pub mod sentence;
 
 use std::fmt;
@@ -201,6 +202,7 @@ impl FromStr for Level {
 }
 
 mod item;
+pub use field_map::{Field, FieldMap};
 pub use item::{Item, SentenceSource};
 
 /// A persona from `backlog.toml`, with the other names people use for it.

@@ -132,7 +132,7 @@ mod tests {
             let views: Vec<(FieldMap, Option<FieldMap>, BTreeMap<String, String>)> = targets
                 .iter()
                 .map(|(_, base, now, open)| {
-                    let open = if *open { map(&[("title", now)]) } else { BTreeMap::new() };
+                    let open = if *open { [("title".to_string(), now.to_string())].into() } else { BTreeMap::new() };
                     (map(&[("title", now)]), base.map(|b| map(&[("title", b)])), open)
                 })
                 .collect();

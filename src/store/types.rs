@@ -1,15 +1,15 @@
 //! The records the store keeps: links and their bases, intents, watermarks, runs, changes,
 //! conflicts, rate-limit budgets and summary posts. Plain data, serialisable for `--format json`.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// Canonical field values by field name, e.g. the merge base both sides last agreed on.
-pub type FieldMap = BTreeMap<String, String>;
+/// Canonical field values by field name, e.g. the merge base both sides last agreed on: the
+/// model's map, stored as the JSON object of strings it serialises to.
+pub use crate::model::FieldMap;
 
 /// One canonical item linked to one remote item of a target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -206,7 +206,7 @@ impl GithubMapping {
             return;
         }
         let (description, sections) = self.parse_body(&body);
-        let mut shown: FieldMap = sections;
+        let mut shown: FieldMap = sections.into();
         shown.insert("description".into(), description);
         let mut body_fields = vec!["description".to_string()];
         body_fields.extend(
