@@ -157,12 +157,12 @@ impl TokenSource {
         let kind = if let Some(renewing) = crate::trackers::identity_source(t) {
             Kind::Renewing(renewing.map_err(fail)?)
         } else if let Some(path) = &t.token_file {
-            let file = TokenFile { path: path.clone(), kind: t.kind, seen: Mutex::new(None) };
+            let file = TokenFile { path: path.clone(), kind: t.kind(), seen: Mutex::new(None) };
             file.read(&t.name)?;
             Kind::File(file)
         } else if let Some(var) = &t.token_env {
             let token = Secret::from_env(var).map_err(fail)?;
-            Kind::Fixed(Credential { scheme: scheme_for(t.kind, token.expose()), token })
+            Kind::Fixed(Credential { scheme: scheme_for(t.kind(), token.expose()), token })
         } else {
             return Err(fail(
                 "set `token_env` or `token_file` (or a GitHub App's `app_id` / an Entra ID `client_id`)".into(),
