@@ -162,7 +162,9 @@ fn the_real_deliveries_name_their_items() {
             .as_str()
             .or(payload["resource"]["revision"]["fields"]["System.TeamProject"].as_str());
         let own = vec![
-            target("github", TargetKind::Github, repo, None),
+            // A GitHub target always names a repository: one no delivery comes from, when the
+            // delivery names none.
+            target("github", TargetKind::Github, repo.or(Some("nobody/nothing")), None),
             target("boards", TargetKind::AzureBoards, None, project.or(Some("Onboarding"))),
         ];
         let verdict = if event == "azure" {

@@ -11,7 +11,7 @@ use super::azure_boards::settings::AzureBoardsSettings;
 use super::azure_boards::{self, AzureBoardsTracker};
 use super::github::settings::GithubSettings;
 use super::github::{self, GithubTracker};
-use crate::auth::{Renews, Scheme};
+use crate::auth::{Clock, Renews, Scheme};
 use crate::config::{Process, TargetSettings};
 use crate::daemon::AppState;
 use crate::mapping::{MappingError, builtin};
@@ -115,15 +115,15 @@ pub fn probe_of(target: &TargetSettings) -> Probe {
 }
 
 /// The renewing identity a target's settings describe (a GitHub App's `app_id`, an Entra ID
-/// `tenant_id`/`client_id`), or `None` for a plain token.
-pub fn identity_source(t: &TargetSettings) -> Option<Result<Box<dyn Renews>, String>> {
+/// `tenant_id`/`client_id`), or `None` for a plain token; `clock` judges its tokens' age.
+pub fn identity_source(t: &TargetSettings, clock: Clock) -> Option<Result<Box<dyn Renews>, String>> {
     match &t.tracker {
         TrackerSettings::Github(g) => {
             let app_id = g.app_id?;
-            Some(github::app::GithubApp::from_settings(g, app_id).map(|a| Box::new(a) as Box<dyn Renews>))
+            Some(github::app::GithubApp::from_settings(g, app_id, clock).map(|a| Box::new(a) as Box<dyn Renews>))
         }
         TrackerSettings::AzureBoards(a) if a.tenant_id.is_some() || a.client_id.is_some() => {
-            Some(azure_boards::entra::Entra::from_settings(a).map(|e| Box::new(e) as Box<dyn Renews>))
+            Some(azure_boards::entra::Entra::from_settings(a, clock).map(|e| Box::new(e) as Box<dyn Renews>))
         }
         TrackerSettings::AzureBoards(_) => None,
     }
@@ -244,7 +244,9 @@ impl TargetKind {
 
 impl TargetKind {
     /// Every kind, in the order messages list them.
-    pub const ALL: [TargetKind; 2] = [TargetKind::Github, TargetKind::AzureBoards];
+    pub fn all() -> [TargetKind; 2] {
+        [TargetKind::Github, TargetKind::AzureBoards]
+    }
 
     /// The keys a target of this kind takes beside those every target has, each with what it
     /// holds; the first ones are required.
@@ -257,7 +259,7 @@ impl TargetKind {
 
     /// The kind named `name` in settings.
     pub fn named(name: &str) -> Option<TargetKind> {
-        TargetKind::ALL.into_iter().find(|k| k.name() == name.trim())
+        TargetKind::all().into_iter().find(|k| k.name() == name.trim())
     }
 }
 

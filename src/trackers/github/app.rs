@@ -13,7 +13,7 @@ use futures::future::BoxFuture;
 use super::settings::GithubSettings;
 use crate::auth::jwt::SigningKey;
 use crate::auth::renewal::Renewing;
-use crate::auth::{AuthError, Credential, Renews, Scheme, read_setting_file};
+use crate::auth::{AuthError, Clock, Credential, Renews, Scheme, read_setting_file};
 use crate::config::Secret;
 
 pub(crate) struct GithubApp {
@@ -64,7 +64,7 @@ struct Answer {
 }
 
 impl GithubApp {
-    pub fn from_settings(t: &GithubSettings, app_id: u64) -> Result<GithubApp, String> {
+    pub fn from_settings(t: &GithubSettings, app_id: u64, clock: Clock) -> Result<GithubApp, String> {
         let (pem, key_setting) = match (&t.app_key_file, &t.app_key_env) {
             (Some(path), _) => (read_setting_file(path, "app_key_file")?, "app_key_file"),
             (None, Some(var)) => {
@@ -95,7 +95,7 @@ impl GithubApp {
             configured_installation: t.installation_id.is_some(),
             slug: Mutex::new(None),
             client,
-            renewing: Renewing::default(),
+            renewing: Renewing::new(clock),
         })
     }
 
