@@ -4,7 +4,9 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::Duration;
 
+use backlog_sync::auth::{Clock, TokenSource};
 use backlog_sync::config::Settings;
 use backlog_sync::reconcile::engine::{self, RunOptions};
 use backlog_twins::azure::Process;
@@ -104,19 +106,25 @@ async fn a_github_app_syncs_as_its_bot_across_token_lifetimes_without_a_failed_r
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sync_knows_its_own_login_and_renews_before_expiry() {
     let env = GhEnv::new(&sample_backlog(), "manual").await;
-    register_app(&env, 2, None).await;
+    register_app(&env, 60, None).await;
     use_app(&env, APP_ID, &fixture("app-key.pem"));
     let settings = env.settings();
-    let source = engine::source_of(&settings.targets[0]).unwrap();
+    // The product's clock, moved by the test: no sleeping through a token's lifetime.
+    let clock = Clock::movable();
+    let source = TokenSource::from_settings_on(&settings.targets[0], clock.clone()).unwrap();
     assert_eq!(source.login(), None, "known once GitHub has been asked");
     let first = source.credential().await.unwrap();
     assert_eq!(source.login().as_deref(), Some("backlog-sync-test[bot]"));
+    // A 60-second token (59 s on GitHub's clock, less the second both are cut to) is renewed a
+    // fifth of its lifetime before its end: reused at 40 s, renewed unasked at 50 s.
+    clock.advance(Duration::from_secs(40));
     let again = source.credential().await.unwrap();
     assert_eq!(first, again, "a fresh token is reused");
-    // A 2-second token: after its first 1.6 s (a fifth before its end) it is renewed unasked.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(source.obtained(), 1);
+    clock.advance(Duration::from_secs(10));
     let renewed = source.credential().await.unwrap();
     assert_ne!(first, renewed, "renewed before it expired");
+    assert_eq!(source.obtained(), 2);
     let apps = twin_json(&env.http, env.url("/_twin/apps")).await;
     assert_eq!(apps["expired_refusals"], 0, "{apps}");
 }

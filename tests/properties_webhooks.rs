@@ -18,21 +18,15 @@ use sha2::Sha256;
 use crate::common::shared_dir;
 
 fn target(name: &str, kind: TargetKind, repository: Option<&str>, project: Option<&str>) -> TargetSettings {
-    TargetSettings {
-        name: name.into(),
-        kind,
-        repository: repository.map(str::to_string),
-        api_url: None,
-        organization_url: project.map(|_| "https://dev.azure.com/contoso".to_string()),
-        project: project.map(str::to_string),
-        token_env: Some("TOKEN".into()),
-        token_file: None,
-        mapping: Some("mapping.toml".into()),
-        process: None,
-        write_limit_per_minute: None,
-        write_limit_per_hour: None,
-        ..Default::default()
+    let mut toml =
+        format!("name = \"{name}\"\nkind = \"{}\"\ntoken_env = \"TOKEN\"\nmapping = \"mapping.toml\"\n", kind.name());
+    if let Some(r) = repository {
+        toml += &format!("repository = \"{r}\"\n");
     }
+    if let Some(p) = project {
+        toml += &format!("organization_url = \"https://dev.azure.com/contoso\"\nproject = \"{p}\"\n");
+    }
+    toml::from_str(&toml).expect("target settings")
 }
 
 fn targets() -> Vec<TargetSettings> {
@@ -168,7 +162,9 @@ fn the_real_deliveries_name_their_items() {
             .as_str()
             .or(payload["resource"]["revision"]["fields"]["System.TeamProject"].as_str());
         let own = vec![
-            target("github", TargetKind::Github, repo, None),
+            // A GitHub target always names a repository: one no delivery comes from, when the
+            // delivery names none.
+            target("github", TargetKind::Github, repo.or(Some("nobody/nothing")), None),
             target("boards", TargetKind::AzureBoards, None, project.or(Some("Onboarding"))),
         ];
         let verdict = if event == "azure" {

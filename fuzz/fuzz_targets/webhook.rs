@@ -11,19 +11,14 @@ use libfuzzer_sys::fuzz_target;
 const EVENTS: [&str; 6] = ["issues", "issue_comment", "label", "sub_issues", "ping", "push"];
 
 fn target(name: &str, kind: TargetKind, repository: Option<&str>, project: Option<&str>) -> TargetSettings {
-    TargetSettings {
-        name: name.into(),
-        kind,
-        repository: repository.map(str::to_string),
-        api_url: None,
-        organization_url: project.map(|_| "https://dev.azure.com/contoso".to_string()),
-        project: project.map(str::to_string),
-        token_env: Some("TOKEN".into()),
-        token_file: None,
-        mapping: "mapping.toml".into(),
-        write_limit_per_minute: None,
-        write_limit_per_hour: None,
+    let mut toml = format!("name = \"{name}\"\nkind = \"{}\"\ntoken_env = \"TOKEN\"\nmapping = \"mapping.toml\"\n", kind.name());
+    if let Some(r) = repository {
+        toml += &format!("repository = \"{r}\"\n");
     }
+    if let Some(p) = project {
+        toml += &format!("organization_url = \"https://dev.azure.com/contoso\"\nproject = \"{p}\"\n");
+    }
+    toml::from_str(&toml).expect("target settings")
 }
 
 fuzz_target!(|data: &[u8]| {

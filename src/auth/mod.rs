@@ -3,6 +3,7 @@
 //! changes, a GitHub App installation token or an Entra ID access token, the last two renewed
 //! before they expire and after a refusal (401).
 
+mod clock;
 pub mod jwt;
 pub(crate) mod renewal;
 
@@ -14,6 +15,7 @@ use futures::future::BoxFuture;
 
 use crate::config::{Secret, TargetKind, TargetSettings};
 
+pub use clock::Clock;
 pub use renewal::renew_due;
 
 /// Why no credential could be had. The message names the setting to fix and never the secret.
@@ -153,16 +155,22 @@ impl TokenSource {
     /// The source a target's settings describe. Reads what is local now (environment variables,
     /// the app's key, the certificate) so a bad setting fails before anything is sent.
     pub fn from_settings(t: &TargetSettings) -> Result<TokenSource, AuthError> {
+        TokenSource::from_settings_on(t, Clock::system())
+    }
+
+    /// [`TokenSource::from_settings`] with a renewing identity judging its tokens' age by `clock`
+    /// (a test's [`Clock::movable`]).
+    pub fn from_settings_on(t: &TargetSettings, clock: Clock) -> Result<TokenSource, AuthError> {
         let fail = |reason: String| AuthError { target: t.name.clone(), reason, transient: false };
-        let kind = if let Some(renewing) = crate::trackers::identity_source(t) {
+        let kind = if let Some(renewing) = crate::trackers::identity_source(t, clock) {
             Kind::Renewing(renewing.map_err(fail)?)
         } else if let Some(path) = &t.token_file {
-            let file = TokenFile { path: path.clone(), kind: t.kind, seen: Mutex::new(None) };
+            let file = TokenFile { path: path.clone(), kind: t.kind(), seen: Mutex::new(None) };
             file.read(&t.name)?;
             Kind::File(file)
         } else if let Some(var) = &t.token_env {
             let token = Secret::from_env(var).map_err(fail)?;
-            Kind::Fixed(Credential { scheme: scheme_for(t.kind, token.expose()), token })
+            Kind::Fixed(Credential { scheme: scheme_for(t.kind(), token.expose()), token })
         } else {
             return Err(fail(
                 "set `token_env` or `token_file` (or a GitHub App's `app_id` / an Entra ID `client_id`)".into(),

@@ -77,7 +77,7 @@ pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
     let azure = settings
         .targets
         .iter()
-        .filter(|t| t.kind.budget_only_when_throttled().is_some())
+        .filter(|t| t.kind().budget_only_when_throttled().is_some())
         .map(|t| t.name.clone())
         .collect();
     let status = Status {

@@ -135,7 +135,7 @@ impl GitSettings {
                     "review mode needs `review_target`: the name of a `[[targets]]` entry of kind github".into(),
                 ));
             };
-            if !targets.iter().any(|t| &t.name == name && t.kind == super::TargetKind::Github) {
+            if !targets.iter().any(|t| &t.name == name && t.kind() == super::TargetKind::Github) {
                 return Err(invalid(
                     "review_target",
                     format!("there is no `[[targets]]` entry `{name}` of kind github"),

@@ -3,6 +3,7 @@
 
 mod git;
 mod secret;
+mod targets;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -126,62 +127,33 @@ pub struct StateSettings {
 
 pub use crate::trackers::TargetKind;
 
-/// One remote system instance.
-#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
+pub use crate::trackers::TrackerSettings;
+
+/// One remote system instance: one `[[targets]]` table. What every target has is here; `kind`
+/// and the keys only its tracker knows are the tracker's own settings, `tracker`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct TargetSettings {
     pub name: String,
-    pub kind: TargetKind,
-    /// GitHub: `owner/name`.
-    pub repository: Option<String>,
-    /// GitHub: the REST API root.
-    pub api_url: Option<String>,
-    /// Azure DevOps: `https://dev.azure.com/ORG`.
-    pub organization_url: Option<String>,
-    /// Azure DevOps: the project name.
-    pub project: Option<String>,
     /// The environment variable that holds the token.
+    #[serde(default)]
     pub token_env: Option<String>,
     /// Or a file that holds it.
+    #[serde(default)]
     pub token_file: Option<PathBuf>,
     /// A mapping file to adapt (`init --mappings` writes copies); absent: the built-in one for
     /// the target's kind (for Azure Boards, for the project's process).
     #[serde(default)]
     pub mapping: Option<PathBuf>,
-    /// Azure Boards: the project's process (agile, scrum, cmmi, basic) when `mapping` is absent;
-    /// absent too: read from the project.
-    #[serde(default)]
-    pub process: Option<Process>,
-    /// GitHub: content-creating requests to allow a minute and an hour (GitHub's secondary
-    /// limits are 80 and 500); writes wait rather than be refused. Raise only for a twin.
-    #[serde(default)]
-    pub write_limit_per_minute: Option<u32>,
-    #[serde(default)]
-    pub write_limit_per_hour: Option<u32>,
-    /// GitHub App: the App ID (instead of `token_env` / `token_file`).
-    #[serde(default)]
-    pub app_id: Option<u64>,
-    /// GitHub App: the app's private key (PEM file), or `app_key_env`, a variable holding it.
-    #[serde(default)]
-    pub app_key_file: Option<PathBuf>,
-    #[serde(default)]
-    pub app_key_env: Option<String>,
-    /// GitHub App: the installation; absent, found from `repository`.
-    #[serde(default)]
-    pub installation_id: Option<u64>,
-    /// Entra ID (Azure DevOps): the directory (tenant) and the app registration's client id.
-    #[serde(default)]
-    pub tenant_id: Option<String>,
-    #[serde(default)]
-    pub client_id: Option<String>,
-    /// Entra ID: the variable holding a client secret, or a PEM file with the certificate and its key.
-    #[serde(default)]
-    pub client_secret_env: Option<String>,
-    #[serde(default)]
-    pub client_certificate_file: Option<PathBuf>,
-    /// Entra ID: the identity platform; absent, `https://login.microsoftonline.com`.
-    #[serde(default)]
-    pub authority_url: Option<String>,
+    /// `kind = "…"` and that tracker's keys (an unknown key is refused there).
+    #[serde(flatten)]
+    pub tracker: TrackerSettings,
+}
+
+impl TargetSettings {
+    /// Which tracker the target is on.
+    pub fn kind(&self) -> TargetKind {
+        self.tracker.kind()
+    }
 }
 
 /// How a conflict (both sides changed one field differently) is settled.
@@ -440,7 +412,15 @@ impl Settings {
             file: file.map(Path::to_path_buf),
             reason: key_first(&e.to_string()),
         };
-        let mut settings: Settings = builder.build().map_err(load)?.try_deserialize().map_err(load)?;
+        let built = builder.build().map_err(load)?;
+        let mut settings: Settings = built.clone().try_deserialize().map_err(|e| {
+            let error = load(e);
+            match (targets::explain(&built, &error.to_string()), file) {
+                (Some(explained), Some(f)) => ConfigError::InFile { file: f.to_path_buf(), error: Box::new(explained) },
+                (Some(explained), None) => explained,
+                (None, _) => error,
+            }
+        })?;
         settings.source = file.map(Path::to_path_buf);
         if let Some(dir) = file.and_then(Path::parent) {
             let anchor = |p: &mut PathBuf| {
@@ -458,8 +438,7 @@ impl Settings {
                 if let Some(m) = t.mapping.as_mut() {
                     anchor(m);
                 }
-                let files = [&mut t.token_file, &mut t.app_key_file, &mut t.client_certificate_file];
-                files.into_iter().flatten().for_each(anchor);
+                t.token_file.iter_mut().chain(t.tracker.files_mut()).for_each(anchor);
             }
             let s = &mut settings.summary;
             let files =
@@ -491,15 +470,19 @@ impl Settings {
                     reason: format!("two targets are named `{}`; give each a unique name", t.name),
                 });
             }
-            for (field, value) in crate::trackers::required_settings(t) {
-                if value.as_deref().is_none_or(str::is_empty) {
-                    return Err(ConfigError::Invalid {
-                        key: key(field),
-                        reason: format!("target `{}` needs `{field}`", t.name),
-                    });
-                }
+            let token = t.token_env.is_some() || t.token_file.is_some();
+            t.tracker
+                .check(&t.name, token)
+                .map_err(|(field, reason)| ConfigError::Invalid { key: key(field), reason })?;
+            if !token && !t.tracker.signs_in_itself() {
+                return Err(ConfigError::Invalid {
+                    key: key("token_env"),
+                    reason: format!(
+                        "target `{}` needs `token_env` or `token_file` to find its token (or a GitHub App's `app_id`, or an Entra ID `client_id`)",
+                        t.name
+                    ),
+                });
             }
-            identity_settings(t).map_err(|(field, reason)| ConfigError::Invalid { key: key(field), reason })?;
         }
         Ok(())
     }
@@ -529,74 +512,6 @@ impl Settings {
     pub fn state_path(&self) -> PathBuf {
         if self.state.path.is_absolute() { self.state.path.clone() } else { self.backlog.path.join(&self.state.path) }
     }
-}
-
-/// Checks that a target names exactly one identity: a token (`token_env` / `token_file`), a
-/// GitHub App (`app_id` with its key) or an Entra ID service principal; returns the key to fix.
-fn identity_settings(t: &TargetSettings) -> Result<(), (&'static str, String)> {
-    let name = &t.name;
-    let token = t.token_env.is_some() || t.token_file.is_some();
-    let app = t.app_id.is_some() || t.app_key_file.is_some() || t.app_key_env.is_some() || t.installation_id.is_some();
-    let entra = t.tenant_id.is_some()
-        || t.client_id.is_some()
-        || t.client_secret_env.is_some()
-        || t.client_certificate_file.is_some()
-        || t.authority_url.is_some();
-    crate::trackers::identity_fits(t, app, entra)?;
-    if token && (app || entra) {
-        let other = if app { "`app_id`" } else { "`client_id`" };
-        return Err(("token_env", format!("target `{name}` names both a token and {other}; keep one way to sign in")));
-    }
-    if app {
-        if t.app_id.is_none() {
-            return Err((
-                "app_id",
-                format!(
-                    "target `{name}` has GitHub App settings but no `app_id`; set the App ID from the app's settings"
-                ),
-            ));
-        }
-        match (&t.app_key_file, &t.app_key_env) {
-            (None, None) => {
-                return Err((
-                    "app_key_file",
-                    format!("target `{name}` needs the app's private key: set `app_key_file` or `app_key_env`"),
-                ));
-            }
-            (Some(_), Some(_)) => {
-                return Err((
-                    "app_key_file",
-                    format!("target `{name}`: set one of `app_key_file` and `app_key_env`, not both"),
-                ));
-            }
-            _ => {}
-        }
-    }
-    if entra {
-        for (field, value) in [("tenant_id", &t.tenant_id), ("client_id", &t.client_id)] {
-            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-                return Err((
-                    field,
-                    format!("target `{name}` uses Entra ID and needs `{field}` from the app registration"),
-                ));
-            }
-        }
-        if t.client_secret_env.is_some() == t.client_certificate_file.is_some() {
-            return Err((
-                "client_secret_env",
-                format!("target `{name}` uses Entra ID: set one of `client_secret_env` and `client_certificate_file`"),
-            ));
-        }
-    }
-    if !token && !app && !entra {
-        return Err((
-            "token_env",
-            format!(
-                "target `{name}` needs `token_env` or `token_file` to find its token (or a GitHub App's `app_id`, or an Entra ID `client_id`)"
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// `why for key `k`` (as the config crate words it) → `` `k`: why ``: the key first, said once.

@@ -140,7 +140,7 @@ pub struct Skipped {
 
 /// Builds the remote of one target from its settings, with identities beside its mapping file.
 pub fn connect(target: &TargetSettings) -> Result<Remote, SyncError> {
-    connect_in(target, None, target.process)
+    connect_in(target, None, target.tracker.process())
 }
 
 /// Builds the remote of one target through the tracker registry (see [`crate::trackers::connect`]).

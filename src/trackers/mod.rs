@@ -19,8 +19,8 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 pub use registry::{
-    Probe, TargetKind, connect, identity_fits, identity_source, mapping_name, mapping_to_check, prepare, probe_of,
-    required_settings, webhook_routes,
+    Probe, TargetKind, TrackerSettings, connect, identity_source, mapping_name, mapping_to_check, prepare, probe_of,
+    webhook_routes,
 };
 
 use crate::comments::Comment;

@@ -7,9 +7,11 @@ use axum::routing::{MethodRouter, post};
 use serde::Deserialize;
 
 use super::Tracker;
+use super::azure_boards::settings::AzureBoardsSettings;
 use super::azure_boards::{self, AzureBoardsTracker};
+use super::github::settings::GithubSettings;
 use super::github::{self, GithubTracker};
-use crate::auth::{Renews, Scheme};
+use crate::auth::{Clock, Renews, Scheme};
 use crate::config::{Process, TargetSettings};
 use crate::daemon::AppState;
 use crate::mapping::{MappingError, builtin};
@@ -26,20 +28,17 @@ pub fn connect(
     let fail = |reason: String| SyncError::Target { target: target.name.clone(), reason };
     let source = source_of(target)?;
     let identities = builtin::identities(target.mapping.as_deref(), settings_file)?;
-    match target.kind {
-        TargetKind::Github => {
+    match &target.tracker {
+        TrackerSettings::Github(g) => {
             let mapping = match &target.mapping {
                 Some(path) => github::mapping::GithubMapping::load(path)?,
                 None => github_builtin()?,
             };
-            let api = target.api_url.as_deref().unwrap_or("https://api.github.com");
-            let repo = target.repository.as_deref().unwrap_or_default();
-            let mut connector = github::connector::GithubConnector::with_source(&target.name, api, repo, source)?;
-            if target.write_limit_per_minute.is_some() || target.write_limit_per_hour.is_some() {
-                connector = connector.with_write_limits(
-                    target.write_limit_per_minute.unwrap_or(80),
-                    target.write_limit_per_hour.unwrap_or(500),
-                );
+            let mut connector =
+                github::connector::GithubConnector::with_source(&target.name, g.api_url(), &g.repository, source)?;
+            if g.write_limit_per_minute.is_some() || g.write_limit_per_hour.is_some() {
+                connector = connector
+                    .with_write_limits(g.write_limit_per_minute.unwrap_or(80), g.write_limit_per_hour.unwrap_or(500));
             }
             Ok(Box::new(GithubTracker {
                 name: target.name.clone(),
@@ -49,7 +48,7 @@ pub fn connect(
                 notes: Default::default(),
             }))
         }
-        TargetKind::AzureBoards => {
+        TrackerSettings::AzureBoards(a) => {
             let mapping = match (&target.mapping, process) {
                 (Some(path), _) => azure_boards::mapping::AzureMapping::load(path)?,
                 (None, Some(p)) => azure_builtin(p)?,
@@ -59,11 +58,12 @@ pub fn connect(
                     ));
                 }
             };
-            let Some(org) = target.organization_url.as_deref() else {
-                return Err(fail("set `organization_url`, e.g. `https://dev.azure.com/contoso`".into()));
-            };
-            let project = target.project.as_deref().unwrap_or_default();
-            let connector = azure_boards::connector::AzureConnector::with_source(&target.name, org, project, source)?;
+            let connector = azure_boards::connector::AzureConnector::with_source(
+                &target.name,
+                &a.organization_url,
+                &a.project,
+                source,
+            )?;
             Ok(Box::new(AzureBoardsTracker::new(&target.name, connector, mapping, identities)))
         }
     }
@@ -73,16 +73,17 @@ pub fn connect(
 /// say: the process an Azure Boards target without `mapping` follows. `None` for other targets
 /// and for those with a mapping file.
 pub async fn prepare(target: &TargetSettings) -> Result<Option<Process>, SyncError> {
-    if target.kind != TargetKind::AzureBoards || target.mapping.is_some() {
+    let TrackerSettings::AzureBoards(a) = &target.tracker else {
+        return Ok(None);
+    };
+    if target.mapping.is_some() {
         return Ok(None);
     }
-    if let Some(p) = target.process {
+    if let Some(p) = a.process {
         return Ok(Some(p));
     }
     let source = source_of(target)?;
-    let org = target.organization_url.as_deref().unwrap_or_default();
-    let project = target.project.as_deref().unwrap_or_default();
-    let p = azure_boards::connector::process::detect(org, project, &source)
+    let p = azure_boards::connector::process::detect(&a.organization_url, &a.project, &source)
         .await
         .map_err(|reason| SyncError::Target { target: target.name.clone(), reason })?;
     tracing::debug!(target = %target.name, process = p.as_str(), "read the project's process");
@@ -107,23 +108,88 @@ pub struct Probe {
 
 /// The readiness probe of one target.
 pub fn probe_of(target: &TargetSettings) -> Probe {
-    match target.kind {
-        TargetKind::Github => github::probe(target),
-        TargetKind::AzureBoards => azure_boards::probe(target),
+    match &target.tracker {
+        TrackerSettings::Github(g) => github::probe(&target.name, g),
+        TrackerSettings::AzureBoards(a) => azure_boards::probe(&target.name, a),
     }
 }
 
 /// The renewing identity a target's settings describe (a GitHub App's `app_id`, an Entra ID
-/// `tenant_id`/`client_id`), or `None` for a plain token.
-pub fn identity_source(t: &TargetSettings) -> Option<Result<Box<dyn Renews>, String>> {
-    if let Some(app_id) = t.app_id {
-        let app = github::app::GithubApp::from_settings(t, app_id);
-        return Some(app.map(|a| Box::new(a) as Box<dyn Renews>));
+/// `tenant_id`/`client_id`), or `None` for a plain token; `clock` judges its tokens' age.
+pub fn identity_source(t: &TargetSettings, clock: Clock) -> Option<Result<Box<dyn Renews>, String>> {
+    match &t.tracker {
+        TrackerSettings::Github(g) => {
+            let app_id = g.app_id?;
+            Some(github::app::GithubApp::from_settings(g, app_id, clock).map(|a| Box::new(a) as Box<dyn Renews>))
+        }
+        TrackerSettings::AzureBoards(a) if a.tenant_id.is_some() || a.client_id.is_some() => {
+            Some(azure_boards::entra::Entra::from_settings(a, clock).map(|e| Box::new(e) as Box<dyn Renews>))
+        }
+        TrackerSettings::AzureBoards(_) => None,
     }
-    if t.tenant_id.is_some() || t.client_id.is_some() {
-        return Some(azure_boards::entra::Entra::from_settings(t).map(|e| Box::new(e) as Box<dyn Renews>));
+}
+
+/// A target's tracker and that tracker's own settings: `kind` picks the variant, and the other
+/// keys of the `[[targets]]` table (beside those every target has) are the tracker's.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "kind")]
+pub enum TrackerSettings {
+    #[serde(rename = "github")]
+    Github(GithubSettings),
+    #[serde(rename = "azure-boards")]
+    AzureBoards(AzureBoardsSettings),
+}
+
+impl TrackerSettings {
+    /// Which tracker these settings are for.
+    pub fn kind(&self) -> TargetKind {
+        match self {
+            TrackerSettings::Github(_) => TargetKind::Github,
+            TrackerSettings::AzureBoards(_) => TargetKind::AzureBoards,
+        }
     }
-    None
+
+    /// What serde cannot check (values not blank, a renewing identity's settings complete);
+    /// `token`: whether the target names a token too. The key to fix and why otherwise.
+    pub fn check(&self, name: &str, token: bool) -> Result<(), (&'static str, String)> {
+        match self {
+            TrackerSettings::Github(g) => g.check(name, token),
+            TrackerSettings::AzureBoards(a) => a.check(name, token),
+        }
+    }
+
+    /// Whether the settings name a renewing identity (a GitHub App, an Entra ID service principal).
+    pub fn signs_in_itself(&self) -> bool {
+        match self {
+            TrackerSettings::Github(g) => g.uses_app(),
+            TrackerSettings::AzureBoards(a) => a.uses_entra(),
+        }
+    }
+
+    /// The files these settings name (relative ones are anchored at the settings file's folder).
+    pub fn files_mut(&mut self) -> Vec<&mut PathBuf> {
+        match self {
+            TrackerSettings::Github(g) => g.app_key_file.iter_mut().collect(),
+            TrackerSettings::AzureBoards(a) => a.client_certificate_file.iter_mut().collect(),
+        }
+    }
+
+    /// The root of the tracker's REST API, without a trailing `/`: GitHub's `api_url` (or
+    /// api.github.com), an Azure DevOps organization's URL.
+    pub fn api_url(&self) -> &str {
+        match self {
+            TrackerSettings::Github(g) => g.api_url(),
+            TrackerSettings::AzureBoards(a) => a.organization_url(),
+        }
+    }
+
+    /// The project's process an Azure Boards target's settings name.
+    pub fn process(&self) -> Option<Process> {
+        match self {
+            TrackerSettings::AzureBoards(a) => a.process,
+            TrackerSettings::Github(_) => None,
+        }
+    }
 }
 
 /// Which tracker a target is (`kind = "github"`, `kind = "azure-boards"`).
@@ -176,27 +242,24 @@ impl TargetKind {
     }
 }
 
-/// The settings a target of its kind cannot do without, with their values.
-pub fn required_settings(t: &TargetSettings) -> Vec<(&'static str, &Option<String>)> {
-    match t.kind {
-        TargetKind::Github => vec![("repository", &t.repository)],
-        TargetKind::AzureBoards => vec![("organization_url", &t.organization_url), ("project", &t.project)],
+impl TargetKind {
+    /// Every kind, in the order messages list them.
+    pub fn all() -> [TargetKind; 2] {
+        [TargetKind::Github, TargetKind::AzureBoards]
     }
-}
 
-/// Whether the identity settings given (`app`: a GitHub App's, `entra`: Entra ID's) are for this
-/// kind of target; the key to fix and why otherwise.
-pub fn identity_fits(t: &TargetSettings, app: bool, entra: bool) -> Result<(), (&'static str, String)> {
-    let name = &t.name;
-    match t.kind {
-        TargetKind::Github if entra => Err((
-            "client_id",
-            format!("target `{name}` is on GitHub; Entra ID settings are for `azure-boards` targets"),
-        )),
-        TargetKind::AzureBoards if app => {
-            Err(("app_id", format!("target `{name}` is on Azure DevOps; GitHub App settings are for `github` targets")))
+    /// The keys a target of this kind takes beside those every target has, each with what it
+    /// holds; the first ones are required.
+    pub fn keys(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            TargetKind::Github => &GithubSettings::KEYS,
+            TargetKind::AzureBoards => &AzureBoardsSettings::KEYS,
         }
-        _ => Ok(()),
+    }
+
+    /// The kind named `name` in settings.
+    pub fn named(name: &str) -> Option<TargetKind> {
+        TargetKind::all().into_iter().find(|k| k.name() == name.trim())
     }
 }
 
@@ -226,8 +289,9 @@ fn azure_builtin(process: Process) -> Result<azure_boards::mapping::AzureMapping
 /// For `validate`, which sends nothing: the process to check a target's mapping with (a project's
 /// process is read from the project at the first sync, so Agile stands in), and the mapping in words.
 pub fn mapping_to_check(t: &TargetSettings) -> (Option<Process>, String) {
-    let process = t.process.or((t.kind == TargetKind::AzureBoards).then_some(Process::Agile));
-    let mapping = match (&t.mapping, t.kind, t.process) {
+    let kind = t.kind();
+    let process = t.tracker.process().or((kind == TargetKind::AzureBoards).then_some(Process::Agile));
+    let mapping = match (&t.mapping, kind, t.tracker.process()) {
         (Some(m), _, _) => format!("mapping `{}`", m.display()),
         (None, TargetKind::Github, _) => "built-in mapping github/default.toml".to_string(),
         (None, TargetKind::AzureBoards, Some(p)) => format!("built-in mapping azure-boards/{}.toml", p.as_str()),

@@ -53,7 +53,7 @@ impl Pulls {
         })?;
         let source = TokenSource::from_settings(target)
             .map_err(|e| fail(format!("the token of `{}`: {}", e.target, e.reason)))?;
-        let api = target.api_url.clone().unwrap_or_else(|| "https://api.github.com".into());
+        let api = target.tracker.api_url().to_string();
         let http = reqwest::Client::builder()
             .user_agent(concat!("backlog-sync/", env!("CARGO_PKG_VERSION")))
             .timeout(std::time::Duration::from_secs(30))

@@ -169,7 +169,7 @@ pub(crate) fn target_of<'a>(
     key: &str,
 ) -> Result<(&'a crate::config::TargetSettings, TokenSource), String> {
     let name = name.ok_or_else(|| format!("set `[summary.channels.{key}] target` to the name of a target"))?;
-    let target = settings.targets.iter().find(|t| t.name == name && t.kind == kind).ok_or_else(|| {
+    let target = settings.targets.iter().find(|t| t.name == name && t.kind() == kind).ok_or_else(|| {
         format!("`[summary.channels.{key}] target` names `{name}`, which is not a target of that kind")
     })?;
     let source = TokenSource::from_settings(target).map_err(|e| e.to_string())?;

@@ -8,14 +8,14 @@ use serde_json::{Value, json};
 
 use futures::future::BoxFuture;
 
+use super::settings::AzureBoardsSettings;
 use crate::auth::jwt::{SigningKey, thumbprints};
 use crate::auth::renewal::Renewing;
-use crate::auth::{AuthError, Credential, Renews, Scheme, read_setting_file};
-use crate::config::{Secret, TargetSettings};
+use crate::auth::{AuthError, Clock, Credential, Renews, Scheme, read_setting_file};
+use crate::config::Secret;
 use crate::trackers::github::app::without_url;
 
-/// Microsoft's identity platform.
-pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+pub use super::settings::DEFAULT_AUTHORITY;
 /// Azure DevOps' resource id with `/.default`: every permission the principal was given.
 pub const AZURE_DEVOPS_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
 
@@ -56,7 +56,7 @@ impl Renews for Entra {
 }
 
 impl Entra {
-    pub fn from_settings(t: &TargetSettings) -> Result<Entra, String> {
+    pub fn from_settings(t: &AzureBoardsSettings, clock: Clock) -> Result<Entra, String> {
         let need = |v: &Option<String>, key: &str| {
             v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
                 format!("an Entra ID service principal needs `tenant_id` and `client_id`; set `{key}` (from the app registration's Overview)")
@@ -92,7 +92,7 @@ impl Entra {
             authority: t.authority_url.as_deref().unwrap_or(DEFAULT_AUTHORITY).trim_end_matches('/').to_string(),
             proof,
             client,
-            renewing: Renewing::default(),
+            renewing: Renewing::new(clock),
         })
     }
 

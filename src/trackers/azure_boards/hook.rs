@@ -7,7 +7,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::config::{TargetKind, TargetSettings};
+use super::settings::AzureBoardsSettings;
+use crate::config::TargetSettings;
 use crate::daemon::queue::WorkKey;
 use crate::daemon::server::AppState;
 use crate::daemon::webhooks::{Verdict, answer, azure_auth_ok, endpoint_off, read_body, take};
@@ -91,10 +92,11 @@ pub fn verdict(payload: &Value, targets: &[TargetSettings]) -> Verdict {
     let resource = &payload["resource"];
     let fields = if action == "updated" { &resource["revision"]["fields"] } else { &resource["fields"] };
     let project = fields["System.TeamProject"].as_str();
-    let boards: Vec<&TargetSettings> = targets.iter().filter(|t| t.kind == TargetKind::AzureBoards).collect();
+    let boards: Vec<(&TargetSettings, &AzureBoardsSettings)> =
+        targets.iter().filter_map(|t| Some((t, AzureBoardsSettings::of(t)?))).collect();
     let target = match project {
-        Some(p) => boards.iter().find(|t| t.project.as_deref().is_some_and(|q| q.eq_ignore_ascii_case(p))),
-        None if boards.len() == 1 => boards.first(),
+        Some(p) => boards.iter().find(|(_, a)| a.project.eq_ignore_ascii_case(p)).map(|(t, _)| t),
+        None if boards.len() == 1 => boards.first().map(|(t, _)| t),
         None => None,
     };
     let Some(target) = target else {
@@ -120,21 +122,11 @@ mod tests {
     use super::*;
 
     fn boards(name: &str, project: &str) -> TargetSettings {
-        TargetSettings {
-            name: name.into(),
-            kind: TargetKind::AzureBoards,
-            repository: None,
-            api_url: None,
-            organization_url: Some("https://dev.azure.com/contoso".into()),
-            project: Some(project.into()),
-            token_env: Some("T".into()),
-            token_file: None,
-            mapping: Some("m.toml".into()),
-            process: None,
-            write_limit_per_minute: None,
-            write_limit_per_hour: None,
-            ..Default::default()
-        }
+        toml::from_str(&format!(
+            "name = \"{name}\"\nkind = \"azure-boards\"\norganization_url = \"https://dev.azure.com/contoso\"\n\
+             project = \"{project}\"\ntoken_env = \"T\"\nmapping = \"m.toml\""
+        ))
+        .unwrap()
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod connector;
 pub(crate) mod entra;
 pub mod hook;
 pub mod mapping;
+pub mod settings;
 mod tracker;
 pub mod wiki;
 
@@ -17,17 +18,12 @@ pub use adapter::AzureBoardsTracker;
 pub const KIND: &str = "azure-boards";
 
 /// The readiness probe: the project (see `daemon::probe`).
-pub fn probe(t: &crate::config::TargetSettings) -> crate::trackers::Probe {
-    let project = t.project.as_deref().unwrap_or("");
+pub fn probe(name: &str, a: &settings::AzureBoardsSettings) -> crate::trackers::Probe {
+    let project = &a.project;
     crate::trackers::Probe {
-        url: format!(
-            "{}/_apis/projects/{}?api-version=7.1",
-            t.organization_url.as_deref().unwrap_or("").trim_end_matches('/'),
-            connector::encode_segment(project)
-        ),
+        url: format!("{}/_apis/projects/{}?api-version=7.1", a.organization_url(), connector::encode_segment(project)),
         missing: format!(
-            "the project `{project}` does not exist or the token cannot see it; check `project` of target `{}`",
-            t.name
+            "the project `{project}` does not exist or the token cannot see it; check `project` of target `{name}`"
         ),
     }
 }

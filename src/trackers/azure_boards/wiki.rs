@@ -3,6 +3,8 @@
 //! first, so a retry after a lost answer finds its own content and writes nothing.
 
 use reqwest::Url;
+
+use super::settings::AzureBoardsSettings;
 use reqwest::header::IF_MATCH;
 use serde_json::json;
 
@@ -38,10 +40,12 @@ struct Page {
 impl WikiChannel {
     pub fn new(c: &AzureWikiChannel, settings: &Settings) -> Result<WikiChannel, String> {
         let (target, token) = target_of(settings, c.target.as_deref(), TargetKind::AzureBoards, "azure_wiki")?;
-        let project = target.project.clone().unwrap_or_default();
+        let target = AzureBoardsSettings::of(target)
+            .ok_or("`[summary.channels.azure_wiki] target` is not an azure-boards target")?;
+        let project = target.project.clone();
         Ok(WikiChannel {
             http: crate::summary::channels::http_client(),
-            organization_url: target.organization_url.clone().unwrap_or_default().trim_end_matches('/').into(),
+            organization_url: target.organization_url().into(),
             wiki: c.wiki.clone().unwrap_or_else(|| format!("{project}.wiki")),
             project,
             path: c.path.clone().unwrap_or_else(|| "/Stakeholder summaries/{audience}".into()),

@@ -10,10 +10,11 @@ use serde_json::{Value, json};
 
 use futures::future::BoxFuture;
 
+use super::settings::GithubSettings;
 use crate::auth::jwt::SigningKey;
 use crate::auth::renewal::Renewing;
-use crate::auth::{AuthError, Credential, Renews, Scheme, read_setting_file};
-use crate::config::{Secret, TargetSettings};
+use crate::auth::{AuthError, Clock, Credential, Renews, Scheme, read_setting_file};
+use crate::config::Secret;
 
 pub(crate) struct GithubApp {
     app_id: u64,
@@ -63,7 +64,7 @@ struct Answer {
 }
 
 impl GithubApp {
-    pub fn from_settings(t: &TargetSettings, app_id: u64) -> Result<GithubApp, String> {
+    pub fn from_settings(t: &GithubSettings, app_id: u64, clock: Clock) -> Result<GithubApp, String> {
         let (pem, key_setting) = match (&t.app_key_file, &t.app_key_env) {
             (Some(path), _) => (read_setting_file(path, "app_key_file")?, "app_key_file"),
             (None, Some(var)) => {
@@ -88,13 +89,13 @@ impl GithubApp {
             app_id,
             key,
             key_setting,
-            api_url: t.api_url.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/').to_string(),
-            repository: t.repository.clone().unwrap_or_default(),
+            api_url: t.api_url().to_string(),
+            repository: t.repository.clone(),
             installation_id: Mutex::new(t.installation_id),
             configured_installation: t.installation_id.is_some(),
             slug: Mutex::new(None),
             client,
-            renewing: Renewing::default(),
+            renewing: Renewing::new(clock),
         })
     }
 

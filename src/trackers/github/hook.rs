@@ -9,7 +9,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::config::{TargetKind, TargetSettings};
+use super::settings::GithubSettings;
+use crate::config::TargetSettings;
 use crate::daemon::queue::WorkKey;
 use crate::daemon::server::AppState;
 use crate::daemon::webhooks::{
@@ -120,8 +121,7 @@ fn target_of<'a>(payload: &Value, targets: &'a [TargetSettings]) -> Result<&'a T
     let repo = payload["repository"]["full_name"].as_str().unwrap_or("");
     targets
         .iter()
-        .filter(|t| t.kind == TargetKind::Github)
-        .find(|t| t.repository.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(repo)))
+        .find(|t| GithubSettings::of(t).is_some_and(|g| g.repository.eq_ignore_ascii_case(repo)))
         .ok_or_else(|| format!("repository `{repo}` is not a configured target"))
 }
 
@@ -169,21 +169,8 @@ mod tests {
     use super::*;
 
     fn targets() -> Vec<TargetSettings> {
-        vec![TargetSettings {
-            name: "gh".into(),
-            kind: TargetKind::Github,
-            repository: Some("Contoso/Onboarding".into()),
-            api_url: None,
-            organization_url: None,
-            project: None,
-            token_env: Some("T".into()),
-            token_file: None,
-            mapping: Some("m.toml".into()),
-            process: None,
-            write_limit_per_minute: None,
-            write_limit_per_hour: None,
-            ..Default::default()
-        }]
+        let toml = "name = \"gh\"\nkind = \"github\"\nrepository = \"Contoso/Onboarding\"\ntoken_env = \"T\"\nmapping = \"m.toml\"";
+        vec![toml::from_str(toml).unwrap()]
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub(crate) mod app;
 pub mod connector;
 pub mod hook;
 pub mod mapping;
+pub mod settings;
 pub mod summary;
 
 pub use adapter::GithubTracker;
@@ -14,16 +15,12 @@ pub use adapter::GithubTracker;
 pub const KIND: &str = "github";
 
 /// The readiness probe: the repository's newest issue (see `daemon::probe`).
-pub fn probe(t: &crate::config::TargetSettings) -> crate::trackers::Probe {
-    let repository = t.repository.as_deref().unwrap_or("");
+pub fn probe(name: &str, g: &settings::GithubSettings) -> crate::trackers::Probe {
+    let repository = &g.repository;
     crate::trackers::Probe {
-        url: format!(
-            "{}/repos/{repository}/issues?state=all&per_page=1",
-            t.api_url.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/')
-        ),
+        url: format!("{}/repos/{repository}/issues?state=all&per_page=1", g.api_url()),
         missing: format!(
-            "the repository `{repository}` does not exist or the token cannot see it; check `repository` of target `{}`",
-            t.name
+            "the repository `{repository}` does not exist or the token cannot see it; check `repository` of target `{name}`"
         ),
     }
 }

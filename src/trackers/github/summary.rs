@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use reqwest::header::ACCEPT;
 use serde_json::{Value, json};
 
+use super::settings::GithubSettings;
 use crate::auth::TokenSource;
 use crate::config::{GithubSummaryChannel, PostMode, Settings, TargetKind};
 use crate::connector::{ErrorKind, RemoteError};
@@ -36,15 +37,11 @@ impl std::fmt::Debug for GithubChannel {
 impl GithubChannel {
     pub fn new(c: &GithubSummaryChannel, settings: &Settings) -> Result<GithubChannel, String> {
         let (target, token) = target_of(settings, c.target.as_deref(), TargetKind::Github, "github")?;
+        let target = GithubSettings::of(target).ok_or("`[summary.channels.github] target` is not a github target")?;
         Ok(GithubChannel {
             http: crate::summary::channels::http_client(),
-            api_url: target
-                .api_url
-                .clone()
-                .unwrap_or_else(|| "https://api.github.com".into())
-                .trim_end_matches('/')
-                .into(),
-            repository: target.repository.clone().unwrap_or_default(),
+            api_url: target.api_url().into(),
+            repository: target.repository.clone(),
             token,
             title: c.title.clone().unwrap_or_else(|| "Stakeholder summaries".into()),
             mode: c.mode,
