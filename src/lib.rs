@@ -8,6 +8,7 @@ pub mod auth;
 pub mod backlog;
 pub mod backlog_git;
 pub mod cli;
+pub mod clock;
 pub mod comments;
 pub mod config;
 pub mod connector;

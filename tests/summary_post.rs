@@ -24,6 +24,7 @@ pub fn quick(attempts: u32) -> PostOptions {
             base_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(20),
             max_rate_limit_wait: Duration::from_secs(2),
+            clock: backlog_sync::clock::Clock::system(),
         },
         ..PostOptions::default()
     }

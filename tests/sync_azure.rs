@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use backlog_sync::reconcile::engine::{self, RunOptions};
 use backlog_twins::azure::Process;
 use serde_json::{Value, json};
 
@@ -410,14 +411,25 @@ async fn an_assignee_without_an_identity_is_never_guessed_and_a_known_one_is_map
 async fn throttling_and_passing_faults_are_waited_out() {
     let env = AzEnv::new(&sample_backlog(), "manual", Process::Agile).await;
     env.faults(json!([
-        {"method": "POST", "path": "/contoso/Onboarding/_apis/wit/wiql", "count": 1, "retry_after": 1},
+        {"method": "POST", "path": "/contoso/Onboarding/_apis/wit/wiql", "count": 1, "retry_after": 30},
         {"method": "POST", "path": "/contoso/Onboarding/_apis/wit/workitems/*", "count": 1, "status": 503},
     ]))
     .await;
-    let started = std::time::Instant::now();
-    let report = env.sync().await;
+    // The waits go on a clock the test holds: 30 s of `Retry-After` pass at once, and are counted.
+    let settings = env.settings();
+    let clock = backlog_sync::clock::Clock::movable();
+    let retry = backlog_sync::connector::retry::RetryPolicy { clock: clock.clone(), ..Default::default() };
+    let process = engine::process_of(&settings.targets[0]).await.unwrap();
+    let remote = engine::connect_in(&settings.targets[0], None, process).unwrap().with_retry(retry);
+    let report =
+        engine::run_with(&settings, std::slice::from_ref(&remote), &RunOptions::default()).await.expect("sync runs");
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert!(clock.waited() >= Duration::from_secs(30), "Retry-After was honoured: {:?}", clock.waited());
+    assert!(
+        clock.waited() < Duration::from_secs(60),
+        "and the 503 waited a back-off, not a minute: {:?}",
+        clock.waited()
+    );
     assert_eq!(env.work_items().await.len(), 32, "the refused create was tried again, once");
 }
 

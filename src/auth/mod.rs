@@ -3,7 +3,6 @@
 //! changes, a GitHub App installation token or an Entra ID access token, the last two renewed
 //! before they expire and after a refusal (401).
 
-mod clock;
 pub mod jwt;
 pub(crate) mod renewal;
 
@@ -15,7 +14,7 @@ use futures::future::BoxFuture;
 
 use crate::config::{Secret, TargetKind, TargetSettings};
 
-pub use clock::Clock;
+pub use crate::clock::Clock;
 pub use renewal::renew_due;
 
 /// Why no credential could be had. The message names the setting to fix and never the secret.

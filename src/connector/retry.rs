@@ -7,16 +7,29 @@ use std::time::Duration;
 use rand::Rng;
 
 use super::{ErrorKind, RemoteError};
+use crate::clock::Clock;
 
 /// How hard to try.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RetryPolicy {
     pub attempts: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
     /// The longest `Retry-After` we wait for instead of giving up.
     pub max_rate_limit_wait: Duration,
+    /// What the waits are measured on: the system's clock; a test's movable one waits at once.
+    pub clock: Clock,
 }
+
+/// Policies are equal when they would wait alike (the clock is where, not how long).
+impl PartialEq for RetryPolicy {
+    fn eq(&self, other: &Self) -> bool {
+        (self.attempts, self.base_delay, self.max_delay, self.max_rate_limit_wait)
+            == (other.attempts, other.base_delay, other.max_delay, other.max_rate_limit_wait)
+    }
+}
+
+impl Eq for RetryPolicy {}
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -25,6 +38,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(10),
             max_rate_limit_wait: Duration::from_secs(120),
+            clock: Clock::system(),
         }
     }
 }
@@ -64,7 +78,7 @@ impl RetryPolicy {
                         Some(wait) => {
                             tracing::debug!(target = %e.target, operation = %e.operation, ?wait, error = %e.message, "retrying");
                             super::wait::report(e.wait(wait));
-                            tokio::time::sleep(wait).await;
+                            self.clock.sleep(wait).await;
                         }
                         None => return Err(e),
                     }

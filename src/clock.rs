@@ -1,5 +1,6 @@
-//! The clock a renewing token source judges a credential's age by: the system's, or one a test
-//! moves forward (so a test of renewal advances time instead of sleeping through a lifetime).
+//! The program's clock for waits and ages: the system's, or one a test moves forward. A renewing
+//! token source judges a credential's age by it, and a retry waits on it, so a test of renewal or of
+//! `Retry-After` advances time instead of sleeping through it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -38,6 +39,24 @@ impl Clock {
         }
     }
 
+    /// Waits `d` on this clock: the system's sleeps; a movable one moves ahead by `d` at once (the
+    /// wait is counted by [`Clock::waited`]), so a test sees what was waited without waiting.
+    pub async fn sleep(&self, d: Duration) {
+        match &self.ahead {
+            None => tokio::time::sleep(d).await,
+            Some(ahead) => {
+                *ahead.lock().unwrap_or_else(|p| p.into_inner()) += d;
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+
+    /// How far a movable clock has been moved (by [`Clock::advance`] and [`Clock::sleep`]); zero
+    /// for the system's.
+    pub fn waited(&self) -> Duration {
+        self.ahead.as_ref().map_or(Duration::ZERO, |a| *a.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
     /// Now, on this clock.
     pub fn now(&self) -> Instant {
         let ahead = self.ahead.as_ref().map_or(Duration::ZERO, |a| *a.lock().unwrap_or_else(|p| p.into_inner()));
@@ -59,5 +78,15 @@ mod tests {
         let system = Clock::system();
         system.advance(Duration::from_secs(3600));
         assert!(system.now() < before + Duration::from_secs(3600), "the system's clock does not move");
+    }
+
+    #[tokio::test]
+    async fn a_movable_clock_sleeps_by_moving_ahead() {
+        let clock = Clock::movable();
+        let started = Instant::now();
+        clock.sleep(Duration::from_secs(30)).await;
+        assert_eq!(clock.waited(), Duration::from_secs(30));
+        assert!(clock.now() >= started + Duration::from_secs(30));
+        assert_eq!(Clock::system().waited(), Duration::ZERO);
     }
 }
