@@ -44,6 +44,9 @@ struct Ctx<'a> {
     /// Remote updates the run sent ahead in one request (see [`send_updates`]), by target and item:
     /// what landed, or the revision conflict that stopped it.
     sent: BTreeMap<(String, ItemId), Result<Written, RemoteError>>,
+    /// Creates not finished, as (target, item): their intent stays until their link is saved
+    /// with what was sent (see [`Ctx::save_link`]).
+    unfinished: BTreeSet<(String, String)>,
 }
 
 impl Ctx<'_> {
@@ -102,7 +105,22 @@ impl Ctx<'_> {
         self.stale.insert((target.to_string(), id.clone()));
     }
 
-    fn save_link(&self, target: &str, id: &ItemId, w: &Written, base: FieldMap) -> Result<(), SyncError> {
+    /// Saves the link; a create's intent still open is cleared, as the base now says what the
+    /// remote holds.
+    fn save_link(&mut self, target: &str, id: &ItemId, w: &Written, base: FieldMap) -> Result<(), SyncError> {
+        self.save_link_only(target, id, w, base)?;
+        self.finished(target, id)
+    }
+
+    /// Clears the intent of a create left unfinished, once its link holds a base every side agrees on.
+    fn finished(&mut self, target: &str, id: &ItemId) -> Result<(), SyncError> {
+        if self.unfinished.remove(&(target.to_string(), id.to_string())) {
+            self.store.clear_intent(target, &id.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn save_link_only(&self, target: &str, id: &ItemId, w: &Written, base: FieldMap) -> Result<(), SyncError> {
         let link = Link {
             target: target.to_string(),
             item_id: id.to_string(),
@@ -198,7 +216,13 @@ pub async fn apply(
         stale: BTreeSet::new(),
         prewritten: BTreeMap::new(),
         sent: BTreeMap::new(),
+        unfinished: BTreeSet::new(),
     };
+    for remote in remotes {
+        for intent in store.intents(remote.name())? {
+            ctx.unfinished.insert((intent.target, intent.item_id));
+        }
+    }
     prewrite(&mut ctx, plan);
     let mut errors = Vec::new();
     let mut refused: Vec<Refusal> = Vec::new();
@@ -375,8 +399,19 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             let w = remote
                 .create(ItemWrite { id, kind: *kind, fields, parent: parent.as_ref() }, since.unwrap_or_else(Utc::now))
                 .await?;
-            ctx.save_link(target, id, &w, base_from(remote, fields, &w.fields))?;
-            ctx.store.clear_intent(target, &id.to_string())?;
+            let base = base_from(remote, fields, &w.fields);
+            // A create the remote finishes in a later write (Boards' later state, the values it
+            // filled in): the base says what it holds now, which the file does not. Its intent
+            // stays until that write is saved, so that a run killed (or an answer lost) after it
+            // landed reads the sent values as ours, not as a person's edit there (finding 11b).
+            let finished = base.iter().all(|(k, v)| k == "owner" || fields.get(k) == Some(v));
+            ctx.save_link_only(target, id, &w, base)?;
+            if finished {
+                ctx.store.clear_intent(target, &id.to_string())?;
+                ctx.unfinished.remove(&(target.clone(), id.to_string()));
+            } else {
+                ctx.unfinished.insert((target.clone(), id.to_string()));
+            }
             ctx.change(id, Some(target), Direction::Outbound, "created", None)?;
             ctx.counts.outbound_created += 1;
             ctx.log(Some(target), id, format!("created #{}", w.remote_id));
@@ -442,6 +477,7 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                     Err(e) => return Err(e.into()),
                 }
                 ctx.store.delete_link(target, &id.to_string())?;
+                ctx.finished(target, id)?;
                 // Its open conflicts went with the file: nobody is left to settle them.
                 let key = id.to_string();
                 for c in ctx.store.open_conflicts()?.into_iter().filter(|c| &c.target == target && c.item_id == key) {
@@ -458,6 +494,7 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                 link.base = base.clone();
                 link.synced_at = Utc::now();
                 ctx.store.upsert_link(&link)?;
+                ctx.finished(target, id)?;
             }
         }
         Action::Conflicts { target, id, open } => {
@@ -519,6 +556,7 @@ fn mark_removed(ctx: &mut Ctx<'_>, target: &str, id: &ItemId, remote_id: &str) -
     let changes: FieldMap = [("state".to_string(), "removed".to_string())].into();
     ctx.write_item(id, &changes)?;
     ctx.store.delete_link(target, &id.to_string())?;
+    ctx.finished(target, id)?;
     ctx.change(id, Some(target), Direction::Inbound, "removed", None)?;
     ctx.counts.removed += 1;
     ctx.log(Some(target), id, format!("#{remote_id} was deleted remotely; marked removed"));

@@ -61,6 +61,8 @@ pub struct TargetInput {
     /// sent: one found by its marker is our own create, merged over what it sent (so an edit a
     /// person made there since reads as a remote edit); any other is found with no base.
     pub creating: BTreeMap<ItemId, FieldMap>,
+    /// What this target fills in on a create that sent a field empty (Boards: priority 2).
+    pub create_defaults: FieldMap,
 }
 
 /// Everything a plan is computed from.
@@ -341,16 +343,22 @@ fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
 /// an issue after creating it, Boards moves a state past the first one at the end of the run. A
 /// parent it shows none of, or a state other than the one sent, is then not known to be a
 /// person's edit: the base is what it shows, and the file's value goes out (as before the fields
-/// were kept). A different parent is a person's edit. Likewise a priority the create sent empty
-/// and the target shows: Boards gives every new work item priority 2, and the create's later
-/// request clears it; that default is no person's edit, and the file's "no priority" goes out.
-fn sent_base(sent: &FieldMap, view: &FieldMap) -> FieldMap {
+/// were kept). A different parent is a person's edit. Likewise a default the target fills in on a
+/// create that sent the field empty (`defaults`: Boards gives every new work item priority 2, and
+/// the create's later request clears it): showing exactly it is no person's edit, and the file's
+/// "no priority" goes out. A target that fills nothing in (GitHub) showing a value is an edit.
+fn sent_base(sent: &FieldMap, view: &FieldMap, defaults: &FieldMap) -> FieldMap {
     let mut base = sent.clone();
-    for field in ["epic", "state", "priority"] {
+    for field in ["epic", "state"] {
         let Some(shown) = view.get(field) else { continue };
-        let filled = field == "priority" && sent.get(field).is_none_or(|v| v.is_empty());
-        if field == "state" || (field == "epic" && shown.is_empty()) || filled {
+        if field == "state" || shown.is_empty() {
             base.insert(field.into(), shown.clone());
+        }
+    }
+    for (field, default) in defaults.iter() {
+        let sent_empty = sent.get(field).is_none_or(|v| v.is_empty());
+        if sent_empty && view.get(field) == Some(default) {
+            base.insert(field.clone(), default.clone());
         }
     }
     base
@@ -413,7 +421,7 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         .map(|side| match side.link {
             Some(link) => Some(link.base.clone()),
             None => match side.target.creating.get(&item.id) {
-                Some(sent) if !sent.is_empty() => Some(sent_base(sent, &side.view)),
+                Some(sent) if !sent.is_empty() => Some(sent_base(sent, &side.view, &side.target.create_defaults)),
                 Some(_) => Some(side.view.clone()),
                 None => None,
             },

@@ -59,6 +59,7 @@ fn target(name: &str, links: &[(&str, LinkView)], listed: &[RemoteItem]) -> Targ
         vanished: BTreeSet::new(),
         uncarried: BTreeMap::new(),
         creating: BTreeMap::new(),
+        create_defaults: FieldMap::new(),
     }
 }
 
@@ -342,11 +343,17 @@ fn a_default_priority_a_target_filled_in_on_a_lost_create_is_no_edit() {
     r.fields.insert("priority".into(), "2".into());
     let mut it = item("ST-1", "file");
     it.fields.insert("priority".into(), String::new());
-    let mut az = target("az", &[], &[r]);
+    let mut az = target("az", &[], &[r.clone()]);
+    az.create_defaults = fields(&[("priority", "2")]);
     az.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", "new"), ("priority", "")]));
     let p = plan(&input(vec![it.clone()], vec![az]));
     assert_eq!(kinds(&p), ["adopt", "update-remote"]);
     assert!(matches!(&p.actions[1], Action::UpdateRemote { changes, .. } if changes == &fields(&[("priority", "")])));
+    // A target that fills nothing in (GitHub) showing a priority: a person set it since.
+    let mut gh = target("gh", &[], &[r]);
+    gh.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", "new"), ("priority", "")]));
+    let p = plan(&input(vec![it.clone()], vec![gh]));
+    assert!(matches!(&p.actions[0], Action::UpdateCanonical { changes, .. } if changes["priority"] == "2"));
     // A priority the create sent and a person changed there since is still their edit.
     let mut r = remote("1", "file");
     r.marker = Some(id("ST-1"));

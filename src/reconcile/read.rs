@@ -209,7 +209,12 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             let old = store.watermark(&name)?.map(|w| Watermark { etag: None, ..w });
             out.held_back.insert(name.clone(), old);
         }
-        let mut input = TargetInput { name: name.clone(), listed: got.listed.clone(), ..TargetInput::default() };
+        let mut input = TargetInput {
+            name: name.clone(),
+            listed: got.listed.clone(),
+            create_defaults: remote.create_defaults(),
+            ..TargetInput::default()
+        };
         input.creating =
             store.intents(&name)?.into_iter().filter_map(|i| Some((i.item_id.parse().ok()?, i.sent))).collect();
         // Every item, linked or not (a link found again after the state was lost has no base).
@@ -274,9 +279,18 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
                 .filter(|c| c.target == name && c.item_id == link.item_id)
                 .map(|c| (c.field.clone(), c.remote.clone().unwrap_or_default()))
                 .collect();
-            input
-                .links
-                .insert(id, LinkView { remote_id: link.remote_id.clone(), base: link.base.clone(), conflicts: held });
+            // A create not finished (its intent is still open: the write that finishes it may have
+            // landed without its answer, or the run was killed after it): a value the remote shows
+            // as the create sent it is ours, not a person's edit there (finding 11b).
+            let mut base = link.base.clone();
+            if let (Some(sent), Some(now)) = (input.creating.get(&id), input.listed.get(&link.remote_id)) {
+                for (field, value) in sent {
+                    if now.fields.get(field) == Some(value) {
+                        base.insert(field.clone(), value.clone());
+                    }
+                }
+            }
+            input.links.insert(id, LinkView { remote_id: link.remote_id.clone(), base, conflicts: held });
         }
         if follow_moves {
             out.moved.extend(super::moved::follow(store, &name, &links, &got)?);

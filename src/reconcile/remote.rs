@@ -305,6 +305,11 @@ impl Remote {
         self.0.batches_updates()
     }
 
+    /// What the tracker fills in on a create that sent a field empty (see [`Tracker::create_defaults`]).
+    pub fn create_defaults(&self) -> FieldMap {
+        self.0.create_defaults()
+    }
+
     /// Sends several updates, each as [`Remote::update`] would first send it, in one request
     /// where the remote can. Per write, what the remote now holds, or the revision conflict that
     /// refused it; `None` where the write was not sent or failed otherwise: the caller updates

@@ -111,6 +111,13 @@ pub trait Tracker: Send + Sync + std::any::Any {
         false
     }
 
+    /// Canonical values this tracker fills in on a create that sent the field empty (Boards gives
+    /// a new work item priority 2): a create found by its marker showing one is not a person's
+    /// edit. None by default: what such a tracker shows beyond the create is someone's edit.
+    fn create_defaults(&self) -> FieldMap {
+        FieldMap::new()
+    }
+
     /// Sends several updates, each as [`Tracker::update`] would first send it, in one request
     /// where the tracker can. `None` where the write was not sent: the caller updates it alone.
     fn update_many<'a>(

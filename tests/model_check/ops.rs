@@ -80,6 +80,9 @@ pub enum Fault {
     RateLimited,
     /// The connection drops after the write was applied, on 20 % of writes.
     DropAfterWrite,
+    /// Every Boards `$batch` and every PATCH is applied and its answer lost (a run killed after
+    /// its writes landed); kept sequences only, never generated.
+    DropEveryUpdateAnswer,
 }
 
 /// One step of a sequence.

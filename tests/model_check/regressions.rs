@@ -472,3 +472,21 @@ fn an_unreadable_file_whose_owner_no_target_knows_is_left_alone_on_both_remotes(
     let ops = [Op::Sync, Op::File(ST_3, FileEdit::Break(2)), Op::Sync];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
+
+// mc-kill
+/// Finding 11b (the 32 operations of finding 11, where it failed about 1 run in 18 under load):
+/// Boards fills in a priority the create did not send, so a create is finished by a later write
+/// at the end of the run, and until then the link's base says what Boards holds ("2"). When that
+/// write landed but its answer was lost (or the run was killed right after it), the base kept
+/// "2", Boards held the file's "", and the next run read Boards clearing the priority as a
+/// person's edit, which overwrote the priority set on GitHub meanwhile, with no conflict.
+#[test]
+fn a_github_edit_survives_a_boards_create_whose_finishing_write_lost_its_answer() {
+    let ops = [
+        Op::Faults(super::ops::Fault::DropEveryUpdateAnswer),
+        Op::Sync,
+        Op::Github(ST_5, GithubEdit::Priority(1)),
+        Op::Sync,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}

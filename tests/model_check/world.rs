@@ -103,11 +103,15 @@ impl Twins {
             Fault::ServerErrors => json!({"status": 503, "probability": 0.2}),
             Fault::RateLimited => json!({"retry_after": 0, "probability": 0.2}),
             Fault::DropAfterWrite => json!({"method": "PATCH", "drop_after_write": true, "probability": 0.2}),
+            Fault::DropEveryUpdateAnswer => json!({"method": "PATCH", "drop_after_write": true}),
         };
         let mut rule = rule;
         rule["path"] = json!("/**");
         rule["count"] = json!(1_000_000);
         let mut rules = vec![rule];
+        if fault == Fault::DropEveryUpdateAnswer {
+            rules.push(json!({"path": "/**/$batch", "count": 1_000_000, "drop_after_write": true}));
+        }
         if fault == Fault::DropAfterWrite {
             rules.push(json!({"method": "POST", "path": "/**", "count": 1_000_000, "drop_after_write": true, "probability": 0.2}));
         }

@@ -98,6 +98,12 @@ impl Tracker for AzureBoardsTracker {
         true
     }
 
+    /// `Microsoft.VSTS.Common.Priority` has a default of 2 (`defaultValue` in the field's
+    /// definition; `alwaysRequired` false, so a later write may clear it).
+    fn create_defaults(&self) -> FieldMap {
+        [("priority".to_string(), "2".to_string())].into_iter().collect()
+    }
+
     fn update_many<'a>(
         &'a self,
         writes: &'a [(&'a Link, ItemWrite<'a>, &'a FieldMap)],
