@@ -61,6 +61,9 @@ pub struct TargetInput {
     /// sent: one found by its marker is our own create, merged over what it sent (so an edit a
     /// person made there since reads as a remote edit); any other is found with no base.
     pub creating: BTreeMap<ItemId, FieldMap>,
+    /// Of `creating`, the creates whose first request set the state they sent (GitHub's open
+    /// states): a different state on the item found by its marker is a person's edit.
+    pub state_sent: BTreeSet<ItemId>,
 }
 
 /// Everything a plan is computed from.
@@ -341,12 +344,13 @@ fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
 /// an issue after creating it, Boards moves a state past the first one at the end of the run. A
 /// parent it shows none of, or a state other than the one sent, is then not known to be a
 /// person's edit: the base is what it shows, and the file's value goes out (as before the fields
-/// were kept). A different parent is a person's edit.
-fn sent_base(sent: &FieldMap, view: &FieldMap) -> FieldMap {
+/// were kept). A different parent is a person's edit, and so is a different state when the create
+/// set the state in its first request (`state_sent`).
+fn sent_base(sent: &FieldMap, view: &FieldMap, state_sent: bool) -> FieldMap {
     let mut base = sent.clone();
     for field in ["epic", "state"] {
         let Some(shown) = view.get(field) else { continue };
-        if field == "state" || shown.is_empty() {
+        if (field == "state" && !state_sent) || (field == "epic" && shown.is_empty()) {
             base.insert(field.into(), shown.clone());
         }
     }
@@ -410,7 +414,9 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         .map(|side| match side.link {
             Some(link) => Some(link.base.clone()),
             None => match side.target.creating.get(&item.id) {
-                Some(sent) if !sent.is_empty() => Some(sent_base(sent, &side.view)),
+                Some(sent) if !sent.is_empty() => {
+                    Some(sent_base(sent, &side.view, side.target.state_sent.contains(&item.id)))
+                }
                 Some(_) => Some(side.view.clone()),
                 None => None,
             },

@@ -59,6 +59,7 @@ fn target(name: &str, links: &[(&str, LinkView)], listed: &[RemoteItem]) -> Targ
         vanished: BTreeSet::new(),
         uncarried: BTreeMap::new(),
         creating: BTreeMap::new(),
+        state_sent: BTreeSet::new(),
     }
 }
 
@@ -331,6 +332,29 @@ fn a_lost_create_found_by_its_marker_takes_the_edit_made_there_since_it_was_sent
     let p = plan(&input(vec![item("ST-1", "file")], vec![gh]));
     assert_eq!(kinds(&p), ["adopt", "conflicts"]);
     assert_eq!(p.conflicts[0].conflict.base, "sent");
+}
+
+#[test]
+fn a_lost_create_whose_first_request_set_the_state_takes_a_state_edit_made_since() {
+    // The create sent state "new" (set in its first request); a person moved the issue to
+    // "resolved" before the next run found it by its marker (finding 20).
+    let found = || {
+        let mut r = remote("1", "file");
+        r.marker = Some(id("ST-1"));
+        r.fields.insert("state".into(), "resolved".into());
+        r
+    };
+    let mut gh = target("gh", &[], &[found()]);
+    gh.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", "new")]));
+    gh.state_sent.insert(id("ST-1"));
+    let p = plan(&input(vec![item("ST-1", "file")], vec![gh]));
+    assert_eq!(kinds(&p), ["update-canonical", "adopt"]);
+    assert!(matches!(&p.actions[0], Action::UpdateCanonical { changes, .. } if changes["state"] == "resolved"));
+    // A create that sets the state later (cut off): the state shown is not known to be an edit.
+    let mut gh = target("gh", &[], &[found()]);
+    gh.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", "new")]));
+    let p = plan(&input(vec![item("ST-1", "file")], vec![gh]));
+    assert_eq!(kinds(&p), ["adopt", "update-remote"]);
 }
 
 #[test]

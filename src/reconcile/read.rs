@@ -209,6 +209,12 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
         let mut input = TargetInput { name: name.clone(), listed: got.listed.clone(), ..TargetInput::default() };
         input.creating =
             store.intents(&name)?.into_iter().filter_map(|i| Some((i.item_id.parse().ok()?, i.sent))).collect();
+        for (id, sent) in &input.creating {
+            let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
+            if !sent.is_empty() && !remote.create_sets_state_later(kind, id, sent) {
+                input.state_sent.insert(id.clone());
+            }
+        }
         // Every item, linked or not (a link found again after the state was lost has no base).
         for file in &backlog.items {
             if file.item.owner.as_ref().is_some_and(|o| !remote.carries_owner(o))

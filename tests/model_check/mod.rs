@@ -37,7 +37,10 @@ pub fn run_set(
 ) -> Result<(), String> {
     let workers = std::env::var("MODEL_CHECK_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2u32).max(1);
     let keep_going = keep_going();
-    let next = AtomicU32::new(0);
+    // `MODEL_CHECK_FROM=n` starts at sequence `n` (the set still ends before `sequences`), so
+    // `MODEL_CHECK_FROM=117 MODEL_CHECK_SEQUENCES=118` runs sequence 117 alone.
+    let from = std::env::var("MODEL_CHECK_FROM").ok().and_then(|v| v.parse().ok()).unwrap_or(0u32);
+    let next = AtomicU32::new(from);
     let failed: Mutex<Option<(u32, String)>> = Mutex::new(None);
     let all_failed: Mutex<Vec<(u32, String)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
