@@ -202,7 +202,13 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
         }
         // Targets that listed an edit of an item whose file could not be read: their watermark
         // stays where it was (and drops its ETag), so the edit is listed again once the file reads.
-        if got.listed.keys().any(|rid| parents.get(rid).is_some_and(|id| unreadable.contains(id))) {
+        // That includes an item not linked here that carries such an item's marker (found again
+        // after the state was lost): past it, the next run would not list it and would create the
+        // item again instead of merging with it.
+        if got.listed.iter().any(|(rid, r)| {
+            parents.get(rid).is_some_and(|id| unreadable.contains(id))
+                || r.marker.as_ref().is_some_and(|m| unreadable.contains(m))
+        }) {
             let old = store.watermark(&name)?.map(|w| Watermark { etag: None, ..w });
             out.held_back.insert(name.clone(), old);
         }
