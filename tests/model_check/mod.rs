@@ -152,7 +152,7 @@ pub fn fixed_set_checks() -> Checks {
 }
 
 #[test]
-#[ignore = "sequence 150 of seed 13 fails (under `manual`, the file takes a remote title while the field is in conflict: the `manual` family, mc-manual); sequences 0-149 pass; about 0.85 s of CPU a sequence in a debug build; run with --include-ignored"]
+#[ignore = "sequences 33 (finding 22: a file restored after the state was lost is created twice) and 86 (a priority cleared in the file comes back) of seed 13 fail; the other 198 pass; about 1 s of CPU a sequence in a debug build; run with --include-ignored"]
 fn two_hundred_generated_sequences_of_thirty_operations_lose_no_edit() {
     let figures = Arc::new(Figures::default());
     let started = std::time::Instant::now();

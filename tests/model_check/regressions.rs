@@ -487,3 +487,23 @@ fn an_item_unreadable_when_the_state_was_lost_is_merged_with_its_issue_once_it_r
         assert_eq!(replay_checking(policy, &ops, super::fixed_set_checks()), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+/// Finding 22 (sequence 33 of seed 13, 32 operations; seen once the checker counted marked items
+/// the listing leaves out), shrunk by hand: EP-2.md is deleted and `state.db` lost before any run
+/// sees the deletion; a full `reconcile` lists EP-2's issue and work item, linked to nothing and
+/// with no file, and moves the watermark past them; once the file is restored, the next `sync`
+/// does not list them and creates EP-2 again on both targets.
+#[test]
+#[ignore = "finding 22, not fixed: a marked item with no file and no link is passed by the watermark; a restored file is created again"]
+fn a_file_restored_after_the_state_was_lost_is_not_created_twice() {
+    const EP_2: usize = 1;
+    let ops = [
+        Op::Sync,
+        Op::File(EP_2, FileEdit::Delete),
+        Op::LoseState,
+        Op::Reconcile,
+        Op::File(EP_2, FileEdit::Restore),
+        Op::Sync,
+    ];
+    assert_eq!(replay_checking(0, &ops, super::fixed_set_checks()), Vec::<String>::new());
+}
