@@ -63,6 +63,9 @@ pub struct TargetInput {
     pub creating: BTreeMap<ItemId, FieldMap>,
     /// What this target fills in on a create that sent a field empty (Boards: priority 2).
     pub create_defaults: FieldMap,
+    /// Of `creating`, the creates whose first request set the state they sent (GitHub's open
+    /// states): a different state on the item found by its marker is a person's edit.
+    pub state_sent: BTreeSet<ItemId>,
 }
 
 /// Everything a plan is computed from.
@@ -343,15 +346,16 @@ fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
 /// an issue after creating it, Boards moves a state past the first one at the end of the run. A
 /// parent it shows none of, or a state other than the one sent, is then not known to be a
 /// person's edit: the base is what it shows, and the file's value goes out (as before the fields
-/// were kept). A different parent is a person's edit. Likewise a default the target fills in on a
+/// were kept). A different parent is a person's edit, and so is a different state when the create
+/// set the state in its first request (`state_sent`). Likewise a default the target fills in on a
 /// create that sent the field empty (`defaults`: Boards gives every new work item priority 2, and
 /// the create's later request clears it): showing exactly it is no person's edit, and the file's
 /// "no priority" goes out. A target that fills nothing in (GitHub) showing a value is an edit.
-fn sent_base(sent: &FieldMap, view: &FieldMap, defaults: &FieldMap) -> FieldMap {
+fn sent_base(sent: &FieldMap, view: &FieldMap, state_sent: bool, defaults: &FieldMap) -> FieldMap {
     let mut base = sent.clone();
     for field in ["epic", "state"] {
         let Some(shown) = view.get(field) else { continue };
-        if field == "state" || shown.is_empty() {
+        if (field == "state" && !state_sent) || (field == "epic" && shown.is_empty()) {
             base.insert(field.into(), shown.clone());
         }
     }
@@ -421,7 +425,12 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         .map(|side| match side.link {
             Some(link) => Some(link.base.clone()),
             None => match side.target.creating.get(&item.id) {
-                Some(sent) if !sent.is_empty() => Some(sent_base(sent, &side.view, &side.target.create_defaults)),
+                Some(sent) if !sent.is_empty() => Some(sent_base(
+                    sent,
+                    &side.view,
+                    side.target.state_sent.contains(&item.id),
+                    &side.target.create_defaults,
+                )),
                 Some(_) => Some(side.view.clone()),
                 None => None,
             },

@@ -60,6 +60,7 @@ fn target(name: &str, links: &[(&str, LinkView)], listed: &[RemoteItem]) -> Targ
         uncarried: BTreeMap::new(),
         creating: BTreeMap::new(),
         create_defaults: FieldMap::new(),
+        state_sent: BTreeSet::new(),
     }
 }
 
@@ -363,6 +364,29 @@ fn a_default_priority_a_target_filled_in_on_a_lost_create_is_no_edit() {
     az.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", "new"), ("priority", "1")]));
     let p = plan(&input(vec![it], vec![az]));
     assert!(matches!(&p.actions[0], Action::UpdateCanonical { changes, .. } if changes["priority"] == "3"));
+}
+
+#[test]
+fn a_lost_create_whose_first_request_set_the_state_takes_a_state_edit_made_since() {
+    // The create sent state "new" (set in its first request); a person moved the issue to
+    // "resolved" before the next run found it by its marker (finding 20).
+    let found = || {
+        let mut r = remote("1", "file");
+        r.marker = Some(id("ST-1"));
+        r.fields.insert("state".into(), "resolved".into());
+        r
+    };
+    let mut gh = target("gh", &[], &[found()]);
+    gh.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", "new")]));
+    gh.state_sent.insert(id("ST-1"));
+    let p = plan(&input(vec![item("ST-1", "file")], vec![gh]));
+    assert_eq!(kinds(&p), ["update-canonical", "adopt"]);
+    assert!(matches!(&p.actions[0], Action::UpdateCanonical { changes, .. } if changes["state"] == "resolved"));
+    // A create that sets the state later (cut off): the state shown is not known to be an edit.
+    let mut gh = target("gh", &[], &[found()]);
+    gh.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", "new")]));
+    let p = plan(&input(vec![item("ST-1", "file")], vec![gh]));
+    assert_eq!(kinds(&p), ["adopt", "update-remote"]);
 }
 
 #[test]

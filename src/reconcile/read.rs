@@ -205,7 +205,13 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
         }
         // Targets that listed an edit of an item whose file could not be read: their watermark
         // stays where it was (and drops its ETag), so the edit is listed again once the file reads.
-        if got.listed.keys().any(|rid| parents.get(rid).is_some_and(|id| unreadable.contains(id))) {
+        // That includes an item not linked here that carries such an item's marker (found again
+        // after the state was lost): past it, the next run would not list it and would create the
+        // item again instead of merging with it.
+        if got.listed.iter().any(|(rid, r)| {
+            parents.get(rid).is_some_and(|id| unreadable.contains(id))
+                || r.marker.as_ref().is_some_and(|m| unreadable.contains(m))
+        }) {
             let old = store.watermark(&name)?.map(|w| Watermark { etag: None, ..w });
             out.held_back.insert(name.clone(), old);
         }
@@ -217,6 +223,12 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
         };
         input.creating =
             store.intents(&name)?.into_iter().filter_map(|i| Some((i.item_id.parse().ok()?, i.sent))).collect();
+        for (id, sent) in &input.creating {
+            let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
+            if !sent.is_empty() && !remote.create_sets_state_later(kind, id, sent) {
+                input.state_sent.insert(id.clone());
+            }
+        }
         // Every item, linked or not (a link found again after the state was lost has no base).
         for file in &backlog.items {
             if file.item.owner.as_ref().is_some_and(|o| !remote.carries_owner(o))

@@ -300,6 +300,12 @@ impl Remote {
         self.0.finish().await
     }
 
+    /// Whether a create of `fields` sets the state in a later request (see
+    /// [`Tracker::create_sets_state_later`]).
+    pub fn create_sets_state_later(&self, kind: Kind, id: &ItemId, fields: &FieldMap) -> bool {
+        self.0.create_sets_state_later(kind, id, fields)
+    }
+
     /// Whether [`Remote::update_many`] can send several updates in one request.
     pub fn batches_updates(&self) -> bool {
         self.0.batches_updates()

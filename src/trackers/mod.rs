@@ -106,6 +106,13 @@ pub trait Tracker: Send + Sync + std::any::Any {
         Box::pin(async { Ok(Vec::new()) })
     }
 
+    /// Whether a create of `fields` sets the state in a later request than the one that makes
+    /// the item (a kill or a lost answer may cut it off): then a state other than the one sent,
+    /// on the item found by its marker, is not known to be a person's edit.
+    fn create_sets_state_later(&self, _kind: Kind, _id: &ItemId, _fields: &FieldMap) -> bool {
+        true
+    }
+
     /// Whether [`Tracker::update_many`] can send several updates in one request.
     fn batches_updates(&self) -> bool {
         false

@@ -37,7 +37,10 @@ pub fn run_set(
 ) -> Result<(), String> {
     let workers = std::env::var("MODEL_CHECK_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2u32).max(1);
     let keep_going = keep_going();
-    let next = AtomicU32::new(0);
+    // `MODEL_CHECK_FROM=n` starts at sequence `n` (the set still ends before `sequences`), so
+    // `MODEL_CHECK_FROM=117 MODEL_CHECK_SEQUENCES=118` runs sequence 117 alone.
+    let from = std::env::var("MODEL_CHECK_FROM").ok().and_then(|v| v.parse().ok()).unwrap_or(0u32);
+    let next = AtomicU32::new(from);
     let failed: Mutex<Option<(u32, String)>> = Mutex::new(None);
     let all_failed: Mutex<Vec<(u32, String)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -147,7 +150,7 @@ pub fn fixed_set_checks() -> Checks {
 }
 
 #[test]
-#[ignore = "sequence 150 of seed 13 fails (under `manual`, the file takes a remote title while the field is in conflict: the `manual` family, mc-manual); sequences 0-149 pass; about 0.85 s of CPU a sequence in a debug build; run with --include-ignored"]
+#[ignore = "sequences 33 (finding 22: a file restored after the state was lost is created twice) and 86 (a priority cleared in the file comes back) of seed 13 fail; the other 198 pass; about 1 s of CPU a sequence in a debug build; run with --include-ignored"]
 fn two_hundred_generated_sequences_of_thirty_operations_lose_no_edit() {
     let figures = Arc::new(Figures::default());
     let started = std::time::Instant::now();

@@ -313,6 +313,11 @@ impl<'t> World<'t> {
                 }
                 view.insert(id, fields);
             }
+            // The listing leaves out a second item carrying a marker (not adopted): it is a
+            // duplicate all the same.
+            for n in &got.not_adopted {
+                *counts.entry(n.item.to_string()).or_default() += 1;
+            }
             out.insert(side, Read { view, raw, counts });
         }
         out

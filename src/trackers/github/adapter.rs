@@ -98,6 +98,11 @@ impl Tracker for GithubTracker {
         Box::pin(self.update_issue(link, item, changes, old_parent))
     }
 
+    /// GitHub creates an issue open with its labels in one request and closes it in a second.
+    fn create_sets_state_later(&self, kind: Kind, id: &ItemId, fields: &FieldMap) -> bool {
+        self.mapping.to_issue(kind, id, fields, &self.people).state == "closed"
+    }
+
     /// GitHub's 422 on `assignees`.
     fn refuses_owner(&self, e: &RemoteError) -> bool {
         e.status == Some(422) && e.message.contains("assignees")
