@@ -215,6 +215,7 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             let old = store.watermark(&name)?.map(|w| Watermark { etag: None, ..w });
             out.held_back.insert(name.clone(), old);
         }
+        orphans(r, remote, &links, &parents, wanted.as_ref(), &unreadable, &mut got).await?;
         let mut input = TargetInput {
             name: name.clone(),
             listed: got.listed.clone(),
@@ -344,6 +345,58 @@ fn local_edits<'a>(
         }
     }
     out
+}
+
+/// Marked remote items whose item has no file and no link on this target (finding 22: the file
+/// was deleted and the state lost): remembered in the store, since the watermark moves past them.
+/// When such an item's file is back and still not linked here, the remote item is read by its id
+/// and put in the listing, so the plan links it (merged with no base) instead of creating a second
+/// one. A record is forgotten once its item is linked here or the remote item is gone. No record,
+/// no request.
+async fn orphans(
+    r: &Reading<'_>,
+    remote: &Remote,
+    links: &[Link],
+    parents: &BTreeMap<String, ItemId>,
+    wanted: Option<&BTreeSet<ItemId>>,
+    unreadable: &BTreeSet<ItemId>,
+    got: &mut Fetched,
+) -> Result<(), SyncError> {
+    let (backlog, store, name) = (r.backlog, r.store, remote.name());
+    for (rid, item) in &got.listed {
+        if let Some(m) = &item.marker
+            && !parents.contains_key(rid)
+            && backlog.get(m).is_none()
+            && !unreadable.contains(m)
+        {
+            store.record_orphan(name, rid, &m.to_string())?;
+        }
+    }
+    for orphan in store.orphans(name)? {
+        let Ok(id) = orphan.item_id.parse::<ItemId>() else {
+            store.clear_orphan(name, &orphan.remote_id)?;
+            continue;
+        };
+        if links.iter().any(|l| l.item_id == orphan.item_id || l.remote_id == orphan.remote_id) {
+            store.clear_orphan(name, &orphan.remote_id)?;
+            continue;
+        }
+        let listed = got.listed.values().any(|i| i.marker.as_ref() == Some(&id));
+        if backlog.get(&id).is_none() || listed || wanted.is_some_and(|w| !w.contains(&id)) {
+            continue;
+        }
+        let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
+        // A failed read fails the run rather than letting the plan create the item a second time.
+        match remote.get(&orphan.remote_id, kind, parents).await? {
+            None => store.clear_orphan(name, &orphan.remote_id)?,
+            Some(mut w) => {
+                clean(name, &w.remote_id, &mut w.fields, &mut Vec::new());
+                tracing::info!(target = %name, remote_id = %w.remote_id, item = %id, "read the remote item carrying the marker of a file that is back");
+                got.add(w, Some(kind), Some(id));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Lists what changed on a target since its watermark (everything when `full`).

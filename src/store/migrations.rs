@@ -154,6 +154,17 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX comment_mirrors_by_item ON comment_mirrors (item_id);
     "#,
+    // 5: remote items carrying the marker of an item with no file and no link there (issue 13,
+    // finding 22: the file was deleted and the state lost): a run that would create the item
+    // once its file is back reads that remote item by its id first and links it.
+    r#"
+    CREATE TABLE orphans (
+        target     TEXT NOT NULL,
+        remote_id  TEXT NOT NULL,
+        item_id    TEXT NOT NULL,                  -- the item its marker names
+        PRIMARY KEY (target, remote_id)
+    );
+    "#,
 ];
 
 /// The schema version this binary writes and understands.

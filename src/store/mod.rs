@@ -1,6 +1,6 @@
 //! The sync state in SQLite: links and their merge bases, create intents, watermarks, runs and
-//! their changes, conflicts, webhook deliveries, rate-limit budgets, summary posts and mirrored
-//! comments — plus the per-target [`SyncLock`] that keeps two runs from syncing the same target at once.
+//! their changes, conflicts, webhook deliveries, rate-limit budgets, summary posts, mirrored
+//! comments and marked items with no file (orphans) — plus the per-target [`SyncLock`] that keeps two runs from syncing the same target at once.
 //!
 //! [`Store::open`] turns on WAL, a 5 s busy timeout and foreign keys, then applies the numbered
 //! migrations in `migrations.rs`. Timestamps are stored as fixed-width RFC 3339 UTC text
@@ -12,6 +12,7 @@ mod exchanges;
 mod links;
 mod lock;
 mod migrations;
+mod orphans;
 mod refusals;
 mod runs;
 mod types;
@@ -28,6 +29,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 pub use comments::CommentMirror;
 pub use lock::{LockHolder, SyncLock};
 pub use migrations::SCHEMA_VERSION;
+pub use orphans::Orphan;
 pub use refusals::{NewRefusal, StoredRefusal, back_off};
 pub use types::{
     Budget, Change, Conflict, Direction, FieldMap, Intent, Link, Post, Run, RunCounts, RunOutcome, UnknownValue,

@@ -549,9 +549,9 @@ fn an_item_unreadable_when_the_state_was_lost_is_merged_with_its_issue_once_it_r
 /// the listing leaves out), shrunk by hand: EP-2.md is deleted and `state.db` lost before any run
 /// sees the deletion; a full `reconcile` lists EP-2's issue and work item, linked to nothing and
 /// with no file, and moves the watermark past them; once the file is restored, the next `sync`
-/// does not list them and creates EP-2 again on both targets.
+/// does not list them and creates EP-2 again on both targets. Fixed: the run remembers them
+/// (store `orphans`) and reads them by their id once the file is back, so it links them.
 #[test]
-#[ignore = "finding 22, not fixed: a marked item with no file and no link is passed by the watermark; a restored file is created again"]
 fn a_file_restored_after_the_state_was_lost_is_not_created_twice() {
     const EP_2: usize = 1;
     let ops = [
