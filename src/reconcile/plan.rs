@@ -564,8 +564,18 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         let held = held.remove(t.name.as_str()).unwrap_or_default();
         let view = &side.view;
         let outbound = changes(view, &merged, &held);
-        // Held fields keep the base they had (none for a link found again: unknown, so empty).
-        let held_base: FieldMap = held.iter().map(|f| (f.clone(), side.base(f).cloned().unwrap_or_default())).collect();
+        // Held fields keep the base they had (none for a link found again: unknown, so empty);
+        // except a field this target cannot carry, whose base is what the target shows now, so
+        // that only a later change there reads as a person's edit (a person the item was
+        // assigned before the state was lost is no edit).
+        let uncarried = t.uncarried.get(&item.id);
+        let held_base: FieldMap = held
+            .iter()
+            .map(|f| {
+                let shown = || side.view.get(f).filter(|_| uncarried.is_some_and(|u| u.contains(f)));
+                (f.clone(), side.base(f).or_else(shown).cloned().unwrap_or_default())
+            })
+            .collect();
         let mut new_base = merged.clone();
         new_base.extend(held_base.clone());
         // The remote gets the merged fields, except held ones, which keep its own value.

@@ -564,3 +564,17 @@ fn a_file_restored_after_the_state_was_lost_is_not_created_twice() {
     ];
     assert_eq!(replay_checking(0, &ops, super::fixed_set_checks()), Vec::<String>::new());
 }
+
+// mc-owner2
+
+/// Finding 23 (sequence 88 of seed 2026, 11 operations), shrunk by hand: ST-2 (alice) is given to
+/// dana, whom no target knows, and `state.db` is lost before any run. The run that finds the items
+/// again adopts them with an empty base for the owner the targets cannot carry, so the next run
+/// read alice, still assigned on GitHub, as a person's new assignment and took it into the file.
+#[test]
+fn an_assignee_a_target_held_before_the_state_was_lost_is_no_edit_of_an_owner_it_cannot_carry() {
+    let ops = [Op::Sync, Op::File(ST_2, FileEdit::Owner(2)), Op::LoseState, Op::Reconcile, Op::Sync];
+    for policy in [0, 1] {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
