@@ -517,6 +517,24 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
                 }
             }
         }
+        // A link found again with no base showing a person where the file names an owner this
+        // target cannot carry: nothing tells whether that person was assigned before or since, so
+        // it is a conflict, settled for the file (the target keeps its assignee).
+        if base.is_none()
+            && uncarried.is_some_and(|u| u.contains("owner"))
+            && let Some(theirs) = side.view.get("owner").filter(|o| !o.is_empty())
+            && merged.get("owner").is_some_and(|o| o != theirs)
+        {
+            m.conflicts.push(FieldConflict {
+                field: "owner".into(),
+                base: String::new(),
+                canonical: merged["owner"].clone(),
+                remote: theirs.clone(),
+                policy: input.policies.for_field("owner"),
+                settled: Settled::Canonical,
+                others: BTreeMap::new(),
+            });
+        }
         for c in &m.conflicts {
             out.conflicts.push(PlannedConflict { target: t.name.clone(), id: item.id.clone(), conflict: c.clone() });
         }

@@ -579,6 +579,17 @@ fn an_assignee_a_target_held_before_the_state_was_lost_is_no_edit_of_an_owner_it
     }
 }
 
+/// Finding 23, the other way round (sequence 212 of seed 2026), shrunk by hand: with `state.db`
+/// lost, a person assigns alice on GitHub to ST-3 (owned by dana, whom no target knows). With no
+/// base, nothing tells that from an assignee held before, so it is a conflict naming both.
+#[test]
+fn an_assignee_set_after_the_state_was_lost_on_an_owner_a_target_cannot_carry_is_named_by_a_conflict() {
+    let ops = [Op::Sync, Op::LoseState, Op::Github(ST_3, GithubEdit::Assignee(1)), Op::Sync, Op::Sync];
+    for policy in [0, 1] {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
+
 /// Finding 24 (sequences 127 and 252 of seed 2026, 30 and 17 operations), shrunk by hand: a person
 /// assigns `dana-gh` to EP-1's issue before `identities.toml` names dana; the runs that list the
 /// issue see no owner edit (an assignee naming nobody known reads as nothing) and the watermark
