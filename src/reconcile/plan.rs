@@ -517,6 +517,24 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
                 }
             }
         }
+        // A link found again with no base showing a person where the file names an owner this
+        // target cannot carry: nothing tells whether that person was assigned before or since, so
+        // it is a conflict, settled for the file (the target keeps its assignee).
+        if base.is_none()
+            && uncarried.is_some_and(|u| u.contains("owner"))
+            && let Some(theirs) = side.view.get("owner").filter(|o| !o.is_empty())
+            && merged.get("owner").is_some_and(|o| o != theirs)
+        {
+            m.conflicts.push(FieldConflict {
+                field: "owner".into(),
+                base: String::new(),
+                canonical: merged["owner"].clone(),
+                remote: theirs.clone(),
+                policy: input.policies.for_field("owner"),
+                settled: Settled::Canonical,
+                others: BTreeMap::new(),
+            });
+        }
         for c in &m.conflicts {
             out.conflicts.push(PlannedConflict { target: t.name.clone(), id: item.id.clone(), conflict: c.clone() });
         }
@@ -564,8 +582,18 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         let held = held.remove(t.name.as_str()).unwrap_or_default();
         let view = &side.view;
         let outbound = changes(view, &merged, &held);
-        // Held fields keep the base they had (none for a link found again: unknown, so empty).
-        let held_base: FieldMap = held.iter().map(|f| (f.clone(), side.base(f).cloned().unwrap_or_default())).collect();
+        // Held fields keep the base they had (none for a link found again: unknown, so empty);
+        // except a field this target cannot carry, whose base is what the target shows now, so
+        // that only a later change there reads as a person's edit (a person the item was
+        // assigned before the state was lost is no edit).
+        let uncarried = t.uncarried.get(&item.id);
+        let held_base: FieldMap = held
+            .iter()
+            .map(|f| {
+                let shown = || side.view.get(f).filter(|_| uncarried.is_some_and(|u| u.contains(f)));
+                (f.clone(), side.base(f).or_else(shown).cloned().unwrap_or_default())
+            })
+            .collect();
         let mut new_base = merged.clone();
         new_base.extend(held_base.clone());
         // The remote gets the merged fields, except held ones, which keep its own value.

@@ -448,3 +448,24 @@ fn a_file_retitled_away_from_its_sentence_keeps_the_sentence_as_keys() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Finding 23: a link found again after the state was lost, whose file names an owner the target
+/// cannot carry while the target shows the person assigned before: the adoption's base keeps that
+/// person, so the next run reads no edit there.
+#[test]
+fn a_link_found_again_keeps_what_the_target_shows_as_the_base_of_an_owner_it_cannot_carry() {
+    let mut it = item("ST-1", "a");
+    it.fields.insert("owner".into(), "dana".into());
+    let mut r = remote("1", "a");
+    r.marker = Some(id("ST-1"));
+    r.fields.insert("owner".into(), "alice".into());
+    let mut gh = target("gh", &[], &[r]);
+    gh.uncarried.insert(id("ST-1"), ["owner".to_string()].into());
+    let p = plan(&input(vec![it], vec![gh]));
+    let adopted = p.actions.iter().find_map(|a| match a {
+        Action::Adopt { base, .. } => Some(base.clone()),
+        _ => None,
+    });
+    assert_eq!(adopted.expect("adopted")["owner"], "alice", "{:?}", p.actions);
+    assert!(!p.actions.iter().any(|a| matches!(a, Action::UpdateCanonical { .. })), "{:?}", p.actions);
+}
