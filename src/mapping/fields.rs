@@ -9,36 +9,13 @@ pub const ACCEPTANCE_HEADING: &str = "Acceptance criteria";
 
 /// The fields sync carries for each kind, in display order.
 pub fn fields_of(kind: Kind) -> &'static [&'static str] {
+    const EPIC: [&str; 7] = Field::names(Field::EPIC);
+    const STORY: [&str; 13] = Field::names(Field::STORY);
+    const RISK: [&str; 11] = Field::names(Field::RISK);
     match kind {
-        Kind::Epic => &["title", "state", "priority", "owner", "tags", "milestone", "description"],
-        Kind::Story => &[
-            "title",
-            "state",
-            "priority",
-            "owner",
-            "tags",
-            "milestone",
-            "epic",
-            "persona",
-            "activity",
-            "benefit",
-            "points",
-            "description",
-            "acceptance",
-        ],
-        Kind::Risk => &[
-            "title",
-            "state",
-            "priority",
-            "owner",
-            "tags",
-            "milestone",
-            "likelihood",
-            "severity",
-            "mitigation",
-            "review_by",
-            "description",
-        ],
+        Kind::Epic => &EPIC,
+        Kind::Story => &STORY,
+        Kind::Risk => &RISK,
     }
 }
 

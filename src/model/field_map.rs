@@ -60,40 +60,54 @@ impl Field {
         Field::Title,
     ];
 
+    /// An epic's fields, in display order.
+    pub const EPIC: [Field; 7] = {
+        use Field::*;
+        [Title, State, Priority, Owner, Tags, Milestone, Description]
+    };
+    /// A story's fields, in display order.
+    pub const STORY: [Field; 13] = {
+        use Field::*;
+        [
+            Title,
+            State,
+            Priority,
+            Owner,
+            Tags,
+            Milestone,
+            Epic,
+            Persona,
+            Activity,
+            Benefit,
+            Points,
+            Description,
+            Acceptance,
+        ]
+    };
+    /// A risk's fields, in display order.
+    pub const RISK: [Field; 11] = {
+        use Field::*;
+        [Title, State, Priority, Owner, Tags, Milestone, Likelihood, Severity, Mitigation, ReviewBy, Description]
+    };
+
     /// The fields sync carries for each kind, in display order (`fields_of` by name).
     pub fn of(kind: Kind) -> &'static [Field] {
-        use Field::*;
         match kind {
-            Kind::Epic => &[Title, State, Priority, Owner, Tags, Milestone, Description],
-            Kind::Story => &[
-                Title,
-                State,
-                Priority,
-                Owner,
-                Tags,
-                Milestone,
-                Epic,
-                Persona,
-                Activity,
-                Benefit,
-                Points,
-                Description,
-                Acceptance,
-            ],
-            Kind::Risk => &[
-                Title,
-                State,
-                Priority,
-                Owner,
-                Tags,
-                Milestone,
-                Likelihood,
-                Severity,
-                Mitigation,
-                ReviewBy,
-                Description,
-            ],
+            Kind::Epic => &Self::EPIC,
+            Kind::Story => &Self::STORY,
+            Kind::Risk => &Self::RISK,
         }
+    }
+
+    /// The names of `fields`, in their order (for tables of names built at compile time).
+    pub const fn names<const N: usize>(fields: [Field; N]) -> [&'static str; N] {
+        let mut out = [""; N];
+        let mut i = 0;
+        while i < N {
+            out[i] = fields[i].name();
+            i += 1;
+        }
+        out
     }
 
     /// The field's name in files, mappings and stored bases.
