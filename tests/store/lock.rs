@@ -103,7 +103,7 @@ fn unsafe_target_names_are_refused() {
 }
 
 /// Not a test of its own: the child process of the test below. It takes the lock, says so on
-/// stdout and sleeps until it is killed.
+/// stdout and waits on its stdin (which the parent keeps open) until it is killed.
 #[test]
 #[ignore = "helper process for a_lock_held_by_a_killed_process_is_free_again"]
 fn hold_lock_until_killed() {
@@ -113,7 +113,9 @@ fn hold_lock_until_killed() {
     };
     let _lock = SyncLock::acquire(std::path::Path::new(&dir), &["github"], None).expect("child takes the lock");
     println!("{CHILD_HOLDS}");
-    std::thread::sleep(Duration::from_secs(120));
+    // Blocks until the parent kills this process; returns only if the parent went away first.
+    let mut nothing = String::new();
+    let _ = std::io::stdin().read_line(&mut nothing);
     panic!("the parent test should have killed this process");
 }
 
@@ -123,6 +125,7 @@ fn a_lock_held_by_a_killed_process_is_free_again() {
     let child = Command::new(std::env::current_exe().unwrap())
         .args(["store::lock::hold_lock_until_killed", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
         .env(CHILD_DIR_ENV, dir.path())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
