@@ -105,3 +105,26 @@ async fn tokens_never_appear_in_verbose_logs_or_refusals() {
         assert!(!err.contains(wrong) && !err.contains(&basic(wrong)), "the token in the error or logs: {err}");
     }
 }
+
+/// A target with no `mapping` reads its project's process first; a token Azure DevOps refuses
+/// there (it answers 401 with the redirect suppressed, else 203 and its sign-in page) is named with
+/// its setting, not reported as a body that could not be decoded.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_token_is_named_while_reading_the_projects_process() {
+    let az = AzEnv::new(&sample_backlog(), "manual", Process::Agile).await;
+    let text = std::fs::read_to_string(&az.config).unwrap();
+    let without_mapping: String =
+        text.lines().filter(|l| !l.starts_with("mapping = ")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&az.config, without_mapping).unwrap();
+    let token_file = az.config.parent().unwrap().join("token");
+    std::fs::write(&token_file, "not-the-token\n").unwrap();
+    let out = az.cli(&["sync"]).await;
+    let err = stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("Azure DevOps refused") && err.contains("`token_file` of target `boards`"), "{err}");
+    assert!(!err.contains("decoding") && !err.contains("not-the-token"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line says it all: {err}");
+    std::fs::write(&token_file, format!("{}\n", crate::support::azure_env::TOKEN)).unwrap();
+    let out = az.cli(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "the process is read with the right token: {}", stderr(&out));
+}

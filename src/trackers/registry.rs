@@ -83,7 +83,7 @@ pub async fn prepare(target: &TargetSettings) -> Result<Option<Process>, SyncErr
         return Ok(Some(p));
     }
     let source = source_of(target)?;
-    let p = azure_boards::connector::process::detect(&a.organization_url, &a.project, &source)
+    let p = azure_boards::connector::process::detect(&target.name, &a.organization_url, &a.project, &source)
         .await
         .map_err(|reason| SyncError::Target { target: target.name.clone(), reason })?;
     tracing::debug!(target = %target.name, process = p.as_str(), "read the project's process");
