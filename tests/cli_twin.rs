@@ -70,3 +70,32 @@ async fn twin_azure_prints_its_organization_url_and_serves_until_killed() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A first try needs the token the twin wants: the default is named on stderr, a chosen one is not
+/// repeated.
+#[test]
+fn the_twin_says_which_token_it_wants_without_repeating_a_chosen_one() {
+    for (kind, token, named) in [
+        ("github", None, true),
+        ("azure", None, true),
+        ("github", Some("s3cret-choice"), false),
+        ("azure", Some("s3cret-choice"), false),
+    ] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_backlog-sync"));
+        command.args(["twin", kind, "--port", "0"]).env_remove("BACKLOG_SYNC_TWIN_TOKEN");
+        if let Some(token) = token {
+            command.args(["--token", token]);
+        }
+        let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(line.contains("twin serving http://127.0.0.1:"), "{line}");
+        assert_eq!(line.contains("the token `twin-token`"), named, "{kind} {token:?}: {line}");
+        assert!(!line.contains("s3cret-choice"), "{line}");
+        if token.is_some() {
+            assert!(line.contains("`--token`"), "{line}");
+        }
+    }
+}

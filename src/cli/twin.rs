@@ -6,6 +6,9 @@ use super::Outcome;
 use backlog_twins::azure::{AzureTwin, AzureTwinConfig, Process};
 use backlog_twins::github::{GithubTwin, GithubTwinConfig};
 
+/// The token the twins want unless `--token` says otherwise.
+const DEFAULT_TOKEN: &str = "twin-token";
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Which API to emulate.
@@ -15,7 +18,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// The token (GitHub) or personal access token (Azure DevOps) requests must carry.
-    #[arg(long, default_value = "twin-token", env = "BACKLOG_SYNC_TWIN_TOKEN")]
+    #[arg(long, default_value = DEFAULT_TOKEN, env = "BACKLOG_SYNC_TWIN_TOKEN")]
     pub token: String,
     /// GitHub: repositories that exist from the start (`owner/name`, repeatable).
     #[arg(long = "repo", default_value = "contoso/onboarding")]
@@ -58,6 +61,16 @@ pub enum TwinKind {
     Azure,
 }
 
+/// Which token the twin wants, in words: the default is named (it is no secret, and a first try
+/// needs it); a token the user chose is not repeated.
+fn token_hint(token: &str) -> String {
+    if token == DEFAULT_TOKEN {
+        format!("the token `{DEFAULT_TOKEN}` (the default; `--token` sets another)")
+    } else {
+        "the token given by `--token` or `BACKLOG_SYNC_TWIN_TOKEN`".to_string()
+    }
+}
+
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
     match args.kind {
         TwinKind::Github => {
@@ -73,9 +86,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             println!("{}", twin.base_url());
             std::io::stdout().flush()?;
             eprintln!(
-                "GitHub twin serving {} for repositories {}; stop with ctrl-c",
+                "GitHub twin serving {} for repositories {}; requests must carry {}; stop with ctrl-c",
                 twin.base_url(),
-                args.repos.join(", ")
+                args.repos.join(", "),
+                token_hint(&args.token)
             );
             tokio::signal::ctrl_c().await?;
             twin.shutdown().await;
@@ -95,9 +109,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             println!("{}", twin.organization_url());
             std::io::stdout().flush()?;
             eprintln!(
-                "Azure DevOps twin serving {} with projects {}; stop with ctrl-c",
+                "Azure DevOps twin serving {} with projects {}; requests must carry {}; stop with ctrl-c",
                 twin.organization_url(),
-                names.join(", ")
+                names.join(", "),
+                token_hint(&args.token)
             );
             tokio::signal::ctrl_c().await?;
             twin.shutdown().await;
