@@ -186,7 +186,9 @@ pub const RULES: &[Rule] = &[
         "unknown-identity",
         Warning,
         "an owner has no entry in `mappings/identities.toml`",
-        "add the person to `mappings/identities.toml`",
+        "add the person to `mappings/identities.toml` beside the settings file (create it if missing): a \
+         `[[people]]` table with `canonical` as written in `owner:`, `github` (the login) and `azure` (the \
+         unique name)",
     ),
     r(
         "sync-conflict",
