@@ -603,3 +603,19 @@ fn an_assignee_unknown_on_github_until_the_person_is_added_reaches_the_file_in_t
     let ops = [Op::Sync, Op::Github(EP_1, GithubEdit::Assignee(2)), Op::Reconcile, Op::Sync, Op::Identities, Op::Sync];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
+
+// mc-owner3
+
+/// Finding 30 (sequences 502, 793 and 1339 of seed 2026; 793 is `Kill(141)`, two file edits,
+/// `Identities`, `Sync`), shrunk by hand: the create of ST-3's issue (owned by dana, whom no target
+/// knows) lands but the run cannot finish it (the answer lost and the lost create not adopted in
+/// the run, as a kill right after it leaves it), so the next run finds it by its marker with what
+/// the create sent as its base: dana, which GitHub could not carry. Once dana is added, the issue
+/// showing nobody read as a person clearing the owner, and the file lost `dana@contoso.com`.
+#[test]
+fn a_create_whose_answer_was_lost_before_the_owner_became_known_keeps_the_file_owner() {
+    let ops = [Op::Faults(super::ops::Fault::DropEveryCreateAnswer), Op::Sync, Op::Identities, Op::Sync];
+    for policy in [0, 1] {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
