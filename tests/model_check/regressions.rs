@@ -619,3 +619,21 @@ fn a_create_whose_answer_was_lost_before_the_owner_became_known_keeps_the_file_o
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+/// Finding 31 (sequence 1758 of seed 2026, 23 operations), shrunk by hand: in the same interval
+/// a person assigns alice to ST-5 on GitHub and gives ST-5.md to dana, whom no target knows. The
+/// assignment was taken as the only change (finding O-1's rule, meant for a file owner the target
+/// could never carry) and dana was replaced with no conflict naming her. Both are edits: the
+/// policy settles them and a conflict names both. Under every policy; and the same with the file
+/// retitled instead (dana owned ST-3 all along): under `manual` the conflict stays open, the run
+/// after does not take alice as if nothing were in conflict.
+#[test]
+fn an_assignee_set_on_github_while_the_file_gives_the_item_to_an_unknown_owner_is_a_conflict() {
+    let ops = [Op::Sync, Op::Github(ST_5, GithubEdit::Assignee(1)), Op::File(ST_5, FileEdit::Owner(2)), Op::Sync];
+    let retitled =
+        [Op::Sync, Op::Github(ST_3, GithubEdit::Assignee(1)), Op::File(ST_3, FileEdit::Title(1)), Op::Sync, Op::Sync];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+        assert_eq!(replay(policy, &retitled), Vec::<String>::new(), "retitled, policy {policy}");
+    }
+}
