@@ -115,6 +115,20 @@ impl Model {
         self.raw.iter().filter(|(s, _)| **s != Side::File).map(|(s, v)| (*s, v.clone())).collect()
     }
 
+    /// An owner a remote held all along (before this run) where the file named someone that remote
+    /// could not carry (the engine's view left it out, so the sides looked agreed), taken by a
+    /// policy decision a conflict names: after the state was lost there is no base, and the
+    /// README's rule "No base, no guess" settles every difference by the policy (finding 32).
+    fn standing(&self, id: &str, field: &str, value: &str) -> bool {
+        field == "owner"
+            && self.named.contains(&(id.to_string(), field.to_string(), value.to_string()))
+            && self
+                .raw
+                .iter()
+                .filter(|(s, _)| **s != Side::File)
+                .any(|(_, raw)| raw.get(id).and_then(|f| f.get(field)).is_some_and(|v| v == value))
+    }
+
     pub fn name(&mut self, id: &str, field: &str, value: &str) {
         self.named.insert((id.to_string(), field.to_string(), value.to_string()));
     }
@@ -175,6 +189,7 @@ impl Model {
                 if pending.is_empty() {
                     if let Some(a) = agreed
                         && &a != value
+                        && !self.standing(id, field, value)
                     {
                         self.violation(format!("{id}.{field}: changed from {a:?} to {value:?} with no edit"));
                     }

@@ -637,3 +637,25 @@ fn an_assignee_set_on_github_while_the_file_gives_the_item_to_an_unknown_owner_i
         assert_eq!(replay(policy, &retitled), Vec::<String>::new(), "retitled, policy {policy}");
     }
 }
+
+/// Finding 32 (sequence 1866 of seed 2026, 22 operations), shrunk by hand: Boards assigns alice
+/// to ST-3 (dana's, whom no target knows); `state.db` is lost, and the run that finds the links
+/// again names alice in a conflict settled for the file (finding 23). `state.db` is lost again
+/// and dana added: with no base, dana against alice is a difference the policy settles (README
+/// "No base, no guess"); remote-wins takes alice. The model counted that as a change with no
+/// edit, its view having hidden the standing difference.
+#[test]
+fn an_assignee_a_target_kept_through_two_lost_states_is_settled_by_the_policy_once_the_owner_is_known() {
+    let ops = [
+        Op::Sync,
+        Op::Boards(ST_3, BoardsEdit::Owner(1)),
+        Op::LoseState,
+        Op::Sync,
+        Op::LoseState,
+        Op::Identities,
+        Op::Sync,
+    ];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
