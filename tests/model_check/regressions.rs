@@ -659,3 +659,28 @@ fn an_assignee_a_target_kept_through_two_lost_states_is_settled_by_the_policy_on
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+/// Finding 33 (sequences 2683 and 3571 of seed 2026, 27 and 33 operations), shrunk by hand, two
+/// shapes of one model fault: a person who undoes their own edit before any run (GitHub clears
+/// RK-1's assignee alice, the file gives RK-1 to dana, GitHub assigns alice again), and a person
+/// who replaces their assignment with someone no identity names (GitHub assigns alice to EP-1,
+/// then `dana-gh` before dana is known: read as no owner). Neither leaves an edit a sync can see;
+/// the model kept the first edit as pending and called it lost.
+#[test]
+fn an_assignment_undone_or_replaced_with_an_unknown_person_before_a_run_is_no_edit_to_keep() {
+    const EP_1: usize = 0;
+    const RK_1: usize = 7;
+    let undone = [
+        Op::Sync,
+        Op::Github(RK_1, GithubEdit::Assignee(0)),
+        Op::File(RK_1, FileEdit::Owner(2)),
+        Op::Github(RK_1, GithubEdit::Assignee(1)),
+        Op::Sync,
+    ];
+    let replaced =
+        [Op::Sync, Op::Github(EP_1, GithubEdit::Assignee(1)), Op::Github(EP_1, GithubEdit::Assignee(2)), Op::Sync];
+    for policy in [0, 1] {
+        assert_eq!(replay(policy, &undone), Vec::<String>::new(), "undone, policy {policy}");
+        assert_eq!(replay(policy, &replaced), Vec::<String>::new(), "replaced, policy {policy}");
+    }
+}
