@@ -155,6 +155,18 @@ impl Ctx<'_> {
 /// Base after a remote write: what the remote holds now. For an owner it cannot carry (no
 /// identity there), what it showed (empty when it showed nobody we know): so that gaining the
 /// identity later reads as the file's owner to assign, never as the remote clearing it.
+/// What a create puts on `remote`, as its intent keeps it: an owner it cannot carry goes out as
+/// nobody, so a later run that finds the item by its marker (the answer lost, the run killed)
+/// reads nobody there as what the create sent, not as a person clearing the owner once the
+/// person is known there (finding 30).
+fn sent_fields(remote: &Remote, fields: &FieldMap) -> FieldMap {
+    let mut sent = fields.clone();
+    if fields.get("owner").is_some_and(|o| !remote.carries_owner(o)) {
+        sent.insert("owner".into(), String::new());
+    }
+    sent
+}
+
 fn base_from(remote: &Remote, sent: &FieldMap, read_back: &FieldMap) -> FieldMap {
     let mut base = sent.clone();
     base.extend(read_back.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -394,7 +406,7 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             let remote = ctx.remotes[target.as_str()];
             let since =
                 ctx.store.intents(target)?.into_iter().find(|i| i.item_id == id.to_string()).map(|i| i.created_at);
-            ctx.store.record_intent(target, &id.to_string(), fields)?;
+            ctx.store.record_intent(target, &id.to_string(), &sent_fields(remote, fields))?;
             let parent = ctx.parent_link(target, fields)?;
             let w = remote
                 .create(ItemWrite { id, kind: *kind, fields, parent: parent.as_ref() }, since.unwrap_or_else(Utc::now))

@@ -66,6 +66,9 @@ pub struct TargetInput {
     /// Of `creating`, the creates whose first request set the state they sent (GitHub's open
     /// states): a different state on the item found by its marker is a person's edit.
     pub state_sent: BTreeSet<ItemId>,
+    /// When each linked item's link here was last saved: a file written after it may have
+    /// changed any field since, its owner included.
+    pub synced_at: BTreeMap<ItemId, DateTime<Utc>>,
 }
 
 /// Everything a plan is computed from.
@@ -459,13 +462,19 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         item.fields.keys().map(|f| (f.clone(), item.modified)).collect();
     let mut taken_owner = false;
     let mut owner_in_conflict: BTreeSet<&str> = BTreeSet::new();
+    // Targets where an owner they cannot carry was weighed against a person's assignment there
+    // and settled: the assignee they show is the base from now on (settled, not a new edit).
+    let mut owner_settled: BTreeSet<&str> = BTreeSet::new();
     for (side, base) in sides.iter().zip(&bases) {
         let t = side.target;
         let listed = side.listed;
         let uncarried = t.uncarried.get(&item.id);
         // Fields this target cannot carry, and those in conflict, say nothing to the merge; except
         // a person assigned there since the base (the file's owner is one it cannot carry): a
-        // person's edit, taken as the only change (the file's owner could not reach it).
+        // person's edit, taken as the only change (the file's owner could not reach it) — unless
+        // the file was written since the link was saved (its owner may be an edit too) or that
+        // conflict is open here: then the two are merged over the base, and a difference is a
+        // conflict the policy settles (finding 31).
         let mut seen = side.view.clone();
         let mut base = base.clone();
         let assigned = |f: &str| {
@@ -474,8 +483,14 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
                 && side.listed.is_some_and(|r| r.fields.get(f).is_some_and(|o| !o.is_empty()))
                 && side.view.get(f) != side.base(f)
         };
+        let file_newer = item.modified.zip(t.synced_at.get(&item.id)).is_some_and(|(m, s)| m > *s);
+        let mut weighed = false;
         for f in uncarried.into_iter().flatten().chain(contested.keys()) {
             if side.link.is_some() && assigned(f) {
+                if file_newer || side.link.is_some_and(|l| l.conflicts.contains_key(f)) {
+                    weighed = true;
+                    continue;
+                }
                 if let Some(base) = base.as_mut() {
                     base.insert(f.clone(), merged.get(f).cloned().unwrap_or_default());
                 }
@@ -508,6 +523,12 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
                 settled: Settled::Manual,
                 others,
             });
+        }
+        if weighed {
+            taken_owner |= m.fields.get("owner") != merged.get("owner");
+            if m.conflicts.iter().any(|c| c.field == "owner" && c.settled != Settled::Manual) {
+                owner_settled.insert(t.name.as_str());
+            }
         }
         if m.fields != merged {
             from.push(t.name.clone());
@@ -587,11 +608,16 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         // that only a later change there reads as a person's edit (a person the item was
         // assigned before the state was lost is no edit).
         let uncarried = t.uncarried.get(&item.id);
+        let settled = owner_settled.contains(t.name.as_str());
         let held_base: FieldMap = held
             .iter()
             .map(|f| {
                 let shown = || side.view.get(f).filter(|_| uncarried.is_some_and(|u| u.contains(f)));
-                (f.clone(), side.base(f).or_else(shown).cloned().unwrap_or_default())
+                let value = match settled && f == "owner" {
+                    true => shown().or_else(|| side.base(f)),
+                    false => side.base(f).or_else(shown),
+                };
+                (f.clone(), value.cloned().unwrap_or_default())
             })
             .collect();
         let mut new_base = merged.clone();

@@ -61,6 +61,7 @@ fn target(name: &str, links: &[(&str, LinkView)], listed: &[RemoteItem]) -> Targ
         creating: BTreeMap::new(),
         create_defaults: FieldMap::new(),
         state_sent: BTreeSet::new(),
+        synced_at: BTreeMap::new(),
     }
 }
 

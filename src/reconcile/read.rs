@@ -303,6 +303,7 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
                     }
                 }
             }
+            input.synced_at.insert(id.clone(), link.synced_at);
             input.links.insert(id, LinkView { remote_id: link.remote_id.clone(), base, conflicts: held });
         }
         if follow_moves {

@@ -17,6 +17,9 @@ pub struct Edit {
     pub seq: usize,
     pub side: Side,
     pub value: String,
+    /// What the side held before this edit, and how many runs had ended when it was made.
+    from: Option<String>,
+    epoch: usize,
 }
 
 #[derive(Debug, Default)]
@@ -37,6 +40,8 @@ pub struct Model {
     pub views: BTreeMap<Side, View>,
     /// What each side held at the last read, as it holds it (a remote's owners included).
     raw: BTreeMap<Side, View>,
+    /// Counts the reads that end a run (`merge_view`): edits made with no run in between share it.
+    epoch: usize,
     pub violations: Vec<String>,
 }
 
@@ -69,8 +74,7 @@ impl Model {
                     if field == "state" && value == "removed" {
                         self.gone.insert(id.clone());
                     }
-                    let st = self.fields.entry((id.clone(), field.clone())).or_default();
-                    st.pending.push(Edit { seq, side, value: value.clone() });
+                    self.push_edit(id, field, Edit { seq, side, value: value.clone(), from: held.cloned(), epoch: 0 });
                 }
             }
         }
@@ -85,19 +89,53 @@ impl Model {
                 if let Some(now) = fields.get("owner").filter(|o| !o.is_empty())
                     && was.is_some_and(|w| w != now)
                 {
-                    let st = self.fields.entry((id.clone(), "owner".into())).or_default();
-                    st.pending.push(Edit { seq, side, value: now.clone() });
+                    self.push_edit(id, "owner", Edit { seq, side, value: now.clone(), from: was.cloned(), epoch: 0 });
+                }
+                // An assignee a person set here that names nobody this side knows reads as no
+                // owner at all (the mapping leaves it out): a later edit that replaces this side's
+                // earlier ones, shown once the person is known (finding 33).
+                if was.is_some() && !fields.contains_key("owner") {
+                    self.drop_edits(id, "owner", side);
                 }
             }
             for id in before.keys().filter(|id| !after.contains_key(*id)) {
                 self.gone.insert(id.clone()); // deleted remotely
             }
         }
-        self.merge_view(side, after, raw);
+        self.take_view(side, after, raw);
+    }
+
+    /// Records one person's edit of a field on a side. An edit that puts back what the side held
+    /// before its first pending edit of that field, with no run in between, undoes them: nothing
+    /// is left that a sync could see or keep (finding 33).
+    fn push_edit(&mut self, id: &str, field: &str, mut edit: Edit) {
+        edit.epoch = self.epoch;
+        let st = self.fields.entry((id.to_string(), field.to_string())).or_default();
+        let mine: Vec<&Edit> = st.pending.iter().filter(|e| e.side == edit.side).collect();
+        let undone = mine.first().is_some_and(|first| first.from.as_ref() == Some(&edit.value))
+            && mine.iter().all(|e| e.epoch == edit.epoch);
+        if undone {
+            st.pending.retain(|e| e.side != edit.side);
+        } else {
+            st.pending.push(edit);
+        }
+    }
+
+    /// Forgets a side's pending edits of a field (replaced by an edit the side cannot show).
+    fn drop_edits(&mut self, id: &str, field: &str, side: Side) {
+        if let Some(st) = self.fields.get_mut(&(id.to_string(), field.to_string())) {
+            st.pending.retain(|e| e.side != side);
+        }
+    }
+
+    /// Takes the read of a side that ends a run.
+    pub fn merge_view(&mut self, side: Side, after: &View, raw: &View) {
+        self.epoch += 1;
+        self.take_view(side, after, raw);
     }
 
     /// Takes a new read of a side; a file view keeps the last values of files it could not read.
-    pub fn merge_view(&mut self, side: Side, after: &View, raw: &View) {
+    fn take_view(&mut self, side: Side, after: &View, raw: &View) {
         for (views, after) in [(&mut self.views, after), (&mut self.raw, raw)] {
             if side == Side::File {
                 let v = views.entry(side).or_default();
@@ -113,6 +151,20 @@ impl Model {
     /// What each remote side held at the last read, as it holds it (every owner included).
     pub fn raw_remotes(&self) -> BTreeMap<Side, View> {
         self.raw.iter().filter(|(s, _)| **s != Side::File).map(|(s, v)| (*s, v.clone())).collect()
+    }
+
+    /// An owner a remote held all along (before this run) where the file named someone that remote
+    /// could not carry (the engine's view left it out, so the sides looked agreed), taken by a
+    /// policy decision a conflict names: after the state was lost there is no base, and the
+    /// README's rule "No base, no guess" settles every difference by the policy (finding 32).
+    fn standing(&self, id: &str, field: &str, value: &str) -> bool {
+        field == "owner"
+            && self.named.contains(&(id.to_string(), field.to_string(), value.to_string()))
+            && self
+                .raw
+                .iter()
+                .filter(|(s, _)| **s != Side::File)
+                .any(|(_, raw)| raw.get(id).and_then(|f| f.get(field)).is_some_and(|v| v == value))
     }
 
     pub fn name(&mut self, id: &str, field: &str, value: &str) {
@@ -175,6 +227,7 @@ impl Model {
                 if pending.is_empty() {
                     if let Some(a) = agreed
                         && &a != value
+                        && !self.standing(id, field, value)
                     {
                         self.violation(format!("{id}.{field}: changed from {a:?} to {value:?} with no edit"));
                     }

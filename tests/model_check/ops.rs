@@ -83,6 +83,10 @@ pub enum Fault {
     /// Every Boards `$batch` and every PATCH is applied and its answer lost (a run killed after
     /// its writes landed); kept sequences only, never generated.
     DropEveryUpdateAnswer,
+    /// Every create (a GitHub issue, an Azure work item) is applied and its answer lost, and the
+    /// run cannot ask who it is (so cannot adopt what it made): each create is left to the next
+    /// run, which finds it by its marker (a run killed after its creates); kept sequences only.
+    DropEveryCreateAnswer,
 }
 
 /// One step of a sequence.

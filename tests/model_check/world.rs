@@ -104,13 +104,24 @@ impl Twins {
             Fault::RateLimited => json!({"retry_after": 0, "probability": 0.2}),
             Fault::DropAfterWrite => json!({"method": "PATCH", "drop_after_write": true, "probability": 0.2}),
             Fault::DropEveryUpdateAnswer => json!({"method": "PATCH", "drop_after_write": true}),
+            Fault::DropEveryCreateAnswer => {
+                json!({"method": "POST", "drop_after_write": true, "path": "/repos/*/*/issues"})
+            }
         };
         let mut rule = rule;
-        rule["path"] = json!("/**");
+        if rule.get("path").is_none() {
+            rule["path"] = json!("/**");
+        }
         rule["count"] = json!(1_000_000);
         let mut rules = vec![rule];
         if fault == Fault::DropEveryUpdateAnswer {
             rules.push(json!({"path": "/**/$batch", "count": 1_000_000, "drop_after_write": true}));
+        }
+        if fault == Fault::DropEveryCreateAnswer {
+            rules.push(json!({"method": "POST", "path": "/**/_apis/wit/workitems/*", "count": 1_000_000, "drop_after_write": true}));
+            for path in ["/user", "/**/_apis/connectionData"] {
+                rules.push(json!({"method": "GET", "path": path, "count": 1_000_000, "status": 404}));
+            }
         }
         if fault == Fault::DropAfterWrite {
             rules.push(json!({"method": "POST", "path": "/**", "count": 1_000_000, "drop_after_write": true, "probability": 0.2}));
