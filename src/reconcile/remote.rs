@@ -206,6 +206,11 @@ impl Remote {
         hex::encode(hash.finalize())
     }
 
+    /// Takes the identities as `mappings/identities.toml` reads now (a long-running `serve`).
+    pub fn set_identities(&mut self, people: crate::mapping::Identities) {
+        self.0.set_identities(people);
+    }
+
     /// The login the sync's own edits carry on this target, when it is an app's; known without a
     /// request.
     pub fn app_login(&self) -> Option<String> {

@@ -96,3 +96,28 @@ async fn a_person_taken_out_of_identities_is_no_edit_of_the_owners_they_held() {
     let again = w.sync().await;
     assert!(again.plan.is_empty(), "settled: {:?}", again.plan.actions);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_takes_a_person_added_to_identities_while_it_runs_on_its_next_scheduled_sync() {
+    use crate::daemon_serve::process::{SECRET_VAR, Served, tables};
+    use std::time::{Duration, Instant};
+
+    let w = World::new("manual", false, |_| {}).await;
+    let first = w.sync().await;
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    // ST-5 has no owner; a person assigns dave-contoso on GitHub before dave is in identities.toml.
+    w.edit_issue("ST-5", serde_json::json!({"assignees": ["dave-contoso"]})).await;
+    let mut text = std::fs::read_to_string(&w.config).unwrap();
+    text.push_str(&format!("\n[webhooks.github]\nsecret_env = \"{SECRET_VAR}\"\n\n{}", tables(200, 64, "* * * * * *")));
+    std::fs::write(&w.config, text).unwrap();
+    let daemon = Served::start(&w.config, w.dir.join("../serve.log"));
+    daemon.wait_runs("schedule", 1, Duration::from_secs(30)).await;
+    assert_eq!(key(&w.read("stories/ST-5.md"), "owner"), None, "dave names nobody known yet");
+
+    w.edit_identities(|t| format!("{t}\n[[people]]\ncanonical = \"dave@contoso.com\"\ngithub = \"dave-contoso\"\n"));
+    let started = Instant::now();
+    while key(&w.read("stories/ST-5.md"), "owner").as_deref() != Some("dave@contoso.com") {
+        assert!(started.elapsed() < Duration::from_secs(60), "the assignment never reached the file");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

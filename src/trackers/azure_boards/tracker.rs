@@ -43,6 +43,10 @@ impl Tracker for AzureBoardsTracker {
         self.people.people.iter().filter_map(|p| Some((p.canonical.as_str(), p.azure.as_deref()?))).collect()
     }
 
+    fn set_identities(&mut self, people: crate::mapping::Identities) {
+        self.people = people;
+    }
+
     fn budget(&self) -> Budget {
         self.connector.budget()
     }
