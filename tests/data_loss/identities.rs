@@ -121,3 +121,27 @@ async fn serve_takes_a_person_added_to_identities_while_it_runs_on_its_next_sche
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_webhook_run_after_a_person_was_added_lists_the_target_in_full() {
+    use backlog_sync::reconcile::engine::{self, Keys, RunOptions};
+    use backlog_sync::store::Store;
+
+    let w = World::new("manual", false, |_| {}).await;
+    let first = w.sync().await;
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    w.edit_issue("ST-5", serde_json::json!({"assignees": ["dave-contoso"]})).await;
+    assert!(w.sync().await.plan.is_empty(), "dave names nobody known yet");
+    w.edit_identities(|t| format!("{t}\n[[people]]\ncanonical = \"dave@contoso.com\"\ngithub = \"dave-contoso\"\n"));
+
+    // A webhook names ST-6's issue only; GitHub's people changed, so its listing is a full one.
+    let settings = w.settings();
+    let link = Store::open(&settings.state_path()).unwrap().links("github").unwrap();
+    let st6 = link.iter().find(|l| l.item_id == "ST-6").unwrap().remote_id.clone();
+    let keys = Keys { items: [("github".to_string(), st6)].into(), ..Keys::default() };
+    let opts = RunOptions { only: Some(keys), label: Some("webhook".into()), ..RunOptions::default() };
+    let report = engine::run(&settings, &opts).await.expect("run");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(key(&w.read("stories/ST-5.md"), "owner").as_deref(), Some("dave@contoso.com"));
+    assert!(w.sync().await.plan.is_empty(), "settled");
+}
