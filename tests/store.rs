@@ -195,6 +195,27 @@ fn watermarks_round_trip_per_target() {
 }
 
 #[test]
+fn a_watermark_keeps_the_identities_its_listing_read_owners_with() {
+    let (_dir, store) = temp_store();
+    assert_eq!(store.listed_with("github").unwrap(), None, "no watermark, no identities");
+    let wm = Watermark { since: at(5), etag: None, query: None };
+    store.set_watermark("github", &wm).unwrap();
+    assert_eq!(store.listed_with("github").unwrap(), None, "a watermark set without them names none");
+    store.set_watermark_listed_with("github", &wm, "abc").unwrap();
+    assert_eq!(
+        (store.watermark("github").unwrap(), store.listed_with("github").unwrap()),
+        (Some(wm), Some("abc".into()))
+    );
+    // A watermark held back moves alone: the identities stay those of the last full reading.
+    let held = Watermark { since: at(9), etag: None, query: None };
+    store.set_watermark("github", &held).unwrap();
+    assert_eq!(store.listed_with("github").unwrap().as_deref(), Some("abc"));
+    assert_eq!(store.listed_with("boards").unwrap(), None);
+    store.clear_watermark("github").unwrap();
+    assert_eq!(store.listed_with("github").unwrap(), None);
+}
+
+#[test]
 fn runs_record_counts_and_outcomes_newest_first() {
     let (_dir, store) = temp_store();
     let first = store.start_run("sync").unwrap();

@@ -152,8 +152,23 @@ impl Worker {
         crate::backlog_git::run(&self.settings, Some(&self.remotes), &opts, None).await.map(|(report, _)| report)
     }
 
+    /// Re-reads `mappings/identities.toml` of every target, so a person added (or changed) while
+    /// `serve` runs counts from the next run: that run lists the target in full (finding 24,
+    /// `engine::identities_changed`). A file that does not read keeps the identities the target has.
+    pub fn reread_identities(&mut self) {
+        for target in &self.settings.targets {
+            let Some(remote) = self.remotes.iter_mut().find(|r| r.name() == target.name) else { continue };
+            match crate::mapping::builtin::identities(target.mapping.as_deref(), self.settings.source.as_deref()) {
+                Ok(people) => remote.set_identities(people),
+                Err(e) => {
+                    tracing::warn!(target = %target.name, error = %e, "cannot read the identities; keeping those read before")
+                }
+            }
+        }
+    }
+
     /// Takes batches until shutdown; a run in flight is always finished first.
-    pub async fn run(self, shutdown: Shutdown) {
+    pub async fn run(mut self, shutdown: Shutdown) {
         // Failed runs in a row, per key.
         let mut failures: HashMap<WorkKey, u32> = HashMap::new();
         loop {
@@ -165,6 +180,7 @@ impl Worker {
             let keys: Vec<String> = batch.keys.iter().take(8).map(ToString::to_string).collect();
             let started = Instant::now();
             self.metrics.run_started();
+            self.reread_identities();
             let result = self.reconcile(&batch).await;
             let ending = Ending::of(&result);
             let kind = label(&batch);

@@ -236,12 +236,16 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         Some(keys) if !opts.full => Scope::of(keys, &store)?,
         _ => Scope::All,
     };
+    let identities: BTreeMap<String, String> =
+        remotes.iter().map(|r| (r.name().to_string(), r.identities_fingerprint())).collect();
+    let relist = identities_changed(&store, &identities)?;
     let reading = Reading {
         backlog: &backlog,
         store: &store,
         remotes,
         conflicts: &conflicts,
         full: opts.full,
+        relist: &relist,
         follow_moves: !opts.dry_run,
         list_beyond: Some(read::ONE_BY_ONE),
     };
@@ -365,12 +369,17 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     }
     if errors.is_empty() {
         for (name, got) in &fetched {
-            let wm = match held_back.get(name) {
-                Some(old) => old.as_ref(),
-                None => got.watermark.as_ref(),
-            };
-            if let Some(wm) = wm {
-                store.set_watermark(name, wm)?;
+            match (held_back.get(name), got.watermark.as_ref(), identities.get(name)) {
+                // Held back, it keeps the identities it was listed with too: a listing in full
+                // owed for new identities is owed still.
+                (Some(old), ..) => {
+                    if let Some(wm) = old {
+                        store.set_watermark(name, wm)?;
+                    }
+                }
+                (None, Some(wm), Some(fingerprint)) => store.set_watermark_listed_with(name, wm, fingerprint)?,
+                (None, Some(wm), None) => store.set_watermark(name, wm)?,
+                (None, None, _) => {}
             }
         }
     }
@@ -399,6 +408,22 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     report.open_conflicts = open_conflicts;
     report.requests = requests_since(remotes, &before);
     Ok(report)
+}
+
+/// The targets whose identities differ from those their last listing read owners with (or
+/// whose watermark predates keeping them): each is listed in full before its watermark moves, so
+/// an assignee that names a person only now (added to `identities.toml`) reaches the file and the
+/// other targets, and one whose identity changed is read as it now reads (finding 24). A target
+/// with no watermark is listed in full anyway.
+fn identities_changed(store: &Store, identities: &BTreeMap<String, String>) -> Result<BTreeSet<String>, SyncError> {
+    let mut out = BTreeSet::new();
+    for (name, fingerprint) in identities {
+        if store.watermark(name)?.is_some() && store.listed_with(name)?.as_deref() != Some(fingerprint.as_str()) {
+            tracing::info!(target = %name, "the identities differ from those of the last listing: listing it in full");
+            out.insert(name.clone());
+        }
+    }
+    Ok(out)
 }
 
 fn requests_since(remotes: &[Remote], before: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
@@ -510,6 +535,7 @@ async fn replan(
             remotes,
             conflicts,
             full: false,
+            relist: &BTreeSet::new(),
             follow_moves: false,
             list_beyond: None,
         };

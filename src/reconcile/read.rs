@@ -68,6 +68,9 @@ pub(super) struct Reading<'a> {
     pub conflicts: &'a [Conflict],
     /// List everything, not only what changed (with [`Scope::All`]).
     pub full: bool,
+    /// Targets listed in full whatever the scope: their identities changed since their last
+    /// listing (finding 24, see `engine::identities_changed`).
+    pub relist: &'a BTreeSet<String>,
     /// Store the URLs of links whose items moved.
     pub follow_moves: bool,
     /// With [`Scope::Some`]: a target with more items than this to read one by one is listed
@@ -102,7 +105,7 @@ type Listing = (Vec<Link>, BTreeMap<String, ItemId>, bool, Option<Fetched>);
 
 /// Reads the targets within `scope`.
 pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncError> {
-    let Reading { backlog, store, remotes, conflicts, full, follow_moves, list_beyond } = *r;
+    let Reading { backlog, store, remotes, conflicts, full, relist, follow_moves, list_beyond } = *r;
     let mut out = Read::default();
     let unreadable: BTreeSet<ItemId> = backlog.invalid.iter().filter_map(|f| f.id.clone()).collect();
     // First the listings, so that what they bring is read on the other targets too.
@@ -112,8 +115,9 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
         let links = store.links(&name)?;
         let parents: BTreeMap<String, ItemId> =
             links.iter().filter_map(|l| Some((l.remote_id.clone(), l.item_id.parse().ok()?))).collect();
-        let listed = scope.lists(&name);
-        let full = listed && (full || store.watermark(&name)?.is_none());
+        let relisted = relist.contains(&name);
+        let listed = scope.lists(&name) || relisted;
+        let full = listed && (full || relisted || store.watermark(&name)?.is_none());
         let got = if listed { Some(list(remote, store, full, &parents).await?) } else { None };
         got_all.insert(name, (links, parents, full, got));
     }

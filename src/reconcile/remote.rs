@@ -189,6 +189,28 @@ impl Remote {
         self.0.carries_owner(owner)
     }
 
+    /// A fingerprint of the identities this target reads and writes owners with (each person's
+    /// canonical id and identity here, in the file's order; SHA-256, hex). A listing read owners
+    /// through them: when they differ from those of the last listing, an item unchanged since may
+    /// read differently now (an assignee nobody knew is a person), so the next run lists the
+    /// target in full (finding 24).
+    pub fn identities_fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for (canonical, identity) in self.0.identities() {
+            hash.update(canonical.as_bytes());
+            hash.update([0]);
+            hash.update(identity.as_bytes());
+            hash.update([0]);
+        }
+        hex::encode(hash.finalize())
+    }
+
+    /// Takes the identities as `mappings/identities.toml` reads now (a long-running `serve`).
+    pub fn set_identities(&mut self, people: crate::mapping::Identities) {
+        self.0.set_identities(people);
+    }
+
     /// The login the sync's own edits carry on this target, when it is an app's; known without a
     /// request.
     pub fn app_login(&self) -> Option<String> {

@@ -169,6 +169,28 @@ impl Store {
         Ok(())
     }
 
+    /// The fingerprint of the identities the listing that set the target's watermark read owners
+    /// with; `None` without a watermark, or when it was set before they were kept (migration 6).
+    pub fn listed_with(&self, target: &str) -> Result<Option<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT identities FROM watermarks WHERE target = ?1")?;
+        Ok(stmt.query_row([target], |r| r.get::<_, Option<String>>(0)).optional()?.flatten())
+    }
+
+    /// Replaces the watermark of a target together with the fingerprint of the identities its
+    /// listing read owners with (see [`Store::listed_with`]), in one statement.
+    pub fn set_watermark_listed_with(&self, target: &str, wm: &Watermark, identities: &str) -> Result<(), StoreError> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO watermarks (target, since, etag, query, identities) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (target) DO UPDATE SET
+                    since = excluded.since, etag = excluded.etag, query = excluded.query,
+                    identities = excluded.identities",
+            )?
+            .execute(params![target, Ts(wm.since), wm.etag, wm.query, identities])?;
+        Ok(())
+    }
+
     /// Forgets the watermark of a target, so its next listing is a full one.
     pub fn clear_watermark(&self, target: &str) -> Result<(), StoreError> {
         self.conn().prepare_cached("DELETE FROM watermarks WHERE target = ?1")?.execute([target])?;

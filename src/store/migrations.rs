@@ -165,6 +165,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (target, remote_id)
     );
     "#,
+    // 6: the identities a target's last listing read owners with (issue 13, finding 24): an
+    // assignee nobody knew reads as no owner, and once the person is added an incremental listing
+    // would not show the unchanged item again. A run whose target's identities differ from these
+    // (or finds none: a database written before this migration) lists that target in full.
+    r#"
+    ALTER TABLE watermarks ADD COLUMN identities TEXT;   -- SHA-256 hex, see Remote::identities_fingerprint
+    "#,
 ];
 
 /// The schema version this binary writes and understands.
@@ -227,6 +234,19 @@ mod tests {
         assert_eq!(user_version(&conn).unwrap(), 1);
         let b: i64 = conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'b'", [], |r| r.get(0)).unwrap();
         assert_eq!(b, 0, "table `b` of the failed migration was rolled back");
+    }
+
+    #[test]
+    fn a_watermark_of_a_version_5_database_is_kept_and_names_no_identities() {
+        let conn = Connection::open_in_memory().unwrap();
+        apply(&conn, Path::new(":memory:"), &MIGRATIONS[..5]).unwrap();
+        conn.execute("INSERT INTO watermarks (target, since) VALUES ('github', '2026-12-01T00:00:00Z')", []).unwrap();
+        migrate(&conn, Path::new(":memory:")).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION);
+        let (since, identities): (String, Option<String>) =
+            conn.query_row("SELECT since, identities FROM watermarks", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        // No identities: the first run lists the target in full once (engine::identities_changed).
+        assert_eq!((since.as_str(), identities), ("2026-12-01T00:00:00Z", None));
     }
 
     #[test]

@@ -51,6 +51,13 @@ pub trait Tracker: Send + Sync + std::any::Any {
     /// The person's identity on this tracker for a canonical `owner` (identity lookup).
     fn identity_of(&self, owner: &str) -> Option<&str>;
 
+    /// Every person this tracker can name, as (canonical id, identity here), in the order
+    /// `identities.toml` lists them: what an owner read from or written to it resolves through.
+    fn identities(&self) -> Vec<(&str, &str)>;
+
+    /// Takes `mappings/identities.toml` as it reads now (`serve` re-reads it before each run).
+    fn set_identities(&mut self, people: crate::mapping::Identities);
+
     /// Whether this target can show `owner` (empty, or a person with an identity here).
     fn carries_owner(&self, owner: &str) -> bool {
         owner.is_empty() || self.identity_of(owner).is_some()

@@ -3,6 +3,7 @@
 
 mod world;
 
+mod identities;
 mod inbound;
 mod removals;
 mod sentence;

@@ -126,6 +126,19 @@ impl World {
         v
     }
 
+    /// GitHub's quota left (`GET /rate_limit`, which costs none): a listing answered 304 Not
+    /// Modified costs none either, any other answer one.
+    pub async fn quota(&self) -> u64 {
+        self.gh(Method::GET, "/rate_limit", None).await["resources"]["core"]["remaining"].as_u64().unwrap()
+    }
+
+    /// Edits `mappings/identities.toml`.
+    pub fn edit_identities(&self, edit: impl FnOnce(&str) -> String) {
+        let path = self.mappings.join("identities.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, edit(&text)).unwrap();
+    }
+
     pub async fn issues(&self) -> Vec<Value> {
         let mut all = Vec::new();
         for page in 1.. {

@@ -64,7 +64,8 @@ pub enum BoardsEdit {
     State(u8),
     Priority(u8),
     Tags(u8),
-    /// 0: nobody, 1: alice@contoso.com.
+    /// 0: nobody, 1: alice@contoso.com, 2: dana@contoso.com (unknown until `Identities`; kept
+    /// sequences only, never generated).
     Owner(u8),
     Parent(u8),
     Delete,

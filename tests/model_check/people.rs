@@ -195,7 +195,9 @@ pub async fn boards_edit(world: &World<'_>, item: usize, edit: &BoardsEdit, save
             set("System.Tags", json!(t.join("; ")))
         }
         BoardsEdit::Owner(0) => json!([{"op": "remove", "path": "/fields/System.AssignedTo"}]),
-        BoardsEdit::Owner(_) => set("System.AssignedTo", json!("alice@contoso.com")),
+        BoardsEdit::Owner(1) => set("System.AssignedTo", json!("alice@contoso.com")),
+        // Kept sequences only (finding 24), never generated.
+        BoardsEdit::Owner(_) => set("System.AssignedTo", json!("dana@contoso.com")),
         BoardsEdit::Parent(e) => {
             if !is_story(item) {
                 return;

@@ -597,7 +597,6 @@ fn an_assignee_set_after_the_state_was_lost_on_an_owner_a_target_cannot_carry_is
 /// issue: the assignment never reaches the file and Boards. A full `reconcile` takes it
 /// (`an_assignee_unknown_on_github_until_the_person_is_added_reaches_the_file`).
 #[test]
-#[ignore = "finding 24, not fixed: an incremental sync does not list again an item whose assignee became known"]
 fn an_assignee_unknown_on_github_until_the_person_is_added_reaches_the_file_in_the_next_sync() {
     const EP_1: usize = 0;
     let ops = [Op::Sync, Op::Github(EP_1, GithubEdit::Assignee(2)), Op::Reconcile, Op::Sync, Op::Identities, Op::Sync];
@@ -703,4 +702,19 @@ fn a_file_owner_given_back_to_the_person_a_target_kept_while_boards_clears_it_is
         Op::Sync,
     ];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+// mc-f24
+
+/// Finding 24 through Boards: a person assigns dana (`dana@contoso.com`) to EP-1's work item
+/// before `identities.toml` names her; it reads as no owner and the watermark moves past it.
+/// Once she is added, the next incremental `sync` lists Boards in full (its identities changed
+/// since its last listing) and the assignment reaches the file and GitHub.
+#[test]
+fn an_assignee_unknown_on_boards_until_the_person_is_added_reaches_the_file_in_the_next_sync() {
+    const EP_1: usize = 0;
+    let ops = [Op::Sync, Op::Boards(EP_1, BoardsEdit::Owner(2)), Op::Sync, Op::Identities, Op::Sync];
+    for policy in [0, 1] {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
 }

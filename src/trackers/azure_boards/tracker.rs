@@ -39,6 +39,14 @@ impl Tracker for AzureBoardsTracker {
         self.people.azure_identity(owner)
     }
 
+    fn identities(&self) -> Vec<(&str, &str)> {
+        self.people.people.iter().filter_map(|p| Some((p.canonical.as_str(), p.azure.as_deref()?))).collect()
+    }
+
+    fn set_identities(&mut self, people: crate::mapping::Identities) {
+        self.people = people;
+    }
+
     fn budget(&self) -> Budget {
         self.connector.budget()
     }

@@ -50,6 +50,14 @@ impl Tracker for GithubTracker {
         self.people.github_login(owner)
     }
 
+    fn identities(&self) -> Vec<(&str, &str)> {
+        self.people.people.iter().filter_map(|p| Some((p.canonical.as_str(), p.github.as_deref()?))).collect()
+    }
+
+    fn set_identities(&mut self, people: Identities) {
+        self.people = people;
+    }
+
     fn app_login(&self) -> Option<String> {
         self.connector.app_login()
     }
