@@ -603,3 +603,58 @@ fn an_assignee_unknown_on_github_until_the_person_is_added_reaches_the_file_in_t
     let ops = [Op::Sync, Op::Github(EP_1, GithubEdit::Assignee(2)), Op::Reconcile, Op::Sync, Op::Identities, Op::Sync];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
+
+// mc-other
+
+/// Finding 40 (sequences 1259 and 1531 of seed 2026), shrunk by hand: GitHub moves ST-4 under
+/// EP-1 while EP-2's work item goes to the recycle bin in Boards. Boards then hides ST-4's link
+/// to EP-2, which the model took for a person clearing ST-4's epic there; deleting an epic is no
+/// edit of its stories' epic: GitHub's move stands everywhere.
+#[test]
+fn a_story_moved_on_github_while_its_epic_is_deleted_in_boards_takes_the_move() {
+    const EP_2: usize = 1;
+    let ops = [
+        Op::Sync,
+        Op::Sync,
+        Op::Github(ST_4, GithubEdit::Tags(1)),
+        Op::Github(ST_4, GithubEdit::Parent(0)),
+        Op::File(ST_3, FileEdit::State(0)),
+        Op::Boards(EP_2, BoardsEdit::Delete),
+        Op::Sync,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+/// Finding 40 (sequences 389 and 821 of seed 2026, 28 operations), shrunk by hand: EP-1's work
+/// item is deleted in Boards, then ST-1 is retitled there; the listing shows ST-1 with no parent
+/// (Boards hides the link to an item in the recycle bin), which read as Boards clearing ST-1's
+/// epic and went into the file and to GitHub. Once EP-1 is restored, Boards shows the link again
+/// and the sides disagreed. Fixed: a story that shows no parent where its base's epic is gone
+/// on that target keeps its epic.
+#[test]
+fn a_story_edited_in_boards_while_its_epic_is_in_the_recycle_bin_keeps_its_epic() {
+    const EP_1: usize = 0;
+    let ops = [
+        Op::Sync,
+        Op::Boards(EP_1, BoardsEdit::Delete),
+        Op::Boards(ST_1, BoardsEdit::Title(0)),
+        Op::Sync,
+        Op::Boards(EP_1, BoardsEdit::Restore),
+        Op::Sync,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+/// Finding 40 after the state was lost (sequence 821 of seed 2026, 31 operations), shrunk by
+/// hand: EP-1's work item is deleted in Boards and a `reconcile` marks EP-1 removed; after
+/// `state.db` is lost, ST-1's work item, found by its marker with no base, shows no parent (the
+/// link to the recycle bin is hidden), and the policy took that "" into the file and to GitHub.
+/// Fixed: a story found with no base whose file's epic has nothing here to link to keeps it.
+#[test]
+fn a_story_found_after_the_state_was_lost_under_an_epic_deleted_in_boards_keeps_its_epic() {
+    const EP_1: usize = 0;
+    let ops = [Op::Sync, Op::Boards(EP_1, BoardsEdit::Delete), Op::Reconcile, Op::LoseState, Op::Sync, Op::Sync];
+    for policy in [0, 1] {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
