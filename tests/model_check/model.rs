@@ -66,6 +66,12 @@ impl Model {
                 let old = before.get(id).and_then(|f| f.get(field));
                 let derived = ["persona", "activity", "benefit"].contains(&field.as_str()) && value.is_empty();
                 if old.is_some() && retitled && derived {
+                    // A sentence the file's title held that no run has seen yet (the person wrote
+                    // it in the title since the last run) is gone with the title: nothing else
+                    // held it, and the person's retitle replaced it.
+                    if let Some(st) = self.fields.get_mut(&(id.clone(), field.clone())) {
+                        st.pending.retain(|e| !(e.side == Side::File && Some(&e.value) == old));
+                    }
                     continue;
                 }
                 if field == "epic"

@@ -676,3 +676,21 @@ fn a_work_item_deleted_while_the_state_was_lost_and_restored_is_not_a_second_one
     ];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
+
+/// Finding 43 (sequence 2123 of seed 2026, 9 operations), shrunk by hand: ST-1's sentence is
+/// written out as keys by a Boards retitle; the file's title then becomes another sentence and,
+/// before any run saw it, another title. That sentence lived only in the file's title, which the
+/// person replaced: the model counted it as the file's edit of persona / activity / benefit and
+/// reported it lost. Fixed in the model: a retitle drops the file's own unsynced sentence.
+#[test]
+fn a_sentence_title_retitled_again_before_any_run_saw_it_is_no_edit_of_the_sentence() {
+    let ops = [
+        Op::Boards(ST_1, BoardsEdit::Title(2)),
+        Op::Sync,
+        Op::File(ST_1, FileEdit::SentenceTitle(0)),
+        Op::LoseState,
+        Op::File(ST_1, FileEdit::Title(2)),
+        Op::Reconcile,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
