@@ -300,10 +300,16 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             // A create not finished (its intent is still open: the write that finishes it may have
             // landed without its answer, or the run was killed after it): a value the remote shows
             // as the create sent it is ours, not a person's edit there (finding 11b).
+            // And a value it shows that is neither what the create sent nor what it held when the
+            // link was saved (its first state, a default it filled in) is a person's edit made
+            // since: the file is weighed against what it sent (what the file held then), not
+            // against the remote's interim value, which the file may hold by chance (finding 44).
             let mut base = link.base.clone();
             if let (Some(sent), Some(now)) = (input.creating.get(&id), input.listed.get(&link.remote_id)) {
                 for (field, value) in sent {
-                    if now.fields.get(field) == Some(value) {
+                    let shown = now.fields.get(field);
+                    let edited_since = field != "owner" && shown.is_some() && shown != link.base.get(field);
+                    if shown == Some(value) || edited_since {
                         base.insert(field.clone(), value.clone());
                     }
                 }

@@ -694,3 +694,36 @@ fn a_sentence_title_retitled_again_before_any_run_saw_it_is_no_edit_of_the_sente
     ];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
+
+/// Finding 44 (sequence 4979 of seed 2026), its first 17 operations as found (shorter replays
+/// did not stop the killed runs at the same point): the first run is killed after Boards created
+/// EP-1 in its first state ("new") and before the write that moves it to the file's "active";
+/// Boards then closes EP-1 and the file sets "new". The link's base held Boards' interim "new",
+/// so the file's edit read as none and Boards' "closed" replaced it with no conflict.
+#[test]
+fn a_file_state_edit_after_a_killed_create_is_weighed_against_what_the_create_sent() {
+    use super::ops::Fault;
+    const EP_1: usize = 0;
+    const EP_2: usize = 1;
+    const RK_1: usize = 7;
+    let ops = [
+        Op::Github(ST_2, GithubEdit::Assignee(2)),
+        Op::Kill(131),
+        Op::Github(ST_1, GithubEdit::Section(0, 2)),
+        Op::File(EP_2, FileEdit::Title(1)),
+        Op::Faults(Fault::ServerErrors),
+        Op::File(ST_3, FileEdit::Epic(0)),
+        Op::Boards(RK_1, BoardsEdit::Owner(0)),
+        Op::Boards(EP_1, BoardsEdit::State(3)),
+        Op::Github(EP_1, GithubEdit::Assignee(2)),
+        Op::File(EP_1, FileEdit::State(0)),
+        Op::Kill(70),
+        Op::Boards(ST_1, BoardsEdit::State(0)),
+        Op::Kill(103),
+        Op::Github(EP_1, GithubEdit::Tags(1)),
+        Op::Faults(Fault::RateLimited),
+        Op::File(RK_1, FileEdit::Benefit(1)),
+        Op::Sync,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
