@@ -727,3 +727,23 @@ fn a_file_state_edit_after_a_killed_create_is_weighed_against_what_the_create_se
     ];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
+
+/// Finding 45 (sequences 7862 and 8677 of seed 2026, 25 and 34 operations), shrunk by hand, under
+/// `manual`: ST-1's sentence lives in its title; `state.db` is lost and both remotes retitle ST-1,
+/// so the run that finds the links again leaves the title in conflict with an unknown base (""). A
+/// retitle in the file then emptied persona / activity / benefit, and with no old title to read
+/// the sentence from, the empty values went out everywhere.
+#[test]
+fn a_file_retitle_while_the_title_is_in_conflict_after_a_lost_state_keeps_the_sentence() {
+    const MANUAL: u8 = 3;
+    let ops = [
+        Op::Sync,
+        Op::LoseState,
+        Op::Github(ST_1, GithubEdit::Title(2)),
+        Op::Boards(ST_1, BoardsEdit::Title(3)),
+        Op::Reconcile,
+        Op::File(ST_1, FileEdit::Title(2)),
+        Op::Sync,
+    ];
+    assert_eq!(replay(MANUAL, &ops), Vec::<String>::new());
+}
