@@ -255,6 +255,10 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     if let Some(ids) = &read.scope {
         keep_only(&mut the_plan, ids);
     }
+    // An item whose read failed waits for the next run, also when every item was read.
+    let unread: BTreeSet<ItemId> = read.failed.iter().map(|(id, _)| id.clone()).collect();
+    the_plan.actions.retain(|a| !unread.contains(subject(a)));
+    the_plan.conflicts.retain(|c| !unread.contains(&c.id));
     let skipped = backlog
         .invalid
         .iter()

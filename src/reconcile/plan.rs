@@ -330,6 +330,21 @@ fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
         if old_title == get(&item.fields, "title") {
             continue;
         }
+        // No title is empty: an empty base title is unknown (in conflict when the link was found
+        // again with no base). The sentence the base holds is what the sides last agreed on; a
+        // retitle that empties it in the file keeps it (finding 45).
+        if old_title.is_empty() {
+            for field in ["persona", "activity", "benefit"] {
+                let before = get(base, field);
+                if get(&item.fields, field).is_empty() && !before.is_empty() {
+                    out.insert(field.to_string(), before);
+                }
+            }
+            if !out.is_empty() {
+                break;
+            }
+            continue;
+        }
         let Some(said) = sentence::parse(&old_title) else { continue };
         for (field, part) in [("persona", said.persona), ("activity", said.activity), ("benefit", said.benefit)] {
             let before = get(base, field);

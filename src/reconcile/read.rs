@@ -219,7 +219,12 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             let old = store.watermark(&name)?.map(|w| Watermark { etag: None, ..w });
             out.held_back.insert(name.clone(), old);
         }
-        orphans(r, remote, &links, &parents, wanted.as_ref(), &unreadable, &mut got).await?;
+        for (id, error) in orphans(r, remote, &links, &parents, wanted.as_ref(), &unreadable, &mut got).await? {
+            if let Some(w) = wanted.as_mut() {
+                w.remove(&id);
+            }
+            out.failed.push((id, error));
+        }
         let mut input = TargetInput {
             name: name.clone(),
             listed: got.listed.clone(),
@@ -299,16 +304,26 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             // A create not finished (its intent is still open: the write that finishes it may have
             // landed without its answer, or the run was killed after it): a value the remote shows
             // as the create sent it is ours, not a person's edit there (finding 11b).
+            // And a value it shows that is neither what the create sent nor what it held when the
+            // link was saved (its first state, a default it filled in) is a person's edit made
+            // since: the file is weighed against what it sent (what the file held then), not
+            // against the remote's interim value, which the file may hold by chance (finding 44).
             let mut base = link.base.clone();
             if let (Some(sent), Some(now)) = (input.creating.get(&id), input.listed.get(&link.remote_id)) {
                 for (field, value) in sent {
-                    if now.fields.get(field) == Some(value) {
+                    let shown = now.fields.get(field);
+                    let edited_since = field != "owner" && shown.is_some() && shown != link.base.get(field);
+                    if shown == Some(value) || edited_since {
                         base.insert(field.clone(), value.clone());
                     }
                 }
             }
             input.synced_at.insert(id.clone(), link.synced_at);
             input.links.insert(id, LinkView { remote_id: link.remote_id.clone(), base, conflicts: held });
+        }
+        if parents_gone(backlog, remote, &links, &parents, &mut input).await {
+            let old = store.watermark(&name)?.map(|w| Watermark { etag: None, ..w });
+            out.held_back.insert(name.clone(), old);
         }
         if follow_moves {
             out.moved.extend(super::moved::follow(store, &name, &links, &got)?);
@@ -357,7 +372,9 @@ fn local_edits<'a>(
 /// When such an item's file is back and still not linked here, the remote item is read by its id
 /// and put in the listing, so the plan links it (merged with no base) instead of creating a second
 /// one. A record is forgotten once its item is linked here or the remote item is gone. No record,
-/// no request.
+/// no request. A read that fails is that item's failure, returned with its error: the item is
+/// left out of the run (a create would make a second one), and the run's error keeps every
+/// watermark where it was, so the next run reads it again; the other items sync.
 async fn orphans(
     r: &Reading<'_>,
     remote: &Remote,
@@ -366,7 +383,8 @@ async fn orphans(
     wanted: Option<&BTreeSet<ItemId>>,
     unreadable: &BTreeSet<ItemId>,
     got: &mut Fetched,
-) -> Result<(), SyncError> {
+) -> Result<Vec<(ItemId, String)>, SyncError> {
+    let mut failed = Vec::new();
     let (backlog, store, name) = (r.backlog, r.store, remote.name());
     for (rid, item) in &got.listed {
         if let Some(m) = &item.marker
@@ -391,17 +409,88 @@ async fn orphans(
             continue;
         }
         let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
-        // A failed read fails the run rather than letting the plan create the item a second time.
-        match remote.get(&orphan.remote_id, kind, parents).await? {
-            None => store.clear_orphan(name, &orphan.remote_id)?,
-            Some(mut w) => {
+        match remote.get(&orphan.remote_id, kind, parents).await {
+            Err(e) if e.kind == crate::connector::ErrorKind::Fatal && !super::refusal::is_item_refusal(&e) => {
+                return Err(e.into());
+            }
+            Err(e) => {
+                tracing::warn!(target = %name, remote_id = %orphan.remote_id, item = %id, error = %e, "cannot read the remote item carrying the marker of a file that is back; the item waits for the next run");
+                let error = format!(
+                    "{id}: cannot read `{name}` item {} carrying its marker ({e}); the item is left out of this run so that no second one is created, and the next run tries again",
+                    orphan.remote_id
+                );
+                failed.push((id, error));
+            }
+            Ok(None) => store.clear_orphan(name, &orphan.remote_id)?,
+            Ok(Some(mut w)) => {
                 clean(name, &w.remote_id, &mut w.fields, &mut Vec::new());
                 tracing::info!(target = %name, remote_id = %w.remote_id, item = %id, "read the remote item carrying the marker of a file that is back");
                 got.add(w, Some(kind), Some(id));
             }
         }
     }
-    Ok(())
+    Ok(failed)
+}
+
+/// A story that shows no parent where its base names an epic that is gone on this target
+/// (deleted, or in Azure Boards' recycle bin, which hides the links to it; or no longer linked
+/// here, as after its deletion marked it `removed`) keeps its epic: deleting an epic is no edit
+/// of its stories' epic (finding 40). The same for a story found by its marker with no base
+/// (the state was lost) whose file names an epic that neither is linked nor carries its marker
+/// here: there is nothing it could show as its parent. The listing then shows `epic` as unknown,
+/// and the base (or the file) stands. One read per such linked epic, only when a story's parent
+/// was cleared since its base. A failed read leaves the epic unknown for this run; the answer is
+/// whether the target's watermark should stay where it was (so that the story is listed again).
+async fn parents_gone(
+    backlog: &Backlog,
+    remote: &Remote,
+    links: &[Link],
+    parents: &BTreeMap<String, ItemId>,
+    input: &mut TargetInput,
+) -> bool {
+    let by_remote: BTreeMap<&str, &Link> = links.iter().map(|l| (l.remote_id.as_str(), l)).collect();
+    let mut cleared: Vec<(String, String)> = Vec::new();
+    for (rid, item) in &input.listed {
+        if item.fields.get("epic").is_none_or(|shown| !shown.is_empty()) {
+            continue;
+        }
+        let epic = match (by_remote.get(rid.as_str()), &item.marker) {
+            (Some(link), _) => link.base.get("epic").cloned(),
+            (None, Some(id)) => backlog.get(id).and_then(|f| f.item.epic.as_ref()).map(ToString::to_string),
+            (None, None) => None,
+        };
+        if let Some(epic) = epic.filter(|e| !e.is_empty()) {
+            cleared.push((rid.clone(), epic));
+        }
+    }
+    let mut hold = false;
+    let mut gone: BTreeMap<String, bool> = BTreeMap::new();
+    for (rid, epic) in cleared {
+        let is_gone = match gone.get(&epic) {
+            Some(g) => *g,
+            None => {
+                let marked = input.listed.values().any(|r| r.marker.as_ref().is_some_and(|m| m.to_string() == epic));
+                let g = match links.iter().find(|l| l.item_id == epic) {
+                    None => !marked,
+                    Some(l) if input.vanished.contains(&l.remote_id) => true,
+                    Some(l) => match remote.get(&l.remote_id, Kind::Epic, parents).await {
+                        Ok(now) => now.is_none(),
+                        Err(e) => {
+                            tracing::warn!(target = %remote.name(), epic = %epic, error = %e, "cannot read the epic of a story that shows no parent; the next run reads it again");
+                            hold = true;
+                            true
+                        }
+                    },
+                };
+                gone.insert(epic.clone(), g);
+                g
+            }
+        };
+        if is_gone && let Some(item) = input.listed.get_mut(&rid) {
+            item.fields.remove("epic");
+        }
+    }
+    hold
 }
 
 /// Lists what changed on a target since its watermark (everything when `full`).

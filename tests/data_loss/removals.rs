@@ -1,6 +1,7 @@
 //! Removals: a deletion reaches every side in one run, and closing many issues as not planned
 //! stops at the mass-removal guard.
 
+use backlog_sync::reconcile::engine::{self, RunOptions};
 use serde_json::json;
 
 use super::world::{World, key};
@@ -34,4 +35,57 @@ async fn closing_many_issues_as_not_planned_stops_at_the_mass_removal_guard() {
     assert_eq!(report.plan.removals, 12, "{reason}");
     let after: Vec<String> = stories.iter().map(|s| w.read(&format!("stories/{s}.md"))).collect();
     assert_eq!(before, after, "no file was marked removed");
+}
+
+/// mc-other (finding 22's limit): a file deleted and `state.db` lost leave ST-2's issue
+/// remembered as an orphan; when the file is back, the run reads that issue by its number. When
+/// that read fails (503 on every attempt), ST-2 alone fails: it is neither created a second time
+/// nor linked, the run says which item and why, ST-4's edit still reaches GitHub, and the next
+/// run links ST-2 to its issue.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_read_of_a_remembered_issue_fails_only_its_item() {
+    let w = World::new("canonical-wins", false, |_| {}).await;
+    assert!(w.sync().await.errors.is_empty());
+    let st2 = w.read("stories/ST-2.md");
+    let number = w.issue_of("ST-2").await["number"].as_u64().unwrap();
+    std::fs::remove_file(w.dir.join("stories/ST-2.md")).unwrap();
+    let state = w.dir.join(".backlog-sync");
+    for entry in std::fs::read_dir(&state).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with("state.db") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    // Later than every issue was last changed: the next listing does not show ST-2's again.
+    let http = reqwest::Client::new();
+    let moved = http.post(format!("{}/_twin/clock", w.github.base_url())).json(&json!({"advance_s": 120})).send().await;
+    assert!(moved.unwrap().status().is_success(), "the twin's clock moved");
+    w.edit_issue("ST-5", json!({"title": "Edited on GitHub two minutes later"})).await;
+    let found = w.run(true).await;
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    w.write("stories/ST-2.md", &st2);
+    let st4 = w.read("stories/ST-4.md");
+    let title = key(&st4, "title").unwrap();
+    w.write("stories/ST-4.md", &st4.replace(&format!("title: {title}"), "title: Edited while ST-2 waits"));
+
+    let rules = json!([{"method": "GET", "path": format!("/repos/{}/issues/{number}", super::world::REPO), "count": 6, "status": 503}]);
+    let armed = http.post(format!("{}/_twin/faults", w.github.base_url())).json(&rules).send().await;
+    assert!(armed.unwrap().status().is_success(), "faults armed");
+    // The back-off waits pass on a clock the test holds.
+    let settings = w.settings();
+    let clock = backlog_sync::clock::Clock::movable();
+    let retry = backlog_sync::connector::retry::RetryPolicy { clock, ..Default::default() };
+    let remote = engine::connect_in(&settings.targets[0], None, None).unwrap().with_retry(retry);
+    let report = engine::run_with(&settings, std::slice::from_ref(&remote), &RunOptions::default()).await.expect("run");
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert!(report.errors[0].starts_with("ST-2: cannot read `github` item"), "{:?}", report.errors);
+    assert!(report.errors[0].contains("503"), "{:?}", report.errors);
+    assert_eq!(w.issue_of("ST-2").await["number"].as_u64(), Some(number), "no second issue");
+    assert_eq!(w.issue_of("ST-4").await["title"], "Edited while ST-2 waits", "the other items sync");
+
+    let again = w.sync().await;
+    assert!(again.errors.is_empty(), "{:?}", again.errors);
+    assert_eq!(w.issue_of("ST-2").await["number"].as_u64(), Some(number), "linked to the issue it had");
+    let settled = w.sync().await;
+    assert!(settled.errors.is_empty() && settled.plan.is_empty(), "{:?}", settled.plan.actions);
 }

@@ -53,6 +53,11 @@ impl Model {
     pub fn record(&mut self, seq: usize, side: Side, after: &View, raw: &View) {
         let before = self.views.get(&side).cloned().unwrap_or_default();
         let raw_before = self.raw.get(&side).cloned().unwrap_or_default();
+        // An epic deleted (or restored) on a remote takes its stories' parent with it there (Boards
+        // hides the links to an item in the recycle bin): no person edited those stories' epic.
+        let remote = side != Side::File;
+        let vanished: BTreeSet<&String> = before.keys().filter(|id| remote && !after.contains_key(*id)).collect();
+        let appeared: BTreeSet<&String> = after.keys().filter(|id| remote && !before.contains_key(*id)).collect();
         for (id, fields) in after {
             // A retitle of a story whose sentence lived in its title: the sentence read from the
             // title empties, which nobody wrote; the README's rule keeps it (never erased).
@@ -66,6 +71,17 @@ impl Model {
                 let old = before.get(id).and_then(|f| f.get(field));
                 let derived = ["persona", "activity", "benefit"].contains(&field.as_str()) && value.is_empty();
                 if old.is_some() && retitled && derived {
+                    // A sentence the file's title held that no run has seen yet (the person wrote
+                    // it in the title since the last run) is gone with the title: nothing else
+                    // held it, and the person's retitle replaced it.
+                    if let Some(st) = self.fields.get_mut(&(id.clone(), field.clone())) {
+                        st.pending.retain(|e| !(e.side == Side::File && Some(&e.value) == old));
+                    }
+                    continue;
+                }
+                if field == "epic"
+                    && ((value.is_empty() && old.is_some_and(|o| vanished.contains(o))) || appeared.contains(value))
+                {
                     continue;
                 }
                 let held = raw_before.get(id).and_then(|f| f.get(field));

@@ -718,3 +718,147 @@ fn an_assignee_unknown_on_boards_until_the_person_is_added_reaches_the_file_in_t
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+// mc-other
+
+/// Finding 40 (sequences 1259 and 1531 of seed 2026), shrunk by hand: GitHub moves ST-4 under
+/// EP-1 while EP-2's work item goes to the recycle bin in Boards. Boards then hides ST-4's link
+/// to EP-2, which the model took for a person clearing ST-4's epic there; deleting an epic is no
+/// edit of its stories' epic: GitHub's move stands everywhere.
+#[test]
+fn a_story_moved_on_github_while_its_epic_is_deleted_in_boards_takes_the_move() {
+    const EP_2: usize = 1;
+    let ops = [
+        Op::Sync,
+        Op::Sync,
+        Op::Github(ST_4, GithubEdit::Tags(1)),
+        Op::Github(ST_4, GithubEdit::Parent(0)),
+        Op::File(ST_3, FileEdit::State(0)),
+        Op::Boards(EP_2, BoardsEdit::Delete),
+        Op::Sync,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+/// Finding 40 (sequences 389 and 821 of seed 2026, 28 operations), shrunk by hand: EP-1's work
+/// item is deleted in Boards, then ST-1 is retitled there; the listing shows ST-1 with no parent
+/// (Boards hides the link to an item in the recycle bin), which read as Boards clearing ST-1's
+/// epic and went into the file and to GitHub. Once EP-1 is restored, Boards shows the link again
+/// and the sides disagreed. Fixed: a story that shows no parent where its base's epic is gone
+/// on that target keeps its epic.
+#[test]
+fn a_story_edited_in_boards_while_its_epic_is_in_the_recycle_bin_keeps_its_epic() {
+    const EP_1: usize = 0;
+    let ops = [
+        Op::Sync,
+        Op::Boards(EP_1, BoardsEdit::Delete),
+        Op::Boards(ST_1, BoardsEdit::Title(0)),
+        Op::Sync,
+        Op::Boards(EP_1, BoardsEdit::Restore),
+        Op::Sync,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+/// Finding 40 after the state was lost (sequence 821 of seed 2026, 31 operations), shrunk by
+/// hand: EP-1's work item is deleted in Boards and a `reconcile` marks EP-1 removed; after
+/// `state.db` is lost, ST-1's work item, found by its marker with no base, shows no parent (the
+/// link to the recycle bin is hidden), and the policy took that "" into the file and to GitHub.
+/// Fixed: a story found with no base whose file's epic has nothing here to link to keeps it.
+#[test]
+fn a_story_found_after_the_state_was_lost_under_an_epic_deleted_in_boards_keeps_its_epic() {
+    const EP_1: usize = 0;
+    let ops = [Op::Sync, Op::Boards(EP_1, BoardsEdit::Delete), Op::Reconcile, Op::LoseState, Op::Sync, Op::Sync];
+    for policy in [0, 1] {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
+
+/// Finding 42 (sequences 235, 1531, 1549, 2191 … of seed 2026: every "2 remote items on Boards
+/// carry its marker" of the campaign), shrunk by hand: a work item deleted in Boards before any
+/// run saw it, and `state.db` lost; the full listing does not show the work item in the recycle
+/// bin, so the run creates ST-3 again; a person restores the old one: two carry ST-3's marker.
+#[test]
+#[ignore = "finding 42, not fixed: a run that lost its state does not look in Boards' recycle bin before it creates"]
+fn a_work_item_deleted_while_the_state_was_lost_and_restored_is_not_a_second_one() {
+    let ops = [
+        Op::Sync,
+        Op::LoseState,
+        Op::Boards(ST_3, BoardsEdit::Delete),
+        Op::Reconcile,
+        Op::Boards(ST_3, BoardsEdit::Restore),
+        Op::Reconcile,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+/// Finding 43 (sequence 2123 of seed 2026, 9 operations), shrunk by hand: ST-1's sentence is
+/// written out as keys by a Boards retitle; the file's title then becomes another sentence and,
+/// before any run saw it, another title. That sentence lived only in the file's title, which the
+/// person replaced: the model counted it as the file's edit of persona / activity / benefit and
+/// reported it lost. Fixed in the model: a retitle drops the file's own unsynced sentence.
+#[test]
+fn a_sentence_title_retitled_again_before_any_run_saw_it_is_no_edit_of_the_sentence() {
+    let ops = [
+        Op::Boards(ST_1, BoardsEdit::Title(2)),
+        Op::Sync,
+        Op::File(ST_1, FileEdit::SentenceTitle(0)),
+        Op::LoseState,
+        Op::File(ST_1, FileEdit::Title(2)),
+        Op::Reconcile,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+/// Finding 44 (sequence 4979 of seed 2026), its first 17 operations as found (shorter replays
+/// did not stop the killed runs at the same point): the first run is killed after Boards created
+/// EP-1 in its first state ("new") and before the write that moves it to the file's "active";
+/// Boards then closes EP-1 and the file sets "new". The link's base held Boards' interim "new",
+/// so the file's edit read as none and Boards' "closed" replaced it with no conflict.
+#[test]
+fn a_file_state_edit_after_a_killed_create_is_weighed_against_what_the_create_sent() {
+    use super::ops::Fault;
+    const EP_1: usize = 0;
+    const EP_2: usize = 1;
+    const RK_1: usize = 7;
+    let ops = [
+        Op::Github(ST_2, GithubEdit::Assignee(2)),
+        Op::Kill(131),
+        Op::Github(ST_1, GithubEdit::Section(0, 2)),
+        Op::File(EP_2, FileEdit::Title(1)),
+        Op::Faults(Fault::ServerErrors),
+        Op::File(ST_3, FileEdit::Epic(0)),
+        Op::Boards(RK_1, BoardsEdit::Owner(0)),
+        Op::Boards(EP_1, BoardsEdit::State(3)),
+        Op::Github(EP_1, GithubEdit::Assignee(2)),
+        Op::File(EP_1, FileEdit::State(0)),
+        Op::Kill(70),
+        Op::Boards(ST_1, BoardsEdit::State(0)),
+        Op::Kill(103),
+        Op::Github(EP_1, GithubEdit::Tags(1)),
+        Op::Faults(Fault::RateLimited),
+        Op::File(RK_1, FileEdit::Benefit(1)),
+        Op::Sync,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
+
+/// Finding 45 (sequences 7862 and 8677 of seed 2026, 25 and 34 operations), shrunk by hand, under
+/// `manual`: ST-1's sentence lives in its title; `state.db` is lost and both remotes retitle ST-1,
+/// so the run that finds the links again leaves the title in conflict with an unknown base (""). A
+/// retitle in the file then emptied persona / activity / benefit, and with no old title to read
+/// the sentence from, the empty values went out everywhere.
+#[test]
+fn a_file_retitle_while_the_title_is_in_conflict_after_a_lost_state_keeps_the_sentence() {
+    const MANUAL: u8 = 3;
+    let ops = [
+        Op::Sync,
+        Op::LoseState,
+        Op::Github(ST_1, GithubEdit::Title(2)),
+        Op::Boards(ST_1, BoardsEdit::Title(3)),
+        Op::Reconcile,
+        Op::File(ST_1, FileEdit::Title(2)),
+        Op::Sync,
+    ];
+    assert_eq!(replay(MANUAL, &ops), Vec::<String>::new());
+}
