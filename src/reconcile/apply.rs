@@ -394,7 +394,14 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             let remote = ctx.remotes[target.as_str()];
             let since =
                 ctx.store.intents(target)?.into_iter().find(|i| i.item_id == id.to_string()).map(|i| i.created_at);
-            ctx.store.record_intent(target, &id.to_string(), fields)?;
+            // The intent records the owner the create can carry: one with no identity here goes
+            // out as nobody, so that gaining the identity before the create is finished reads as
+            // the file's owner to assign, never as the remote clearing it (finding 25).
+            let mut intended = fields.clone();
+            if fields.get("owner").is_some_and(|o| !remote.carries_owner(o)) {
+                intended.insert("owner".into(), String::new());
+            }
+            ctx.store.record_intent(target, &id.to_string(), &intended)?;
             let parent = ctx.parent_link(target, fields)?;
             let w = remote
                 .create(ItemWrite { id, kind: *kind, fields, parent: parent.as_ref() }, since.unwrap_or_else(Utc::now))

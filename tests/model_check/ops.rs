@@ -83,6 +83,9 @@ pub enum Fault {
     /// Every Boards `$batch` and every PATCH is applied and its answer lost (a run killed after
     /// its writes landed); kept sequences only, never generated.
     DropEveryUpdateAnswer,
+    /// Every GitHub sub-issue link (the request that finishes a story's create) is applied and
+    /// its answer lost; kept sequences only, never generated.
+    DropEverySubIssueAnswer,
 }
 
 /// One step of a sequence.

@@ -104,9 +104,11 @@ impl Twins {
             Fault::RateLimited => json!({"retry_after": 0, "probability": 0.2}),
             Fault::DropAfterWrite => json!({"method": "PATCH", "drop_after_write": true, "probability": 0.2}),
             Fault::DropEveryUpdateAnswer => json!({"method": "PATCH", "drop_after_write": true}),
+            Fault::DropEverySubIssueAnswer => json!({"method": "POST", "drop_after_write": true}),
         };
         let mut rule = rule;
-        rule["path"] = json!("/**");
+        rule["path"] =
+            json!(if fault == Fault::DropEverySubIssueAnswer { "/repos/*/*/issues/*/sub_issues" } else { "/**" });
         rule["count"] = json!(1_000_000);
         let mut rules = vec![rule];
         if fault == Fault::DropEveryUpdateAnswer {
