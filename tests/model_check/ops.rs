@@ -104,7 +104,8 @@ pub enum Op {
     Reconcile,
     /// `backlog-sync sync` as a real process, run to the end.
     ProcessSync,
-    /// `backlog-sync sync` as a real process, SIGKILLed after this many milliseconds.
+    /// `backlog-sync sync` as a real process, SIGKILLed after this many milliseconds of requests
+    /// (the twins hold each 3 ms): once the twins were asked a third as many requests.
     Kill(u16),
     /// The next run meets this fault.
     Faults(Fault),
