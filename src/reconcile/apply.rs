@@ -158,7 +158,7 @@ impl Ctx<'_> {
 /// What a create puts on `remote`, as its intent keeps it: an owner it cannot carry goes out as
 /// nobody, so a later run that finds the item by its marker (the answer lost, the run killed)
 /// reads nobody there as what the create sent, not as a person clearing the owner once the
-/// person is known there (finding 30).
+/// person is known there (findings 25 and 30).
 fn sent_fields(remote: &Remote, fields: &FieldMap) -> FieldMap {
     let mut sent = fields.clone();
     if fields.get("owner").is_some_and(|o| !remote.carries_owner(o)) {

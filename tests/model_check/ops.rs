@@ -88,6 +88,9 @@ pub enum Fault {
     /// run cannot ask who it is (so cannot adopt what it made): each create is left to the next
     /// run, which finds it by its marker (a run killed after its creates); kept sequences only.
     DropEveryCreateAnswer,
+    /// Every GitHub sub-issue link (the request that finishes a story's create) is applied and
+    /// its answer lost; kept sequences only, never generated.
+    DropEverySubIssueAnswer,
 }
 
 /// One step of a sequence.
@@ -106,7 +109,8 @@ pub enum Op {
     Reconcile,
     /// `backlog-sync sync` as a real process, run to the end.
     ProcessSync,
-    /// `backlog-sync sync` as a real process, SIGKILLed after this many milliseconds.
+    /// `backlog-sync sync` as a real process, SIGKILLed after this many milliseconds of requests
+    /// (the twins hold each 3 ms): once the twins were asked a third as many requests.
     Kill(u16),
     /// The next run meets this fault.
     Faults(Fault),

@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use backlog_sync::reconcile::engine::RunReport;
 use backlog_sync::store::{Conflict, Store};
@@ -181,7 +180,7 @@ async fn run(
     }
     if let Some(f) = fault {
         figures.faulty_runs.fetch_add(1, Ordering::Relaxed);
-        world.twins.arm(f).await;
+        world.twins.arm(f, seq as u64).await;
     }
     let mut clean = fault.is_none();
     match op {
@@ -217,7 +216,8 @@ async fn run(
         Op::Kill(ms) => {
             figures.kills.fetch_add(1, Ordering::Relaxed);
             world.twins.slow().await;
-            world.process_sync(Some(Duration::from_millis(u64::from(*ms)))).await;
+            // The generated delay in milliseconds, as requests held 3 ms each.
+            world.process_sync(Some(u64::from(*ms) / 3)).await;
             clean = false;
         }
         _ => unreachable!("not a run"),

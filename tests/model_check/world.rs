@@ -98,7 +98,9 @@ impl Twins {
         self.control(Method::POST, "/_twin/reset", None).await;
     }
 
-    pub async fn arm(&self, fault: Fault) {
+    /// Arms `fault` for the next run; its random rolls come from `seed`, so a sequence meets the
+    /// same faults on every replay (as long as the run asks the same requests in the same order).
+    pub async fn arm(&self, fault: Fault, seed: u64) {
         let rule = match fault {
             Fault::ServerErrors => json!({"status": 503, "probability": 0.2}),
             Fault::RateLimited => json!({"retry_after": 0, "probability": 0.2}),
@@ -106,6 +108,9 @@ impl Twins {
             Fault::DropEveryUpdateAnswer => json!({"method": "PATCH", "drop_after_write": true}),
             Fault::DropEveryCreateAnswer => {
                 json!({"method": "POST", "drop_after_write": true, "path": "/repos/*/*/issues"})
+            }
+            Fault::DropEverySubIssueAnswer => {
+                json!({"method": "POST", "drop_after_write": true, "path": "/repos/*/*/issues/*/sub_issues"})
             }
         };
         let mut rule = rule;
@@ -126,10 +131,15 @@ impl Twins {
         if fault == Fault::DropAfterWrite {
             rules.push(json!({"method": "POST", "path": "/**", "count": 1_000_000, "drop_after_write": true, "probability": 0.2}));
         }
-        self.control(Method::POST, "/_twin/faults", Some(json!(rules))).await;
+        self.control(Method::POST, "/_twin/faults", Some(json!({"faults": rules, "seed": seed}))).await;
     }
 
-    /// Slows every request so that a kill lands in the middle of a run.
+    /// Requests both twins were asked since the last reset (their control routes left out).
+    pub fn requests(&self) -> u64 {
+        self.github.stats().requests + self.boards.stats().requests
+    }
+
+    /// Slows every request (3 ms) so that a kill lands between two requests of a run.
     pub async fn slow(&self) {
         self.control(
             Method::POST,
@@ -245,9 +255,11 @@ impl<'t> World<'t> {
         engine::run_with(&self.settings(), &c.runs, &opts).await.map_err(|e| e.to_string())
     }
 
-    /// `backlog-sync sync` as a real process; killed after `kill_after` when given. Returns its
-    /// output when it ran to the end.
-    pub async fn process_sync(&self, kill_after: Option<Duration>) -> Option<std::process::Output> {
+    /// `backlog-sync sync` as a real process; SIGKILLed once the twins were asked `kill_after`
+    /// more requests when given (so the kill lands at the same point of the run whatever the
+    /// machine's load: the twins hold each request 3 ms, and the count is read every
+    /// millisecond). Returns its output when it ran to the end.
+    pub async fn process_sync(&self, kill_after: Option<u64>) -> Option<std::process::Output> {
         let mut cmd = Command::new(&self.binary);
         cmd.args(["sync", "--wait", "30", "--config", self.config.to_str().unwrap()])
             .current_dir(&self.root)
@@ -261,9 +273,15 @@ impl<'t> World<'t> {
                 Some(out)
             }
             Some(after) => {
+                let start = self.twins.requests();
                 let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("binary runs");
-                tokio::time::sleep(after).await;
-                child.kill().ok(); // SIGKILL
+                while child.try_wait().ok().flatten().is_none() {
+                    if self.twins.requests() - start >= after {
+                        child.kill().ok(); // SIGKILL
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
                 tokio::task::spawn_blocking(move || child.wait()).await.unwrap().ok();
                 None
             }

@@ -57,6 +57,11 @@ impl Control {
         Ok(())
     }
 
+    /// Makes the armed rules' `probability` rolls repeatable until the faults are cleared.
+    pub fn seed_faults(&self, seed: u64) {
+        self.faults.lock().expect("faults lock").seed(seed);
+    }
+
     /// The rules still armed.
     pub fn armed_faults(&self) -> Vec<FaultRule> {
         self.faults.lock().expect("faults lock").armed().to_vec()

@@ -3,6 +3,8 @@
 //! dropped after the write was applied).
 
 use axum::http::Method;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 /// One armed fault rule, as posted to `POST /_twin/faults`.
@@ -46,7 +48,8 @@ pub struct FaultRule {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub drop_after_write: bool,
     /// Fire on only this share (0..=1) of matching requests, at random; always when absent.
-    /// Several such rules make a fault campaign: each matching rule rolls in turn.
+    /// Several such rules make a fault campaign: each matching rule rolls in turn. Posted with a
+    /// `seed` (`{"faults": [...], "seed": 7}`), the rolls repeat from one run to the next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
 }
@@ -114,6 +117,9 @@ impl FaultRule {
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
     rules: Vec<FaultRule>,
+    /// Where `probability` rolls come from once seeded (until cleared); the thread's generator
+    /// otherwise.
+    rng: Option<StdRng>,
 }
 
 impl Faults {
@@ -127,17 +133,26 @@ impl Faults {
         &self.rules
     }
 
-    /// Disarms everything.
+    /// Makes the `probability` rolls repeatable: they come from a generator seeded with `seed`
+    /// until the rules are cleared.
+    pub fn seed(&mut self, seed: u64) {
+        self.rng = Some(StdRng::seed_from_u64(seed));
+    }
+
+    /// Disarms everything (and forgets the seed).
     pub fn clear(&mut self) {
         self.rules.clear();
+        self.rng = None;
     }
 
     /// Fires the first rule matching the request: returns a copy and uses up one of its count.
     pub fn take(&mut self, method: &Method, path: &str) -> Option<FaultRule> {
-        let index = self
-            .rules
-            .iter()
-            .position(|r| r.matches(method, path) && r.probability.is_none_or(|p| rand::random::<f64>() < p))?;
+        let Faults { rules, rng } = self;
+        let mut roll = || match rng {
+            Some(rng) => rng.random::<f64>(),
+            None => rand::random::<f64>(),
+        };
+        let index = rules.iter().position(|r| r.matches(method, path) && r.probability.is_none_or(|p| roll() < p))?;
         let fired = self.rules[index].clone();
         self.rules[index].count -= 1;
         if self.rules[index].count == 0 {
@@ -195,6 +210,21 @@ mod tests {
         assert_eq!(faults.take(&Method::PATCH, "/x/1").unwrap().status, Some(503));
         assert!(faults.take(&Method::PATCH, "/x/2").is_some());
         assert!(faults.take(&Method::PATCH, "/x/3").is_none());
+    }
+
+    #[test]
+    fn seeded_rolls_repeat() {
+        let rule: FaultRule =
+            serde_json::from_str(r#"{"path":"/x","count":1000,"status":503,"probability":0.5}"#).unwrap();
+        let fired = |seed: u64| {
+            let mut faults = Faults::default();
+            faults.arm([rule.clone()]);
+            faults.seed(seed);
+            (0..64).map(|_| faults.take(&Method::GET, "/x").is_some()).collect::<Vec<_>>()
+        };
+        assert_eq!(fired(7), fired(7));
+        assert_ne!(fired(7), fired(8));
+        assert!(fired(7).contains(&true) && fired(7).contains(&false));
     }
 
     #[test]

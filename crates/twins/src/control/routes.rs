@@ -36,19 +36,25 @@ async fn reset<T: Twin>(State(twin): State<Arc<T>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// `POST /_twin/faults` takes one rule, a list of rules, or `{"faults": [...]}`.
+/// `POST /_twin/faults` takes one rule, a list of rules, or `{"faults": [...]}`, optionally with
+/// `"seed": N` (the rules' `probability` rolls repeat for a seed, until the faults are cleared).
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum FaultsBody {
     One(FaultRule),
     Many(Vec<FaultRule>),
-    Wrapped { faults: Vec<FaultRule> },
+    Wrapped {
+        faults: Vec<FaultRule>,
+        #[serde(default)]
+        seed: Option<u64>,
+    },
 }
 
 async fn arm_faults<T: Twin>(State(twin): State<Arc<T>>, body: axum::body::Bytes) -> Response {
-    let rules = match serde_json::from_slice::<FaultsBody>(&body) {
-        Ok(FaultsBody::One(rule)) => vec![rule],
-        Ok(FaultsBody::Many(rules) | FaultsBody::Wrapped { faults: rules }) => rules,
+    let (rules, seed) = match serde_json::from_slice::<FaultsBody>(&body) {
+        Ok(FaultsBody::One(rule)) => (vec![rule], None),
+        Ok(FaultsBody::Many(rules)) => (rules, None),
+        Ok(FaultsBody::Wrapped { faults, seed }) => (faults, seed),
         Err(error) => {
             return bad_request(format!(
                 "invalid fault body ({error}); post e.g. `{{\"path\": \"/repos/*/*/issues\", \"count\": 1, \"status\": 503}}`"
@@ -56,7 +62,12 @@ async fn arm_faults<T: Twin>(State(twin): State<Arc<T>>, body: axum::body::Bytes
         }
     };
     match twin.control().arm_faults(rules) {
-        Ok(()) => (StatusCode::CREATED, Json(json!({ "faults": twin.control().armed_faults() }))).into_response(),
+        Ok(()) => {
+            if let Some(seed) = seed {
+                twin.control().seed_faults(seed);
+            }
+            (StatusCode::CREATED, Json(json!({ "faults": twin.control().armed_faults() }))).into_response()
+        }
         Err(error) => bad_request(error.to_string()),
     }
 }
