@@ -62,6 +62,15 @@ impl ItemId {
     pub fn number(&self) -> u32 {
         self.number
     }
+
+    /// Whether `text` is this id as it prints, in any letter case (`st-14` spells `ST-14`):
+    /// `text.eq_ignore_ascii_case(&id.to_string())`, without building the string.
+    pub fn is_spelled(&self, text: &str) -> bool {
+        let Some((prefix, number)) = text.rsplit_once('-') else { return false };
+        let canonical_number =
+            number.bytes().all(|b| b.is_ascii_digit()) && (number == "0" || !number.starts_with('0'));
+        prefix.eq_ignore_ascii_case(&self.prefix) && canonical_number && number.parse() == Ok(self.number)
+    }
 }
 
 impl Ord for ItemId {
@@ -214,4 +223,23 @@ pub struct Persona {
     pub aliases: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_spelled_as_it_prints_in_any_letter_case() {
+        let ids = [ItemId::new("ST", 14), ItemId::new("RK", 0), ItemId::new("A-B", 7)];
+        let texts = [
+            "ST-14", "st-14", "St-14", "ST-014", "ST-14 ", " ST-14", "ST14", "ST-", "-14", "SP-14", "ST-+14", "ST-140",
+            "ST--14", "", "ST-1-4", "RK-0", "rk-00", "RK-", "a-b-7", "A-B-07", "B-7",
+        ];
+        for id in &ids {
+            for text in texts {
+                assert_eq!(id.is_spelled(text), text.eq_ignore_ascii_case(&id.to_string()), "{id} {text:?}");
+            }
+        }
+    }
 }
