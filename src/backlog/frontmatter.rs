@@ -3,6 +3,7 @@
 //! A [`Document`] is the whole file; a loaded backlog keeps only each file's [`FrontMatter`], as
 //! text, because the item already holds the body.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -24,8 +25,9 @@ pub enum FieldValue {
     List(Vec<String>),
 }
 
-/// The parsed values of a front matter, by top-level key.
-pub type Values = BTreeMap<String, Yaml>;
+/// The parsed values of a front matter, by top-level key. The keys backlog-sync reads are
+/// borrowed names (`item_file::KNOWN_KEYS`), so reading a file allocates no key.
+pub type Values = BTreeMap<Cow<'static, str>, Yaml>;
 
 /// One top-level key's lines: the first line's index, how many lines it takes (a block list or an
 /// indented continuation belongs to the key above it) and their byte range in the front matter.
@@ -103,11 +105,14 @@ fn key_spans(front: &str) -> Vec<KeySpan<'_>> {
 /// The front matter as a mapping of values; `lines` (its line count) bounds an error's line.
 fn parse_values(front: &str, lines: usize) -> Result<Values, SyntaxError> {
     // YAML allows no control character but tab and line breaks; its reader stops at a NUL and
-    // would take the lines before it for the whole front matter.
-    if let Some((n, c)) = front
-        .lines()
-        .enumerate()
-        .find_map(|(n, l)| l.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\r')).map(|c| (n, c)))
+    // would take the lines before it for the whole front matter. Looking for one character by
+    // character is only needed when a byte could start one (0xC2 leads U+0080..U+00BF).
+    let suspect = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0x7f || *b == 0xc2;
+    if front.as_bytes().iter().any(suspect)
+        && let Some((n, c)) = front
+            .lines()
+            .enumerate()
+            .find_map(|(n, l)| l.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\r')).map(|c| (n, c)))
     {
         return Err(SyntaxError {
             line: n + 2,
@@ -143,7 +148,7 @@ fn parse_values(front: &str, lines: usize) -> Result<Values, SyntaxError> {
                     Yaml::String(s) => s,
                     other => format!("{other:?}"),
                 };
-                values.insert(key, v);
+                values.insert(Cow::Owned(key), v);
             }
         }
         Some(_) => {
@@ -153,7 +158,65 @@ fn parse_values(front: &str, lines: usize) -> Result<Values, SyntaxError> {
     Ok(values)
 }
 
+/// Where the parts of an item file's text are: the key lines between the two `---` lines, and
+/// the body after the closing one.
+struct Fences {
+    keys_start: usize,
+    keys_end: usize,
+    body_start: usize,
+    newline: &'static str,
+}
+
+impl Fences {
+    /// Finds the fences of `text` and parses the key lines between them.
+    fn find(text: &str) -> Result<(Fences, Values), SyntaxError> {
+        let mut lines = text.split_inclusive('\n');
+        // A UTF-8 byte order mark (some Windows editors save one) is accepted and kept: it
+        // stays in the opening line's text, so the file renders back exactly.
+        let Some(first) = lines.next().filter(|l| is_fence(l.strip_prefix('\u{feff}').unwrap_or(l))) else {
+            return Err(SyntaxError {
+                line: 1,
+                reason: "the file does not start with `---`; an item file opens with YAML front matter between two `---` lines".into(),
+            });
+        };
+        let newline = if first.ends_with("\r\n") { "\r\n" } else { "\n" };
+        let keys_start = first.len();
+        let (mut keys_end, mut count) = (keys_start, 0);
+        let mut closing = None;
+        for line in lines.by_ref() {
+            if is_fence(line) {
+                closing = Some(line.len());
+                break;
+            }
+            keys_end += line.len();
+            count += 1;
+        }
+        let Some(closing) = closing else {
+            return Err(SyntaxError {
+                line: count + 1,
+                reason: "the front matter is never closed; add a `---` line after the last key".into(),
+            });
+        };
+        let values = parse_values(&text[keys_start..keys_end], count)?;
+        Ok((Fences { keys_start, keys_end, body_start: keys_end + closing, newline }, values))
+    }
+}
+
 impl FrontMatter {
+    /// Reads the front matter that opens a file's `text`, as [`Document::parse`] does: the front
+    /// matter (a copy of just its bytes), where the body starts in `text`, and the parsed values.
+    /// Loading a backlog uses it to copy each part of a file once, straight from the read buffer.
+    pub fn read(text: &str) -> Result<(FrontMatter, usize, Values), SyntaxError> {
+        let (fences, values) = Fences::find(text)?;
+        let front = FrontMatter {
+            text: text[..fences.body_start].to_owned(),
+            keys_start: fences.keys_start,
+            keys_end: fences.keys_end,
+            newline: fences.newline,
+        };
+        Ok((front, fences.body_start, values))
+    }
+
     /// The front matter text, both `---` lines included.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -245,37 +308,11 @@ impl Document {
     /// Parses a file's text like [`Document::parse`], handing the parsed values to the caller
     /// instead of keeping them.
     pub fn parse_with_values(mut text: String) -> Result<(Document, Values), SyntaxError> {
-        let mut lines = text.split_inclusive('\n');
-        // A UTF-8 byte order mark (some Windows editors save one) is accepted and kept: it
-        // stays in the opening line's text, so the file renders back exactly.
-        let Some(first) = lines.next().filter(|l| is_fence(l.strip_prefix('\u{feff}').unwrap_or(l))) else {
-            return Err(SyntaxError {
-                line: 1,
-                reason: "the file does not start with `---`; an item file opens with YAML front matter between two `---` lines".into(),
-            });
-        };
-        let newline = if first.ends_with("\r\n") { "\r\n" } else { "\n" };
-        let keys_start = first.len();
-        let (mut keys_end, mut count) = (keys_start, 0);
-        let mut closing = None;
-        for line in lines.by_ref() {
-            if is_fence(line) {
-                closing = Some(line.len());
-                break;
-            }
-            keys_end += line.len();
-            count += 1;
-        }
-        let Some(closing) = closing else {
-            return Err(SyntaxError {
-                line: count + 1,
-                reason: "the front matter is never closed; add a `---` line after the last key".into(),
-            });
-        };
-        let values = parse_values(&text[keys_start..keys_end], count)?;
-        let body = text.split_off(keys_end + closing);
+        let (fences, values) = Fences::find(&text)?;
+        let body = text.split_off(fences.body_start);
         text.shrink_to_fit();
-        let front = FrontMatter { text, keys_start, keys_end, newline };
+        let front =
+            FrontMatter { text, keys_start: fences.keys_start, keys_end: fences.keys_end, newline: fences.newline };
         Ok((Document { front, body, values: OnceLock::new() }, values))
     }
 
@@ -340,7 +377,7 @@ impl Document {
     pub fn set(&mut self, key: &str, value: FieldValue) {
         self.front.set(key, &value);
         if let Some(values) = self.values.get_mut() {
-            values.insert(key.to_string(), to_yaml(&value));
+            values.insert(Cow::Owned(key.to_string()), to_yaml(&value));
         }
     }
 

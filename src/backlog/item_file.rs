@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use yaml_rust2::Yaml;
 
-use super::frontmatter::{Document, FieldValue, SyntaxError, Values};
+use super::frontmatter::{Document, FieldValue, FrontMatter, SyntaxError, Values};
 use super::project::{Defaults, IdPrefixes};
 use crate::model::sentence;
 use crate::model::{Item, ItemId, Kind, Level, SentenceSource, State};
@@ -28,23 +28,31 @@ pub const KNOWN_KEYS: &[&str] = &[
     "review_by",
 ];
 
+/// Takes each value out of the parsed front matter as it is read, so a value the YAML reader
+/// already made into a string becomes the item's string without another copy.
 struct Reader<'a> {
-    doc: &'a Document,
-    values: &'a Values,
+    front: &'a FrontMatter,
+    values: Values,
+}
+
+/// `s` without its surrounding white space, reusing its allocation when there is none.
+fn trimmed(s: String) -> String {
+    let t = s.trim();
+    if t.len() == s.len() { s } else { t.to_string() }
 }
 
 impl Reader<'_> {
     fn error(&self, key: &str, reason: String) -> SyntaxError {
-        SyntaxError { line: self.doc.line_of(key).unwrap_or(1), reason }
+        SyntaxError { line: self.front.line_of(key).unwrap_or(1), reason }
     }
 
     /// A scalar as text; numbers and booleans are accepted as their text. Empty is `None`.
-    fn text(&self, key: &str) -> Result<Option<String>, SyntaxError> {
-        match self.values.get(key) {
+    fn scalar(&self, key: &str, value: Option<Yaml>) -> Result<Option<String>, SyntaxError> {
+        match value {
             None | Some(Yaml::Null) => Ok(None),
             Some(Yaml::String(s)) | Some(Yaml::Real(s)) => {
-                let s = s.trim();
-                Ok((!s.is_empty()).then(|| s.to_string()))
+                let s = trimmed(s);
+                Ok((!s.is_empty()).then_some(s))
             }
             Some(Yaml::Integer(i)) => Ok(Some(i.to_string())),
             Some(Yaml::Boolean(b)) => Ok(Some(b.to_string())),
@@ -52,18 +60,24 @@ impl Reader<'_> {
         }
     }
 
-    fn parsed<T>(&self, key: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, SyntaxError> {
+    /// The text of `key` (see [`Reader::scalar`]), taken out: each key is read once.
+    fn text(&mut self, key: &str) -> Result<Option<String>, SyntaxError> {
+        let value = self.values.remove(key);
+        self.scalar(key, value)
+    }
+
+    fn parsed<T>(&mut self, key: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, SyntaxError> {
         match self.text(key)? {
             None => Ok(None),
             Some(s) => parse(&s).map(Some).map_err(|reason| self.error(key, reason)),
         }
     }
 
-    fn whole_number(&self, key: &str) -> Result<Option<u32>, SyntaxError> {
+    fn whole_number(&mut self, key: &str) -> Result<Option<u32>, SyntaxError> {
         self.parsed(key, |s| s.parse::<u32>().map_err(|_| format!("`{key}` is `{s}`; use a whole number such as 2")))
     }
 
-    fn number(&self, key: &str) -> Result<Option<f64>, SyntaxError> {
+    fn number(&mut self, key: &str) -> Result<Option<f64>, SyntaxError> {
         self.parsed(key, |s| {
             s.parse::<f64>()
                 .ok()
@@ -72,36 +86,45 @@ impl Reader<'_> {
         })
     }
 
-    fn list(&self, key: &str) -> Result<Vec<String>, SyntaxError> {
-        match self.values.get(key) {
+    fn list(&mut self, key: &str) -> Result<Vec<String>, SyntaxError> {
+        match self.values.remove(key) {
             None | Some(Yaml::Null) => Ok(Vec::new()),
-            Some(Yaml::Array(items)) => items
-                .iter()
-                .map(|y| match y {
-                    Yaml::String(s) | Yaml::Real(s) => Ok(s.trim().to_string()),
-                    Yaml::Integer(i) => Ok(i.to_string()),
-                    _ => Err(self.error(key, format!("`{key}` must be a list of words, e.g. `[onboarding, billing]`"))),
-                })
-                .collect(),
-            Some(_) => Ok(self
-                .text(key)?
+            Some(Yaml::Array(items)) => {
+                // A new vector: collecting in place would keep the larger allocation of the values.
+                let mut list = Vec::with_capacity(items.len());
+                for y in items {
+                    list.push(match y {
+                        Yaml::String(s) | Yaml::Real(s) => trimmed(s),
+                        Yaml::Integer(i) => i.to_string(),
+                        _ => {
+                            return Err(self
+                                .error(key, format!("`{key}` must be a list of words, e.g. `[onboarding, billing]`")));
+                        }
+                    });
+                }
+                Ok(list)
+            }
+            other => Ok(self
+                .scalar(key, other)?
                 .map(|s| s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect())
                 .unwrap_or_default()),
         }
     }
 }
 
-/// Reads the item in `doc`, whose front matter parsed to `values` (see
-/// [`Document::parse_with_values`]), found in the folder of `kind` under the file name `stem`.
+/// Reads the item of a file whose front matter is `front`, parsed to `values` (see
+/// [`FrontMatter::read`]), and whose body is `body`, found in the folder of `kind` under the file
+/// name `stem`.
 pub fn read_item(
-    doc: &Document,
-    values: &Values,
+    front: &FrontMatter,
+    values: Values,
+    body: &str,
     kind: Kind,
     stem: &str,
     ids: &IdPrefixes,
     defaults: &Defaults,
 ) -> Result<Item, SyntaxError> {
-    let r = Reader { doc, values };
+    let mut r = Reader { front, values };
     let id_text = r.text("id")?.unwrap_or_else(|| stem.to_string());
     let id: ItemId = id_text.parse().map_err(|e: crate::model::BadItemId| r.error("id", e.to_string()))?;
     let expected = ids.prefix(kind);
@@ -114,14 +137,14 @@ pub fn read_item(
             ),
         ));
     }
-    if !stem.eq_ignore_ascii_case(&id.to_string()) {
+    if !id.is_spelled(stem) {
         return Err(r.error(
             "id",
             format!("the file is named `{stem}.md` but its id is `{id}`; rename the file to `{id}.md` or fix the id"),
         ));
     }
     let title = r.text("title")?.ok_or_else(|| SyntaxError {
-        line: doc.line_of("id").unwrap_or(2),
+        line: front.line_of("id").unwrap_or(2),
         reason: format!("`{id}` has no `title`; add a `title:` line to the front matter"),
     })?;
     let mut item = Item::new(id, kind, title);
@@ -130,7 +153,7 @@ pub fn read_item(
     item.owner = r.text("owner")?;
     item.tags = r.list("tags")?;
     item.milestone = r.text("milestone")?;
-    item.body = doc.body().to_string();
+    item.body = body.to_owned();
     match kind {
         Kind::Story => {
             item.epic = r.parsed("epic", |s| s.parse::<ItemId>().map_err(|e| e.to_string()))?;

@@ -127,9 +127,7 @@ impl Backlog {
             paths.extend(item_paths(&root.join(kind.folder()))?.into_iter().map(|p| (kind, p)));
         }
         let (mut items, invalid) = load_items(paths, &project);
-        // Stable, and moves each item once: sorting the items themselves would copy them into a
-        // scratch buffer half the size of the backlog.
-        items.sort_by_cached_key(|f| f.item.id.clone());
+        sort_by_id(&mut items);
         let mut backlog =
             Backlog { root: root.to_path_buf(), project, stakeholders, items, invalid, problems: Vec::new() };
         validate::validate(&mut backlog);
@@ -171,13 +169,10 @@ impl Backlog {
     /// The next free id of `kind`, counting unreadable files too.
     pub fn next_id(&self, kind: Kind) -> ItemId {
         let prefix = self.project.ids.prefix(kind);
-        let max = self
-            .present_ids()
-            .iter()
-            .filter(|id| id.prefix().eq_ignore_ascii_case(prefix))
-            .map(|id| id.number())
-            .max()
-            .unwrap_or(0);
+        // The ids `present_ids` gives, without copying them into a set.
+        let present = self.items.iter().map(|f| &f.item.id).chain(self.invalid.iter().filter_map(|f| f.id.as_ref()));
+        let max =
+            present.filter(|id| id.prefix().eq_ignore_ascii_case(prefix)).map(|id| id.number()).max().unwrap_or(0);
         ItemId::new(prefix, max + 1)
     }
 
@@ -262,6 +257,23 @@ fn item_paths(folder: &Path) -> Result<Vec<PathBuf>, BacklogError> {
     Ok(paths)
 }
 
+/// Sorts items by id, stably, moving each item once: sorting the items themselves would copy
+/// them into a scratch buffer half the size of the backlog. Each kind's ids share one prefix
+/// (a file whose id has another is not an item), so an id's place is its prefix's rank among
+/// the few prefixes, then its number: no id is copied to sort by.
+fn sort_by_id(items: &mut [ItemFile]) {
+    let mut prefixes: Vec<String> = Vec::new();
+    for file in items.iter() {
+        let prefix = file.item.id.prefix();
+        if !prefixes.iter().any(|p| p == prefix) {
+            prefixes.push(prefix.to_string());
+        }
+    }
+    prefixes.sort_unstable();
+    let rank = |prefix: &str| prefixes.iter().position(|p| p == prefix).unwrap_or(usize::MAX);
+    items.sort_by_cached_key(|f| (rank(f.item.id.prefix()), f.item.id.number()));
+}
+
 /// At most this many threads read and parse item files; more than a few only queue on the disk.
 const MAX_READERS: usize = 4;
 
@@ -295,10 +307,10 @@ fn load_items(mut paths: Vec<(Kind, PathBuf)>, project: &Project) -> (Vec<ItemFi
 
 fn load_chunk(paths: &mut [(Kind, PathBuf)], slots: &mut [Option<ItemFile>], project: &Project) -> Vec<InvalidFile> {
     let mut invalid = Vec::new();
-    let mut buffer = Vec::new();
+    let mut buffer = ReadBuffer::default();
     for ((kind, path), slot) in paths.iter_mut().zip(slots) {
         let path = std::mem::take(path);
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = stem_of(&path);
         match load_item(&path, *kind, stem, project, &mut buffer) {
             Ok((item, doc)) => *slot = Some(ItemFile { item, path, doc }),
             Err(e) => invalid.push(InvalidFile { id: stem.parse().ok(), line: e.line, reason: e.reason, path }),
@@ -307,38 +319,58 @@ fn load_chunk(paths: &mut [(Kind, PathBuf)], slots: &mut [Option<ItemFile>], pro
     invalid
 }
 
-/// Reads a whole file through `buffer`, kept from file to file: reads to the end without asking
-/// the size first, as `fs::read_to_string` (and `File::read_to_end`) do.
-fn read_text(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<String> {
-    use std::io::{ErrorKind, Read};
-    let mut file = fs::File::open(path)?;
-    let mut chunk = [0u8; 16 * 1024];
-    buffer.clear();
-    loop {
-        match file.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let text = std::str::from_utf8(buffer)
-        .map_err(|_| std::io::Error::new(ErrorKind::InvalidData, "stream did not contain valid UTF-8"))?;
-    Ok(text.to_owned())
+/// The file name of an item file without its `.md`, as `Path::file_stem` gives it for the paths
+/// [`item_paths`] lists (a name ending in `.md`), read from the end of the path's bytes without
+/// parsing its components; "" when the name is not UTF-8.
+fn stem_of(path: &Path) -> &str {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let name = bytes.rsplit(|b| std::path::is_separator(char::from(*b))).next().unwrap_or_default();
+    let stem = name.strip_suffix(b".md").unwrap_or(name);
+    std::str::from_utf8(stem).unwrap_or_default()
 }
 
+/// The bytes of the file last read, in a buffer kept from file to file: it only grows, so it is
+/// zeroed once and files are read straight into it.
+#[derive(Default)]
+struct ReadBuffer {
+    bytes: Vec<u8>,
+}
+
+impl ReadBuffer {
+    /// Reads the whole file at `path`, to the end, without asking its size first (one system
+    /// call fewer than `fs::read_to_string`).
+    fn read(&mut self, path: &Path) -> std::io::Result<&str> {
+        use std::io::{ErrorKind, Read};
+        let mut file = fs::File::open(path)?;
+        let mut len = 0;
+        loop {
+            if self.bytes.len() - len < 4096 {
+                self.bytes.resize((len * 2).max(16 * 1024), 0);
+            }
+            match file.read(&mut self.bytes[len..]) {
+                Ok(0) => break,
+                Ok(n) => len += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        std::str::from_utf8(&self.bytes[..len])
+            .map_err(|_| std::io::Error::new(ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+    }
+}
+
+/// Reads one item file: its front matter and its body are each copied once out of `buffer`.
 fn load_item(
     path: &Path,
     kind: Kind,
     stem: &str,
     project: &Project,
-    buffer: &mut Vec<u8>,
+    buffer: &mut ReadBuffer,
 ) -> Result<(Item, FrontMatter), SyntaxError> {
-    let text =
-        read_text(path, buffer).map_err(|e| SyntaxError { line: 1, reason: format!("cannot read the file: {e}") })?;
-    let (doc, values) = Document::parse_with_values(text)?;
-    let item = item_file::read_item(&doc, &values, kind, stem, &project.ids, &project.defaults)?;
-    Ok((item, doc.into_front_matter()))
+    let text = buffer.read(path).map_err(|e| SyntaxError { line: 1, reason: format!("cannot read the file: {e}") })?;
+    let (front, body_start, values) = FrontMatter::read(text)?;
+    let item = item_file::read_item(&front, values, &text[body_start..], kind, stem, &project.ids, &project.defaults)?;
+    Ok((item, front))
 }
 
 /// Replaces `path` with `text` atomically: a temporary file in the same folder, then a rename.

@@ -3,6 +3,7 @@
 mod field_map;
 pub mod sentence;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -48,19 +49,40 @@ impl fmt::Display for Kind {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ItemId {
-    prefix: String,
+    prefix: Cow<'static, str>,
     number: u32,
+}
+
+/// The prefixes `backlog.toml` gives by default. Ids with one of them share it instead of each
+/// holding a copy, so reading or cloning such an id allocates nothing.
+const DEFAULT_PREFIXES: [&str; 3] = ["EP", "ST", "RK"];
+
+/// `prefix`, shared when it is a default one.
+fn shared_prefix(prefix: &str) -> Cow<'static, str> {
+    match DEFAULT_PREFIXES.into_iter().find(|p| *p == prefix) {
+        Some(p) => Cow::Borrowed(p),
+        None => Cow::Owned(prefix.to_string()),
+    }
 }
 
 impl ItemId {
     pub fn new(prefix: &str, number: u32) -> Self {
-        ItemId { prefix: prefix.to_string(), number }
+        ItemId { prefix: shared_prefix(prefix), number }
     }
     pub fn prefix(&self) -> &str {
         &self.prefix
     }
     pub fn number(&self) -> u32 {
         self.number
+    }
+
+    /// Whether `text` is this id as it prints, in any letter case (`st-14` spells `ST-14`):
+    /// `text.eq_ignore_ascii_case(&id.to_string())`, without building the string.
+    pub fn is_spelled(&self, text: &str) -> bool {
+        let Some((prefix, number)) = text.rsplit_once('-') else { return false };
+        let canonical_number =
+            number.bytes().all(|b| b.is_ascii_digit()) && (number == "0" || !number.starts_with('0'));
+        prefix.eq_ignore_ascii_case(&self.prefix) && canonical_number && number.parse() == Ok(self.number)
     }
 }
 
@@ -95,7 +117,12 @@ impl FromStr for ItemId {
             return Err(BadItemId(s.to_string()));
         }
         let number = number.parse::<u32>().map_err(|_| BadItemId(s.to_string()))?;
-        Ok(ItemId { prefix: prefix.to_ascii_uppercase(), number })
+        // Upper case, as `shared_prefix` would give it, without an upper-cased copy to look up.
+        let prefix = match DEFAULT_PREFIXES.into_iter().find(|p| p.eq_ignore_ascii_case(prefix)) {
+            Some(p) => Cow::Borrowed(p),
+            None => Cow::Owned(prefix.to_ascii_uppercase()),
+        };
+        Ok(ItemId { prefix, number })
     }
 }
 
@@ -214,4 +241,37 @@ pub struct Persona {
     pub aliases: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_read_upper_case_whether_their_prefix_is_shared_or_not() {
+        for (text, want) in
+            [("st-3", "ST-3"), ("Rk-12", "RK-12"), ("ep-1", "EP-1"), ("bug-7", "BUG-7"), ("ST-0", "ST-0")]
+        {
+            let id: ItemId = text.parse().unwrap();
+            assert_eq!(id.to_string(), want);
+            assert_eq!(id, want.parse().unwrap());
+            assert_eq!(id, ItemId::new(id.prefix(), id.number()));
+        }
+        assert_eq!(ItemId::new("st", 1).to_string(), "st-1", "`new` keeps the prefix as given");
+        assert!(ItemId::new("ST", 9) < ItemId::new("ST", 10) && ItemId::new("RK", 99) < ItemId::new("ST", 1));
+    }
+
+    #[test]
+    fn an_id_is_spelled_as_it_prints_in_any_letter_case() {
+        let ids = [ItemId::new("ST", 14), ItemId::new("RK", 0), ItemId::new("A-B", 7)];
+        let texts = [
+            "ST-14", "st-14", "St-14", "ST-014", "ST-14 ", " ST-14", "ST14", "ST-", "-14", "SP-14", "ST-+14", "ST-140",
+            "ST--14", "", "ST-1-4", "RK-0", "rk-00", "RK-", "a-b-7", "A-B-07", "B-7",
+        ];
+        for id in &ids {
+            for text in texts {
+                assert_eq!(id.is_spelled(text), text.eq_ignore_ascii_case(&id.to_string()), "{id} {text:?}");
+            }
+        }
+    }
 }
