@@ -13,6 +13,7 @@ pub mod plan;
 mod plan_tests;
 pub mod read;
 pub mod refusal;
+mod relink;
 pub mod remote;
 pub mod trust;
 

@@ -881,3 +881,20 @@ fn an_owner_no_target_knew_when_a_create_lost_its_answer_is_assigned_once_the_pe
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+// mc-219
+
+/// Finding 46 (sequences 219, 325 and 814 of seed 2026; 219 shrunk by the checker to 14
+/// operations, by hand to five): EP-1's issue deleted on GitHub; `sync` marks EP-1 `removed`
+/// (its stories keep their `epic`, finding 40); Boards sets EP-1's state, reviving it; the next
+/// run creates EP-1 again on GitHub, as a new issue no story was under. Its stories kept showing
+/// no parent there, and once EP-1 was linked again a run read that as GitHub clearing their epic.
+#[test]
+fn stories_under_an_epic_deleted_on_github_and_revived_are_put_under_its_new_issue() {
+    const EP_1: usize = 0;
+    let ops =
+        [Op::Sync, Op::Github(EP_1, GithubEdit::Delete), Op::Sync, Op::Boards(EP_1, BoardsEdit::State(3)), Op::Sync];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
