@@ -328,3 +328,31 @@ async fn a_process_setting_picks_the_built_in_azure_mapping_and_a_wrong_one_is_r
     assert_eq!(story["fields"]["System.WorkItemType"], "Issue", "{story}");
     assert_eq!(story["fields"]["System.State"], "To Do", "{story}");
 }
+
+/// A backlog started without `--mappings` can get the copies later: `init --mappings` on it writes
+/// only what is missing and leaves every existing file, an edited identities file included.
+#[test]
+fn init_with_mappings_on_an_existing_backlog_adds_only_the_missing_copies() {
+    let tmp = tempfile::tempdir().unwrap();
+    expect(&cli(tmp.path(), &["init"]), 0, "init");
+    let backlog = tmp.path().join("backlog");
+    let refused = cli(tmp.path(), &["init"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("init --mappings backlog"), "the way to add the copies: {}", stderr(&refused));
+    std::fs::create_dir_all(backlog.join("mappings")).unwrap();
+    let people = "[[people]]\ncanonical = \"product owner\"\ngithub = \"po-gh\"\n";
+    std::fs::write(backlog.join("mappings/identities.toml"), people).unwrap();
+    let story_before = std::fs::read_to_string(backlog.join("stories/ST-1.md")).unwrap();
+    let out = expect(&cli(tmp.path(), &["init", "--mappings"]), 0, "init --mappings on the backlog");
+    assert!(out.contains("kept") && out.contains("identities.toml"), "{out}");
+    assert_eq!(std::fs::read_to_string(backlog.join("mappings/identities.toml")).unwrap(), people, "kept as edited");
+    assert_eq!(std::fs::read_to_string(backlog.join("stories/ST-1.md")).unwrap(), story_before);
+    for (file, built_in) in backlog_sync::mapping::builtin::FILES {
+        if !file.ends_with("identities.toml") {
+            assert_eq!(std::fs::read_to_string(backlog.join(file)).unwrap(), built_in, "{file}");
+        }
+    }
+    expect(&cli(&backlog, &["validate"]), 0, "validate beside the copies");
+    let again = expect(&cli(tmp.path(), &["init", "--mappings"]), 0, "a second time");
+    assert!(again.contains("nothing written"), "{again}");
+}

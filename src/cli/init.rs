@@ -15,7 +15,8 @@ pub struct Args {
     #[arg(default_value = "backlog")]
     pub dir: PathBuf,
     /// Also write copies of the built-in mappings (GitHub, Azure Boards per process, identities)
-    /// under `mappings/` beside the settings file, to adapt.
+    /// under `mappings/` beside the settings file, to adapt. On a folder that holds a backlog
+    /// already, writes only the copies that are missing and touches nothing else.
     #[arg(long)]
     pub mappings: bool,
 }
@@ -103,7 +104,15 @@ const GITIGNORE: &str =
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let dir = &args.dir;
     if dir.join("backlog.toml").exists() {
-        anyhow::bail!("`{}` already holds a backlog (`backlog.toml` exists); pick an empty folder", dir.display());
+        if args.mappings {
+            return add_mappings(dir);
+        }
+        anyhow::bail!(
+            "`{}` already holds a backlog (`backlog.toml` exists); pick an empty folder, or run \
+             `backlog-sync init --mappings {}` to add only the copies of the built-in mappings",
+            dir.display(),
+            dir.display()
+        );
     }
     // The settings go into the backlog folder: commands run there read `./backlog-sync.toml`, and
     // `backlog-sync COMMAND DIR` from elsewhere reads `DIR/backlog-sync.toml`.
@@ -144,5 +153,36 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         "next: cd {}; backlog-sync lint   then add a target to {SETTINGS_FILE} and run `backlog-sync validate`",
         dir.display()
     );
+    Ok(Outcome::Ok)
+}
+
+/// `init --mappings` on a folder that holds a backlog already: writes the copies of the built-in
+/// mappings that are not there yet, beside its settings file, and leaves every existing file as it is.
+fn add_mappings(dir: &Path) -> anyhow::Result<Outcome> {
+    let mut written = 0;
+    for (name, text) in builtin::FILES {
+        let path = dir.join(name);
+        if path.exists() {
+            println!("kept    {} (exists)", path.display());
+            continue;
+        }
+        write_atomic(&path, text).with_context(|| format!("cannot write `{}`", path.display()))?;
+        println!("created {}", path.display());
+        written += 1;
+    }
+    if !dir.join(SETTINGS_FILE).exists() {
+        println!(
+            "\nnote: `{}` has no {SETTINGS_FILE}; `mappings/` is read beside the settings file, so move the copies there",
+            dir.display()
+        );
+    }
+    if written == 0 {
+        println!("\nevery mapping copy exists already; nothing written");
+    } else {
+        println!(
+            "\nmappings: copies in {}; point a target's `mapping` at one to use your edits",
+            dir.join("mappings").display()
+        );
+    }
     Ok(Outcome::Ok)
 }
