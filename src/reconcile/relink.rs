@@ -7,11 +7,14 @@
 //! `epic` names it is sent its parent in the same run. Otherwise the story kept showing no parent
 //! under an epic that now exists there, and a later run read that as a person clearing its epic.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::plan::{Action, PlanInput};
 use crate::mapping::FieldMap;
 use crate::model::{ItemId, Kind, State};
+
+/// A story's update and its last rebase on one target: their positions among the actions.
+type Touched = (Option<usize>, Option<usize>);
 
 /// Adds the parent to each linked story under an epic that `actions` create on a target: into
 /// the story's update there, or as an update of its `epic` alone.
@@ -26,7 +29,19 @@ pub(super) fn under_created_epics(input: &PlanInput, actions: &mut Vec<Action>) 
     if created.is_empty() {
         return;
     }
+    // Each linked story's update and rebase on each target, found in one pass over the actions.
+    let mut touched: HashMap<(&str, &ItemId), Touched> = HashMap::new();
+    for (i, a) in actions.iter().enumerate() {
+        match a {
+            Action::UpdateRemote { target, id, .. } => touched.entry((target.as_str(), id)).or_default().0 = Some(i),
+            Action::Rebase { target, id, .. } => {
+                touched.entry((target.as_str(), id)).or_default().1 = Some(i);
+            }
+            _ => {}
+        }
+    }
     let mut added = Vec::new();
+    let mut into_updates: Vec<(usize, String)> = Vec::new();
     for item in input.items.iter().filter(|i| i.kind == Kind::Story && !input.unreadable.contains(&i.id)) {
         for t in &input.targets {
             let Some(link) = t.links.get(&item.id) else { continue };
@@ -35,20 +50,18 @@ pub(super) fn under_created_epics(input: &PlanInput, actions: &mut Vec<Action>) 
             }
             // What the story holds after this run on this target: its update's fields, else the
             // base it is rebased to, else the base it has.
-            let mut update = None;
-            let mut fields: &FieldMap = &link.base;
-            for (i, a) in actions.iter().enumerate() {
-                match a {
-                    Action::UpdateRemote { target, id, fields: f, .. } if *target == t.name && *id == item.id => {
-                        update = Some(i);
-                        fields = f;
-                    }
-                    Action::Rebase { target, id, base } if *target == t.name && *id == item.id && update.is_none() => {
-                        fields = base;
-                    }
-                    _ => {}
-                }
-            }
+            let (update, rebase) = touched.get(&(t.name.as_str(), &item.id)).copied().unwrap_or_default();
+            let fields: &FieldMap = match (update, rebase) {
+                (Some(i), _) => match &actions[i] {
+                    Action::UpdateRemote { fields, .. } => fields,
+                    _ => &link.base,
+                },
+                (None, Some(i)) => match &actions[i] {
+                    Action::Rebase { base, .. } => base,
+                    _ => &link.base,
+                },
+                (None, None) => &link.base,
+            };
             let Some(epic) = fields.get("epic").filter(|e| !e.is_empty()).and_then(|e| e.parse::<ItemId>().ok()) else {
                 continue;
             };
@@ -58,11 +71,7 @@ pub(super) fn under_created_epics(input: &PlanInput, actions: &mut Vec<Action>) 
                 continue;
             }
             match update {
-                Some(i) => {
-                    if let Action::UpdateRemote { changes, .. } = &mut actions[i] {
-                        changes.insert("epic".into(), epic.to_string());
-                    }
-                }
+                Some(i) => into_updates.push((i, epic.to_string())),
                 None => added.push(Action::UpdateRemote {
                     target: t.name.clone(),
                     id: item.id.clone(),
@@ -73,6 +82,11 @@ pub(super) fn under_created_epics(input: &PlanInput, actions: &mut Vec<Action>) 
                     held_base: FieldMap::new(),
                 }),
             }
+        }
+    }
+    for (i, epic) in into_updates {
+        if let Action::UpdateRemote { changes, .. } = &mut actions[i] {
+            changes.insert("epic".into(), epic);
         }
     }
     actions.extend(added);
