@@ -216,8 +216,7 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             parents.get(rid).is_some_and(|id| unreadable.contains(id))
                 || r.marker.as_ref().is_some_and(|m| unreadable.contains(m))
         }) {
-            let old = store.watermark(&name)?.map(|w| Watermark { etag: None, ..w });
-            out.held_back.insert(name.clone(), old);
+            hold_back(store, &name, &mut out)?;
         }
         for (id, error) in orphans(r, remote, &links, &parents, wanted.as_ref(), &unreadable, &mut got).await? {
             if let Some(w) = wanted.as_mut() {
@@ -322,8 +321,7 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             input.links.insert(id, LinkView { remote_id: link.remote_id.clone(), base, conflicts: held });
         }
         if parents_gone(backlog, remote, &links, &parents, &mut input).await {
-            let old = store.watermark(&name)?.map(|w| Watermark { etag: None, ..w });
-            out.held_back.insert(name.clone(), old);
+            hold_back(store, &name, &mut out)?;
         }
         if follow_moves {
             out.moved.extend(super::moved::follow(store, &name, &links, &got)?);
@@ -365,6 +363,14 @@ fn local_edits<'a>(
         }
     }
     out
+}
+
+/// Keeps `target`'s watermark where it was (without its ETag), so the next run lists again what
+/// this one listed.
+fn hold_back(store: &Store, target: &str, out: &mut Read) -> Result<(), SyncError> {
+    let old = store.watermark(target)?.map(|w| Watermark { etag: None, ..w });
+    out.held_back.insert(target.to_string(), old);
+    Ok(())
 }
 
 /// Marked remote items whose item has no file and no link on this target (finding 22: the file
