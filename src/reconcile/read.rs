@@ -320,6 +320,14 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             input.synced_at.insert(id.clone(), link.synced_at);
             input.links.insert(id, LinkView { remote_id: link.remote_id.clone(), base, conflicts: held });
         }
+        if listed && full && store.watermark(&name)?.is_none() {
+            for (id, error) in recycled(backlog, remote, &links, &got, wanted.as_ref(), &mut input).await? {
+                if let Some(w) = wanted.as_mut() {
+                    w.remove(&id);
+                }
+                out.failed.push((id, error));
+            }
+        }
         if parents_gone(backlog, remote, &links, &parents, &mut input).await {
             hold_back(store, &name, &mut out)?;
         }
@@ -436,6 +444,73 @@ async fn orphans(
         }
     }
     Ok(failed)
+}
+
+/// Work items deleted on this target before a run saw it, when the state was lost since (or never
+/// was), finding 42: the run has no link to them and a listing does not show what is in Azure
+/// Boards' recycle bin, so their files would be created again, and a person restoring the old
+/// work item would then have two carrying one marker. So a first listing (no watermark: the first
+/// run, or the first after a lost `state.db`) that leaves files with no link and no marked item
+/// here, which the plan would create, looks in the recycle bin (see [`Remote::recycled`]: a
+/// request for its ids, then one per work item in it not linked nor listed, newest first, until
+/// every such file is found; none when no file is at risk, and none on a target with no bin).
+/// A recycled work item we created carrying such a file's marker is that item deleted here: it
+/// joins the plan as a link whose item vanished, as if the link had been kept, so the item is
+/// marked `removed` everywhere and nothing is created (README: a deleted work item marks the item
+/// `removed`). A person who restores it later has one work item, and the file `removed`, as after
+/// a deletion seen with the link. A failed look is those files' failure, returned with its error:
+/// they are left out of the run (a create could make a second one) and the run's error keeps
+/// the watermark unset, so the next run looks again; the other items sync.
+async fn recycled(
+    backlog: &Backlog,
+    remote: &Remote,
+    links: &[Link],
+    got: &Fetched,
+    wanted: Option<&BTreeSet<ItemId>>,
+    input: &mut TargetInput,
+) -> Result<Vec<(ItemId, String)>, SyncError> {
+    let at_risk: BTreeSet<ItemId> = backlog
+        .items
+        .iter()
+        .map(|f| &f.item)
+        .filter(|item| item.state != crate::model::State::Removed)
+        .map(|item| item.id.clone())
+        .filter(|id| !input.links.contains_key(id) && wanted.is_none_or(|w| w.contains(id)))
+        .filter(|id| !got.listed.values().any(|r| r.marker.as_ref() == Some(id)))
+        .collect();
+    if at_risk.is_empty() {
+        return Ok(Vec::new());
+    }
+    let known: BTreeSet<String> = links.iter().map(|l| l.remote_id.clone()).chain(got.listed.keys().cloned()).collect();
+    let name = remote.name();
+    match remote.recycled(&known, &at_risk).await {
+        None => Ok(Vec::new()),
+        Some(Ok(found)) => {
+            for (remote_id, id) in found {
+                tracing::info!(target = %name, remote_id = %remote_id, item = %id, "the work item carrying the marker of a file with no link here is in the recycle bin: deleted here");
+                let view =
+                    LinkView { remote_id: remote_id.clone(), base: Default::default(), conflicts: BTreeMap::new() };
+                input.links.insert(id, view);
+                input.vanished.insert(remote_id);
+            }
+            Ok(Vec::new())
+        }
+        Some(Err(e)) if e.kind == crate::connector::ErrorKind::Fatal && !super::refusal::is_item_refusal(&e) => {
+            Err(e.into())
+        }
+        Some(Err(e)) => {
+            tracing::warn!(target = %name, error = %e, "cannot look in the recycle bin; the items not linked here wait for the next run");
+            Ok(at_risk
+                .into_iter()
+                .map(|id| {
+                    let error = format!(
+                        "{id}: cannot look in `{name}`'s recycle bin for a deleted item carrying its marker ({e}); the item is left out of this run so that no second one is created, and the next run looks again"
+                    );
+                    (id, error)
+                })
+                .collect())
+        }
+    }
 }
 
 /// A story that shows no parent where its base names an epic that is gone on this target

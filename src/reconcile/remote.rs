@@ -246,6 +246,16 @@ impl Remote {
         self.0.get(remote_id, kind, parents).await
     }
 
+    /// Items in this target's recycle bin carrying the marker of one of `wanted` (see
+    /// [`Tracker::recycled`]); `None` when it has none.
+    pub async fn recycled(
+        &self,
+        known: &std::collections::BTreeSet<String>,
+        wanted: &std::collections::BTreeSet<ItemId>,
+    ) -> Option<Result<Vec<(String, ItemId)>, RemoteError>> {
+        self.0.recycled(known, wanted).await
+    }
+
     /// Creates the item stamped with its marker; `parent` is the epic's link on this target.
     /// A create of unknown outcome is settled by looking for the marker before trying again.
     /// An owner the remote refuses (not a collaborator, not a member) is left out and noted: the

@@ -93,6 +93,18 @@ pub trait Tracker: Send + Sync + std::any::Any {
         parents: &'a BTreeMap<String, ItemId>,
     ) -> BoxFuture<'a, Result<Option<Written>, RemoteError>>;
 
+    /// Items this target holds deleted but restorable (Azure Boards' recycle bin), created by the
+    /// identity it syncs as and carrying the marker of one of `wanted`, as (remote id, item);
+    /// `known` remote ids are not read. `None`: the target has no such bin (a deleted GitHub
+    /// issue is gone for good).
+    fn recycled<'a>(
+        &'a self,
+        _known: &'a std::collections::BTreeSet<String>,
+        _wanted: &'a std::collections::BTreeSet<ItemId>,
+    ) -> BoxFuture<'a, Option<Result<Vec<(String, ItemId)>, RemoteError>>> {
+        Box::pin(async { None })
+    }
+
     /// Creates the item stamped with its marker, as it is (see `Remote::create` for the owner
     /// the remote refuses).
     fn create<'a>(&'a self, item: ItemWrite<'a>, since: DateTime<Utc>) -> BoxFuture<'a, Result<Written, RemoteError>>;

@@ -182,6 +182,40 @@ impl AzureBoardsTracker {
         Ok(out)
     }
 
+    /// Work items in the recycle bin, created by the identity this target syncs as, carrying the
+    /// marker of one of `wanted`: as (remote id, item). `known` are remote ids already accounted
+    /// for (linked, or listed), never read. Requests: one for the bin's ids, then one per other
+    /// item in it, newest first, stopping once every wanted item is found (and one for who the
+    /// credentials are, once, when a marked one is found). An item restored or destroyed between
+    /// the two reads is skipped.
+    pub async fn recycled_marked(
+        &self,
+        known: &BTreeSet<String>,
+        wanted: &BTreeSet<ItemId>,
+    ) -> Result<Vec<(String, ItemId)>, RemoteError> {
+        let mut ids: Vec<i64> = self.connector.recycled_ids().await?;
+        ids.retain(|id| !known.contains(&id.to_string()));
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        let mut found: BTreeMap<ItemId, String> = BTreeMap::new();
+        for id in ids {
+            if found.len() == wanted.len() {
+                break;
+            }
+            let Some(item) = self.connector.recycled(id).await? else { continue };
+            let Some(marker) = self.mapping.marker_in(&item.tags()) else { continue };
+            if !wanted.contains(&marker) || found.contains_key(&marker) {
+                continue;
+            }
+            let by = item.fields.get("System.CreatedBy").cloned().unwrap_or_default();
+            if !self.connector.me().await?.is(&by) {
+                tracing::warn!(target = %self.name, remote_id = id, item = %marker, "a work item in the recycle bin carries the marker but was not created by the identity this target syncs as; ignored");
+                continue;
+            }
+            found.insert(marker, id.to_string());
+        }
+        Ok(found.into_iter().map(|(item, rid)| (rid, item)).collect())
+    }
+
     pub async fn get_item(
         &self,
         remote_id: &str,

@@ -77,6 +77,14 @@ impl Tracker for AzureBoardsTracker {
         Box::pin(self.get_item(remote_id, kind, parents))
     }
 
+    fn recycled<'a>(
+        &'a self,
+        known: &'a std::collections::BTreeSet<String>,
+        wanted: &'a std::collections::BTreeSet<ItemId>,
+    ) -> BoxFuture<'a, Option<Result<Vec<(String, ItemId)>, RemoteError>>> {
+        Box::pin(async move { Some(self.recycled_marked(known, wanted).await) })
+    }
+
     fn create<'a>(&'a self, item: ItemWrite<'a>, since: DateTime<Utc>) -> BoxFuture<'a, Result<Written, RemoteError>> {
         Box::pin(self.create_item(item, since))
     }
