@@ -321,7 +321,7 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             input.links.insert(id, LinkView { remote_id: link.remote_id.clone(), base, conflicts: held });
         }
         if listed && full && store.watermark(&name)?.is_none() {
-            for (id, error) in recycled(backlog, remote, &links, &got, wanted.as_ref(), &mut input).await? {
+            for (id, error) in recycled(backlog, store, remote, &links, &got, wanted.as_ref(), &mut input).await? {
                 if let Some(w) = wanted.as_mut() {
                     w.remove(&id);
                 }
@@ -386,7 +386,11 @@ fn hold_back(store: &Store, target: &str, out: &mut Read) -> Result<(), SyncErro
 /// When such an item's file is back and still not linked here, the remote item is read by its id
 /// and put in the listing, so the plan links it (merged with no base) instead of creating a second
 /// one. A record is forgotten once its item is linked here or the remote item is gone. No record,
-/// no request. A read that fails is that item's failure, returned with its error: the item is
+/// no request. Finding 42: a work item deleted in Boards that marked its item `removed` is
+/// recorded too (by `apply`'s `MarkRemoved`, or by a first listing's look in the recycle bin); a
+/// record waits with no request while its file is `removed`; once the file is back to life and
+/// not linked here, the work item read as deleted is noted for the tracker, whose create restores
+/// it from the bin instead of making a second one (the record stays until the item is linked). A read that fails is that item's failure, returned with its error: the item is
 /// left out of the run (a create would make a second one), and the run's error keeps every
 /// watermark where it was, so the next run reads it again; the other items sync.
 async fn orphans(
@@ -419,7 +423,8 @@ async fn orphans(
             continue;
         }
         let listed = got.listed.values().any(|i| i.marker.as_ref() == Some(&id));
-        if backlog.get(&id).is_none() || listed || wanted.is_some_and(|w| !w.contains(&id)) {
+        let removed = backlog.get(&id).is_some_and(|f| f.item.state == crate::model::State::Removed);
+        if backlog.get(&id).is_none() || removed || listed || wanted.is_some_and(|w| !w.contains(&id)) {
             continue;
         }
         let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
@@ -435,6 +440,9 @@ async fn orphans(
                 );
                 failed.push((id, error));
             }
+            // Deleted where a deleted item can come back (Boards' recycle bin): a create of the
+            // item restores it; the record goes once the item is linked here again.
+            Ok(None) if remote.restores() => remote.remember_recycled(&id, &orphan.remote_id),
             Ok(None) => store.clear_orphan(name, &orphan.remote_id)?,
             Ok(Some(mut w)) => {
                 clean(name, &w.remote_id, &mut w.fields, &mut Vec::new());
@@ -458,11 +466,14 @@ async fn orphans(
 /// joins the plan as a link whose item vanished, as if the link had been kept, so the item is
 /// marked `removed` everywhere and nothing is created (README: a deleted work item marks the item
 /// `removed`). A person who restores it later has one work item, and the file `removed`, as after
-/// a deletion seen with the link. A failed look is those files' failure, returned with its error:
+/// a deletion seen with the link. A file already `removed` (by that deletion, before the state was
+/// lost) is looked for too: should this run revive it, the tracker restores its work item rather
+/// than create a second one. A failed look is those files' failure, returned with its error:
 /// they are left out of the run (a create could make a second one) and the run's error keeps
 /// the watermark unset, so the next run looks again; the other items sync.
 async fn recycled(
     backlog: &Backlog,
+    store: &Store,
     remote: &Remote,
     links: &[Link],
     got: &Fetched,
@@ -472,9 +483,7 @@ async fn recycled(
     let at_risk: BTreeSet<ItemId> = backlog
         .items
         .iter()
-        .map(|f| &f.item)
-        .filter(|item| item.state != crate::model::State::Removed)
-        .map(|item| item.id.clone())
+        .map(|f| f.item.id.clone())
         .filter(|id| !input.links.contains_key(id) && wanted.is_none_or(|w| w.contains(id)))
         .filter(|id| !got.listed.values().any(|r| r.marker.as_ref() == Some(id)))
         .collect();
@@ -487,6 +496,12 @@ async fn recycled(
         None => Ok(Vec::new()),
         Some(Ok(found)) => {
             for (remote_id, id) in found {
+                // A file already `removed` stays so; should this run revive it (a remote's edit
+                // with no base), the tracker restores this work item instead of creating one.
+                if backlog.get(&id).is_some_and(|f| f.item.state == crate::model::State::Removed) {
+                    store.record_orphan(name, &remote_id, &id.to_string())?;
+                    continue;
+                }
                 tracing::info!(target = %name, remote_id = %remote_id, item = %id, "the work item carrying the marker of a file with no link here is in the recycle bin: deleted here");
                 let view =
                     LinkView { remote_id: remote_id.clone(), base: Default::default(), conflicts: BTreeMap::new() };

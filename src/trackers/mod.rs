@@ -105,6 +105,16 @@ pub trait Tracker: Send + Sync + std::any::Any {
         Box::pin(async { None })
     }
 
+    /// Whether a deleted item can come back here (Azure Boards' recycle bin): a create of an item
+    /// whose deleted one is known ([`Tracker::remember_recycled`]) restores that one instead.
+    fn restores(&self) -> bool {
+        false
+    }
+
+    /// Notes that `remote_id`, in the recycle bin, is `id`'s deleted item: a create of `id` in
+    /// this process restores it instead. Nothing on a target with no bin.
+    fn remember_recycled(&self, _id: &ItemId, _remote_id: &str) {}
+
     /// Creates the item stamped with its marker, as it is (see `Remote::create` for the owner
     /// the remote refuses).
     fn create<'a>(&'a self, item: ItemWrite<'a>, since: DateTime<Utc>) -> BoxFuture<'a, Result<Written, RemoteError>>;

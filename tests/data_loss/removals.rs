@@ -166,3 +166,26 @@ async fn a_failed_look_in_the_recycle_bin_fails_only_the_items_it_would_create()
     w.sync().await;
     assert_eq!(crate::support::azure_env::id_of(&w.work_item_of("ST-3").await), wi);
 }
+
+/// Finding 42: ST-3's work item deleted in Boards marks ST-3 `removed`; a person sets the file
+/// back to `active`. The next run restores that work item from the recycle bin (same id, its
+/// history kept) and brings it to the file, instead of creating a second one that a later restore
+/// would duplicate.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_item_revived_after_its_work_item_was_deleted_gets_that_work_item_back() {
+    let w = World::new("canonical-wins", true, |_| {}).await;
+    assert!(w.sync().await.errors.is_empty());
+    let wi = crate::support::azure_env::id_of(&w.work_item_of("ST-3").await);
+    w.delete_work_item("ST-3").await;
+    assert!(w.run(true).await.errors.is_empty());
+    let text = w.read("stories/ST-3.md");
+    assert_eq!(key(&text, "state").as_deref(), Some("removed"));
+    w.write("stories/ST-3.md", &text.replace("state: removed", "state: active"));
+    let report = w.sync().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let back = w.work_item_of("ST-3").await;
+    assert_eq!(crate::support::azure_env::id_of(&back), wi, "the work item restored, not a new one");
+    assert_eq!(back["fields"]["System.State"], "Active");
+    let again = w.sync().await;
+    assert!(again.errors.is_empty() && again.plan.is_empty(), "{:?} {:?}", again.errors, again.plan.actions);
+}

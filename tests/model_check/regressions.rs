@@ -901,3 +901,27 @@ fn stories_under_an_epic_deleted_on_github_and_revived_are_put_under_its_new_iss
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+// mc-recycle
+
+/// Finding 42, its second shape (sequence 1549 of seed 2026, and 1652 after a lost state),
+/// shrunk by hand: ST-3's work item deleted in Boards, and `reconcile` (a full listing reads the
+/// linked items and sees the deletion) marks ST-3 `removed`; the file is set back
+/// to a live state, so the next run created ST-3 again on Boards; a person restores the old work
+/// item: two carried ST-3's marker. Fixed: the deletion is remembered (the store's `orphans`), and
+/// a create of the revived item restores its work item from the recycle bin instead.
+#[test]
+fn an_item_revived_after_its_work_item_was_deleted_gets_that_work_item_back() {
+    let ops = [
+        Op::Sync,
+        Op::Boards(ST_3, BoardsEdit::Delete),
+        Op::Reconcile,
+        Op::File(ST_3, FileEdit::State(3)),
+        Op::Reconcile,
+        Op::Boards(ST_3, BoardsEdit::Restore),
+        Op::Reconcile,
+    ];
+    for policy in 0..=3 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}

@@ -32,6 +32,9 @@ pub struct AzureBoardsTracker {
     /// Work items Boards refused as a parent because they are in the recycle bin: a story
     /// under one has no parent on Boards, and no write links to it again.
     deleted_parents: Mutex<BTreeSet<i64>>,
+    /// Work items found in the recycle bin carrying an item's marker ([`Self::recycled_marked`]):
+    /// a create of that item in this process restores the work item instead (finding 42).
+    recycled: Mutex<BTreeMap<ItemId, i64>>,
 }
 
 /// A created item's second write, waiting for [`AzureBoardsTracker::flush_pending`].
@@ -62,6 +65,7 @@ impl AzureBoardsTracker {
             pending: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
             deleted_parents: Mutex::new(BTreeSet::new()),
+            recycled: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -211,9 +215,15 @@ impl AzureBoardsTracker {
                 tracing::warn!(target = %self.name, remote_id = id, item = %marker, "a work item in the recycle bin carries the marker but was not created by the identity this target syncs as; ignored");
                 continue;
             }
+            self.recycled.lock().expect("recycled lock").insert(marker.clone(), id);
             found.insert(marker, id.to_string());
         }
         Ok(found.into_iter().map(|(item, rid)| (rid, item)).collect())
+    }
+
+    /// Notes that work item `rid`, in the recycle bin, is `id`'s: a create of `id` restores it.
+    pub fn remember_recycled_item(&self, id: &ItemId, rid: i64) {
+        self.recycled.lock().expect("recycled lock").insert(id.clone(), rid);
     }
 
     pub async fn get_item(
@@ -263,28 +273,44 @@ impl AzureBoardsTracker {
             ops.push(PatchOp::add_parent(&self.connector.item_url(p)));
         }
         let tag = self.mapping.marker_tag(id);
-        let (created, _) = create_or_adopt(
-            id,
-            || async {
-                let found = self.connector.find_by_tag(&tag).await?;
-                if found.is_empty() {
-                    return Ok(None);
-                }
-                // Only an item our own identity created is the lost create; the oldest of them.
-                let me = self.connector.me().await?;
-                let ours = |i: &WorkItem| i.fields.get("System.CreatedBy").is_some_and(|by| me.is(by));
-                Ok(crate::reconcile::trust::choose(found, |i| i.id.to_string(), ours))
-            },
-            || async {
-                match self.connector.create(&content.work_item_type, &ops).await {
-                    Err(e) if self.parent_refused(&e, &ops) => {
-                        self.connector.create(&content.work_item_type, &without_parent(&ops)).await
-                    }
-                    created => created,
-                }
-            },
-        )
-        .await?;
+        // Its work item was found in the recycle bin (a file `removed` by that deletion, revived
+        // since): it is restored rather than created again, so that a person restoring it later
+        // does not make two (finding 42); what the file says now follows as after a create.
+        let binned = self.recycled.lock().expect("recycled lock").remove(id);
+        let restored = match binned {
+            Some(rid) => self.connector.restore(rid).await?,
+            None => None,
+        };
+        if let Some(r) = &restored {
+            tracing::info!(target = %self.name, item = %id, remote_id = r.id, "restored the item's work item from the recycle bin instead of creating another");
+        }
+        let (created, _) = match restored {
+            Some(r) => (r, true),
+            None => {
+                create_or_adopt(
+                    id,
+                    || async {
+                        let found = self.connector.find_by_tag(&tag).await?;
+                        if found.is_empty() {
+                            return Ok(None);
+                        }
+                        // Only an item our own identity created is the lost create; the oldest of them.
+                        let me = self.connector.me().await?;
+                        let ours = |i: &WorkItem| i.fields.get("System.CreatedBy").is_some_and(|by| me.is(by));
+                        Ok(crate::reconcile::trust::choose(found, |i| i.id.to_string(), ours))
+                    },
+                    || async {
+                        match self.connector.create(&content.work_item_type, &ops).await {
+                            Err(e) if self.parent_refused(&e, &ops) => {
+                                self.connector.create(&content.work_item_type, &without_parent(&ops)).await
+                            }
+                            created => created,
+                        }
+                    },
+                )
+                .await?
+            }
+        };
         self.remember(&created);
         let parents = parents_of(parent);
         let mut written = self.written(kind, &created, &parents);

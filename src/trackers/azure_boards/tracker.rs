@@ -85,6 +85,16 @@ impl Tracker for AzureBoardsTracker {
         Box::pin(async move { Some(self.recycled_marked(known, wanted).await) })
     }
 
+    fn restores(&self) -> bool {
+        true
+    }
+
+    fn remember_recycled(&self, id: &ItemId, remote_id: &str) {
+        if let Ok(rid) = remote_id.parse::<i64>() {
+            self.remember_recycled_item(id, rid);
+        }
+    }
+
     fn create<'a>(&'a self, item: ItemWrite<'a>, since: DateTime<Utc>) -> BoxFuture<'a, Result<Written, RemoteError>> {
         Box::pin(self.create_item(item, since))
     }

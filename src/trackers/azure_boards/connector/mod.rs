@@ -478,6 +478,19 @@ impl AzureConnector {
         }
     }
 
+    /// Restores a work item from the recycle bin ("Restore Work Item": `PATCH {project}/_apis/wit/
+    /// recyclebin/{id}` with `{"isDeleted": false}`, 7.1) and reads it back with its relations.
+    /// `None` when it is not in the bin (restored by a person, or destroyed, since it was seen).
+    pub async fn restore(&self, id: i64) -> Result<Option<WorkItem>, RemoteError> {
+        let url = self.project_url(&format!("recyclebin/{id}?api-version={API_VERSION}"));
+        let body = json!({ "isDeleted": false }).to_string();
+        match self.call("restore a deleted work item", Method::PATCH, &url, Some(("application/json", body))).await {
+            Ok(_) => self.get(id).await,
+            Err(e) if e.kind == ErrorKind::NotFound || e.status == Some(400) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The items that carry `tag` (exactly), oldest first.
     pub async fn find_by_tag(&self, tag: &str) -> Result<Vec<WorkItem>, RemoteError> {
         let url = self.project_url("wiql");
