@@ -252,7 +252,7 @@ impl Remote {
         &self,
         known: &std::collections::BTreeSet<String>,
         wanted: &std::collections::BTreeSet<ItemId>,
-    ) -> Option<Result<Vec<(String, ItemId)>, RemoteError>> {
+    ) -> Option<Result<crate::trackers::Recycled, RemoteError>> {
         self.0.recycled(known, wanted).await
     }
 

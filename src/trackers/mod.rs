@@ -33,6 +33,10 @@ use crate::model::{ItemId, Kind};
 use crate::reconcile::remote::{Fetched, ItemWrite, Written};
 use crate::store::{Link, Watermark};
 
+/// Work items in a recycle bin carrying a wanted marker, as (remote id, item): see
+/// [`Tracker::recycled`].
+pub type Recycled = Vec<(String, ItemId)>;
+
 /// Per item written by [`Tracker::finish`]: the fields meant and what the remote now holds.
 pub type Finished = Vec<(ItemId, FieldMap, Written)>;
 
@@ -101,7 +105,7 @@ pub trait Tracker: Send + Sync + std::any::Any {
         &'a self,
         _known: &'a std::collections::BTreeSet<String>,
         _wanted: &'a std::collections::BTreeSet<ItemId>,
-    ) -> BoxFuture<'a, Option<Result<Vec<(String, ItemId)>, RemoteError>>> {
+    ) -> BoxFuture<'a, Option<Result<Recycled, RemoteError>>> {
         Box::pin(async { None })
     }
 

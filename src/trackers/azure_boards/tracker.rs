@@ -81,7 +81,7 @@ impl Tracker for AzureBoardsTracker {
         &'a self,
         known: &'a std::collections::BTreeSet<String>,
         wanted: &'a std::collections::BTreeSet<ItemId>,
-    ) -> BoxFuture<'a, Option<Result<Vec<(String, ItemId)>, RemoteError>>> {
+    ) -> BoxFuture<'a, Option<Result<crate::trackers::Recycled, RemoteError>>> {
         Box::pin(async move { Some(self.recycled_marked(known, wanted).await) })
     }
 
