@@ -568,6 +568,11 @@ fn mark_removed(ctx: &mut Ctx<'_>, target: &str, id: &ItemId, remote_id: &str) -
     let changes: FieldMap = [("state".to_string(), "removed".to_string())].into();
     ctx.write_item(id, &changes)?;
     ctx.store.delete_link(target, &id.to_string())?;
+    // Its work item is in the recycle bin: remembered, so that should the item come back to
+    // life, it is restored there rather than created a second time (finding 42).
+    if ctx.remotes.get(target).is_some_and(|r| r.restores()) {
+        ctx.store.record_orphan(target, remote_id, &id.to_string())?;
+    }
     ctx.finished(target, id)?;
     ctx.change(id, Some(target), Direction::Inbound, "removed", None)?;
     ctx.counts.removed += 1;

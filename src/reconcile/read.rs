@@ -320,6 +320,14 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             input.synced_at.insert(id.clone(), link.synced_at);
             input.links.insert(id, LinkView { remote_id: link.remote_id.clone(), base, conflicts: held });
         }
+        if listed && full && store.watermark(&name)?.is_none() {
+            for (id, error) in recycled(backlog, store, remote, &links, &got, wanted.as_ref(), &mut input).await? {
+                if let Some(w) = wanted.as_mut() {
+                    w.remove(&id);
+                }
+                out.failed.push((id, error));
+            }
+        }
         if parents_gone(backlog, remote, &links, &parents, &mut input).await {
             hold_back(store, &name, &mut out)?;
         }
@@ -378,7 +386,11 @@ fn hold_back(store: &Store, target: &str, out: &mut Read) -> Result<(), SyncErro
 /// When such an item's file is back and still not linked here, the remote item is read by its id
 /// and put in the listing, so the plan links it (merged with no base) instead of creating a second
 /// one. A record is forgotten once its item is linked here or the remote item is gone. No record,
-/// no request. A read that fails is that item's failure, returned with its error: the item is
+/// no request. Finding 42: a work item deleted in Boards that marked its item `removed` is
+/// recorded too (by `apply`'s `MarkRemoved`, or by a first listing's look in the recycle bin); a
+/// record waits with no request while its file is `removed`; once the file is back to life and
+/// not linked here, the work item read as deleted is noted for the tracker, whose create restores
+/// it from the bin instead of making a second one (the record stays until the item is linked). A read that fails is that item's failure, returned with its error: the item is
 /// left out of the run (a create would make a second one), and the run's error keeps every
 /// watermark where it was, so the next run reads it again; the other items sync.
 async fn orphans(
@@ -411,7 +423,8 @@ async fn orphans(
             continue;
         }
         let listed = got.listed.values().any(|i| i.marker.as_ref() == Some(&id));
-        if backlog.get(&id).is_none() || listed || wanted.is_some_and(|w| !w.contains(&id)) {
+        let removed = backlog.get(&id).is_some_and(|f| f.item.state == crate::model::State::Removed);
+        if backlog.get(&id).is_none() || removed || listed || wanted.is_some_and(|w| !w.contains(&id)) {
             continue;
         }
         let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
@@ -427,6 +440,9 @@ async fn orphans(
                 );
                 failed.push((id, error));
             }
+            // Deleted where a deleted item can come back (Boards' recycle bin): a create of the
+            // item restores it; the record goes once the item is linked here again.
+            Ok(None) if remote.restores() => remote.remember_recycled(&id, &orphan.remote_id),
             Ok(None) => store.clear_orphan(name, &orphan.remote_id)?,
             Ok(Some(mut w)) => {
                 clean(name, &w.remote_id, &mut w.fields, &mut Vec::new());
@@ -436,6 +452,80 @@ async fn orphans(
         }
     }
     Ok(failed)
+}
+
+/// Work items deleted on this target before a run saw it, when the state was lost since (or never
+/// was), finding 42: the run has no link to them and a listing does not show what is in Azure
+/// Boards' recycle bin, so their files would be created again, and a person restoring the old
+/// work item would then have two carrying one marker. So a first listing (no watermark: the first
+/// run, or the first after a lost `state.db`) that leaves files with no link and no marked item
+/// here, which the plan would create, looks in the recycle bin (see [`Remote::recycled`]: a
+/// request for its ids, then one per work item in it not linked nor listed, newest first, until
+/// every such file is found; none when no file is at risk, and none on a target with no bin).
+/// A recycled work item we created carrying such a file's marker is that item deleted here: it
+/// joins the plan as a link whose item vanished, as if the link had been kept, so the item is
+/// marked `removed` everywhere and nothing is created (README: a deleted work item marks the item
+/// `removed`). A person who restores it later has one work item, and the file `removed`, as after
+/// a deletion seen with the link. A file already `removed` (by that deletion, before the state was
+/// lost) is looked for too: should this run revive it, the tracker restores its work item rather
+/// than create a second one. A failed look is those files' failure, returned with its error:
+/// they are left out of the run (a create could make a second one) and the run's error keeps
+/// the watermark unset, so the next run looks again; the other items sync.
+async fn recycled(
+    backlog: &Backlog,
+    store: &Store,
+    remote: &Remote,
+    links: &[Link],
+    got: &Fetched,
+    wanted: Option<&BTreeSet<ItemId>>,
+    input: &mut TargetInput,
+) -> Result<Vec<(ItemId, String)>, SyncError> {
+    let at_risk: BTreeSet<ItemId> = backlog
+        .items
+        .iter()
+        .map(|f| f.item.id.clone())
+        .filter(|id| !input.links.contains_key(id) && wanted.is_none_or(|w| w.contains(id)))
+        .filter(|id| !got.listed.values().any(|r| r.marker.as_ref() == Some(id)))
+        .collect();
+    if at_risk.is_empty() {
+        return Ok(Vec::new());
+    }
+    let known: BTreeSet<String> = links.iter().map(|l| l.remote_id.clone()).chain(got.listed.keys().cloned()).collect();
+    let name = remote.name();
+    match remote.recycled(&known, &at_risk).await {
+        None => Ok(Vec::new()),
+        Some(Ok(found)) => {
+            for (remote_id, id) in found {
+                // A file already `removed` stays so; should this run revive it (a remote's edit
+                // with no base), the tracker restores this work item instead of creating one.
+                if backlog.get(&id).is_some_and(|f| f.item.state == crate::model::State::Removed) {
+                    store.record_orphan(name, &remote_id, &id.to_string())?;
+                    continue;
+                }
+                tracing::info!(target = %name, remote_id = %remote_id, item = %id, "the work item carrying the marker of a file with no link here is in the recycle bin: deleted here");
+                let view =
+                    LinkView { remote_id: remote_id.clone(), base: Default::default(), conflicts: BTreeMap::new() };
+                input.links.insert(id, view);
+                input.vanished.insert(remote_id);
+            }
+            Ok(Vec::new())
+        }
+        Some(Err(e)) if e.kind == crate::connector::ErrorKind::Fatal && !super::refusal::is_item_refusal(&e) => {
+            Err(e.into())
+        }
+        Some(Err(e)) => {
+            tracing::warn!(target = %name, error = %e, "cannot look in the recycle bin; the items not linked here wait for the next run");
+            Ok(at_risk
+                .into_iter()
+                .map(|id| {
+                    let error = format!(
+                        "{id}: cannot look in `{name}`'s recycle bin for a deleted item carrying its marker ({e}); the item is left out of this run so that no second one is created, and the next run looks again"
+                    );
+                    (id, error)
+                })
+                .collect())
+        }
+    }
 }
 
 /// A story that shows no parent where its base names an epic that is gone on this target

@@ -246,6 +246,27 @@ impl Remote {
         self.0.get(remote_id, kind, parents).await
     }
 
+    /// Items in this target's recycle bin carrying the marker of one of `wanted` (see
+    /// [`Tracker::recycled`]); `None` when it has none.
+    pub async fn recycled(
+        &self,
+        known: &std::collections::BTreeSet<String>,
+        wanted: &std::collections::BTreeSet<ItemId>,
+    ) -> Option<Result<crate::trackers::Recycled, RemoteError>> {
+        self.0.recycled(known, wanted).await
+    }
+
+    /// Whether a deleted item can come back here (see [`Tracker::restores`]).
+    pub fn restores(&self) -> bool {
+        self.0.restores()
+    }
+
+    /// Notes `remote_id` in the recycle bin as `id`'s deleted item (see
+    /// [`Tracker::remember_recycled`]).
+    pub fn remember_recycled(&self, id: &ItemId, remote_id: &str) {
+        self.0.remember_recycled(id, remote_id)
+    }
+
     /// Creates the item stamped with its marker; `parent` is the epic's link on this target.
     /// A create of unknown outcome is settled by looking for the marker before trying again.
     /// An owner the remote refuses (not a collaborator, not a member) is left out and noted: the

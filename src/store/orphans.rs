@@ -2,6 +2,8 @@
 //! (the file was deleted and `state.db` lost, finding 22): remembered per target, so that when the
 //! file comes back the run reads that item by its id and links it instead of creating a second
 //! one, though the watermark moved past it long ago. Cleared once linked, or once it is gone.
+//! Also (finding 42) a work item in Azure Boards' recycle bin whose deletion marked its item
+//! `removed`: kept while it is in the bin, so that a revived item's create restores it.
 
 use rusqlite::params;
 

@@ -33,6 +33,10 @@ use crate::model::{ItemId, Kind};
 use crate::reconcile::remote::{Fetched, ItemWrite, Written};
 use crate::store::{Link, Watermark};
 
+/// Work items in a recycle bin carrying a wanted marker, as (remote id, item): see
+/// [`Tracker::recycled`].
+pub type Recycled = Vec<(String, ItemId)>;
+
 /// Per item written by [`Tracker::finish`]: the fields meant and what the remote now holds.
 pub type Finished = Vec<(ItemId, FieldMap, Written)>;
 
@@ -92,6 +96,28 @@ pub trait Tracker: Send + Sync + std::any::Any {
         kind: Kind,
         parents: &'a BTreeMap<String, ItemId>,
     ) -> BoxFuture<'a, Result<Option<Written>, RemoteError>>;
+
+    /// Items this target holds deleted but restorable (Azure Boards' recycle bin), created by the
+    /// identity it syncs as and carrying the marker of one of `wanted`, as (remote id, item);
+    /// `known` remote ids are not read. `None`: the target has no such bin (a deleted GitHub
+    /// issue is gone for good).
+    fn recycled<'a>(
+        &'a self,
+        _known: &'a std::collections::BTreeSet<String>,
+        _wanted: &'a std::collections::BTreeSet<ItemId>,
+    ) -> BoxFuture<'a, Option<Result<Recycled, RemoteError>>> {
+        Box::pin(async { None })
+    }
+
+    /// Whether a deleted item can come back here (Azure Boards' recycle bin): a create of an item
+    /// whose deleted one is known ([`Tracker::remember_recycled`]) restores that one instead.
+    fn restores(&self) -> bool {
+        false
+    }
+
+    /// Notes that `remote_id`, in the recycle bin, is `id`'s deleted item: a create of `id` in
+    /// this process restores it instead. Nothing on a target with no bin.
+    fn remember_recycled(&self, _id: &ItemId, _remote_id: &str) {}
 
     /// Creates the item stamped with its marker, as it is (see `Remote::create` for the owner
     /// the remote refuses).

@@ -218,6 +218,29 @@ impl World {
         self.az(Method::PATCH, &path, Some(json!(ops)), "application/json-patch+json").await;
     }
 
+    /// A person restores work item `wi` from the recycle bin.
+    pub async fn restore_work_item(&self, wi: i64) {
+        let path = format!("/{}/_apis/wit/recyclebin/{wi}", azure_env::PROJECT);
+        self.az(Method::PATCH, &path, Some(json!({"isDeleted": false})), "application/json").await;
+    }
+
+    /// `state.db` (and its journal files) deleted: the links and watermarks are lost.
+    pub fn lose_state(&self) {
+        for entry in std::fs::read_dir(self.dir.join(".backlog-sync")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().unwrap().to_string_lossy().starts_with("state.db") {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
+    }
+
+    /// Arms faults on the Boards twin (`POST /_twin/faults`).
+    pub async fn boards_faults(&self, rules: Value) {
+        let url = format!("{}/_twin/faults", self.boards.as_ref().expect("boards").base_url());
+        let armed = self.http.post(url).json(&rules).send().await.unwrap();
+        assert!(armed.status().is_success(), "faults armed");
+    }
+
     /// A person deletes `id`'s work item (to the recycle bin).
     pub async fn delete_work_item(&self, id: &str) {
         let wi = azure_env::id_of(&self.work_item_of(id).await);

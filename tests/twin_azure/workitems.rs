@@ -288,6 +288,50 @@ async fn deleted_items_go_to_the_recycle_bin_and_come_back() {
     assert_eq!(t.get(&format!("/Onboarding/_apis/wit/recyclebin/{id}?{API}")).await.status, 404);
 }
 
+/// `GET …/recyclebin` ("Get Deleted Work Item Shallow References", 7.1) lists the id and the
+/// `recyclebin/{id}` URL of every work item in the project's bin, and only those: a restored or
+/// destroyed item leaves it, another project's stays out; an unknown project is the service's 404.
+#[tokio::test]
+async fn the_recycle_bin_lists_its_work_items_by_id_and_url() {
+    let t = start(&[("Onboarding", Process::Agile), ("Other", Process::Agile)]).await;
+    let mut ids = Vec::new();
+    for title in ["One", "Two", "Three"] {
+        let item = t.create("Onboarding", "User Story", &[("System.Title", json!(title))]).await;
+        ids.push(item["id"].as_i64().unwrap());
+    }
+    let elsewhere =
+        t.create("Other", "User Story", &[("System.Title", json!("Elsewhere"))]).await["id"].as_i64().unwrap();
+    let empty = t.get(&format!("/Onboarding/_apis/wit/recyclebin?{API}")).await;
+    assert_eq!(empty.status, 200);
+    assert_eq!(empty.body, json!({"count": 0, "value": []}));
+    for id in [ids[0], ids[1], ids[2], elsewhere] {
+        let project = if id == elsewhere { "Other" } else { "Onboarding" };
+        assert_eq!(t.delete(&format!("/{project}/_apis/wit/workitems/{id}?{API}")).await.status, 200);
+    }
+    assert_eq!(
+        t.patch(&format!("/Onboarding/_apis/wit/recyclebin/{}?{API}", ids[1]), json!({"isDeleted": false}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(t.delete(&format!("/Onboarding/_apis/wit/workitems/{}?destroy=true&{API}", ids[2])).await.status, 204);
+    let listed = t.get(&format!("/Onboarding/_apis/wit/recyclebin?{API}")).await.body;
+    assert_eq!(listed["count"], 1);
+    assert_eq!(listed["value"][0]["id"], ids[0]);
+    let url = listed["value"][0]["url"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/_apis/wit/recyclebin/{}", ids[0])), "{url}");
+    let binned = t.get(&format!("/Onboarding/_apis/wit/recyclebin/{}?{API}", ids[0])).await.body;
+    assert_eq!(binned["url"].as_str().unwrap(), url, "the shallow reference names the item's own URL");
+    let everywhere = t.get(&format!("/_apis/wit/recyclebin?{API}")).await.body;
+    assert_eq!(everywhere["count"], 2, "without a project: the organization's bin");
+    assert_azure_error(
+        &t.get(&format!("/Nowhere/_apis/wit/recyclebin?{API}")).await,
+        404,
+        "ProjectDoesNotExistWithNameException",
+        "TF200016",
+    );
+}
+
 /// A link to a work item in the recycle bin is hidden from the other end: not listed, not
 /// addressed by index, not a second parent; linking to the deleted item is refused as the service
 /// refuses a missing one (TF401232). A new parent replaces the hidden one, so the restored epic

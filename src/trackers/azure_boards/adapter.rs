@@ -32,6 +32,9 @@ pub struct AzureBoardsTracker {
     /// Work items Boards refused as a parent because they are in the recycle bin: a story
     /// under one has no parent on Boards, and no write links to it again.
     deleted_parents: Mutex<BTreeSet<i64>>,
+    /// Work items found in the recycle bin carrying an item's marker ([`Self::recycled_marked`]):
+    /// a create of that item in this process restores the work item instead (finding 42).
+    recycled: Mutex<BTreeMap<ItemId, i64>>,
 }
 
 /// A created item's second write, waiting for [`AzureBoardsTracker::flush_pending`].
@@ -62,6 +65,7 @@ impl AzureBoardsTracker {
             pending: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
             deleted_parents: Mutex::new(BTreeSet::new()),
+            recycled: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -182,6 +186,46 @@ impl AzureBoardsTracker {
         Ok(out)
     }
 
+    /// Work items in the recycle bin, created by the identity this target syncs as, carrying the
+    /// marker of one of `wanted`: as (remote id, item). `known` are remote ids already accounted
+    /// for (linked, or listed), never read. Requests: one for the bin's ids, then one per other
+    /// item in it, newest first, stopping once every wanted item is found (and one for who the
+    /// credentials are, once, when a marked one is found). An item restored or destroyed between
+    /// the two reads is skipped.
+    pub async fn recycled_marked(
+        &self,
+        known: &BTreeSet<String>,
+        wanted: &BTreeSet<ItemId>,
+    ) -> Result<Vec<(String, ItemId)>, RemoteError> {
+        let mut ids: Vec<i64> = self.connector.recycled_ids().await?;
+        ids.retain(|id| !known.contains(&id.to_string()));
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        let mut found: BTreeMap<ItemId, String> = BTreeMap::new();
+        for id in ids {
+            if found.len() == wanted.len() {
+                break;
+            }
+            let Some(item) = self.connector.recycled(id).await? else { continue };
+            let Some(marker) = self.mapping.marker_in(&item.tags()) else { continue };
+            if !wanted.contains(&marker) || found.contains_key(&marker) {
+                continue;
+            }
+            let by = item.fields.get("System.CreatedBy").cloned().unwrap_or_default();
+            if !self.connector.me().await?.is(&by) {
+                tracing::warn!(target = %self.name, remote_id = id, item = %marker, "a work item in the recycle bin carries the marker but was not created by the identity this target syncs as; ignored");
+                continue;
+            }
+            self.recycled.lock().expect("recycled lock").insert(marker.clone(), id);
+            found.insert(marker, id.to_string());
+        }
+        Ok(found.into_iter().map(|(item, rid)| (rid, item)).collect())
+    }
+
+    /// Notes that work item `rid`, in the recycle bin, is `id`'s: a create of `id` restores it.
+    pub fn remember_recycled_item(&self, id: &ItemId, rid: i64) {
+        self.recycled.lock().expect("recycled lock").insert(id.clone(), rid);
+    }
+
     pub async fn get_item(
         &self,
         remote_id: &str,
@@ -229,28 +273,44 @@ impl AzureBoardsTracker {
             ops.push(PatchOp::add_parent(&self.connector.item_url(p)));
         }
         let tag = self.mapping.marker_tag(id);
-        let (created, _) = create_or_adopt(
-            id,
-            || async {
-                let found = self.connector.find_by_tag(&tag).await?;
-                if found.is_empty() {
-                    return Ok(None);
-                }
-                // Only an item our own identity created is the lost create; the oldest of them.
-                let me = self.connector.me().await?;
-                let ours = |i: &WorkItem| i.fields.get("System.CreatedBy").is_some_and(|by| me.is(by));
-                Ok(crate::reconcile::trust::choose(found, |i| i.id.to_string(), ours))
-            },
-            || async {
-                match self.connector.create(&content.work_item_type, &ops).await {
-                    Err(e) if self.parent_refused(&e, &ops) => {
-                        self.connector.create(&content.work_item_type, &without_parent(&ops)).await
-                    }
-                    created => created,
-                }
-            },
-        )
-        .await?;
+        // Its work item was found in the recycle bin (a file `removed` by that deletion, revived
+        // since): it is restored rather than created again, so that a person restoring it later
+        // does not make two (finding 42); what the file says now follows as after a create.
+        let binned = self.recycled.lock().expect("recycled lock").remove(id);
+        let restored = match binned {
+            Some(rid) => self.connector.restore(rid).await?,
+            None => None,
+        };
+        if let Some(r) = &restored {
+            tracing::info!(target = %self.name, item = %id, remote_id = r.id, "restored the item's work item from the recycle bin instead of creating another");
+        }
+        let (created, _) = match restored {
+            Some(r) => (r, true),
+            None => {
+                create_or_adopt(
+                    id,
+                    || async {
+                        let found = self.connector.find_by_tag(&tag).await?;
+                        if found.is_empty() {
+                            return Ok(None);
+                        }
+                        // Only an item our own identity created is the lost create; the oldest of them.
+                        let me = self.connector.me().await?;
+                        let ours = |i: &WorkItem| i.fields.get("System.CreatedBy").is_some_and(|by| me.is(by));
+                        Ok(crate::reconcile::trust::choose(found, |i| i.id.to_string(), ours))
+                    },
+                    || async {
+                        match self.connector.create(&content.work_item_type, &ops).await {
+                            Err(e) if self.parent_refused(&e, &ops) => {
+                                self.connector.create(&content.work_item_type, &without_parent(&ops)).await
+                            }
+                            created => created,
+                        }
+                    },
+                )
+                .await?
+            }
+        };
         self.remember(&created);
         let parents = parents_of(parent);
         let mut written = self.written(kind, &created, &parents);

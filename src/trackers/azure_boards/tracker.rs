@@ -77,6 +77,24 @@ impl Tracker for AzureBoardsTracker {
         Box::pin(self.get_item(remote_id, kind, parents))
     }
 
+    fn recycled<'a>(
+        &'a self,
+        known: &'a std::collections::BTreeSet<String>,
+        wanted: &'a std::collections::BTreeSet<ItemId>,
+    ) -> BoxFuture<'a, Option<Result<crate::trackers::Recycled, RemoteError>>> {
+        Box::pin(async move { Some(self.recycled_marked(known, wanted).await) })
+    }
+
+    fn restores(&self) -> bool {
+        true
+    }
+
+    fn remember_recycled(&self, id: &ItemId, remote_id: &str) {
+        if let Ok(rid) = remote_id.parse::<i64>() {
+            self.remember_recycled_item(id, rid);
+        }
+    }
+
     fn create<'a>(&'a self, item: ItemWrite<'a>, since: DateTime<Utc>) -> BoxFuture<'a, Result<Written, RemoteError>> {
         Box::pin(self.create_item(item, since))
     }

@@ -367,15 +367,18 @@ impl GithubTracker {
         .await?;
         let issue = if adopted { self.connector.update(issue.number, &content).await? } else { issue };
         // An adopted issue may already be the epic's sub-issue: GitHub refuses to add it twice.
+        let mut parent_gone = false;
         if kind == Kind::Story
             && let Some(epic) = parent.and_then(|p| p.remote_id.parse::<u64>().ok())
             && issue.parent_number() != Some(epic)
         {
-            self.connector.set_parent(epic, issue.id).await?;
+            parent_gone = self.set_parent_unless_gone(id, epic, issue.id).await?;
         }
         let refreshed = if parent.is_some() { self.connector.get(issue.number).await?.unwrap_or(issue) } else { issue };
         let parents = parents_of(parent);
-        Ok(self.written(kind, &refreshed, &parents))
+        let mut written = self.written(kind, &refreshed, &parents);
+        keep_epic_of_gone_parent(parent_gone, fields, &mut written);
+        Ok(written)
     }
 
     async fn update_issue(
@@ -394,6 +397,7 @@ impl GithubTracker {
             message: format!("the link of `{id}` names `{}`, which is not an issue number", link.remote_id),
         })?;
         let content = self.mapping.to_issue(kind, id, fields, &self.people);
+        let mut parent_gone = false;
         let mut issue = if changes.keys().any(|k| k != "epic") {
             Some(self.connector.update(number, &content).await?)
         } else {
@@ -413,7 +417,7 @@ impl GithubTracker {
             let now = current.as_ref().and_then(|i| i.parent_number());
             match parent.and_then(|p| p.remote_id.parse::<u64>().ok()) {
                 Some(p) if now == Some(p) => {}
-                Some(p) => self.connector.set_parent(p, child_id).await?,
+                Some(p) => parent_gone = self.set_parent_unless_gone(id, p, child_id).await?,
                 // Taken off the parent it has now: the base's parent may be another (a parent
                 // changed on GitHub and then cleared by the file or another target's value).
                 None => {
@@ -437,6 +441,31 @@ impl GithubTracker {
         };
         let parents = parents_of(parent);
         // Known by its link's number even when it now lives elsewhere (see `get_issue`).
-        Ok(Written { remote_id: link.remote_id.clone(), ..self.written(kind, &issue, &parents) })
+        let mut written = Written { remote_id: link.remote_id.clone(), ..self.written(kind, &issue, &parents) };
+        keep_epic_of_gone_parent(parent_gone, fields, &mut written);
+        Ok(written)
+    }
+
+    /// Makes `child_id` a sub-issue of issue `parent`; `true` when the parent is gone (deleted:
+    /// GitHub answers 410, or 404), which leaves the story with no parent here rather than failing
+    /// it (a NotFound would read as the story deleted). The epic's own deletion is seen by a run
+    /// that reads it (finding 40: deleting an epic is no edit of its stories' epic).
+    async fn set_parent_unless_gone(&self, id: &ItemId, parent: u64, child_id: u64) -> Result<bool, RemoteError> {
+        match self.connector.set_parent(parent, child_id).await {
+            Ok(()) => Ok(false),
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                tracing::warn!(target = %self.name, item = %id, parent, error = %e, "the epic's issue is gone; the story is written without a parent");
+                Ok(true)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A story written under an epic whose issue is gone shows no parent: what it holds of `epic` is
+/// the file's (the deletion is no edit of it, finding 40), so its base keeps the epic.
+fn keep_epic_of_gone_parent(parent_gone: bool, fields: &FieldMap, written: &mut Written) {
+    if parent_gone && let Some(epic) = fields.get("epic") {
+        written.fields.insert("epic".into(), epic.clone());
     }
 }

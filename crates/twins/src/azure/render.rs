@@ -259,10 +259,15 @@ pub fn update(store: &Store, item: &WorkItem, rev: u32) -> Option<Value> {
     Some(body)
 }
 
+/// The `recyclebin/{id}` URL of a work item (its project named by id, as the service does).
+pub fn deleted_url(store: &Store, item: &WorkItem) -> String {
+    let project = store.project(&item.project).map(|p| p.id.to_string()).unwrap_or_default();
+    format!("{}/{project}/_apis/wit/recyclebin/{}", store.base_url, item.id)
+}
+
 /// The `WorkItemDelete` JSON of an item in (or just restored from) the recycle bin.
 pub fn deleted(store: &Store, item: &WorkItem, code: Option<u16>) -> Value {
-    let project = store.project(&item.project).map(|p| p.id.to_string()).unwrap_or_default();
-    let url = format!("{}/{project}/_apis/wit/recyclebin/{}", store.base_url, item.id);
+    let url = deleted_url(store, item);
     let view = View { links_by_default: true, ..View::default() };
     let snapshot = item.current();
     let mut body = json!({

@@ -450,6 +450,47 @@ impl AzureConnector {
         }
     }
 
+    /// The ids of the project's work items in the recycle bin: "Get Deleted Work Item Shallow
+    /// References" (`GET {project}/_apis/wit/recyclebin?api-version=7.1`, Work Item Tracking 7.1:
+    /// `{count, value: [{id, url}]}`, no paging). One request.
+    pub async fn recycled_ids(&self) -> Result<Vec<i64>, RemoteError> {
+        let url = self.project_url(&format!("recyclebin?api-version={API_VERSION}"));
+        let reply =
+            self.call("list the recycle bin", Method::GET, &url, None).await.map_err(|e| self.project_not_found(e))?;
+        let v: Value = self.parse("list the recycle bin", &reply)?;
+        Ok(v["value"].as_array().map(|a| a.iter().filter_map(|w| w["id"].as_i64()).collect()).unwrap_or_default())
+    }
+
+    /// One work item in the recycle bin, as it was when deleted (`GET {project}/_apis/wit/
+    /// recyclebin/{id}`, 7.1: a `WorkItemDelete`, whose `resource` is the work item with its
+    /// fields); `None` when it is not there (restored or destroyed since: the service's 404).
+    pub async fn recycled(&self, id: i64) -> Result<Option<WorkItem>, RemoteError> {
+        let url = self.project_url(&format!("recyclebin/{id}?api-version={API_VERSION}"));
+        match self.call("read a deleted work item", Method::GET, &url, None).await {
+            Ok(reply) => {
+                let v: Value = self.parse("read a deleted work item", &reply)?;
+                serde_json::from_value(v["resource"].clone())
+                    .map(Some)
+                    .map_err(|e| parse_error(self.target(), "read a deleted work item", e))
+            }
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Restores a work item from the recycle bin ("Restore Work Item": `PATCH {project}/_apis/wit/
+    /// recyclebin/{id}` with `{"isDeleted": false}`, 7.1) and reads it back with its relations.
+    /// `None` when it is not in the bin (restored by a person, or destroyed, since it was seen).
+    pub async fn restore(&self, id: i64) -> Result<Option<WorkItem>, RemoteError> {
+        let url = self.project_url(&format!("recyclebin/{id}?api-version={API_VERSION}"));
+        let body = json!({ "isDeleted": false }).to_string();
+        match self.call("restore a deleted work item", Method::PATCH, &url, Some(("application/json", body))).await {
+            Ok(_) => self.get(id).await,
+            Err(e) if e.kind == ErrorKind::NotFound || e.status == Some(400) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The items that carry `tag` (exactly), oldest first.
     pub async fn find_by_tag(&self, tag: &str) -> Result<Vec<WorkItem>, RemoteError> {
         let url = self.project_url("wiql");

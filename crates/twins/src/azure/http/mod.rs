@@ -164,6 +164,7 @@ pub fn router(state: Arc<AzureState>) -> Router {
             .route(&format!("{scope}/workitems/{{id}}/updates"), get(workitems::updates))
             .route(&format!("{scope}/workitems/{{id}}/updates/{{updateNumber}}"), get(workitems::update_by_number))
             .route(&format!("{scope}/workitemsbatch"), post(workitems::batch))
+            .route(&format!("{scope}/recyclebin"), get(workitems::recycle_bin_list))
             .route(&format!("{scope}/recyclebin/{{id}}"), get(workitems::recycle_bin).patch(workitems::restore))
             .route(&format!("{scope}/wiql"), post(queries::wiql));
     }

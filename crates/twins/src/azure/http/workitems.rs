@@ -310,6 +310,24 @@ pub async fn update_by_number(State(state): State<Arc<AzureState>>, Path(params)
     Ok(Json(body).into_response())
 }
 
+/// `GET …/recyclebin`: "Get Deleted Work Item Shallow References" (Work Item Tracking 7.1,
+/// `Recyclebin - Get Deleted Work Item Shallow References`): every work item in the project's
+/// recycle bin as a `WorkItemDeleteShallowReference` (`id` and `url`, the `recyclebin/{id}` URL),
+/// in the service's list body `{count, value}`, with no paging. Without a project in the route,
+/// the organization's. Ascending ids (the service documents no order).
+pub async fn recycle_bin_list(State(state): State<Arc<AzureState>>, Path(params): Path<PathParams>) -> Answer {
+    let store = state.store();
+    let project = route_project(&store, &params)?;
+    let values: Vec<Value> = store
+        .items
+        .values()
+        .filter(|item| item.deleted.is_some())
+        .filter(|item| project.as_ref().is_none_or(|p| p.name.eq_ignore_ascii_case(&item.project)))
+        .map(|item| json!({ "id": item.id, "url": render::deleted_url(&store, item) }))
+        .collect();
+    Ok(Json(list_body(values)).into_response())
+}
+
 /// `GET …/recyclebin/{id}`.
 pub async fn recycle_bin(State(state): State<Arc<AzureState>>, Path(params): Path<PathParams>) -> Answer {
     let store = state.store();
