@@ -318,7 +318,15 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
                 }
             }
             input.synced_at.insert(id.clone(), link.synced_at);
-            input.links.insert(id, LinkView { remote_id: link.remote_id.clone(), base, conflicts: held });
+            input.links.insert(
+                id,
+                LinkView {
+                    remote_id: link.remote_id.clone(),
+                    base,
+                    conflicts: held,
+                    file_owner: link.file_owner.clone(),
+                },
+            );
         }
         if parents_gone(backlog, remote, &links, &parents, &mut input).await {
             hold_back(store, &name, &mut out)?;
