@@ -394,8 +394,10 @@ fn sent_base(sent: &FieldMap, view: &FieldMap, state_sent: bool, defaults: &Fiel
 /// owner has since changed to exactly that person, it is still the file's edit: it is weighed from
 /// the owner the file held when the link was saved, so that a change on the target meets it as a
 /// conflict instead of being taken as the only change (finding 34). A target that still shows its
-/// base agrees with the file.
-fn owner_given_back(link: &LinkView, file: &FieldMap) -> FieldMap {
+/// base agrees with the file. One that shows the file's owner of then changed too (from what it
+/// held): nothing tells which edit came later, so the base is unknown ("") and the two meet as a
+/// conflict.
+fn owner_given_back(link: &LinkView, file: &FieldMap, view: &FieldMap) -> FieldMap {
     let mut base = link.base.clone();
     let now = file.get("owner").map_or("", String::as_str);
     if let (Some(then), Some(held)) = (&link.file_owner, link.base.get("owner"))
@@ -403,7 +405,8 @@ fn owner_given_back(link: &LinkView, file: &FieldMap) -> FieldMap {
         && now != then
         && now == held
     {
-        base.insert("owner".into(), then.clone());
+        let from = if view.get("owner") == Some(then) { String::new() } else { then.clone() };
+        base.insert("owner".into(), from);
     }
     base
 }
@@ -463,7 +466,7 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
     let bases: Vec<Option<FieldMap>> = sides
         .iter()
         .map(|side| match side.link {
-            Some(link) => Some(owner_given_back(link, &item.fields)),
+            Some(link) => Some(owner_given_back(link, &item.fields, &side.view)),
             None => match side.target.creating.get(&item.id) {
                 Some(sent) if !sent.is_empty() => Some(sent_base(
                     sent,

@@ -533,6 +533,16 @@ fn a_file_owner_given_back_to_the_person_a_target_kept_is_an_edit_that_meets_a_c
     assert_eq!(owner_conflicts(&p), named(Settled::Manual));
     assert!(!p.actions.iter().any(|a| matches!(a, Action::UpdateCanonical { .. } | Action::UpdateRemote { .. })));
 
+    // GitHub assigns dana, the file's owner of then: it changed too, and nothing tells which edit
+    // came later, so the two meet as a conflict as well.
+    let mut assigned = remote("1", "a");
+    assigned.fields.insert("owner".into(), "dana".into());
+    let mut both = inp(ConflictPolicy::CanonicalWins, "dana");
+    both.targets[0].listed.insert("1".into(), assigned);
+    let p = plan(&both);
+    let named: Vec<_> = owner_conflicts(&p).into_iter().map(|(t, _, r, _)| (t, r)).collect();
+    assert_eq!(named, [("az".to_string(), String::new()), ("gh".to_string(), "dana".to_string())]);
+
     // The file held alice when the link was saved: Boards' clearing is the only change.
     let p = plan(&inp(ConflictPolicy::CanonicalWins, "alice"));
     assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);

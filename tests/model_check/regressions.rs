@@ -899,3 +899,30 @@ fn stories_under_an_epic_deleted_on_github_and_revived_are_put_under_its_new_iss
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+// mc-held
+
+/// Finding 34's corner: while RK-1.md names dana (whom no target knows) both targets keep alice;
+/// dana is added and GitHub assigns her (the file's owner of before), and the file gives RK-1
+/// back to alice, in either order; `sync`. Both are edits and nothing tells which came later:
+/// they meet as a conflict the policy settles and names (weighing the file's alice from dana
+/// alone took the file's side even when GitHub's assignment was the later edit).
+#[test]
+fn a_file_owner_given_back_while_github_assigns_the_owner_the_file_named_before_is_a_conflict() {
+    const RK_1: usize = 7;
+    let ops = [
+        Op::Sync,
+        Op::File(RK_1, FileEdit::Owner(2)),
+        Op::Sync,
+        Op::Identities,
+        Op::Github(RK_1, GithubEdit::Assignee(2)),
+        Op::File(RK_1, FileEdit::Owner(1)),
+        Op::Sync,
+    ];
+    let mut file_first = ops.clone();
+    file_first.swap(4, 5);
+    for policy in 0..=3 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+        assert_eq!(replay(policy, &file_first), Vec::<String>::new(), "file first, policy {policy}");
+    }
+}
