@@ -103,7 +103,12 @@ fn linked_target(items: &[CanonicalItem]) -> TargetInput {
         let remote_id = i.to_string();
         target.links.insert(
             item.id.clone(),
-            LinkView { remote_id: remote_id.clone(), base: item.fields.clone(), conflicts: BTreeMap::new() },
+            LinkView {
+                remote_id: remote_id.clone(),
+                base: item.fields.clone(),
+                conflicts: BTreeMap::new(),
+                file_owner: None,
+            },
         );
         if i % 100 == 0 {
             let mut fields = item.fields.clone();

@@ -32,6 +32,7 @@ fn link(target: &str, item: &str, remote: &str) -> Link {
         base,
         remote_version: Some("2025-05-01T10:00:00Z".into()),
         synced_at: at(0),
+        file_owner: None,
     }
 }
 
@@ -213,6 +214,20 @@ fn a_watermark_keeps_the_identities_its_listing_read_owners_with() {
     assert_eq!(store.listed_with("boards").unwrap(), None);
     store.clear_watermark("github").unwrap();
     assert_eq!(store.listed_with("github").unwrap(), None);
+}
+
+#[test]
+fn a_link_keeps_the_file_owner_it_was_saved_with() {
+    let (_dir, store) = temp_store();
+    let mut held = link("github", "ST-1", "7");
+    held.base.insert("owner".into(), "alice@contoso.com".into());
+    held.file_owner = Some("dana@contoso.com".into());
+    store.upsert_link(&held).unwrap();
+    assert_eq!(store.link("github", "ST-1").unwrap(), Some(held.clone()));
+    // Saved again by a path that does not know the file: not known from then on.
+    let unknown = Link { file_owner: None, ..held };
+    store.upsert_link(&unknown).unwrap();
+    assert_eq!(store.links("github").unwrap(), [unknown]);
 }
 
 #[test]

@@ -89,6 +89,9 @@ pub fn run(args: &Args, config: Option<&PathBuf>) -> anyhow::Result<Outcome> {
                     Some(v) => link.base.insert(field.to_string(), v.clone()),
                     None => link.base.remove(field),
                 };
+                if field == "owner" {
+                    link.file_owner = Some(value.clone());
+                }
                 s.upsert_link(&link)?;
             }
             s.resolve_conflict(&c.target, item, field)?;

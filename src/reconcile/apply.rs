@@ -16,7 +16,7 @@ use super::remote::{Fetched, ItemWrite, Remote, Written};
 use crate::backlog::{Backlog, ItemFile};
 use crate::connector::{ErrorKind, RemoteError};
 use crate::mapping::FieldMap;
-use crate::mapping::fields::apply_fields;
+use crate::mapping::fields::{apply_fields, normalise_text};
 use crate::model::{Item, ItemId, Kind};
 use crate::store::{Change, Conflict, Direction, Link, RunCounts, Store};
 
@@ -120,6 +120,13 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// The file's owner as the run leaves it ("" for none), kept with every link it saves (see
+    /// `Link::file_owner`); `None` for an item with no readable file.
+    fn file_owner(&self, id: &ItemId) -> Option<String> {
+        let file = self.files.get(id)?;
+        Some(file.item.owner.as_deref().map(normalise_text).unwrap_or_default())
+    }
+
     fn save_link_only(&self, target: &str, id: &ItemId, w: &Written, base: FieldMap) -> Result<(), SyncError> {
         let link = Link {
             target: target.to_string(),
@@ -130,6 +137,7 @@ impl Ctx<'_> {
             base,
             remote_version: w.version.clone(),
             synced_at: Utc::now(),
+            file_owner: self.file_owner(id),
         };
         Ok(self.store.upsert_link(&link)?)
     }
@@ -505,6 +513,7 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             if let Some(mut link) = ctx.link_as_read(target, id)? {
                 link.base = base.clone();
                 link.synced_at = Utc::now();
+                link.file_owner = ctx.file_owner(id);
                 ctx.store.upsert_link(&link)?;
                 ctx.finished(target, id)?;
             }

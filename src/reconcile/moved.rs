@@ -60,6 +60,7 @@ mod tests {
             base: Default::default(),
             remote_version: None,
             synced_at: chrono::Utc::now(),
+            file_owner: None,
         }
     }
 

@@ -43,6 +43,8 @@ pub struct LinkView {
     pub base: FieldMap,
     /// Open manual conflicts: field → the remote value recorded when it was found.
     pub conflicts: BTreeMap<String, String>,
+    /// The file's owner when the link was saved (see `store::Link::file_owner`); `None`: not known.
+    pub file_owner: Option<String>,
 }
 
 /// What one target contributes to a plan.
@@ -387,6 +389,28 @@ fn sent_base(sent: &FieldMap, view: &FieldMap, state_sent: bool, defaults: &Fiel
     base
 }
 
+/// A link's base as the merge weighs it. The base of an owner held on a target (one it could not
+/// carry, one kept in a conflict) is what the target showed, not the file's owner; when the file's
+/// owner has since changed to exactly that person, it is still the file's edit: it is weighed from
+/// the owner the file held when the link was saved, so that a change on the target meets it as a
+/// conflict instead of being taken as the only change (finding 34). A target that still shows its
+/// base agrees with the file. One that shows the file's owner of then changed too (from what it
+/// held): nothing tells which edit came later, so the base is unknown ("") and the two meet as a
+/// conflict.
+fn owner_given_back(link: &LinkView, file: &FieldMap, view: &FieldMap) -> FieldMap {
+    let mut base = link.base.clone();
+    let now = file.get("owner").map_or("", String::as_str);
+    if let (Some(then), Some(held)) = (&link.file_owner, link.base.get("owner"))
+        && then != held
+        && now != then
+        && now == held
+    {
+        let from = if view.get("owner") == Some(then) { String::new() } else { then.clone() };
+        base.insert("owner".into(), from);
+    }
+    base
+}
+
 fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &mut BTreeSet<ItemId>) {
     // The common case, checked without copying anything: linked everywhere, nothing listed, no
     // open conflict, and the file still says what every target last agreed on.
@@ -442,7 +466,7 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
     let bases: Vec<Option<FieldMap>> = sides
         .iter()
         .map(|side| match side.link {
-            Some(link) => Some(link.base.clone()),
+            Some(link) => Some(owner_given_back(link, &item.fields, &side.view)),
             None => match side.target.creating.get(&item.id) {
                 Some(sent) if !sent.is_empty() => Some(sent_base(
                     sent,
@@ -656,9 +680,14 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         };
         match side.link {
             Some(link) => {
+                // A base whose owner is held (not the file's) keeps beside it the file's owner
+                // then: a link saved before the file changed its owner is saved again.
+                let owner = |m: &FieldMap| m.get("owner").cloned().unwrap_or_default();
+                let record_owner =
+                    owner(&new_base) != owner(&merged) && link.file_owner.as_ref() != Some(&owner(&merged));
                 if !outbound.is_empty() {
                     out.actions.push(update);
-                } else if new_base != link.base {
+                } else if new_base != link.base || record_owner {
                     out.actions.push(Action::Rebase { target: t.name.clone(), id: item.id.clone(), base: new_base });
                 }
             }

@@ -36,7 +36,12 @@ fn remote(rid: &str, title: &str) -> RemoteItem {
 }
 
 fn link(rid: &str, title: &str) -> LinkView {
-    LinkView { remote_id: rid.into(), base: fields(&[("title", title), ("state", "new")]), conflicts: BTreeMap::new() }
+    LinkView {
+        remote_id: rid.into(),
+        base: fields(&[("title", title), ("state", "new")]),
+        conflicts: BTreeMap::new(),
+        file_owner: None,
+    }
 }
 
 fn input(items: Vec<CanonicalItem>, targets: Vec<TargetInput>) -> PlanInput {
@@ -469,4 +474,109 @@ fn a_link_found_again_keeps_what_the_target_shows_as_the_base_of_an_owner_it_can
     });
     assert_eq!(adopted.expect("adopted")["owner"], "alice", "{:?}", p.actions);
     assert!(!p.actions.iter().any(|a| matches!(a, Action::UpdateCanonical { .. })), "{:?}", p.actions);
+}
+
+/// Finding 34: RK-1.md (alice's) was given to dana, whom no target could carry, and synced: both
+/// targets kept alice, which stayed their base, and the link keeps beside it the file's dana. The
+/// file then gives the item back to alice while Boards clears its assignee: both are edits, a
+/// conflict the policy settles and names, not Boards' clearing taken as the only change.
+#[test]
+fn a_file_owner_given_back_to_the_person_a_target_kept_is_an_edit_that_meets_a_change_there_as_a_conflict() {
+    let with_owner = |mut f: FieldMap, owner: &str| {
+        f.insert("owner".into(), owner.into());
+        f
+    };
+    let mut it = item("ST-1", "a");
+    it.fields = with_owner(it.fields, "alice");
+    let held = |file_owner: &str| LinkView {
+        base: with_owner(link("1", "a").base, "alice"),
+        file_owner: Some(file_owner.into()),
+        ..link("1", "a")
+    };
+    let mut cleared = remote("1", "a");
+    cleared.fields.insert("owner".into(), String::new());
+    let inp = |policy, file_owner: &str| {
+        let gh = target("gh", &[("ST-1", held(file_owner))], &[]);
+        let az = target("az", &[("ST-1", held(file_owner))], &[cleared.clone()]);
+        let mut inp = input(vec![it.clone()], vec![gh, az]);
+        inp.policies = Policies::uniform(policy);
+        inp
+    };
+    let owner_conflicts = |p: &Plan| -> Vec<(String, String, String, Settled)> {
+        p.conflicts
+            .iter()
+            .filter(|c| c.conflict.field == "owner")
+            .map(|c| (c.target.clone(), c.conflict.canonical.clone(), c.conflict.remote.clone(), c.conflict.settled))
+            .collect()
+    };
+    let named = |settled| vec![("az".to_string(), "alice".to_string(), String::new(), settled)];
+
+    let p = plan(&inp(ConflictPolicy::CanonicalWins, "dana"));
+    assert_eq!(owner_conflicts(&p), named(Settled::Canonical));
+    assert!(
+        matches!(&p.actions[..], [Action::UpdateRemote { target, changes, .. }] if target == "az" && changes == &fields(&[("owner", "alice")])),
+        "{:?}",
+        p.actions
+    );
+
+    let p = plan(&inp(ConflictPolicy::RemoteWins, "dana"));
+    assert_eq!(owner_conflicts(&p), named(Settled::Remote));
+    assert!(
+        p.actions
+            .iter()
+            .any(|a| matches!(a, Action::UpdateCanonical { changes, .. } if changes == &fields(&[("owner", "")]))),
+        "{:?}",
+        p.actions
+    );
+
+    let p = plan(&inp(ConflictPolicy::Manual, "dana"));
+    assert_eq!(owner_conflicts(&p), named(Settled::Manual));
+    assert!(!p.actions.iter().any(|a| matches!(a, Action::UpdateCanonical { .. } | Action::UpdateRemote { .. })));
+
+    // GitHub assigns dana, the file's owner of then: it changed too, and nothing tells which edit
+    // came later, so the two meet as a conflict as well.
+    let mut assigned = remote("1", "a");
+    assigned.fields.insert("owner".into(), "dana".into());
+    let mut both = inp(ConflictPolicy::CanonicalWins, "dana");
+    both.targets[0].listed.insert("1".into(), assigned);
+    let p = plan(&both);
+    let named: Vec<_> = owner_conflicts(&p).into_iter().map(|(t, _, r, _)| (t, r)).collect();
+    assert_eq!(named, [("az".to_string(), String::new()), ("gh".to_string(), "dana".to_string())]);
+
+    // The file held alice when the link was saved: Boards' clearing is the only change.
+    let p = plan(&inp(ConflictPolicy::CanonicalWins, "alice"));
+    assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
+    assert!(
+        p.actions
+            .iter()
+            .any(|a| matches!(a, Action::UpdateCanonical { changes, .. } if changes == &fields(&[("owner", "")]))),
+        "{:?}",
+        p.actions
+    );
+}
+
+/// Finding 34: a run that holds an owner a target cannot carry writes nothing there, yet the link
+/// is saved once more when the file's owner it keeps is not the file's now, so that a later owner
+/// given back to the person the target kept reads as the file's edit.
+#[test]
+fn a_held_owner_saves_the_link_once_with_the_file_owner_it_was_held_against() {
+    let mut it = item("ST-1", "a");
+    it.fields.insert("owner".into(), "dana".into());
+    let saved = |file_owner: Option<&str>| {
+        let mut l = link("1", "a");
+        l.base.insert("owner".into(), "alice".into());
+        l.file_owner = file_owner.map(str::to_string);
+        let mut gh = target("gh", &[("ST-1", l)], &[]);
+        gh.uncarried.insert(id("ST-1"), ["owner".to_string()].into());
+        plan(&input(vec![it.clone()], vec![gh]))
+    };
+    for before in [None, Some("alice")] {
+        let p = saved(before);
+        assert!(
+            matches!(&p.actions[..], [Action::Rebase { base, .. }] if base["owner"] == "alice"),
+            "{before:?}: {:?}",
+            p.actions
+        );
+    }
+    assert!(saved(Some("dana")).actions.is_empty(), "saved already: nothing to do");
 }

@@ -10,7 +10,7 @@ use super::plan::{LinkView, RemoteItem, TargetInput};
 use super::remote::{Fetched, Remote};
 use crate::backlog::Backlog;
 use crate::mapping::adapt::Adaptation;
-use crate::mapping::fields::strip_control;
+use crate::mapping::fields::{normalise_text, strip_control};
 use crate::model::{ItemId, Kind};
 use crate::store::{Conflict, Link, Store, Watermark};
 
@@ -168,8 +168,10 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
             remote.restore(kind, &id, &link.base, &mut listed.fields);
         }
-        // Owners the target cannot assign now: held like owners with no identity there, noted,
-        // and checked again by every run until they can be assigned.
+        // Owners the target cannot assign now: held like owners with no identity there, and
+        // checked again by every run until they can be assigned. Noted when it is news: not for a
+        // link saved since with the file naming that owner (the run that saved it noted it)
+        // unless the target's identities changed since; `drift` names every one still held.
         let mut assignable: BTreeMap<String, bool> = BTreeMap::new();
         let mut unassignable: BTreeSet<ItemId> = BTreeSet::new();
         for link in &links {
@@ -193,7 +195,10 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
                 }
             };
             if !can {
-                out.adapted.push(remote.unassignable(&id, &owner));
+                let noted = !relist.contains(&name) && link.file_owner.as_deref() == Some(&normalise_text(&owner));
+                if !noted {
+                    out.adapted.push(remote.unassignable(&id, &owner));
+                }
                 unassignable.insert(id);
             }
         }
@@ -318,7 +323,15 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
                 }
             }
             input.synced_at.insert(id.clone(), link.synced_at);
-            input.links.insert(id, LinkView { remote_id: link.remote_id.clone(), base, conflicts: held });
+            input.links.insert(
+                id,
+                LinkView {
+                    remote_id: link.remote_id.clone(),
+                    base,
+                    conflicts: held,
+                    file_owner: link.file_owner.clone(),
+                },
+            );
         }
         if listed && full && store.watermark(&name)?.is_none() {
             for (id, error) in recycled(backlog, store, remote, &links, &got, wanted.as_ref(), &mut input).await? {

@@ -6,7 +6,8 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{FieldMap, Intent, Link, Store, StoreError, Ts, Watermark, natural_cmp};
 
-const LINK_COLUMNS: &str = "target, item_id, remote_id, remote_key, remote_url, base, remote_version, synced_at";
+const LINK_COLUMNS: &str =
+    "target, item_id, remote_id, remote_key, remote_url, base, remote_version, synced_at, file_owner";
 
 fn link_from_row(row: &Row<'_>) -> rusqlite::Result<Link> {
     let base: String = row.get(5)?;
@@ -21,6 +22,7 @@ fn link_from_row(row: &Row<'_>) -> rusqlite::Result<Link> {
         base,
         remote_version: row.get(6)?,
         synced_at: row.get::<_, Ts>(7)?.0,
+        file_owner: row.get(8)?,
     })
 }
 
@@ -80,12 +82,13 @@ impl Store {
         let base = serde_json::to_string(&link.base).expect("a map of strings serialises");
         self.conn()
             .prepare_cached(
-                "INSERT INTO links (target, item_id, remote_id, remote_key, remote_url, base, remote_version, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO links (target, item_id, remote_id, remote_key, remote_url, base, remote_version, synced_at, file_owner)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (target, item_id) DO UPDATE SET
                     remote_id = excluded.remote_id, remote_key = excluded.remote_key,
                     remote_url = excluded.remote_url, base = excluded.base,
-                    remote_version = excluded.remote_version, synced_at = excluded.synced_at",
+                    remote_version = excluded.remote_version, synced_at = excluded.synced_at,
+                    file_owner = excluded.file_owner",
             )?
             .execute(params![
                 link.target,
@@ -96,6 +99,7 @@ impl Store {
                 base,
                 link.remote_version,
                 Ts(link.synced_at),
+                link.file_owner,
             ])?;
         Ok(())
     }

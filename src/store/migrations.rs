@@ -172,6 +172,12 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE watermarks ADD COLUMN identities TEXT;   -- SHA-256 hex, see Remote::identities_fingerprint
     "#,
+    // 7: the file's owner when each link was saved (finding 34). The base of an owner a target
+    // cannot carry is what the target showed, not the file's owner; a file owner changed back to
+    // that person would read as no edit. NULL: not known (a link saved before this migration).
+    r#"
+    ALTER TABLE links ADD COLUMN file_owner TEXT;   -- "" when the file named no owner
+    "#,
 ];
 
 /// The schema version this binary writes and understands.
@@ -247,6 +253,24 @@ mod tests {
             conn.query_row("SELECT since, identities FROM watermarks", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
         // No identities: the first run lists the target in full once (engine::identities_changed).
         assert_eq!((since.as_str(), identities), ("2026-12-01T00:00:00Z", None));
+    }
+
+    #[test]
+    fn a_link_of_a_version_6_database_is_kept_and_knows_no_file_owner() {
+        let conn = Connection::open_in_memory().unwrap();
+        apply(&conn, Path::new(":memory:"), &MIGRATIONS[..6]).unwrap();
+        conn.execute(
+            "INSERT INTO links (target, item_id, remote_id, base, synced_at)
+             VALUES ('boards', 'RK-1', '7', '{\"owner\":\"alice@contoso.com\"}', '2026-12-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+        migrate(&conn, Path::new(":memory:")).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION);
+        let (base, file_owner): (String, Option<String>) =
+            conn.query_row("SELECT base, file_owner FROM links", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        // Not known: the base's owner is weighed as before until the link is saved again.
+        assert_eq!((base.as_str(), file_owner), (r#"{"owner":"alice@contoso.com"}"#, None));
     }
 
     #[test]

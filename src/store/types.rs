@@ -28,6 +28,11 @@ pub struct Link {
     /// The remote's version when last read: `updated_at` on GitHub, the revision on Azure Boards.
     pub remote_version: Option<String>,
     pub synced_at: DateTime<Utc>,
+    /// The file's owner when the link was saved ("" for none); `None`: not known (saved before
+    /// schema 7, or by a path that did not read the file). It differs from the base's owner when
+    /// the base holds what the target showed instead (an owner it cannot carry, one held in a
+    /// conflict): then a file owner changed back to the base's is still the file's edit.
+    pub file_owner: Option<String>,
 }
 
 /// A remote create that was about to happen: recorded before the call, cleared once linked.

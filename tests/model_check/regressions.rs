@@ -684,13 +684,12 @@ fn an_assignment_undone_or_replaced_with_an_unknown_person_before_a_run_is_no_ed
     }
 }
 
-/// Finding 34 (sequence 5849 of seed 2026, 17 operations; found, not fixed), shrunk by hand:
-/// RK-1.md (alice's) is given to dana, whom no target knows, and synced (both targets keep alice,
-/// which becomes their base for the owner they cannot carry); Boards clears the assignee and the
-/// file gives RK-1 back to alice; `sync`. Both are edits, yet the file's alice equals the base,
-/// so Boards' clearing reads as the only change and the file's alice is lost with no conflict.
+/// Finding 34 (sequence 5849 of seed 2026, 17 operations), shrunk by hand: RK-1.md (alice's) is
+/// given to dana, whom no target knows, and synced (both targets keep alice, which stays their
+/// base for the owner they cannot carry); Boards clears the assignee and the file gives RK-1 back
+/// to alice; `sync`. Both are edits: the file's alice equals the base, but the link kept the
+/// file's dana beside it, so it is a conflict the policy settles and names, in every policy.
 #[test]
-#[ignore = "finding 34, not fixed: the base of an owner a target could not carry is what it showed, so a file owner changed back to it reads as no edit"]
 fn a_file_owner_given_back_to_the_person_a_target_kept_while_boards_clears_it_is_a_conflict() {
     const RK_1: usize = 7;
     let ops = [
@@ -701,7 +700,9 @@ fn a_file_owner_given_back_to_the_person_a_target_kept_while_boards_clears_it_is
         Op::File(RK_1, FileEdit::Owner(1)),
         Op::Sync,
     ];
-    assert_eq!(replay(0, &ops), Vec::<String>::new());
+    for policy in 0..=3 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
 }
 
 // mc-f24
@@ -923,5 +924,30 @@ fn an_item_revived_after_its_work_item_was_deleted_gets_that_work_item_back() {
     ];
     for policy in 0..=3 {
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+
+// mc-held
+
+/// Finding 34's corner: while RK-1.md names dana (whom no target knows) both targets keep alice;
+/// dana is added and GitHub assigns her (the file's owner of before), and the file gives RK-1
+/// back to alice, in either order; `sync`. Both are edits and nothing tells which came later:
+/// they meet as a conflict the policy settles and names (weighing the file's alice from dana
+/// alone took the file's side even when GitHub's assignment was the later edit).
+#[test]
+fn a_file_owner_given_back_while_github_assigns_the_owner_the_file_named_before_is_a_conflict() {
+    const RK_1: usize = 7;
+    let ops = [
+        Op::Sync,
+        Op::File(RK_1, FileEdit::Owner(2)),
+        Op::Sync,
+        Op::Identities,
+        Op::Github(RK_1, GithubEdit::Assignee(2)),
+        Op::File(RK_1, FileEdit::Owner(1)),
+        Op::Sync,
+    ];
+    let mut file_first = ops.clone();
+    file_first.swap(4, 5);
+    for policy in 0..=3 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+        assert_eq!(replay(policy, &file_first), Vec::<String>::new(), "file first, policy {policy}");
     }
 }

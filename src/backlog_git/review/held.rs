@@ -218,7 +218,12 @@ mod tests {
             name: name.into(),
             links: [(
                 id.clone(),
-                LinkView { remote_id: rid.into(), base: fields(&[("title", base)]), conflicts: BTreeMap::new() },
+                LinkView {
+                    remote_id: rid.into(),
+                    base: fields(&[("title", base)]),
+                    conflicts: BTreeMap::new(),
+                    file_owner: None,
+                },
             )]
             .into(),
             listed: listed

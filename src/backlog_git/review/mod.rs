@@ -90,6 +90,9 @@ pub async fn before(settings: &Settings, pulls: &Pulls) -> Result<Arc<Hold>, Git
                 for e in held.waiting() {
                     if let Some(mut link) = s.link(&e.target, &e.item)? {
                         link.base.insert(e.field.clone(), e.value.clone());
+                        if e.field == "owner" {
+                            link.file_owner = Some(e.value.clone());
+                        }
                         s.upsert_link(&link)?;
                     }
                 }
