@@ -898,3 +898,26 @@ fn stories_under_an_epic_deleted_on_github_and_revived_are_put_under_its_new_iss
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+// mc-model
+
+/// Sequence 9087 of seed 2026 (38 operations), shrunk by hand: GitHub closes ST-2 through its
+/// `status:` label and sets it back to new (what the sides agreed) while the file sets it active,
+/// with no run in between. GitHub shows its base, so a sync sees no GitHub edit and the file's
+/// active goes out; the model took GitHub's second edit for one a sync must keep. It is fixed by
+/// finding 33's rule (an edit that puts back what the side held before its first pending edit,
+/// with no run in between, undoes them), which the branch that first replayed 9087 lacked; the
+/// same edits with a run between them (one that may have read the first) are both kept.
+#[test]
+fn a_github_state_closed_and_set_back_before_any_run_while_the_file_moves_it_is_no_github_edit() {
+    let ops = [
+        Op::Sync,
+        Op::Github(ST_2, GithubEdit::Status(3)),
+        Op::File(ST_2, FileEdit::State(1)),
+        Op::Github(ST_2, GithubEdit::Status(0)),
+        Op::Sync,
+    ];
+    for policy in [0, 1, 3] {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
