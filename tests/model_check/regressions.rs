@@ -921,3 +921,27 @@ fn a_github_state_closed_and_set_back_before_any_run_while_the_file_moves_it_is_
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+/// Finding 47 (sequence 3744 of seed 2026, 24 operations), shrunk by hand: Boards resolves ST-2;
+/// `sync` (GitHub closed as resolved); the file sets it active; `sync` (GitHub reopened as
+/// active); GitHub sets it resolved again; `sync`. The third run's listing kept its ETag, taken
+/// before it wrote; GitHub's times are whole seconds, so a person's edit in the same second that
+/// puts the issue back as that listing showed it gives the same bytes, and the last run's
+/// listing was answered 304: GitHub's "resolved" was never read. It fails only when the second
+/// run's write to GitHub and the person's edit fall in the same second (most replays of these
+/// 0.3 s): replayed three times.
+#[test]
+fn a_github_edit_that_puts_an_issue_back_as_the_last_listing_showed_it_is_read() {
+    let ops = [
+        Op::Sync,
+        Op::Boards(ST_2, BoardsEdit::State(2)),
+        Op::Sync,
+        Op::File(ST_2, FileEdit::State(1)),
+        Op::Sync,
+        Op::Github(ST_2, GithubEdit::Status(2)),
+        Op::Sync,
+    ];
+    for round in 0..3 {
+        assert_eq!(replay(0, &ops), Vec::<String>::new(), "round {round}");
+    }
+}
