@@ -316,6 +316,11 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
         changed_remotely.insert(name.clone(), changed);
     }
     let (to_apply, waiting) = super::kept::without_waiting(&store, &report.plan, now, opts.full)?;
+    // Before the first write, so that a run killed after it leaves no ETag either (finding 47).
+    let mut wrote = written_targets(&to_apply);
+    for name in &wrote {
+        forget_etag(&store, name)?;
+    }
     let world = apply::World { backlog: &backlog, store: &store, remotes, fetched: &fetched };
     let mut outcome = match apply::apply(world, &to_apply, run_id, opts.progress.as_ref()).await {
         Ok(done) => done,
@@ -371,6 +376,11 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     if let Some(keys) = &opts.only {
         report.failed_keys = failed_keys(&store, keys, &failed, errors_of_the_run > 0, !errors.is_empty())?;
     }
+    // A re-plan's writes, and comments mirrored (which target they went to is not kept: all).
+    wrote.extend(applied.iter().filter_map(|a| a.target.clone()));
+    if report.comments.posted + report.comments.edited + report.comments.deleted > 0 {
+        wrote.extend(remotes.iter().map(|r| r.name().to_string()));
+    }
     if errors.is_empty() {
         for (name, got) in &fetched {
             match (held_back.get(name), got.watermark.as_ref(), identities.get(name)) {
@@ -386,6 +396,10 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
                 (None, None, _) => {}
             }
         }
+    }
+    // Also where the watermark just saved kept the ETag of this run's listing.
+    for name in &wrote {
+        forget_etag(&store, name)?;
     }
     for remote in remotes {
         let b = remote.budget();
@@ -412,6 +426,32 @@ pub async fn run_with(settings: &Settings, remotes: &[Remote], opts: &RunOptions
     report.open_conflicts = open_conflicts;
     report.requests = requests_since(remotes, &before);
     Ok(report)
+}
+
+/// The targets a plan writes to: creates, updates, closes, and an import's marker.
+fn written_targets(plan: &Plan) -> BTreeSet<String> {
+    plan.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::CreateRemote { target, .. }
+            | Action::UpdateRemote { target, .. }
+            | Action::CloseRemote { target, .. }
+            | Action::Import { target, .. } => Some(target.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A listing's ETag stands for the answer as it was read, before this run wrote there. A person
+/// who then puts an issue back as that answer showed it within the same second (GitHub's
+/// `updated_at` has whole seconds) makes the same bytes, so the next listing would be answered
+/// 304 and the person's edit never read (finding 47). A target a run writes to keeps no ETag: its
+/// next listing is answered in full, as it would be anyway (the writes moved `updated_at`).
+fn forget_etag(store: &Store, target: &str) -> Result<(), StoreError> {
+    match store.watermark(target)? {
+        Some(wm) if wm.etag.is_some() => store.set_watermark(target, &crate::store::Watermark { etag: None, ..wm }),
+        _ => Ok(()),
+    }
 }
 
 /// The targets whose identities differ from those their last listing read owners with (or

@@ -266,3 +266,65 @@ impl Model {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(state: &str) -> View {
+        let mut f = backlog_sync::mapping::FieldMap::default();
+        f.insert("state".into(), state.into());
+        View::from([("ST-2".to_string(), f)])
+    }
+
+    /// A model whose three sides agreed on ST-2's state "new" after a clean run.
+    fn agreed_on_new() -> Model {
+        let mut m = Model::default();
+        m.record(0, Side::File, &view("new"), &view("new"));
+        let sides =
+            BTreeMap::from([(Side::File, view("new")), (Side::Github, view("new")), (Side::Boards, view("new"))]);
+        m.check_clean(&sides, &BTreeSet::new(), &BTreeSet::new(), &view("new"), false);
+        run_ends(&mut m, "new", "new", "new");
+        m
+    }
+
+    /// The reads that end a run (any run: clean, under faults, or killed halfway).
+    fn run_ends(m: &mut Model, file: &str, github: &str, boards: &str) {
+        for (side, v) in [(Side::File, view(file)), (Side::Github, view(github)), (Side::Boards, view(boards))] {
+            m.merge_view(side, &v, &v);
+        }
+    }
+
+    fn all_active(m: &mut Model) -> Vec<String> {
+        let sides = BTreeMap::from([
+            (Side::File, view("active")),
+            (Side::Github, view("active")),
+            (Side::Boards, view("active")),
+        ]);
+        m.check_clean(&sides, &BTreeSet::new(), &BTreeSet::new(), &view("active"), false);
+        std::mem::take(&mut m.violations)
+    }
+
+    #[test]
+    fn a_side_set_back_to_what_it_held_before_any_run_leaves_no_edit_to_keep() {
+        let mut m = agreed_on_new();
+        m.record(1, Side::Github, &view("closed"), &view("closed"));
+        m.record(2, Side::File, &view("active"), &view("active"));
+        m.record(3, Side::Github, &view("new"), &view("new"));
+        assert_eq!(all_active(&mut m), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_side_set_back_after_a_run_that_may_have_read_it_is_an_edit_to_keep() {
+        // The run between may be killed halfway or meet faults (no clean check): it may have
+        // read "closed", so GitHub's "new" is an edit of its own.
+        let mut m = agreed_on_new();
+        m.record(1, Side::Github, &view("closed"), &view("closed"));
+        run_ends(&mut m, "new", "closed", "new");
+        m.record(2, Side::File, &view("active"), &view("active"));
+        m.record(3, Side::Github, &view("new"), &view("new"));
+        let violations = all_active(&mut m);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert!(violations[0].contains(r#"the edit "new" made on Github (op 3) is lost"#), "{violations:?}");
+    }
+}

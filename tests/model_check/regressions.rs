@@ -949,5 +949,50 @@ fn a_file_owner_given_back_while_github_assigns_the_owner_the_file_named_before_
     for policy in 0..=3 {
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
         assert_eq!(replay(policy, &file_first), Vec::<String>::new(), "file first, policy {policy}");
+
+// mc-model
+
+/// Sequence 9087 of seed 2026 (38 operations), shrunk by hand: GitHub closes ST-2 through its
+/// `status:` label and sets it back to new (what the sides agreed) while the file sets it active,
+/// with no run in between. GitHub shows its base, so a sync sees no GitHub edit and the file's
+/// active goes out; the model took GitHub's second edit for one a sync must keep. It is fixed by
+/// finding 33's rule (an edit that puts back what the side held before its first pending edit,
+/// with no run in between, undoes them), which the branch that first replayed 9087 lacked; the
+/// same edits with a run between them (one that may have read the first) are both kept.
+#[test]
+fn a_github_state_closed_and_set_back_before_any_run_while_the_file_moves_it_is_no_github_edit() {
+    let ops = [
+        Op::Sync,
+        Op::Github(ST_2, GithubEdit::Status(3)),
+        Op::File(ST_2, FileEdit::State(1)),
+        Op::Github(ST_2, GithubEdit::Status(0)),
+        Op::Sync,
+    ];
+    for policy in [0, 1, 3] {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
+
+/// Finding 47 (sequence 3744 of seed 2026, 24 operations), shrunk by hand: Boards resolves ST-2;
+/// `sync` (GitHub closed as resolved); the file sets it active; `sync` (GitHub reopened as
+/// active); GitHub sets it resolved again; `sync`. The third run's listing kept its ETag, taken
+/// before it wrote; GitHub's times are whole seconds, so a person's edit in the same second that
+/// puts the issue back as that listing showed it gives the same bytes, and the last run's
+/// listing was answered 304: GitHub's "resolved" was never read. It fails only when the second
+/// run's write to GitHub and the person's edit fall in the same second (most replays of these
+/// 0.3 s): replayed three times.
+#[test]
+fn a_github_edit_that_puts_an_issue_back_as_the_last_listing_showed_it_is_read() {
+    let ops = [
+        Op::Sync,
+        Op::Boards(ST_2, BoardsEdit::State(2)),
+        Op::Sync,
+        Op::File(ST_2, FileEdit::State(1)),
+        Op::Sync,
+        Op::Github(ST_2, GithubEdit::Status(2)),
+        Op::Sync,
+    ];
+    for round in 0..3 {
+        assert_eq!(replay(0, &ops), Vec::<String>::new(), "round {round}");
     }
 }
