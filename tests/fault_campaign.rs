@@ -28,6 +28,7 @@ fn campaign(paths: &str) -> Value {
 
 /// Syncs until a run applies nothing and fails nothing; returns how many runs that took.
 async fn converge(env: &GhEnv, what: &str) -> usize {
+    let mut last = Vec::new();
     for run in 1..=MAX_RUNS {
         let started = Instant::now();
         let report: RunReport = env.sync().await;
@@ -41,8 +42,10 @@ async fn converge(env: &GhEnv, what: &str) -> usize {
         if report.errors.is_empty() && report.applied.is_empty() {
             return run;
         }
+        last = report.applied.iter().map(|a| format!("{} {:?} {}", a.item, a.target, a.what)).collect();
+        last.extend(report.errors);
     }
-    panic!("{what}: no convergence within {MAX_RUNS} runs");
+    panic!("{what}: no convergence within {MAX_RUNS} runs; the last run still did: {last:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
