@@ -517,6 +517,15 @@ fn keep_only(plan: &mut Plan, ids: &BTreeSet<ItemId>) {
     plan.conflicts.retain(|c| ids.contains(&c.id));
 }
 
+/// A create that failed in this run may still have made the item (its answer lost, or a later
+/// step of it failed, as GitHub's sub-issue after the issue was made): the item is not linked, so
+/// a replan would create it a second time. An item whose action failed is created nowhere again
+/// in this run; the next run's listing finds what the create made by its marker and adopts it.
+fn no_second_create(plan: &mut Plan, errors: &[apply::Failure]) {
+    let failed: BTreeSet<&str> = errors.iter().filter_map(|f| f.item.as_deref()).collect();
+    plan.actions.retain(|a| !matches!(a, Action::CreateRemote { id, .. } if failed.contains(id.to_string().as_str())));
+}
+
 fn subject(action: &Action) -> &ItemId {
     match action {
         Action::UpdateCanonical { id, .. }
@@ -586,6 +595,7 @@ async fn replan(
         let read = read::read(&reading, &Scope::Some { list: BTreeSet::new(), items: ids }).await?;
         let mut again = plan_run(opts, &mut plan_input(settings, opts, &backlog, read.inputs)?)?;
         keep_only(&mut again, &read.scope.unwrap_or_default());
+        no_second_create(&mut again, &outcome.errors);
         report.stripped.extend(read.stripped);
         outcome.errors.extend(
             read.failed.into_iter().map(|(id, message)| apply::Failure { item: Some(id.to_string()), message }),

@@ -1000,3 +1000,45 @@ fn a_github_edit_that_puts_an_issue_back_as_the_last_listing_showed_it_is_read()
         assert_eq!(replay(0, &ops), Vec::<String>::new(), "round {round}");
     }
 }
+
+// mc-ghdup
+
+/// Finding 54 (sequence 3027 of seed 2026, kept as its first 22 operations and a `sync`): after `state.db` was lost, ST-1's issue deleted on GitHub; the `sync` under dropped
+/// answers creates it again (#9, answer lost, adopted by its marker), the sub-issue's answer is
+/// lost too, so ST-1's create fails and no link is kept; Boards' batch found ST-1 changed, so the
+/// run read and planned it again and, with no GitHub link, created it a second time (#10). A
+/// replan no longer creates an item whose action failed in the run; the next run adopts #9.
+#[test]
+fn a_create_that_failed_in_a_run_is_not_made_again_when_the_run_plans_the_item_again() {
+    use super::ops::Fault;
+    const EP_1: usize = 0;
+    const EP_2: usize = 1;
+    let ops = [
+        Op::Github(EP_1, GithubEdit::Title(0)),
+        Op::File(EP_1, FileEdit::Title(0)),
+        Op::Sync,
+        Op::File(EP_2, FileEdit::Title(0)),
+        Op::File(ST_2, FileEdit::Priority(1)),
+        Op::File(EP_1, FileEdit::Title(3)),
+        Op::Faults(Fault::DropAfterWrite),
+        Op::File(EP_1, FileEdit::Title(0)),
+        Op::LoseState,
+        Op::File(EP_1, FileEdit::State(3)),
+        Op::Boards(ST_5, BoardsEdit::Restore),
+        Op::File(ST_5, FileEdit::Priority(3)),
+        Op::Github(ST_4, GithubEdit::Assignee(2)),
+        Op::Github(EP_1, GithubEdit::Priority(1)),
+        Op::File(ST_5, FileEdit::State(0)),
+        Op::File(EP_1, FileEdit::Epic(0)),
+        Op::File(ST_1, FileEdit::Title(1)),
+        Op::Github(ST_1, GithubEdit::Status(1)),
+        Op::Github(ST_1, GithubEdit::Delete),
+        Op::File(ST_4, FileEdit::Delete),
+        Op::Github(ST_1, GithubEdit::Reopen),
+        Op::Sync,
+        Op::Sync,
+    ];
+    for round in 0..2 {
+        assert_eq!(replay(2, &ops), Vec::<String>::new(), "round {round}");
+    }
+}
