@@ -924,6 +924,8 @@ fn an_item_revived_after_its_work_item_was_deleted_gets_that_work_item_back() {
     ];
     for policy in 0..=3 {
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
 
 // mc-held
 
@@ -949,6 +951,8 @@ fn a_file_owner_given_back_while_github_assigns_the_owner_the_file_named_before_
     for policy in 0..=3 {
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
         assert_eq!(replay(policy, &file_first), Vec::<String>::new(), "file first, policy {policy}");
+    }
+}
 
 // mc-model
 
