@@ -1020,3 +1020,19 @@ fn stories_under_an_epic_deleted_on_github_and_linked_by_a_killed_run_keep_their
         }
     }
 }
+
+/// Finding 52 (sequences 1396 and 7558 of seed 2026, 25 and 20 operations), shrunk by hand: a
+/// story moved under EP-2 on one remote, then EP-2 deleted there before any run saw the move;
+/// `sync`. Nothing shows the move any more (GitHub drops a deleted issue's sub-issues; Boards
+/// hides the links to a work item in the recycle bin) and the story shows no parent: the
+/// person's move ends with the epic, and the story's empty epic is taken everywhere.
+#[test]
+fn a_story_moved_under_an_epic_then_deleted_before_any_run_ends_with_no_epic() {
+    const EP_2: usize = 1;
+    let github = [Op::Sync, Op::Github(ST_5, GithubEdit::Parent(1)), Op::Github(EP_2, GithubEdit::Delete), Op::Sync];
+    let boards = [Op::Sync, Op::Boards(ST_2, BoardsEdit::Parent(1)), Op::Boards(EP_2, BoardsEdit::Delete), Op::Sync];
+    for policy in 0..=3 {
+        assert_eq!(replay(policy, &github), Vec::<String>::new(), "github, policy {policy}");
+        assert_eq!(replay(policy, &boards), Vec::<String>::new(), "boards, policy {policy}");
+    }
+}
