@@ -551,7 +551,8 @@ async fn recycled(
 /// of its stories' epic (finding 40). The same for a story found by its marker with no base
 /// (the state was lost) whose file names an epic that neither is linked nor carries its marker
 /// here (or only as our own create not finished): there is nothing it could show as its parent;
-/// and for a link whose base holds no `epic` (finding 51). The listing then shows `epic` as unknown,
+/// and a story whose link's base holds no `epic` (linked while its parent was unknown: no parent
+/// was ever sent or seen there; finding 51). The listing then shows `epic` as unknown,
 /// and the base (or the file) stands. One read per such linked epic, only when a story's parent
 /// was cleared since its base. A failed read leaves the epic unknown for this run; the answer is
 /// whether the target's watermark should stay where it was (so that the story is listed again).
@@ -564,24 +565,30 @@ async fn parents_gone(
 ) -> bool {
     let by_remote: BTreeMap<&str, &Link> = links.iter().map(|l| (l.remote_id.as_str(), l)).collect();
     let mut cleared: Vec<(String, String)> = Vec::new();
+    let mut unbased: Vec<String> = Vec::new();
     for (rid, item) in &input.listed {
         if item.fields.get("epic").is_none_or(|shown| !shown.is_empty()) {
             continue;
         }
-        let file_epic = |id: &ItemId| backlog.get(id).and_then(|f| f.item.epic.as_ref()).map(ToString::to_string);
-        // A link whose base holds no `epic` (saved by a run that listed the parent as unknown,
-        // as a run killed after it linked the story found by its marker) is, for this field, a
-        // story found with no base: the file's epic is what it would show (finding 51).
+        // A link whose base holds no `epic` was saved by a run that listed the parent as unknown
+        // (as a run killed after it linked the story found by its marker, its epic gone there):
+        // no parent was ever sent or seen here, so showing none says nothing (finding 51).
         let epic = match (by_remote.get(rid.as_str()), &item.marker) {
-            (Some(link), _) => match link.base.get("epic") {
-                Some(base) => Some(base.clone()),
-                None => link.item_id.parse::<ItemId>().ok().and_then(|id| file_epic(&id)),
-            },
-            (None, Some(id)) => file_epic(id),
+            (Some(link), _) if !link.base.contains_key("epic") => {
+                unbased.push(rid.clone());
+                continue;
+            }
+            (Some(link), _) => link.base.get("epic").cloned(),
+            (None, Some(id)) => backlog.get(id).and_then(|f| f.item.epic.as_ref()).map(ToString::to_string),
             (None, None) => None,
         };
         if let Some(epic) = epic.filter(|e| !e.is_empty()) {
             cleared.push((rid.clone(), epic));
+        }
+    }
+    for rid in unbased {
+        if let Some(item) = input.listed.get_mut(&rid) {
+            item.fields.remove("epic");
         }
     }
     let mut hold = false;

@@ -1036,3 +1036,25 @@ fn a_story_moved_under_an_epic_then_deleted_before_any_run_ends_with_no_epic() {
         assert_eq!(replay(policy, &boards), Vec::<String>::new(), "boards, policy {policy}");
     }
 }
+
+/// Finding 51 again (sequence 6947 of seed 2026, 27 operations), shrunk by hand: `sync`;
+/// `state.db` lost; EP-1's issue deleted on GitHub; a run under rate limits killed after it linked the stories
+/// (their parent unknown) and created EP-1 again; `reconcile`. The stories show no parent under
+/// a new EP-1 that exists: their links' bases hold no `epic`, and no parent was ever sent there.
+#[test]
+fn stories_linked_with_no_epic_by_a_killed_run_keep_their_epic_under_the_epic_it_created_again() {
+    const EP_1: usize = 0;
+    let ops = [
+        Op::Sync,
+        Op::LoseState,
+        Op::Faults(super::ops::Fault::RateLimited),
+        Op::Github(EP_1, GithubEdit::Delete),
+        Op::Kill(69),
+        Op::Reconcile,
+    ];
+    for round in 0..2 {
+        for policy in 0..=3 {
+            assert_eq!(replay(policy, &ops), Vec::<String>::new(), "round {round}, policy {policy}");
+        }
+    }
+}
