@@ -550,7 +550,9 @@ async fn recycled(
 /// here, as after its deletion marked it `removed`) keeps its epic: deleting an epic is no edit
 /// of its stories' epic (finding 40). The same for a story found by its marker with no base
 /// (the state was lost) whose file names an epic that neither is linked nor carries its marker
-/// here: there is nothing it could show as its parent. The listing then shows `epic` as unknown,
+/// here (or only as our own create not finished): there is nothing it could show as its parent;
+/// and a story whose link's base holds no `epic` (linked while its parent was unknown: no parent
+/// was ever sent or seen there; finding 51). The listing then shows `epic` as unknown,
 /// and the base (or the file) stands. One read per such linked epic, only when a story's parent
 /// was cleared since its base. A failed read leaves the epic unknown for this run; the answer is
 /// whether the target's watermark should stay where it was (so that the story is listed again).
@@ -563,17 +565,30 @@ async fn parents_gone(
 ) -> bool {
     let by_remote: BTreeMap<&str, &Link> = links.iter().map(|l| (l.remote_id.as_str(), l)).collect();
     let mut cleared: Vec<(String, String)> = Vec::new();
+    let mut unbased: Vec<String> = Vec::new();
     for (rid, item) in &input.listed {
         if item.fields.get("epic").is_none_or(|shown| !shown.is_empty()) {
             continue;
         }
+        // A link whose base holds no `epic` was saved by a run that listed the parent as unknown
+        // (as a run killed after it linked the story found by its marker, its epic gone there):
+        // no parent was ever sent or seen here, so showing none says nothing (finding 51).
         let epic = match (by_remote.get(rid.as_str()), &item.marker) {
+            (Some(link), _) if !link.base.contains_key("epic") => {
+                unbased.push(rid.clone());
+                continue;
+            }
             (Some(link), _) => link.base.get("epic").cloned(),
             (None, Some(id)) => backlog.get(id).and_then(|f| f.item.epic.as_ref()).map(ToString::to_string),
             (None, None) => None,
         };
         if let Some(epic) = epic.filter(|e| !e.is_empty()) {
             cleared.push((rid.clone(), epic));
+        }
+    }
+    for rid in unbased {
+        if let Some(item) = input.listed.get_mut(&rid) {
+            item.fields.remove("epic");
         }
     }
     let mut hold = false;
@@ -583,8 +598,11 @@ async fn parents_gone(
             Some(g) => *g,
             None => {
                 let marked = input.listed.values().any(|r| r.marker.as_ref().is_some_and(|m| m.to_string() == epic));
+                // Found by its marker but our own create not finished (its intent is open): no
+                // story was ever put under that issue, so one showing no parent says nothing.
+                let ours = input.creating.keys().any(|id| id.to_string() == epic);
                 let g = match links.iter().find(|l| l.item_id == epic) {
-                    None => !marked,
+                    None => !marked || ours,
                     Some(l) if input.vanished.contains(&l.remote_id) => true,
                     Some(l) => match remote.get(&l.remote_id, Kind::Epic, parents).await {
                         Ok(now) => now.is_none(),

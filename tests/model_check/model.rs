@@ -82,6 +82,18 @@ impl Model {
                 if field == "epic"
                     && ((value.is_empty() && old.is_some_and(|o| vanished.contains(o))) || appeared.contains(value))
                 {
+                    // Except a move under that epic made here that no run has seen: nothing shows
+                    // it any more (GitHub drops a deleted issue's sub-issues, Boards hides the
+                    // links to an item in the recycle bin), and the story shows no parent here: the
+                    // person's move ends with the epic, as if they had taken it out (finding 52).
+                    let key = (id.clone(), field.clone());
+                    let moved = self.fields.get(&key).and_then(|st| {
+                        st.pending.iter().find(|e| e.side == side && Some(&e.value) == old).map(|e| e.from.clone())
+                    });
+                    if let Some(from) = moved.filter(|_| value.is_empty()) {
+                        self.drop_edits(id, field, side);
+                        self.push_edit(id, field, Edit { seq, side, value: value.clone(), from, epoch: 0 });
+                    }
                     continue;
                 }
                 let held = raw_before.get(id).and_then(|f| f.get(field));
