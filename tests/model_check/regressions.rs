@@ -1000,3 +1000,34 @@ fn a_github_edit_that_puts_an_issue_back_as_the_last_listing_showed_it_is_read()
         assert_eq!(replay(0, &ops), Vec::<String>::new(), "round {round}");
     }
 }
+
+// mc-misc
+
+/// Finding 57 (sequence 6604 of seed 2026, 19 operations), shrunk by hand: Boards fills in
+/// priority 2 on RK-1's create, which sent none; the write that clears it again at the end of the
+/// run landed but its answer was lost, so the create's intent stayed open with a base of "2".
+/// A person then set RK-1's priority to 2 on Boards; the next run took the "2" for Boards'
+/// default still there and sent the file's "" over it, with no conflict. Deterministic (every
+/// update's answer lost); the drop-after-write faults of the sequence as found are kept too.
+#[test]
+fn a_boards_priority_set_after_a_create_whose_finishing_write_lost_its_answer_reaches_the_file() {
+    use super::ops::Fault;
+    const EP_1: usize = 0;
+    const RK_1: usize = 7;
+    let every =
+        [Op::Faults(Fault::DropEveryUpdateAnswer), Op::Sync, Op::Boards(RK_1, BoardsEdit::Priority(1)), Op::Sync];
+    let as_found = [
+        Op::File(EP_1, FileEdit::Title(0)),
+        Op::Faults(Fault::ServerErrors),
+        Op::File(EP_1, FileEdit::Restore),
+        Op::File(EP_1, FileEdit::Priority(0)),
+        Op::Faults(Fault::DropAfterWrite),
+        Op::Sync,
+        Op::Boards(RK_1, BoardsEdit::Priority(1)),
+        Op::Reconcile,
+    ];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &every), Vec::<String>::new(), "policy {policy}");
+    }
+    assert_eq!(replay(0, &as_found), Vec::<String>::new());
+}
