@@ -1031,3 +1031,20 @@ fn a_boards_priority_set_after_a_create_whose_finishing_write_lost_its_answer_re
     }
     assert_eq!(replay(0, &as_found), Vec::<String>::new());
 }
+
+/// Finding 57 (sequence 4782 of seed 2026, 35 operations), shrunk by hand: RK-1's create on
+/// Boards is finished by a write (clearing the priority Boards filled in) whose answer was lost;
+/// the link kept the create's revision and "2" as base. Each later run planned the write again,
+/// met a revision conflict, read RK-1 again showing what the create sent and saved nothing, so
+/// the base stayed "2". When the file then set priority 2, it equalled that base: GitHub got it,
+/// Boards kept "". Deterministic (every update's answer lost in the first run).
+#[test]
+fn a_file_priority_reaches_boards_after_a_create_whose_finishing_write_lost_its_answer() {
+    use super::ops::Fault;
+    const RK_1: usize = 7;
+    let ops =
+        [Op::Faults(Fault::DropEveryUpdateAnswer), Op::Sync, Op::Sync, Op::File(RK_1, FileEdit::Priority(1)), Op::Sync];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
