@@ -313,16 +313,17 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             // link was saved (its first state, a default it filled in) is a person's edit made
             // since: the file is weighed against what it sent (what the file held then), not
             // against the remote's interim value, which the file may hold by chance (finding 44).
-            // A value the remote filled in on the create (its default, the link's base) shown
-            // still is ours only while the finishing write has not landed: one a later revision
-            // showed as sent was set again by a person since (finding 57).
+            // A value the remote held after the create (a default it filled in, its first state:
+            // the link's base) shown still is ours only while the finishing write has not
+            // landed: one a later revision showed as sent was set again by a person since
+            // (finding 57).
             let mut base = link.base.clone();
             if let (Some(sent), Some(now)) = (input.creating.get(&id), input.listed.get(&link.remote_id)) {
                 let interim: FieldMap = sent
                     .iter()
                     .filter(|(f, v)| {
                         let shown = now.fields.get(*f);
-                        input.create_defaults.contains_key(*f) && shown != Some(*v) && shown == link.base.get(*f)
+                        *f != "owner" && shown != Some(*v) && shown == link.base.get(*f)
                     })
                     .map(|(f, v)| (f.clone(), v.clone()))
                     .collect();

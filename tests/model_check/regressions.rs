@@ -1048,3 +1048,17 @@ fn a_file_priority_reaches_boards_after_a_create_whose_finishing_write_lost_its_
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+/// Finding 57, the state (sequences 2167 and 4306 of seed 2026, which failed on `5588a30` and
+/// pass once the link is saved, as the second run here does): Boards creates ST-1 in its first
+/// state and the write that moves it to "active" landed with its answer lost. A person set it
+/// back to "new" on Boards before another run; the next run took "new" for the first state still
+/// there and sent the file's "active" over it, with no conflict.
+#[test]
+fn a_boards_state_set_back_after_a_create_whose_finishing_write_lost_its_answer_reaches_the_file() {
+    use super::ops::Fault;
+    let ops = [Op::Faults(Fault::DropEveryUpdateAnswer), Op::Sync, Op::Boards(ST_1, BoardsEdit::State(0)), Op::Sync];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
