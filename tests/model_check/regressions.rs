@@ -1062,3 +1062,37 @@ fn a_boards_state_set_back_after_a_create_whose_finishing_write_lost_its_answer_
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+/// Finding 58 (sequence 5941 of seed 2026, 18 of its first 23 operations): the file retitles
+/// ST-4 ("Title 2"); the run's update to Boards landed but its answer was lost (drop after
+/// write), so the link kept the base of before ("Title 3", from GitHub). A person set Boards'
+/// title back to "Title 3"; the next run read it as equal to the base, no edit, and sent the
+/// file's "Title 2" over it, with no conflict. The faults are rolled, so the operations before
+/// them are kept as found (shorter sequences did not meet the lost answer).
+#[test]
+fn a_boards_edit_after_an_update_whose_answer_was_lost_reaches_the_file() {
+    use super::ops::Fault;
+    const EP_1: usize = 0;
+    const RK_1: usize = 7;
+    let ops = [
+        Op::Github(RK_1, GithubEdit::Title(0)),
+        Op::ProcessSync,
+        Op::Github(ST_4, GithubEdit::Assignee(2)),
+        Op::Sync,
+        Op::ProcessSync,
+        Op::Github(ST_4, GithubEdit::Title(3)),
+        Op::Boards(EP_1, BoardsEdit::Owner(1)),
+        Op::Sync,
+        Op::Sync,
+        Op::Github(ST_1, GithubEdit::Status(0)),
+        Op::Boards(EP_1, BoardsEdit::Tags(3)),
+        Op::Reconcile,
+        Op::Boards(ST_3, BoardsEdit::State(2)),
+        Op::Faults(Fault::DropAfterWrite),
+        Op::File(ST_4, FileEdit::Title(2)),
+        Op::Sync,
+        Op::Boards(ST_4, BoardsEdit::Title(3)),
+        Op::Reconcile,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
