@@ -1096,3 +1096,22 @@ fn a_boards_edit_after_an_update_whose_answer_was_lost_reaches_the_file() {
     ];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
+
+/// Finding 59 (sequence 9524 of seed 2026, 15 operations), shrunk by hand; the model's: GitHub
+/// assigns ST-3 (dana's, whom no target knows) to `dana-gh`, unknown too, which reads as no
+/// owner; after a run, GitHub assigns alice. The model recorded an assignment only from an
+/// assignee it had read, so alice reaching the file read as a change with no edit. The product
+/// was right (a change on one side wins).
+#[test]
+fn a_github_assignment_after_an_assignee_nobody_knows_is_an_edit() {
+    let ops = [
+        Op::Sync,
+        Op::Github(ST_3, GithubEdit::Assignee(2)),
+        Op::Sync,
+        Op::Github(ST_3, GithubEdit::Assignee(1)),
+        Op::Sync,
+    ];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
