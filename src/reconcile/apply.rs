@@ -463,6 +463,14 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                     ctx.stale(target, id);
                     return Ok(());
                 }
+                // The answer was lost: the write may have landed, and a link left with the base
+                // of before would take it for a person's edit there and a person's edit back for
+                // ours (finding 58). Read again and planned again, like a concurrent edit.
+                Err(e) if e.kind == ErrorKind::UnknownOutcome => {
+                    tracing::info!(target = %target, item = %id, error = %e, "the update's answer was lost");
+                    ctx.stale(target, id);
+                    return Ok(());
+                }
                 Err(e) => return Err(e.into()),
             };
             let desired = fields;

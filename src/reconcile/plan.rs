@@ -685,9 +685,13 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
                 let owner = |m: &FieldMap| m.get("owner").cloned().unwrap_or_default();
                 let record_owner =
                     owner(&new_base) != owner(&merged) && link.file_owner.as_ref() != Some(&owner(&merged));
+                // A create still open (its finishing write may have landed without its answer)
+                // read showing what it sent is saved as read: its revision and base (finding 57).
+                let finished = side.listed.is_some()
+                    && t.creating.get(&item.id).is_some_and(|sent| sent.keys().all(|f| view.get(f) == new_base.get(f)));
                 if !outbound.is_empty() {
                     out.actions.push(update);
-                } else if new_base != link.base || record_owner {
+                } else if new_base != link.base || record_owner || finished {
                     out.actions.push(Action::Rebase { target: t.name.clone(), id: item.id.clone(), base: new_base });
                 }
             }

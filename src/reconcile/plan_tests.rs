@@ -373,6 +373,32 @@ fn a_default_priority_a_target_filled_in_on_a_lost_create_is_no_edit() {
 }
 
 #[test]
+fn a_linked_create_still_open_read_showing_what_it_sent_is_saved_as_read() {
+    // Finding 57: the write that finishes a create landed without its answer; the link still has
+    // the create's revision and Boards' default (2) as base. Read showing what the create sent
+    // (the base as read says so), it is saved once, so that its intent closes.
+    let mut it = item("RK-1", "file");
+    it.fields.insert("priority".into(), String::new());
+    let mut r = remote("1", "file");
+    r.fields.insert("priority".into(), String::new());
+    let mut l = link("1", "file");
+    l.base.insert("priority".into(), String::new());
+    let mut az = target("az", &[("RK-1", l.clone())], &[r]);
+    az.creating.insert(id("RK-1"), fields(&[("title", "file"), ("state", "new"), ("priority", "")]));
+    let p = plan(&input(vec![it.clone()], vec![az]));
+    assert_eq!(kinds(&p), ["rebase"]);
+    // Not read this run (incremental): nothing shows the write landed; nothing is saved.
+    let mut az = target("az", &[("RK-1", l.clone())], &[]);
+    az.creating.insert(id("RK-1"), fields(&[("title", "file"), ("state", "new"), ("priority", "")]));
+    assert_eq!(kinds(&plan(&input(vec![it.clone()], vec![az]))), Vec::<String>::new());
+    // No create open: a link read as its base says is left alone.
+    let mut r = remote("1", "file");
+    r.fields.insert("priority".into(), String::new());
+    let az = target("az", &[("RK-1", l)], &[r]);
+    assert_eq!(kinds(&plan(&input(vec![it], vec![az]))), Vec::<String>::new());
+}
+
+#[test]
 fn a_lost_create_whose_first_request_set_the_state_takes_a_state_edit_made_since() {
     // The create sent state "new" (set in its first request); a person moved the issue to
     // "resolved" before the next run found it by its marker (finding 20).

@@ -9,6 +9,7 @@ use super::engine::{Stripped, SyncError};
 use super::plan::{LinkView, RemoteItem, TargetInput};
 use super::remote::{Fetched, Remote};
 use crate::backlog::Backlog;
+use crate::mapping::FieldMap;
 use crate::mapping::adapt::Adaptation;
 use crate::mapping::fields::{normalise_text, strip_control};
 use crate::model::{ItemId, Kind};
@@ -312,12 +313,30 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             // link was saved (its first state, a default it filled in) is a person's edit made
             // since: the file is weighed against what it sent (what the file held then), not
             // against the remote's interim value, which the file may hold by chance (finding 44).
+            // A value the remote held after the create (a default it filled in, its first state:
+            // the link's base) shown still is ours only while the finishing write has not
+            // landed: one a later revision showed as sent was set again by a person since
+            // (finding 57).
             let mut base = link.base.clone();
             if let (Some(sent), Some(now)) = (input.creating.get(&id), input.listed.get(&link.remote_id)) {
+                let interim: FieldMap = sent
+                    .iter()
+                    .filter(|(f, v)| {
+                        let shown = now.fields.get(*f);
+                        *f != "owner" && shown != Some(*v) && shown == link.base.get(*f)
+                    })
+                    .map(|(f, v)| (f.clone(), v.clone()))
+                    .collect();
+                let landed = if interim.is_empty() {
+                    BTreeSet::new()
+                } else {
+                    let kind = backlog.project.ids.kind_of(id.prefix()).unwrap_or(Kind::Story);
+                    remote.shown_after_create(&link.remote_id, kind, &interim).await.unwrap_or_default()
+                };
                 for (field, value) in sent {
                     let shown = now.fields.get(field);
                     let edited_since = field != "owner" && shown.is_some() && shown != link.base.get(field);
-                    if shown == Some(value) || edited_since {
+                    if shown == Some(value) || edited_since || landed.contains(field) {
                         base.insert(field.clone(), value.clone());
                     }
                 }

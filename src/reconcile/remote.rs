@@ -2,7 +2,7 @@
 //! maps, and what every tracker shares: the written item, the listing, creating with marker
 //! adoption, and the owner a remote refuses (left out and noted, the write goes on).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
@@ -347,6 +347,17 @@ impl Remote {
     /// [`Tracker::create_sets_state_later`]).
     pub fn create_sets_state_later(&self, kind: Kind, id: &ItemId, fields: &FieldMap) -> bool {
         self.0.create_sets_state_later(kind, id, fields)
+    }
+
+    /// Of `sent`, the fields a revision after the create of `remote_id` showed as sent (see
+    /// [`Tracker::shown_after_create`]).
+    pub async fn shown_after_create(
+        &self,
+        remote_id: &str,
+        kind: Kind,
+        sent: &FieldMap,
+    ) -> Result<BTreeSet<String>, RemoteError> {
+        self.0.shown_after_create(remote_id, kind, sent).await
     }
 
     /// Whether [`Remote::update_many`] can send several updates in one request.

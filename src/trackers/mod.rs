@@ -12,7 +12,7 @@ pub mod azure_boards;
 pub mod github;
 mod registry;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -144,6 +144,19 @@ pub trait Tracker: Send + Sync + std::any::Any {
     /// on the item found by its marker, is not known to be a person's edit.
     fn create_sets_state_later(&self, _kind: Kind, _id: &ItemId, _fields: &FieldMap) -> bool {
         true
+    }
+
+    /// Of `sent` (what the create of `remote_id` sent), the fields a revision after the one the
+    /// create made showed as sent: the write that finished the create landed, so a value the
+    /// create's default filled in shown now is a person's edit since (finding 57). None by
+    /// default (a tracker with no create defaults has no such write).
+    fn shown_after_create<'a>(
+        &'a self,
+        _remote_id: &'a str,
+        _kind: Kind,
+        _sent: &'a FieldMap,
+    ) -> BoxFuture<'a, Result<BTreeSet<String>, RemoteError>> {
+        Box::pin(async { Ok(BTreeSet::new()) })
     }
 
     /// Whether [`Tracker::update_many`] can send several updates in one request.

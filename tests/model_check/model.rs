@@ -113,9 +113,11 @@ impl Model {
                 if after.get(id).is_some_and(|f| f.contains_key("owner")) {
                     continue;
                 }
+                // From an assignee that named nobody this side knows (or none) as well (finding 59).
                 let was = raw_before.get(id).and_then(|f| f.get("owner"));
                 if let Some(now) = fields.get("owner").filter(|o| !o.is_empty())
-                    && was.is_some_and(|w| w != now)
+                    && raw_before.contains_key(id)
+                    && was != Some(now)
                 {
                     self.push_edit(id, "owner", Edit { seq, side, value: now.clone(), from: was.cloned(), epoch: 0 });
                 }

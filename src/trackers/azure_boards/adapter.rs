@@ -240,6 +240,25 @@ impl AzureBoardsTracker {
         }))
     }
 
+    /// Of `sent` (what the create of `remote_id` sent), the fields some revision after the first
+    /// showed as sent: the write that finished the create landed (finding 57).
+    pub async fn shown_after_create(
+        &self,
+        remote_id: &str,
+        kind: Kind,
+        sent: &FieldMap,
+    ) -> Result<BTreeSet<String>, RemoteError> {
+        let Ok(id) = remote_id.parse::<i64>() else { return Ok(BTreeSet::new()) };
+        let parents = BTreeMap::new();
+        let mut out = BTreeSet::new();
+        for revision in self.connector.revisions(id).await?.iter().skip(1) {
+            let mut shown = self.written(kind, revision, &parents);
+            self.mapping.restore(sent, &mut shown.fields);
+            out.extend(sent.iter().filter(|(f, v)| shown.fields.get(*f) == Some(*v)).map(|(f, _)| f.clone()));
+        }
+        Ok(out)
+    }
+
     /// The patch operations that set `refs` to their values in `content`.
     fn field_ops(&self, content: &WorkItemContent, refs: &BTreeSet<String>, skip_empty: bool) -> Vec<PatchOp> {
         let mut ops = Vec::new();

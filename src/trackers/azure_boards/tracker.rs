@@ -2,7 +2,7 @@
 //! the run's held writes, identity lookup, and the work items' comments and the project's
 //! iterations (its milestones).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -75,6 +75,15 @@ impl Tracker for AzureBoardsTracker {
         parents: &'a BTreeMap<String, ItemId>,
     ) -> BoxFuture<'a, Result<Option<Written>, RemoteError>> {
         Box::pin(self.get_item(remote_id, kind, parents))
+    }
+
+    fn shown_after_create<'a>(
+        &'a self,
+        remote_id: &'a str,
+        kind: Kind,
+        sent: &'a FieldMap,
+    ) -> BoxFuture<'a, Result<BTreeSet<String>, RemoteError>> {
+        Box::pin(self.shown_after_create(remote_id, kind, sent))
     }
 
     fn recycled<'a>(

@@ -415,6 +415,22 @@ impl AzureConnector {
         }
     }
 
+    /// Every revision of item `id`, oldest first (`GET …/workitems/{id}/revisions`; the service
+    /// gives up to 200 a page, more than a create and its finishing write ever make).
+    pub async fn revisions(&self, id: i64) -> Result<Vec<WorkItem>, RemoteError> {
+        let url = self.project_url(&format!("workitems/{id}/revisions?api-version={WORK_ITEMS_VERSION}"));
+        let reply = self.call("read work item revisions", Method::GET, &url, None).await?;
+        let v: Value = self.parse("read work item revisions", &reply)?;
+        let mut out = Vec::new();
+        for item in v["value"].as_array().into_iter().flatten() {
+            out.push(
+                serde_json::from_value(item.clone())
+                    .map_err(|e| parse_error(self.target(), "read work item revisions", e))?,
+            );
+        }
+        Ok(out)
+    }
+
     /// Creates an item of `work_item_type` in one request. Never retried blindly: a failure of
     /// unknown outcome is for the caller to settle by looking for the marker.
     pub async fn create(&self, work_item_type: &str, ops: &[PatchOp]) -> Result<WorkItem, RemoteError> {
