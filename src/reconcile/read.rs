@@ -516,8 +516,12 @@ async fn recycled(
                     continue;
                 }
                 tracing::info!(target = %name, remote_id = %remote_id, item = %id, "the work item carrying the marker of a file with no link here is in the recycle bin: deleted here");
-                let view =
-                    LinkView { remote_id: remote_id.clone(), base: Default::default(), conflicts: BTreeMap::new() };
+                let view = LinkView {
+                    remote_id: remote_id.clone(),
+                    base: Default::default(),
+                    conflicts: BTreeMap::new(),
+                    file_owner: None,
+                };
                 input.links.insert(id, view);
                 input.vanished.insert(remote_id);
             }

@@ -65,8 +65,9 @@ impl Model {
             // but the file can keep it, so the retitle is the file's edit of all four.
             let synced =
                 [Side::Github, Side::Boards].iter().any(|s| self.views.get(s).is_some_and(|v| v.contains_key(id)));
-            let retitled =
-                side == Side::File && synced && before.get(id).and_then(|f| f.get("title")) != fields.get("title");
+            // The same for a description that held the sentence, replaced in the file (finding 48).
+            let changed = |f: &str| before.get(id).and_then(|b| b.get(f)) != fields.get(f);
+            let retitled = side == Side::File && synced && (changed("title") || changed("description"));
             for (field, value) in fields {
                 let old = before.get(id).and_then(|f| f.get(field));
                 let derived = ["persona", "activity", "benefit"].contains(&field.as_str()) && value.is_empty();

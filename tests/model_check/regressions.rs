@@ -924,6 +924,8 @@ fn an_item_revived_after_its_work_item_was_deleted_gets_that_work_item_back() {
     ];
     for policy in 0..=3 {
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
 
 // mc-held
 
@@ -949,6 +951,8 @@ fn a_file_owner_given_back_while_github_assigns_the_owner_the_file_named_before_
     for policy in 0..=3 {
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
         assert_eq!(replay(policy, &file_first), Vec::<String>::new(), "file first, policy {policy}");
+    }
+}
 
 // mc-model
 
@@ -994,5 +998,23 @@ fn a_github_edit_that_puts_an_issue_back_as_the_last_listing_showed_it_is_read()
     ];
     for round in 0..3 {
         assert_eq!(replay(0, &ops), Vec::<String>::new(), "round {round}");
+    }
+}
+
+// mc-sentence
+
+/// Finding 48 (sequences 2217, 4081, 4271, 7068, 8245, 9330, 9626 of seed 2026), shrunk by hand
+/// from 2217's 29 operations: ST-4's sentence lives in the first paragraph of its description;
+/// the file's description is replaced, then its title, before a run. The product sent the
+/// emptied persona / activity / benefit everywhere, and the model took the retitle for one that
+/// dropped the file's "edit" of them. The README's rule keeps a sentence derived from the body as
+/// it does one derived from the title: written out as keys, never erased.
+#[test]
+fn a_description_that_held_the_sentence_replaced_in_the_file_keeps_the_sentence() {
+    let retitled = [Op::Sync, Op::File(ST_4, FileEdit::Body(1)), Op::File(ST_4, FileEdit::Title(0)), Op::Sync];
+    let body_only = [Op::Sync, Op::File(ST_4, FileEdit::Body(1)), Op::Sync, Op::Sync];
+    for policy in 0..=3 {
+        assert_eq!(replay(policy, &retitled), Vec::<String>::new(), "policy {policy}, retitled");
+        assert_eq!(replay(policy, &body_only), Vec::<String>::new(), "policy {policy}, body only");
     }
 }
