@@ -75,8 +75,11 @@ impl Model {
                     // A sentence the file's title held that no run has seen yet (the person wrote
                     // it in the title since the last run) is gone with the title: nothing else
                     // held it, and the person's retitle replaced it.
+                    // Only one no run saw: a run that ended since (even one under faults, which
+                    // clears no pending edit) may have sent it, and the product keeps it (finding 49).
+                    let epoch = self.epoch;
                     if let Some(st) = self.fields.get_mut(&(id.clone(), field.clone())) {
-                        st.pending.retain(|e| !(e.side == Side::File && Some(&e.value) == old));
+                        st.pending.retain(|e| !(e.side == Side::File && Some(&e.value) == old && e.epoch == epoch));
                     }
                     continue;
                 }

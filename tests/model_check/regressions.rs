@@ -1018,3 +1018,21 @@ fn a_description_that_held_the_sentence_replaced_in_the_file_keeps_the_sentence(
         assert_eq!(replay(policy, &body_only), Vec::<String>::new(), "policy {policy}, body only");
     }
 }
+
+/// Finding 49 (sequence 1925 of seed 2026, 29 operations after proptest's shrink), shrunk by hand:
+/// ST-1.md's title becomes another sentence; a `reconcile` under dropped answers sends it out;
+/// ST-1.md is retitled. That run saw the sentence and the product keeps it as keys (README); the
+/// model (finding 43's rule) dropped the file's edit of it as though no run had seen it.
+#[test]
+fn a_sentence_title_a_run_under_faults_sent_out_is_kept_when_the_file_is_retitled() {
+    use super::ops::Fault;
+    let ops = [
+        Op::Sync,
+        Op::File(ST_1, FileEdit::SentenceTitle(2)),
+        Op::Faults(Fault::DropAfterWrite),
+        Op::Reconcile,
+        Op::File(ST_1, FileEdit::Title(0)),
+        Op::Reconcile,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
