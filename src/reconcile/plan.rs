@@ -318,10 +318,11 @@ impl Side<'_> {
     }
 }
 
-/// A story whose sentence came from its title, retitled in the file: the title no longer holds
-/// the sentence, so persona / activity / benefit read empty. They were not erased by anyone —
-/// they keep what the targets last agreed on (or, for a link found again with no base after the
-/// state was lost, what the target holds), and go into the file as keys.
+/// A story whose sentence came from its title (or its description), retitled (or the description
+/// replaced) in the file: the text no longer holds the sentence, so persona / activity / benefit
+/// read empty. They were not erased by anyone — they keep what the targets last agreed on (or,
+/// for a link found again with no base after the state was lost, what the target holds), and go
+/// into the file as keys.
 fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
     let mut out = FieldMap::new();
     if item.kind != Kind::Story {
@@ -329,6 +330,23 @@ fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
     }
     let get = |m: &FieldMap, f: &str| m.get(f).cloned().unwrap_or_default();
     for base in sides.iter().map(|s| s.link.map_or(&s.view, |l| &l.base)) {
+        // A sentence the first paragraph of the description held, that paragraph replaced in the
+        // file: the README's rule covers a body as it does a title (finding 48).
+        let old_description = get(base, "description");
+        if old_description != get(&item.fields, "description")
+            && let Some(said) = sentence::parse(&first_paragraph(&old_description))
+        {
+            for (field, part) in [("persona", said.persona), ("activity", said.activity), ("benefit", said.benefit)] {
+                let before = get(base, field);
+                if get(&item.fields, field).is_empty() && !before.is_empty() && part.as_deref() == Some(before.as_str())
+                {
+                    out.insert(field.to_string(), before);
+                }
+            }
+            if !out.is_empty() {
+                break;
+            }
+        }
         let old_title = get(base, "title");
         if old_title == get(&item.fields, "title") {
             continue;

@@ -481,6 +481,28 @@ fn a_file_retitled_away_from_its_sentence_keeps_the_sentence_as_keys() {
     }
 }
 
+/// Finding 48: the sentence came from the first paragraph of the description, which the file
+/// replaced: the sentence the base holds is written out as keys, only the description goes out.
+#[test]
+fn a_file_description_replaced_away_from_its_sentence_keeps_the_sentence_as_keys() {
+    let sentence = "As an adjuster, I can approve claims, so that small claims are paid the same day.";
+    let parts =
+        [("persona", "adjuster"), ("activity", "approve claims"), ("benefit", "small claims are paid the same day")];
+    let mut l = link("1", "Approve small claims");
+    l.base.extend(fields(&parts));
+    l.base.insert("description".into(), sentence.into());
+    let mut it = item("ST-1", "Approve small claims");
+    it.fields.extend(fields(&[("persona", ""), ("activity", ""), ("benefit", ""), ("description", "Another text.")]));
+    let p = plan(&input(vec![it], vec![target("gh", &[("ST-1", l)], &[])]));
+    match &p.actions[..] {
+        [Action::UpdateCanonical { changes, .. }, Action::UpdateRemote { changes: out, .. }] => {
+            assert_eq!(changes, &fields(&parts), "written out as keys");
+            assert_eq!(out, &fields(&[("description", "Another text.")]), "only the description goes out");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Finding 23: a link found again after the state was lost, whose file names an owner the target
 /// cannot carry while the target shows the person assigned before: the adoption's base keeps that
 /// person, so the next run reads no edit there.

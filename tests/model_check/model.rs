@@ -65,8 +65,9 @@ impl Model {
             // but the file can keep it, so the retitle is the file's edit of all four.
             let synced =
                 [Side::Github, Side::Boards].iter().any(|s| self.views.get(s).is_some_and(|v| v.contains_key(id)));
-            let retitled =
-                side == Side::File && synced && before.get(id).and_then(|f| f.get("title")) != fields.get("title");
+            // The same for a description that held the sentence, replaced in the file (finding 48).
+            let changed = |f: &str| before.get(id).and_then(|b| b.get(f)) != fields.get(f);
+            let retitled = side == Side::File && synced && (changed("title") || changed("description"));
             for (field, value) in fields {
                 let old = before.get(id).and_then(|f| f.get(field));
                 let derived = ["persona", "activity", "benefit"].contains(&field.as_str()) && value.is_empty();
@@ -74,8 +75,11 @@ impl Model {
                     // A sentence the file's title held that no run has seen yet (the person wrote
                     // it in the title since the last run) is gone with the title: nothing else
                     // held it, and the person's retitle replaced it.
+                    // Only one no run saw: a run that ended since (even one under faults, which
+                    // clears no pending edit) may have sent it, and the product keeps it (finding 49).
+                    let epoch = self.epoch;
                     if let Some(st) = self.fields.get_mut(&(id.clone(), field.clone())) {
-                        st.pending.retain(|e| !(e.side == Side::File && Some(&e.value) == old));
+                        st.pending.retain(|e| !(e.side == Side::File && Some(&e.value) == old && e.epoch == epoch));
                     }
                     continue;
                 }

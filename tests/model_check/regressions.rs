@@ -1215,3 +1215,39 @@ fn a_github_assignment_after_an_assignee_nobody_knows_is_an_edit() {
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+// mc-sentence
+
+/// Finding 48 (sequences 2217, 4081, 4271, 7068, 8245, 9330, 9626 of seed 2026), shrunk by hand
+/// from 2217's 29 operations: ST-4's sentence lives in the first paragraph of its description;
+/// the file's description is replaced, then its title, before a run. The product sent the
+/// emptied persona / activity / benefit everywhere, and the model took the retitle for one that
+/// dropped the file's "edit" of them. The README's rule keeps a sentence derived from the body as
+/// it does one derived from the title: written out as keys, never erased.
+#[test]
+fn a_description_that_held_the_sentence_replaced_in_the_file_keeps_the_sentence() {
+    let retitled = [Op::Sync, Op::File(ST_4, FileEdit::Body(1)), Op::File(ST_4, FileEdit::Title(0)), Op::Sync];
+    let body_only = [Op::Sync, Op::File(ST_4, FileEdit::Body(1)), Op::Sync, Op::Sync];
+    for policy in 0..=3 {
+        assert_eq!(replay(policy, &retitled), Vec::<String>::new(), "policy {policy}, retitled");
+        assert_eq!(replay(policy, &body_only), Vec::<String>::new(), "policy {policy}, body only");
+    }
+}
+
+/// Finding 49 (sequence 1925 of seed 2026, 29 operations after proptest's shrink), shrunk by hand:
+/// ST-1.md's title becomes another sentence; a `reconcile` under dropped answers sends it out;
+/// ST-1.md is retitled. That run saw the sentence and the product keeps it as keys (README); the
+/// model (finding 43's rule) dropped the file's edit of it as though no run had seen it.
+#[test]
+fn a_sentence_title_a_run_under_faults_sent_out_is_kept_when_the_file_is_retitled() {
+    use super::ops::Fault;
+    let ops = [
+        Op::Sync,
+        Op::File(ST_1, FileEdit::SentenceTitle(2)),
+        Op::Faults(Fault::DropAfterWrite),
+        Op::Reconcile,
+        Op::File(ST_1, FileEdit::Title(0)),
+        Op::Reconcile,
+    ];
+    assert_eq!(replay(0, &ops), Vec::<String>::new());
+}
