@@ -169,6 +169,26 @@ fn emphasis_back_to_back_or_nested_settles_after_one_pass() {
     }
 }
 
+/// Found by the settling property test in a CI run: a code block whose language holds a backtick
+/// (`~~~\``) was written in a backtick fence, which CommonMark reads as a longer fence with no
+/// language; code holding a fence's characters was closed by its own line. Written in a fence the
+/// code cannot close, tildes for a language with a backtick, each reads back as itself.
+#[test]
+fn a_code_block_holding_its_fence_or_a_backtick_language_settles_after_one_pass() {
+    let cases = [
+        ("~~~`", "~~~`\n\n~~~"),
+        ("~~~`\nx\n~~~", "~~~`\nx\n~~~"),
+        ("````\n```\n````", "````\n```\n````"),
+        ("~~~\n```\n~~~", "````\n```\n````"),
+        ("```rust\nfn x() {}\n```", "```rust\nfn x() {}\n```"),
+    ];
+    for (text, want) in cases {
+        let md = pass(text);
+        assert_eq!(md, want, "{text:?}");
+        assert_eq!(pass(&md), md, "{text:?} settles after one pass");
+    }
+}
+
 /// What passing text through Boards' HTML once gives.
 fn pass(text: &str) -> String {
     html_to_markdown(&markdown_to_html(text))

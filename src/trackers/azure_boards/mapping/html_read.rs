@@ -386,7 +386,8 @@ fn block(node: &Node) -> Vec<String> {
                 .to_string();
             let text = text_of(&body);
             let text = text.strip_suffix('\n').unwrap_or(&text);
-            vec![format!("```{lang}\n{text}\n```")]
+            let fence = code_fence(&lang, text);
+            vec![format!("{fence}{lang}\n{text}\n{fence}")]
         }
         "blockquote" => {
             let inner = container(children).join("\n\n");
@@ -401,6 +402,20 @@ fn block(node: &Node) -> Vec<String> {
         "table" => vec![table(children)],
         _ => container(children),
     }
+}
+
+/// The fence a code block is written between: backticks, or tildes when the language holds a
+/// backtick (CommonMark refuses a backtick in a backtick fence's info string), one longer than any
+/// run of the fence's character in the code (so no line of the code closes it); at least three.
+fn code_fence(lang: &str, code: &str) -> String {
+    let mark = if lang.contains('`') { '~' } else { '`' };
+    let mut longest = 0;
+    let mut run = 0;
+    for c in code.chars() {
+        run = if c == mark { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    mark.to_string().repeat((longest + 1).max(3))
 }
 
 /// HTML → Markdown.
