@@ -1251,3 +1251,29 @@ fn a_sentence_title_a_run_under_faults_sent_out_is_kept_when_the_file_is_retitle
     ];
     assert_eq!(replay(0, &ops), Vec::<String>::new());
 }
+
+// mc-unread
+
+/// Finding 62 (sequence 6185 of seed 2026, 28 operations as found), shrunk by hand; the model's:
+/// EP-1's work item is deleted in Boards (its stories' links hidden while it is in the recycle
+/// bin); ST-2.md becomes unreadable; a `reconcile` marks EP-1 `removed`; `state.db` is lost;
+/// GitHub reopens EP-1; under remote-wins the `sync` revives EP-1 (no base: the remote's state
+/// wins) and restores its work item from the bin rather than create a second one (finding 42).
+/// ST-2's parent link comes back with it, its work item not written: the unreadable item is left
+/// alone. The checker read that link as the run changing ST-2 on Boards.
+#[test]
+fn an_epic_a_run_restores_from_the_recycle_bin_leaves_its_unreadable_story_alone() {
+    const EP_1: usize = 0;
+    let ops = [
+        Op::Sync,
+        Op::Boards(EP_1, BoardsEdit::Delete),
+        Op::File(ST_2, FileEdit::Break(1)),
+        Op::Reconcile,
+        Op::LoseState,
+        Op::Github(EP_1, GithubEdit::Reopen),
+        Op::Sync,
+    ];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}

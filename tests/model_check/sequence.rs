@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use backlog_sync::mapping::FieldMap;
 use backlog_sync::reconcile::engine::RunReport;
 use backlog_sync::store::{Conflict, Store};
 
@@ -120,6 +121,42 @@ pub async fn check(
     model.violations
 }
 
+/// The revision of the work item of each of `ids` on Boards (none: no live work item carries
+/// its marker).
+async fn revisions(world: &World<'_>, ids: &BTreeSet<String>) -> BTreeMap<String, i64> {
+    let mut out = BTreeMap::new();
+    for id in ids {
+        if let Some(rev) = world.work_item_of(id).await.and_then(|w| w["rev"].as_i64()) {
+            out.insert(id.clone(), rev);
+        }
+    }
+    out
+}
+
+/// Whether `id`'s item differs between `before` and `after` (one remote side, as it holds them)
+/// only by a parent it shows again: no epic before, now an epic this side did not hold before
+/// and holds now. Boards hides the links to a work item in the recycle bin and shows them again
+/// when it is restored (finding 40's model rule for a person's restore); a run that revives an
+/// epic restores its work item (finding 42), and its stories' parent reappears with it, their
+/// work items not written (the caller checks their revision). A story whose file is unreadable
+/// is then left alone all the same: its link is the one it held before the epic was deleted, and
+/// one a person replaced meanwhile does not come back (finding 62).
+fn parent_shown_again(id: &str, before: &View, after: &View) -> bool {
+    let (Some(was), Some(now)) = (before.get(id), after.get(id)) else { return false };
+    let others = |f: &FieldMap| {
+        f.iter()
+            .filter(|(k, _)| k.as_ref() as &str != "epic")
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect::<Vec<_>>()
+    };
+    let epic = now.get("epic").map(String::as_str).unwrap_or_default();
+    others(was) == others(now)
+        && was.get("epic").is_none_or(|e| e.is_empty())
+        && !epic.is_empty()
+        && !before.contains_key(epic)
+        && after.contains_key(epic)
+}
+
 fn verbose() -> bool {
     std::env::var_os("MODEL_CHECK_VERBOSE").is_some()
 }
@@ -171,6 +208,9 @@ async fn run(
         unreadable.iter().map(|id| (id.clone(), std::fs::read(world.file_path(id)).unwrap_or_default())).collect();
     // As the sides hold it: the engine's view of an owner follows the file, which is unreadable.
     let remote_before: BTreeMap<Side, View> = model.raw_remotes();
+    // Which revision each unreadable item's work item is at: a run that restores an epic from
+    // Boards' recycle bin shows its stories' parent again without writing them (finding 62).
+    let revisions_before = revisions(world, &unreadable).await;
 
     // What a process run will decide, as `plan` shows it (a killed run leaves no report).
     if matches!(op, Op::ProcessSync | Op::Kill(_))
@@ -238,13 +278,17 @@ async fn run(
             model.violation(format!("{id}: {n} remote items on {side:?} carry its marker"));
         }
     }
+    let revisions_after = if unreadable.is_empty() { BTreeMap::new() } else { revisions(world, &unreadable).await };
     for id in &unreadable {
         if std::fs::read(world.file_path(id)).unwrap_or_default() != broken_bytes[id] {
             model.violation(format!("the unreadable {id}.md was changed by the run"));
         }
         for (side, before) in &remote_before {
             let now = remotes.get(side).and_then(|r| r.raw.get(id));
-            if before.get(id) != now {
+            let unwritten = revisions_before.get(id).is_some_and(|r| revisions_after.get(id) == Some(r));
+            let empty = View::new();
+            let after = remotes.get(side).map_or(&empty, |r| &r.raw);
+            if before.get(id) != now && !(*side == Side::Boards && unwritten && parent_shown_again(id, before, after)) {
                 model.violation(format!(
                     "the unreadable {id}.md's item changed on {side:?}: {:?} -> {now:?}",
                     before.get(id)
@@ -277,5 +321,37 @@ async fn run(
     }
     for (side, view) in sides {
         model.merge_view(side, &view, &raws[&side]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One side's view: ST-2 with `epic` and `title`, and the epics it holds.
+    fn side(epic: &str, title: &str, epics: &[&str]) -> View {
+        let st2: FieldMap =
+            [("epic".to_string(), epic.to_string()), ("title".to_string(), title.to_string())].into_iter().collect();
+        let mut v = View::from([("ST-2".to_string(), st2)]);
+        for e in epics {
+            v.insert(e.to_string(), [("title".to_string(), e.to_string())].into_iter().collect());
+        }
+        v
+    }
+
+    #[test]
+    fn a_parent_shown_again_is_only_an_epic_that_came_back_and_nothing_else() {
+        let cases = [
+            // (before, after, shown again)
+            (side("", "T", &["EP-2"]), side("EP-1", "T", &["EP-1", "EP-2"]), true),
+            (side("", "T", &["EP-2"]), side("EP-1", "T 2", &["EP-1", "EP-2"]), false), // another field changed
+            (side("", "T", &["EP-1", "EP-2"]), side("EP-1", "T", &["EP-1", "EP-2"]), false), // the epic was there
+            (side("EP-2", "T", &["EP-2"]), side("EP-1", "T", &["EP-1", "EP-2"]), false), // a move
+            (side("", "T", &[]), side("EP-1", "T", &[]), false),                       // an epic not held after
+            (side("EP-1", "T", &["EP-1"]), side("", "T", &[]), false),                 // a parent hidden
+        ];
+        for (i, (before, after, want)) in cases.iter().enumerate() {
+            assert_eq!(parent_shown_again("ST-2", before, after), *want, "case {i}");
+        }
     }
 }
