@@ -1277,3 +1277,29 @@ fn an_epic_a_run_restores_from_the_recycle_bin_leaves_its_unreadable_story_alone
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+// mc-epicmove
+
+/// Finding 61 (sequences 1252 and 1558 of seed 2026, 39 and 36 operations), shrunk by hand: EP-1's
+/// issue is deleted on GitHub and, before a run that reads every link sees it, ST-4.md (under
+/// EP-2) moves to EP-1 (1252), or ST-5.md, moved to EP-2 by an earlier run, moves back (1558);
+/// `sync`. GitHub refuses the sub-issue under the deleted EP-1 (410) and the story stays under
+/// EP-2 there, yet the run saved EP-1 as GitHub's base; the next run that listed the story read
+/// EP-2 as a person's move on GitHub and took it everywhere.
+#[test]
+fn a_story_moved_in_the_file_under_an_epic_deleted_on_github_keeps_the_move() {
+    const EP_1: usize = 0;
+    let moved = [Op::Sync, Op::Sync, Op::Github(EP_1, GithubEdit::Delete), Op::File(ST_4, FileEdit::Epic(0)), Op::Sync];
+    let moved_back = [
+        Op::Sync,
+        Op::File(ST_5, FileEdit::Epic(1)),
+        Op::Sync,
+        Op::File(ST_5, FileEdit::Epic(0)),
+        Op::Github(EP_1, GithubEdit::Delete),
+        Op::Sync,
+    ];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &moved), Vec::<String>::new(), "policy {policy}, moved");
+        assert_eq!(replay(policy, &moved_back), Vec::<String>::new(), "policy {policy}, moved back");
+    }
+}

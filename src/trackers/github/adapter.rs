@@ -372,7 +372,7 @@ impl GithubTracker {
             && let Some(epic) = parent.and_then(|p| p.remote_id.parse::<u64>().ok())
             && issue.parent_number() != Some(epic)
         {
-            parent_gone = self.set_parent_unless_gone(id, epic, issue.id).await?;
+            parent_gone = self.set_parent_unless_gone(id, epic, issue.id, issue.parent_number()).await?;
         }
         let refreshed = if parent.is_some() { self.connector.get(issue.number).await?.unwrap_or(issue) } else { issue };
         let parents = parents_of(parent);
@@ -417,7 +417,7 @@ impl GithubTracker {
             let now = current.as_ref().and_then(|i| i.parent_number());
             match parent.and_then(|p| p.remote_id.parse::<u64>().ok()) {
                 Some(p) if now == Some(p) => {}
-                Some(p) => parent_gone = self.set_parent_unless_gone(id, p, child_id).await?,
+                Some(p) => parent_gone = self.set_parent_unless_gone(id, p, child_id, now).await?,
                 // Taken off the parent it has now: the base's parent may be another (a parent
                 // changed on GitHub and then cleared by the file or another target's value).
                 None => {
@@ -450,11 +450,24 @@ impl GithubTracker {
     /// GitHub answers 410, or 404), which leaves the story with no parent here rather than failing
     /// it (a NotFound would read as the story deleted). The epic's own deletion is seen by a run
     /// that reads it (finding 40: deleting an epic is no edit of its stories' epic).
-    async fn set_parent_unless_gone(&self, id: &ItemId, parent: u64, child_id: u64) -> Result<bool, RemoteError> {
+    ///
+    /// GitHub refuses the whole move, so a story under another issue (`now`) stays there: it is
+    /// taken off it, or its base (the file's epic) would meet that old parent on the next listing
+    /// and read as a person moving it back (finding 61).
+    async fn set_parent_unless_gone(
+        &self,
+        id: &ItemId,
+        parent: u64,
+        child_id: u64,
+        now: Option<u64>,
+    ) -> Result<bool, RemoteError> {
         match self.connector.set_parent(parent, child_id).await {
             Ok(()) => Ok(false),
             Err(e) if e.kind == ErrorKind::NotFound => {
                 tracing::warn!(target = %self.name, item = %id, parent, error = %e, "the epic's issue is gone; the story is written without a parent");
+                if let Some(old) = now.filter(|old| *old != parent) {
+                    self.connector.remove_parent(old, child_id).await?;
+                }
                 Ok(true)
             }
             Err(e) => Err(e),
