@@ -253,7 +253,12 @@ pub fn plan(input: &PlanInput) -> Plan {
         }
     }
 
-    let mut total_links = 0;
+    // The guard weighs removals against every link the run holds, those it finds again by their
+    // marker (after `state.db` was lost, or a create whose answer was lost) included: a run that
+    // finds every item again holds no stored link, and weighed against none, two removals would
+    // stop it whatever `max_removals` allows, and every run after it the same way, since a
+    // stopped run saves no link (finding 60).
+    let mut total_links = out.actions.iter().filter(|a| matches!(a, Action::Adopt { .. })).count();
     let mut closes = 0;
     for t in &input.targets {
         total_links += t.links.len();

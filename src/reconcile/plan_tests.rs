@@ -448,6 +448,36 @@ fn a_deletion_on_one_target_closes_the_others_and_remote_removals_count_for_the_
     assert!(p.blocked.is_some(), "2 of 4 links is more than 10 % (at least 1)");
 }
 
+/// Finding 60: after `state.db` was lost every item is found again by its marker, with no stored
+/// link; the removals the run finds are weighed against the links it finds again, as they would
+/// be against stored ones (a stopped run saves no link, so weighed against none it stopped every
+/// run after it too).
+#[test]
+fn removals_found_after_a_lost_state_are_weighed_against_the_links_found_again() {
+    let items: Vec<CanonicalItem> = (1..=4).map(|n| item(&format!("ST-{n}"), "a")).collect();
+    let listed: Vec<RemoteItem> = (1..=4)
+        .map(|n| {
+            let mut r = remote(&n.to_string(), "a");
+            r.marker = Some(id(&format!("ST-{n}")));
+            if n <= 2 {
+                r.fields.insert("state".into(), "removed".into());
+            }
+            r
+        })
+        .collect();
+    let mut inp = input(items, vec![target("gh", &[], &listed)]);
+    inp.policies = Policies::uniform(ConflictPolicy::RemoteWins);
+    inp.max_removals = MaxRemovals::Percent(100.0);
+    let p = plan(&inp);
+    assert_eq!((p.removals, p.removal_limit), (2, 4), "{p:?}");
+    assert!(p.blocked.is_none(), "{:?}", p.blocked);
+    assert_eq!(kinds(&p).iter().filter(|k| *k == "adopt").count(), 4, "{:?}", kinds(&p));
+
+    inp.max_removals = MaxRemovals::Percent(10.0);
+    let p = plan(&inp);
+    assert!(p.blocked.is_some(), "2 of 4 links found again is more than 10 % (at least 1), as with stored links");
+}
+
 #[test]
 fn an_imported_story_gets_the_sentence_its_title_holds() {
     let mut r = remote("5", "As a reviewer, I can approve a claim, so that payouts are not delayed");

@@ -114,6 +114,10 @@ pub enum Op {
     Kill(u16),
     /// The next run meets this fault.
     Faults(Fault),
+    /// A person waits this many milliseconds before the next operation: GitHub's times are whole
+    /// seconds, and `newest-wins` weighs them against a file's; kept sequences only, never
+    /// generated (finding 60).
+    Pause(u16),
 }
 
 impl fmt::Display for Op {

@@ -1303,3 +1303,31 @@ fn a_story_moved_in_the_file_under_an_epic_deleted_on_github_keeps_the_move() {
         assert_eq!(replay(policy, &moved_back), Vec::<String>::new(), "policy {policy}, moved back");
     }
 }
+
+// mc-owner
+
+/// Finding 60 (sequence 577 of seed 2026, 27 operations, `newest-wins`), shrunk by hand: GitHub
+/// assigns EP-1 to alice and closes ST-5 and EP-2 as not planned; `state.db` is lost; `sync`. The
+/// run finds every item again by its marker (no stored link) and, under `newest-wins`, takes the
+/// two closes (later than the files) as removals; the mass-removal guard weighed them against no
+/// link at all (a limit of 1, even at `max_removals = "100%"`) and stopped the run: nothing
+/// changed, GitHub's assignment reached no other side, and every run after it was stopped the
+/// same way (a stopped run saves no link). The pause puts the closes in a later second than the
+/// files (GitHub's times are whole seconds), so that they are the newer edits.
+#[test]
+fn removals_found_after_the_state_database_is_lost_are_weighed_against_the_links_found_again() {
+    const EP_1: usize = 0;
+    const EP_2: usize = 1;
+    let ops = [
+        Op::Sync,
+        Op::Pause(1100),
+        Op::Github(EP_1, GithubEdit::Assignee(1)),
+        Op::Github(ST_5, GithubEdit::Close(1)),
+        Op::Github(EP_2, GithubEdit::Close(1)),
+        Op::LoseState,
+        Op::Sync,
+    ];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}

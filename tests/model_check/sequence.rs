@@ -71,6 +71,9 @@ pub async fn check(
     let (files, _) = world.read_files();
     model.record(0, Side::File, &files, &files);
     let mut fault: Option<Fault> = None;
+    if verbose() {
+        eprintln!("  policy: {}", policy_name(policy));
+    }
     for (i, op) in ops.iter().enumerate() {
         let seq = i + 1;
         figures.operations.fetch_add(1, Ordering::Relaxed);
@@ -100,6 +103,7 @@ pub async fn check(
             }
             Op::LoseState => world.lose_state(),
             Op::Faults(f) => fault = Some(*f),
+            Op::Pause(ms) => tokio::time::sleep(std::time::Duration::from_millis(u64::from(*ms))).await,
             Op::Sync | Op::Reconcile | Op::ProcessSync | Op::Kill(_) => {
                 run(&world, &mut model, op, fault.take(), checks, figures, seq).await;
             }
@@ -229,10 +233,18 @@ async fn run(
                 if verbose() {
                     eprintln!("    plan: {}", serde_json::to_string(&report.plan.actions).unwrap_or_default());
                     eprintln!("    errors: {:?}", report.errors);
+                    if let Some(reason) = &report.plan.blocked {
+                        eprintln!("    blocked: {reason}");
+                    }
                 }
                 name_plan(model, &report);
                 if clean && !report.errors.is_empty() {
                     model.violation(format!("a clean {op} failed items: {:?}", report.errors));
+                }
+                // The fixture allows every removal (`max_removals = "100%"`): a clean run the
+                // mass-removal guard stopped changed nothing, and says why (finding 60).
+                if clean && let Some(reason) = &report.plan.blocked {
+                    model.violation(format!("a clean {op} was stopped: {reason}"));
                 }
             }
             Err(e) => {
