@@ -1365,3 +1365,19 @@ fn a_story_under_an_epic_removed_after_its_issue_was_deleted_settles() {
         assert_eq!(replay(policy, &in_boards), Vec::<String>::new(), "policy {policy}, in Boards");
     }
 }
+
+/// Finding 64 (sequences 5 and 129 of seed 13, found by the quiescence check of finding 63):
+/// under `manual`, `state.db` is lost and the file changes a field (RK-1's priority), or names
+/// an owner the targets could not carry before (ST-3's dana, known once `Identities` runs); the
+/// last `sync` finds every item again by its marker, with no base, and leaves the field in
+/// conflict. It stored what the target showed as the field's base, so the next run read the
+/// target as unchanged since and sent the file's value: a conflict nobody settled was settled
+/// for the file one run later.
+#[test]
+fn a_conflict_found_with_no_base_after_the_state_was_lost_stays_open_under_manual() {
+    const RK_1: usize = 7;
+    let priority = [Op::Sync, Op::LoseState, Op::File(RK_1, FileEdit::Priority(0))];
+    let owner = [Op::Sync, Op::Identities, Op::LoseState];
+    assert_eq!(replay(3, &priority), Vec::<String>::new(), "priority");
+    assert_eq!(replay(3, &owner), Vec::<String>::new(), "owner");
+}
