@@ -17,7 +17,7 @@ use crate::backlog::{Backlog, ItemFile};
 use crate::connector::{ErrorKind, RemoteError};
 use crate::mapping::FieldMap;
 use crate::mapping::fields::{apply_fields, normalise_text};
-use crate::model::{Item, ItemId, Kind};
+use crate::model::{Item, ItemId, Kind, State};
 use crate::store::{Change, Conflict, Direction, Link, RunCounts, Store};
 
 /// One action done, in words for people.
@@ -153,8 +153,11 @@ impl Ctx<'_> {
     /// The base of a story written with an `epic` that the target shows no parent for (read back
     /// as ""): it keeps the epic sent when that shows nothing of the write, as for a parent that
     /// answers 410 (finding 61):
-    /// - the epic has no link on `target` (its issue or work item was deleted there and the epic
-    ///   marked `removed`, or its create there has not landed): there is no parent to give;
+    /// - the epic is `removed` and has no link on `target` (its issue or work item was deleted
+    ///   there): there is no parent to give. Not an epic with no link for another reason (its
+    ///   file unreadable after the state was lost, its create not landed): its item may still
+    ///   exist there, carrying its marker, and a listing would then read the base's epic against
+    ///   no parent as a person clearing it (seed 2026, sequence 8);
     /// - the write did not touch the parent (`epic` not among its changes): a parent the target
     ///   hides or dropped since the run read it (Boards hides the link to a work item in the
     ///   recycle bin, GitHub drops the sub-issue of a deleted issue) is the epic's deletion, no
@@ -173,11 +176,18 @@ impl Ctx<'_> {
     ) -> Result<(), SyncError> {
         if base.get("epic").is_some_and(|e| e.is_empty())
             && let Some(epic) = sent.get("epic").filter(|e| !e.is_empty())
-            && (!parent_written || self.parent_link(target, sent)?.is_none())
+            && (!parent_written || self.removed_and_unlinked(target, epic)?)
         {
             base.insert("epic".into(), epic.clone());
         }
         Ok(())
+    }
+
+    /// Whether the epic named `epic` reads `removed` in its file and has no link on `target`.
+    fn removed_and_unlinked(&self, target: &str, epic: &str) -> Result<bool, SyncError> {
+        let Ok(id) = epic.parse::<ItemId>() else { return Ok(false) };
+        let removed = self.files.get(&id).is_some_and(|f| f.item.state == State::Removed);
+        Ok(removed && self.link(target, &id)?.is_none())
     }
 
     fn write_item(&mut self, id: &ItemId, changes: &FieldMap) -> Result<(), SyncError> {
