@@ -17,7 +17,7 @@ use crate::backlog::{Backlog, ItemFile};
 use crate::connector::{ErrorKind, RemoteError};
 use crate::mapping::FieldMap;
 use crate::mapping::fields::{apply_fields, normalise_text};
-use crate::model::{Item, ItemId, Kind};
+use crate::model::{Item, ItemId, Kind, State};
 use crate::store::{Change, Conflict, Direction, Link, RunCounts, Store};
 
 /// One action done, in words for people.
@@ -148,6 +148,46 @@ impl Ctx<'_> {
             Some(epic) => self.link(target, &epic),
             None => Ok(None),
         }
+    }
+
+    /// The base of a story written with an `epic` that the target shows no parent for (read back
+    /// as ""): it keeps the epic sent when that shows nothing of the write, as for a parent that
+    /// answers 410 (finding 61):
+    /// - the epic is `removed` and has no link on `target` (its issue or work item was deleted
+    ///   there): there is no parent to give. Not an epic with no link for another reason (its
+    ///   file unreadable after the state was lost, its create not landed): its item may still
+    ///   exist there, carrying its marker, and a listing would then read the base's epic against
+    ///   no parent as a person clearing it (seed 2026, sequence 8);
+    /// - the write did not touch the parent (`epic` not among its changes): a parent the target
+    ///   hides or dropped since the run read it (Boards hides the link to a work item in the
+    ///   recycle bin, GitHub drops the sub-issue of a deleted issue) is the epic's deletion, no
+    ///   edit of the story, and a run that lists it weighs it (finding 40).
+    ///
+    /// A base of "" met the file's epic on every later run as a change to send: each run planned
+    /// (and counted) the same parent, which could not land (finding 63). A listing that shows no
+    /// parent reads it as unknown while the epic is gone there (finding 40), and a run that creates
+    /// the epic there again sends the story its parent (finding 46).
+    fn keep_epic_shown_as_none(
+        &self,
+        target: &str,
+        sent: &FieldMap,
+        parent_written: bool,
+        base: &mut FieldMap,
+    ) -> Result<(), SyncError> {
+        if base.get("epic").is_some_and(|e| e.is_empty())
+            && let Some(epic) = sent.get("epic").filter(|e| !e.is_empty())
+            && (!parent_written || self.removed_and_unlinked(target, epic)?)
+        {
+            base.insert("epic".into(), epic.clone());
+        }
+        Ok(())
+    }
+
+    /// Whether the epic named `epic` reads `removed` in its file and has no link on `target`.
+    fn removed_and_unlinked(&self, target: &str, epic: &str) -> Result<bool, SyncError> {
+        let Ok(id) = epic.parse::<ItemId>() else { return Ok(false) };
+        let removed = self.files.get(&id).is_some_and(|f| f.item.state == State::Removed);
+        Ok(removed && self.link(target, &id)?.is_none())
     }
 
     fn write_item(&mut self, id: &ItemId, changes: &FieldMap) -> Result<(), SyncError> {
@@ -284,7 +324,9 @@ pub async fn apply(
         match remote.flush().await {
             Ok(done) => {
                 for (id, fields, w) in done {
-                    ctx.save_link(remote.name(), &id, &w, base_from(remote, &fields, &w.fields))?;
+                    let mut base = base_from(remote, &fields, &w.fields);
+                    ctx.keep_epic_shown_as_none(remote.name(), &fields, true, &mut base)?;
+                    ctx.save_link(remote.name(), &id, &w, base)?;
                 }
             }
             Err(e) if e.kind != ErrorKind::Fatal || refusal::is_item_refusal(&e) => {
@@ -419,7 +461,8 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             let w = remote
                 .create(ItemWrite { id, kind: *kind, fields, parent: parent.as_ref() }, since.unwrap_or_else(Utc::now))
                 .await?;
-            let base = base_from(remote, fields, &w.fields);
+            let mut base = base_from(remote, fields, &w.fields);
+            ctx.keep_epic_shown_as_none(target, fields, true, &mut base)?;
             // A create the remote finishes in a later write (Boards' later state, the values it
             // filled in): the base says what it holds now, which the file does not. Its intent
             // stays until that write is saved, so that a run killed (or an answer lost) after it
@@ -475,6 +518,7 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             };
             let desired = fields;
             let mut base = base_from(remote, desired, &w.fields);
+            ctx.keep_epic_shown_as_none(target, desired, changes.contains_key("epic"), &mut base)?;
             base.extend(held_base.clone());
             ctx.save_link(target, id, &w, base)?;
             for (field, new) in changes {

@@ -144,9 +144,11 @@ pub fn fixed_set_kinds() -> Kinds {
 }
 
 /// The fixed set checks every property, owners no target knows included (ST-3 owned by dana, whom
-/// no target knows until `Identities`; finding 17 is fixed).
+/// no target knows until `Identities`; finding 17 is fixed); except that the sides settle
+/// (finding 63), which it counts (`unsettled` in the figures, each printed) until finding 65's
+/// stories under an epic with no link are settled too. The kept regressions check it.
 pub fn fixed_set_checks() -> Checks {
-    Checks::ALL
+    Checks { settled: false, ..Checks::ALL }
 }
 
 /// About 0.8 s of CPU a sequence in a debug build (two workers); a sequence meets the same

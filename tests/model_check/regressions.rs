@@ -1331,3 +1331,53 @@ fn removals_found_after_the_state_database_is_lost_are_weighed_against_the_links
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+// mc-quiet
+
+/// Finding 63 (issue 13, "the sides must settle"; the brief's scenario): EP-1's issue is deleted
+/// on GitHub; ST-4.md moves to EP-1; `sync` (the second run reads every link: it marks EP-1
+/// `removed`, drops its GitHub link, and sends ST-4 with no parent, off EP-2); `reconcile`. Every
+/// run after it planned the same GitHub update of ST-4 (`epic: EP-1`, a parent GitHub cannot
+/// carry) though nothing changed: the base GitHub kept for ST-4 was the "" it showed. The same
+/// with EP-1's work item deleted in Boards.
+#[test]
+fn a_story_under_an_epic_removed_after_its_issue_was_deleted_settles() {
+    const EP_1: usize = 0;
+    let in_boards = [
+        Op::Sync,
+        Op::Boards(EP_1, BoardsEdit::Delete),
+        Op::File(ST_4, FileEdit::Epic(0)),
+        Op::Sync,
+        Op::Reconcile,
+        Op::Sync,
+    ];
+    let ops = [
+        Op::Sync,
+        Op::Github(EP_1, GithubEdit::Delete),
+        Op::File(ST_4, FileEdit::Epic(0)),
+        Op::Sync,
+        Op::Reconcile,
+        Op::Sync,
+        Op::Sync,
+    ];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}, on GitHub");
+        assert_eq!(replay(policy, &in_boards), Vec::<String>::new(), "policy {policy}, in Boards");
+    }
+}
+
+/// Finding 64 (sequences 5 and 129 of seed 13, found by the quiescence check of finding 63):
+/// under `manual`, `state.db` is lost and the file changes a field (RK-1's priority), or names
+/// an owner the targets could not carry before (ST-3's dana, known once `Identities` runs); the
+/// last `sync` finds every item again by its marker, with no base, and leaves the field in
+/// conflict. It stored what the target showed as the field's base, so the next run read the
+/// target as unchanged since and sent the file's value: a conflict nobody settled was settled
+/// for the file one run later.
+#[test]
+fn a_conflict_found_with_no_base_after_the_state_was_lost_stays_open_under_manual() {
+    const RK_1: usize = 7;
+    let priority = [Op::Sync, Op::LoseState, Op::File(RK_1, FileEdit::Priority(0))];
+    let owner = [Op::Sync, Op::Identities, Op::LoseState];
+    assert_eq!(replay(3, &priority), Vec::<String>::new(), "priority");
+    assert_eq!(replay(3, &owner), Vec::<String>::new(), "owner");
+}

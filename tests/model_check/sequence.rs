@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use backlog_sync::mapping::FieldMap;
 use backlog_sync::reconcile::engine::RunReport;
+use backlog_sync::reconcile::plan::Action;
 use backlog_sync::store::{Conflict, Store};
 
 use super::model::Model;
@@ -23,19 +24,22 @@ pub struct Figures {
     pub kills: AtomicU64,
     pub faulty_runs: AtomicU64,
     pub violations: AtomicU64,
+    /// Sequences whose last clean run left a further `plan` planning something (see [`settled`]).
+    pub unsettled: AtomicU64,
 }
 
 impl Figures {
     pub fn line(&self) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         format!(
-            "sequences {}, operations {}, runs {}, kills {}, runs under faults {}, violations {}",
+            "sequences {}, operations {}, runs {}, kills {}, runs under faults {}, violations {}, unsettled {}",
             g(&self.sequences),
             g(&self.operations),
             g(&self.runs),
             g(&self.kills),
             g(&self.faulty_runs),
-            g(&self.violations)
+            g(&self.violations),
+            g(&self.unsettled)
         )
     }
 }
@@ -50,10 +54,14 @@ pub struct Checks {
     /// ST-3 starts owned by dana, whom no target knows, and people may name dana (finding 8);
     /// without it dana is alice.
     pub unknown_owners: bool,
+    /// After the last clean run, a further `plan` plans nothing (finding 63); without it an
+    /// unsettled sequence is only counted (`unsettled` in the figures).
+    pub settled: bool,
 }
 
 impl Checks {
-    pub const ALL: Checks = Checks { skipped_files_reported: true, manual_keeps_file: true, unknown_owners: true };
+    pub const ALL: Checks =
+        Checks { skipped_files_reported: true, manual_keeps_file: true, unknown_owners: true, settled: true };
 }
 
 /// Runs `ops` under `policy`; returns the violations (empty: the sequence passed).
@@ -115,6 +123,9 @@ pub async fn check(
     if model.violations.is_empty() {
         // No new edits: one more clean run settles everything.
         run(&world, &mut model, &Op::Sync, None, checks, figures, ops.len() + 1).await;
+        if model.violations.is_empty() {
+            settled(&world, &mut model, checks, figures).await;
+        }
     }
     twins.calm().await;
     if verbose() {
@@ -159,6 +170,44 @@ fn parent_shown_again(id: &str, before: &View, after: &View) -> bool {
         && !epic.is_empty()
         && !before.contains_key(epic)
         && after.contains_key(epic)
+}
+
+/// The sides settle (issue 13): after a clean run with no edit since, a further `plan` plans
+/// nothing for any item — no file, remote or base to write. Otherwise every later run makes (or
+/// at least plans and counts) the same change though nothing changed (finding 63). Restating the
+/// open conflicts of `manual` is left out: it writes nothing anywhere.
+async fn settled(world: &World<'_>, model: &mut Model, checks: Checks, figures: &Figures) {
+    let planned = match world.plan().await {
+        Ok(report) => report
+            .plan
+            .actions
+            .iter()
+            .filter(|a| !matches!(a, Action::Conflicts { .. }))
+            .map(|a| {
+                let v = serde_json::to_value(a).unwrap_or_default();
+                let changes = v.get("changes").map(|c| format!(" {c}")).unwrap_or_default();
+                format!(
+                    "{} {} {}{changes}",
+                    v["action"].as_str().unwrap_or(""),
+                    v["target"].as_str().unwrap_or("file"),
+                    v["id"].as_str().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>(),
+        Err(e) => vec![format!("`plan` failed: {e}")],
+    };
+    if planned.is_empty() {
+        return;
+    }
+    figures.unsettled.fetch_add(1, Ordering::Relaxed);
+    if verbose() || !checks.settled {
+        eprintln!("    unsettled: {planned:?}");
+    }
+    if checks.settled {
+        model.violation(format!(
+            "the sides did not settle: after a clean run with no edit since, `plan` plans {planned:?}"
+        ));
+    }
 }
 
 fn verbose() -> bool {

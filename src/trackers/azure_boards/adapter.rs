@@ -591,7 +591,9 @@ impl AzureBoardsTracker {
         let parents = parents_of(parent);
         if ops.len() == 1 {
             let now = if current.fields.is_empty() { self.read(current.id, id).await? } else { current.clone() };
-            return Ok(self.written(kind, &now, &parents));
+            let mut written = self.written(kind, &now, &parents);
+            self.keep_epic_of_deleted_parent(item, changes, &mut written);
+            return Ok(written);
         }
         let updated = match self.connector.update(current.id, &ops).await {
             // The parent cannot be linked (in the recycle bin, or a link Boards hides is in the
@@ -600,7 +602,9 @@ impl AzureBoardsTracker {
                 let rest = without_parent(&ops);
                 if rest.len() == 1 {
                     let now = self.read(current.id, id).await?;
-                    return Ok(self.written(kind, &now, &parents));
+                    let mut written = self.written(kind, &now, &parents);
+                    self.keep_epic_of_deleted_parent(item, changes, &mut written);
+                    return Ok(written);
                 }
                 self.connector.update(current.id, &rest).await?
             }
@@ -609,7 +613,24 @@ impl AzureBoardsTracker {
         self.remember(&updated);
         let mut written = self.written(kind, &updated, &parents);
         self.settle_form(kind, id, fields, &mut written);
+        self.keep_epic_of_deleted_parent(item, changes, &mut written);
         Ok(written)
+    }
+
+    /// A story sent under an epic whose work item is in the recycle bin (Boards refused the link,
+    /// now or before) shows no parent: what it holds of `epic` is the file's (the deletion is no
+    /// edit of it, finding 40), so its base keeps the epic; a base of "" met the file's epic as a
+    /// change to send on every later run (finding 63). GitHub's 410 does the same (finding 61).
+    fn keep_epic_of_deleted_parent(&self, item: ItemWrite<'_>, changes: &FieldMap, written: &mut Written) {
+        let gone = item.parent.and_then(|p| p.remote_id.parse::<i64>().ok()).is_some_and(|p| self.parent_deleted(p));
+        if item.kind == Kind::Story
+            && changes.contains_key("epic")
+            && gone
+            && written.fields.get("epic").is_some_and(|e| e.is_empty())
+            && let Some(epic) = item.fields.get("epic").filter(|e| !e.is_empty())
+        {
+            written.fields.insert("epic".into(), epic.clone());
+        }
     }
 }
 
