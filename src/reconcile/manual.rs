@@ -39,7 +39,7 @@ impl Seen<'_> {
         // conflict found with no base (a link found again after the state was lost) stores what
         // the target showed as the field's base, so showing it still is no agreement with the
         // file; the next run took the file's value and settled the conflict nobody had settled
-        // (finding 63).
+        // (finding 64).
         let still_open = self.open.is_some_and(|o| o.get(field) == Some(r));
         (r != canonical && (differs_from_base || still_open)).then_some(r)
     }
@@ -125,7 +125,7 @@ mod tests {
                 &["github"],
             ),
             ("an open conflict the file settled", "g", &[("github", Some("t"), "g", true)], &[]),
-            // Found with no base, held: the base stored is what the target showed (finding 63).
+            // Found with no base, held: the base stored is what the target showed (finding 64).
             ("an open conflict on the value its base holds", "f", &[("github", Some("g"), "g", true)], &["github"]),
             ("no base, differs", "f", &[("github", None, "g", false)], &["github"]),
             ("no base, agrees", "f", &[("github", None, "f", false), ("boards", Some("f"), "b", false)], &[]),
