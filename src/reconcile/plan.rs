@@ -68,6 +68,9 @@ pub struct TargetInput {
     /// Of `creating`, the creates whose first request set the state they sent (GitHub's open
     /// states): a different state on the item found by its marker is a person's edit.
     pub state_sent: BTreeSet<ItemId>,
+    /// Of `creating`, the states each create may show before its later request sets the one it
+    /// sent (Boards: its first state); absent: not known, any state shown is the create's.
+    pub created_states: BTreeMap<ItemId, BTreeSet<String>>,
     /// When each linked item's link here was last saved: a file written after it may have
     /// changed any field since, its owner included.
     pub synced_at: BTreeMap<ItemId, DateTime<Utc>>,
@@ -391,15 +394,24 @@ fn kept_sentence(item: &CanonicalItem, sides: &[Side<'_>]) -> FieldMap {
 /// parent it shows none of, or a state other than the one sent, is then not known to be a
 /// person's edit: the base is what it shows, and the file's value goes out (as before the fields
 /// were kept). A different parent is a person's edit, and so is a different state when the create
-/// set the state in its first request (`state_sent`). Likewise a default the target fills in on a
+/// set the state in its first request (`state_sent`), or a state the create cannot have left
+/// (`created`: neither sent nor one it starts in, e.g. Boards' "closed" when its first state is
+/// "new"; finding 66). Likewise a default the target fills in on a
 /// create that sent the field empty (`defaults`: Boards gives every new work item priority 2, and
 /// the create's later request clears it): showing exactly it is no person's edit, and the file's
 /// "no priority" goes out. A target that fills nothing in (GitHub) showing a value is an edit.
-fn sent_base(sent: &FieldMap, view: &FieldMap, state_sent: bool, defaults: &FieldMap) -> FieldMap {
+fn sent_base(
+    sent: &FieldMap,
+    view: &FieldMap,
+    state_sent: bool,
+    created: Option<&BTreeSet<String>>,
+    defaults: &FieldMap,
+) -> FieldMap {
     let mut base = sent.clone();
     for field in ["epic", "state"] {
         let Some(shown) = view.get(field) else { continue };
-        if (field == "state" && !state_sent) || (field == "epic" && shown.is_empty()) {
+        let left_by_create = created.is_none_or(|c| c.contains(shown));
+        if (field == "state" && !state_sent && left_by_create) || (field == "epic" && shown.is_empty()) {
             base.insert(field.into(), shown.clone());
         }
     }
@@ -495,6 +507,7 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
                     sent,
                     &side.view,
                     side.target.state_sent.contains(&item.id),
+                    side.target.created_states.get(&item.id),
                     &side.target.create_defaults,
                 )),
                 Some(_) => Some(side.view.clone()),

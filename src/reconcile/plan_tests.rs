@@ -66,6 +66,7 @@ fn target(name: &str, links: &[(&str, LinkView)], listed: &[RemoteItem]) -> Targ
         creating: BTreeMap::new(),
         create_defaults: FieldMap::new(),
         state_sent: BTreeSet::new(),
+        created_states: BTreeMap::new(),
         synced_at: BTreeMap::new(),
     }
 }
@@ -418,6 +419,34 @@ fn a_lost_create_whose_first_request_set_the_state_takes_a_state_edit_made_since
     let mut gh = target("gh", &[], &[found()]);
     gh.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", "new")]));
     let p = plan(&input(vec![item("ST-1", "file")], vec![gh]));
+    assert_eq!(kinds(&p), ["adopt", "update-remote"]);
+}
+
+#[test]
+fn a_lost_create_that_sets_the_state_later_takes_a_state_it_cannot_have_left_as_an_edit() {
+    // Boards creates in "new" and sets a later state in a second request; the create sent "new"
+    // (so no later request) and a person closed the work item before the next run found it by
+    // its marker (finding 66): "closed" is theirs, not the create's.
+    let found = |state: &str| {
+        let mut r = remote("1", "file");
+        r.marker = Some(id("ST-1"));
+        r.fields.insert("state".into(), state.into());
+        r
+    };
+    let boards = |state: &str, sent: &str| {
+        let mut b = target("boards", &[], &[found(state)]);
+        b.creating.insert(id("ST-1"), fields(&[("title", "file"), ("state", sent)]));
+        b.created_states.insert(id("ST-1"), ["new".to_string()].into());
+        b
+    };
+    let p = plan(&input(vec![item("ST-1", "file")], vec![boards("closed", "new")]));
+    assert_eq!(kinds(&p), ["update-canonical", "adopt"]);
+    assert!(matches!(&p.actions[0], Action::UpdateCanonical { changes, .. } if changes["state"] == "closed"));
+    // Showing its first state while it sent another: the later request was cut off, the file's
+    // state goes out.
+    let mut file = item("ST-1", "file");
+    file.fields.insert("state".into(), "active".into());
+    let p = plan(&input(vec![file], vec![boards("new", "active")]));
     assert_eq!(kinds(&p), ["adopt", "update-remote"]);
 }
 

@@ -243,6 +243,9 @@ pub(super) async fn read(r: &Reading<'_>, scope: &Scope) -> Result<Read, SyncErr
             if !sent.is_empty() && !remote.create_sets_state_later(kind, id, sent) {
                 input.state_sent.insert(id.clone());
             }
+            if let Some(states) = remote.created_states(kind) {
+                input.created_states.insert(id.clone(), states);
+            }
         }
         // Every item, linked or not (a link found again after the state was lost has no base).
         for file in &backlog.items {

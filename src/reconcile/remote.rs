@@ -370,6 +370,11 @@ impl Remote {
         self.0.create_defaults()
     }
 
+    /// The states a create may show before its later request (see [`Tracker::created_states`]).
+    pub fn created_states(&self, kind: Kind) -> Option<BTreeSet<String>> {
+        self.0.created_states(kind)
+    }
+
     /// Sends several updates, each as [`Remote::update`] would first send it, in one request
     /// where the remote can. Per write, what the remote now holds, or the revision conflict that
     /// refused it; `None` where the write was not sent or failed otherwise: the caller updates

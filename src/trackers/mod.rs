@@ -171,6 +171,14 @@ pub trait Tracker: Send + Sync + std::any::Any {
         FieldMap::new()
     }
 
+    /// The canonical states a create of `kind` may show before the request that sets a later
+    /// state lands (Boards creates every work item in its first state): a create found by its
+    /// marker showing another state than these and the one it sent was moved by a person.
+    /// `None`: not known, any state shown is taken as the create's.
+    fn created_states(&self, _kind: Kind) -> Option<BTreeSet<String>> {
+        None
+    }
+
     /// Sends several updates, each as [`Tracker::update`] would first send it, in one request
     /// where the tracker can. `None` where the write was not sent: the caller updates it alone.
     fn update_many<'a>(

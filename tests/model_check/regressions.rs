@@ -1381,3 +1381,24 @@ fn a_conflict_found_with_no_base_after_the_state_was_lost_stays_open_under_manua
     assert_eq!(replay(3, &priority), Vec::<String>::new(), "priority");
     assert_eq!(replay(3, &owner), Vec::<String>::new(), "owner");
 }
+
+// mc-state
+
+/// Finding 66 (sequence 3963 of seed 2026, `remote-wins`, 5 operations: a `sync` killed after
+/// its creates, a retitle on GitHub, ST-5 closed on Boards, a second killed `sync`, `reconcile`),
+/// shrunk by hand to the kill, the close and a `sync`: the kill lands after ST-5's work item is
+/// created and before its link is saved (its intent open); a person closes it on Boards; the next
+/// run finds it by its marker and, since Boards sets a state past its first one in a later
+/// request, took the "closed" it showed as the create's own (a request cut off) and sent the
+/// file's "new" over it: the close was lost with no conflict naming it. A create leaves Boards'
+/// first state only; any other is a person's. Where the kill lands depends on timing (ST-5 is
+/// the last create, about 13 requests in), so the kill points around it are each tried; the
+/// plan's table test `a_lost_create_that_sets_the_state_later_takes_a_state_it_cannot_have_left_as_an_edit`
+/// holds the rule without timing.
+#[test]
+fn a_state_set_on_boards_on_a_create_a_kill_left_unlinked_is_kept() {
+    for ms in 36..=44 {
+        let ops = [Op::Kill(ms), Op::Boards(ST_5, BoardsEdit::State(3)), Op::Sync];
+        assert_eq!(replay(1, &ops), Vec::<String>::new(), "killed after {ms} ms");
+    }
+}

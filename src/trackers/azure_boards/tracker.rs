@@ -139,6 +139,15 @@ impl Tracker for AzureBoardsTracker {
         [("priority".to_string(), "2".to_string())].into_iter().collect()
     }
 
+    /// A create sends no `System.State`: the work item starts in the state the mapping's `new`
+    /// names, shown with or without that rule's tag (a create that sent another state sends
+    /// none of its tag).
+    fn created_states(&self, kind: Kind) -> Option<BTreeSet<String>> {
+        let (first, tag) = self.mapping.state_rule(kind, crate::model::State::New);
+        let tagged: Vec<String> = tag.map(String::from).into_iter().collect();
+        Some([&[][..], &tagged[..]].iter().map(|tags| self.mapping.state_of(kind, first, tags).to_string()).collect())
+    }
+
     fn update_many<'a>(
         &'a self,
         writes: &'a [(&'a Link, ItemWrite<'a>, &'a FieldMap)],
