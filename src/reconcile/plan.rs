@@ -294,6 +294,7 @@ pub fn plan(input: &PlanInput) -> Plan {
         }
     }
     super::relink::under_created_epics(input, &mut out.actions);
+    super::relink::unsendable_parents(input, &mut out.actions);
     out.removals = closes + removed.len();
     out.removal_limit = input.max_removals.limit(total_links);
     if out.removals > out.removal_limit && !input.allow_mass_removal {

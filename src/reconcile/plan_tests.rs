@@ -687,3 +687,40 @@ fn a_held_owner_saves_the_link_once_with_the_file_owner_it_was_held_against() {
     }
     assert!(saved(Some("dana")).actions.is_empty(), "saved already: nothing to do");
 }
+
+/// Finding 65: a story whose file names an epic with no item on a target that a run could link
+/// (its file unreadable after the state was lost) shows no parent there. It is not sent the
+/// epic, which could not land (every run planned it again); a title edit still goes out, with
+/// the story's `epic` held as the target shows it. Once the epic is linked there, it is sent.
+#[test]
+fn a_story_under_an_epic_with_no_item_on_a_target_is_not_sent_it_until_one_is_linked() {
+    let mut story = item("ST-1", "Story");
+    story.fields.insert("epic".into(), "EP-1".into());
+    let mut base = link("7", "Story");
+    base.base.insert("epic".into(), String::new());
+    let mut p = input(vec![story.clone()], vec![target("github", &[("ST-1", base.clone())], &[])]);
+    p.unreadable.insert(id("EP-1"));
+    assert_eq!(plan(&p).actions, vec![], "nothing to send: the parent has no issue");
+
+    story.fields.insert("title".into(), "Story 2".into());
+    p.items = vec![story.clone()];
+    let planned = plan(&p);
+    let Some(Action::UpdateRemote { changes, fields: sent, held_base, .. }) = planned.actions.first() else {
+        panic!("expected an update, got {:?}", planned.actions)
+    };
+    assert_eq!(changes, &fields(&[("title", "Story 2")]));
+    assert_eq!(sent.get("epic").map(String::as_str), Some(""));
+    assert_eq!(held_base.get("epic").map(String::as_str), Some(""));
+
+    let epic_link = LinkView { remote_id: "3".into(), ..link("3", "Epic") };
+    p.targets = vec![target("github", &[("ST-1", base), ("EP-1", epic_link)], &[])];
+    p.unreadable.clear();
+    let mut epic = item("EP-1", "Epic");
+    epic.kind = Kind::Epic;
+    p.items = vec![story, epic];
+    let planned = plan(&p);
+    let Some(Action::UpdateRemote { changes, .. }) = planned.actions.first() else {
+        panic!("expected an update, got {:?}", planned.actions)
+    };
+    assert_eq!(changes.get("epic").map(String::as_str), Some("EP-1"), "linked now: the parent goes out");
+}

@@ -1,4 +1,5 @@
-//! Stories put back under an epic that a run creates again on a target (finding 46).
+//! Stories' parents that a run can and cannot send to a target: put back under an epic the run
+//! creates again there (finding 46), and left alone under an epic with no item there (finding 65).
 //!
 //! An epic whose issue or work item was deleted is marked `removed`; its stories keep their
 //! `epic` (deleting an epic is no edit of its stories, finding 40), but on that target they show
@@ -6,8 +7,17 @@
 //! again, as a new issue or work item, which no story can be under yet: each linked story whose
 //! `epic` names it is sent its parent in the same run. Otherwise the story kept showing no parent
 //! under an epic that now exists there, and a later run read that as a person clearing its epic.
+//!
+//! An epic with no link on a target that this run neither links nor creates there (its file
+//! unreadable, or missing, after the state was lost; `removed` after its deletion there) has no
+//! item a story could be put under: a story showing no parent there is not sent the epic. It
+//! could not land, and every run planned (and counted) the same change again (finding 65). The
+//! story's `epic` is held on that target, its base stays what the target shows, and once the
+//! epic is linked there the file's epic reads as a change to send.
 
 use std::collections::{BTreeSet, HashMap};
+
+use super::plan::TargetInput;
 
 use super::plan::{Action, PlanInput};
 use crate::mapping::FieldMap;
@@ -90,4 +100,62 @@ pub(super) fn under_created_epics(input: &PlanInput, actions: &mut Vec<Action>) 
         }
     }
     actions.extend(added);
+}
+
+/// Leaves out of each story's update the parent of an epic that has no item on that target this
+/// run can put it under (no link, no adopt, no create of it there), when the story shows no parent
+/// there: the update keeps the story's `epic` as the target shows it, and the base too. An update
+/// left with nothing to send becomes the rebase it would have been, or nothing.
+pub(super) fn unsendable_parents(input: &PlanInput, actions: &mut Vec<Action>) {
+    let mut reachable: BTreeSet<(&str, &ItemId)> = BTreeSet::new();
+    for t in &input.targets {
+        reachable.extend(t.links.keys().map(|id| (t.name.as_str(), id)));
+    }
+    let mut adopted: BTreeSet<(String, ItemId)> = BTreeSet::new();
+    for a in actions.iter() {
+        if let Action::Adopt { target, id, .. } | Action::CreateRemote { target, id, kind: Kind::Epic, .. } = a {
+            adopted.insert((target.clone(), id.clone()));
+        }
+    }
+    let targets: HashMap<&str, &TargetInput> = input.targets.iter().map(|t| (t.name.as_str(), t)).collect();
+    let files: HashMap<&ItemId, &FieldMap> = input.items.iter().map(|i| (&i.id, &i.fields)).collect();
+    let mut out = Vec::with_capacity(actions.len());
+    for mut a in actions.drain(..) {
+        if let Action::UpdateRemote { target, id, remote_id, kind: Kind::Story, changes, fields, held_base } = &mut a
+            && let Some(epic) = changes.get("epic").filter(|e| !e.is_empty()).and_then(|e| e.parse::<ItemId>().ok())
+            && !reachable.contains(&(target.as_str(), &epic))
+            && !adopted.contains(&(target.clone(), epic.clone()))
+            && let Some(t) = targets.get(target.as_str())
+        {
+            let link = t.links.get(id);
+            let listed = t.listed.get(remote_id.as_str()).and_then(|r| r.fields.get("epic"));
+            let shown = listed.or_else(|| link.and_then(|l| l.base.get("epic"))).cloned().unwrap_or_default();
+            if shown.is_empty() {
+                changes.remove("epic");
+                fields.insert("epic".into(), shown.clone());
+                held_base.insert("epic".into(), shown);
+                if changes.is_empty() {
+                    let mut base = fields.clone();
+                    base.extend(held_base.clone());
+                    // As the plan's own rebase: a base that moved, a create still open, or a
+                    // held owner whose link does not yet record the file's owner beside it.
+                    let owner = |m: &FieldMap| m.get("owner").cloned().unwrap_or_default();
+                    let file_owner = files.get(id).map(|f| owner(f)).unwrap_or_default();
+                    match link {
+                        Some(l)
+                            if l.base != base
+                                || t.creating.contains_key(id)
+                                || (owner(&base) != file_owner && l.file_owner.as_ref() != Some(&file_owner)) =>
+                        {
+                            out.push(Action::Rebase { target: target.clone(), id: id.clone(), base });
+                        }
+                        _ => {}
+                    }
+                    continue;
+                }
+            }
+        }
+        out.push(a);
+    }
+    *actions = out;
 }

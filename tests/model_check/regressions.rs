@@ -1402,3 +1402,30 @@ fn a_state_set_on_boards_on_a_create_a_kill_left_unlinked_is_kept() {
         assert_eq!(replay(1, &ops), Vec::<String>::new(), "killed after {ms} ms");
     }
 }
+
+// mc-unsent-parent
+
+/// Finding 65 (sequences 72, 107, 121, 126 and 178 of seed 13, sequence 8 of seed 2026, found
+/// by the quiescence check of finding 63), sequence 72 shrunk by hand: after `state.db` is lost,
+/// EP-1's file is made unreadable, its issue deleted on GitHub and then its file deleted; the
+/// stories still name EP-1, which has no issue any run could put them under. Each `sync` planned
+/// (and counted) the same parent for ST-1, ST-2 and ST-5 on GitHub, which could not land,
+/// forever. The plan's table test
+/// `a_story_under_an_epic_with_no_item_on_a_target_is_not_sent_it_until_one_is_linked` holds the
+/// rule for an epic whose file cannot be read.
+#[test]
+fn a_story_under_an_epic_no_run_can_link_on_a_target_settles() {
+    const EP_1: usize = 0;
+    let ops = [
+        Op::Sync,
+        Op::LoseState,
+        Op::File(EP_1, FileEdit::Break(2)),
+        Op::Github(EP_1, GithubEdit::Delete),
+        Op::File(EP_1, FileEdit::Delete),
+        Op::Sync,
+        Op::Sync,
+    ];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
