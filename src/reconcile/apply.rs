@@ -39,6 +39,9 @@ struct Ctx<'a> {
     counts: RunCounts,
     /// Writes refused by the remote's revision check, by target and item.
     stale: BTreeSet<(String, ItemId)>,
+    /// Items a write found deleted on a target (an incremental listing does not show deletions),
+    /// marked `removed` by this run after it planned them: by target and item.
+    deleted_meanwhile: BTreeSet<(String, ItemId)>,
     /// Canonical files the run wrote ahead, together (see [`prewrite`]), by item.
     prewritten: BTreeMap<ItemId, Result<ItemFile, crate::backlog::BacklogError>>,
     /// Remote updates the run sent ahead in one request (see [`send_updates`]), by target and item:
@@ -253,6 +256,10 @@ pub struct Outcome {
     /// Writes the remote refused because the item changed there since it was read, as (target,
     /// item): nothing was written for them; the engine reads them again and plans them again.
     pub stale: BTreeSet<(String, ItemId)>,
+    /// Items a write found deleted on a target and marked `removed` (as target, item): the engine
+    /// reads them again and plans them again, so that every other target closes them in the
+    /// same run.
+    pub deleted_meanwhile: BTreeSet<(String, ItemId)>,
 }
 
 /// Executes `plan`. Returns what was done, the counts, and per-item errors and refusals (the run
@@ -274,6 +281,7 @@ pub async fn apply(
         applied: Vec::new(),
         counts: RunCounts::default(),
         stale: BTreeSet::new(),
+        deleted_meanwhile: BTreeSet::new(),
         prewritten: BTreeMap::new(),
         sent: BTreeMap::new(),
         unfinished: BTreeSet::new(),
@@ -338,7 +346,14 @@ pub async fn apply(
     if let Some(p) = progress {
         p(total, total, "done");
     }
-    Ok(Outcome { applied: ctx.applied, counts: ctx.counts, errors, refused, stale: ctx.stale })
+    Ok(Outcome {
+        applied: ctx.applied,
+        counts: ctx.counts,
+        errors,
+        refused,
+        stale: ctx.stale,
+        deleted_meanwhile: ctx.deleted_meanwhile,
+    })
 }
 
 /// Writes the files of the plan's inbound updates together, before the actions run: one at a
@@ -467,7 +482,12 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             // filled in): the base says what it holds now, which the file does not. Its intent
             // stays until that write is saved, so that a run killed (or an answer lost) after it
             // landed reads the sent values as ours, not as a person's edit there (finding 11b).
-            let finished = base.iter().all(|(k, v)| k == "owner" || fields.get(k) == Some(v));
+            // A parent it could not be given (the epic has no item there yet: finding 65) is
+            // not left for a later write of this create either: the story is sent it once the
+            // epic is linked there.
+            let no_parent = parent.is_none() && fields.get("epic").is_some_and(|e| !e.is_empty());
+            let finished =
+                base.iter().all(|(k, v)| k == "owner" || (k == "epic" && no_parent) || fields.get(k) == Some(v));
             ctx.save_link_only(target, id, &w, base)?;
             if finished {
                 ctx.store.clear_intent(target, &id.to_string())?;
@@ -496,8 +516,11 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
                 Ok(w) => w,
                 // The item was deleted there since the last full read (an incremental run
                 // does not list deletions): a remote deletion, as `MarkRemoved` does it.
+                // The other targets were planned before anyone knew: the engine reads the item
+                // again and plans it again, so that they close it in this run too.
                 Err(e) if e.kind == ErrorKind::NotFound => {
                     let remote_id = link.remote_id.clone();
+                    ctx.deleted_meanwhile.insert((target.clone(), id.clone()));
                     return mark_removed(ctx, target, id, &remote_id);
                 }
                 // Someone edited the item between our read and our write: the plan no longer

@@ -568,18 +568,26 @@ async fn replan(
     report: &mut RunReport,
 ) -> Result<(), SyncError> {
     let mut stale = std::mem::take(&mut outcome.stale);
+    let mut deleted = std::mem::take(&mut outcome.deleted_meanwhile);
     for round in 1..=REPLANS {
-        if stale.is_empty() {
+        if stale.is_empty() && deleted.is_empty() {
             return Ok(());
         }
-        let ids: BTreeSet<ItemId> = stale.iter().map(|(_, id)| id.clone()).collect();
+        let ids: BTreeSet<ItemId> = stale.iter().chain(&deleted).map(|(_, id)| id.clone()).collect();
         for (target, id) in &stale {
             let what =
                 format!("changed on {target} after it was read (a concurrent edit): read again and planned again");
             tracing::info!(target = %target, item = %id, round, "{what}");
             outcome.applied.push(Applied { target: Some(target.clone()), item: id.to_string(), what });
         }
-        report.replanned += stale.len();
+        for (target, id) in &deleted {
+            let what = format!(
+                "found deleted on {target} when written: read again and planned again, so that the other targets close it too"
+            );
+            tracing::info!(target = %target, item = %id, round, "{what}");
+            outcome.applied.push(Applied { target: Some(target.clone()), item: id.to_string(), what });
+        }
+        report.replanned += stale.len() + deleted.len();
         // The files as the first pass left them.
         let backlog = Backlog::load(&settings.backlog.path)?;
         let reading = Reading {
@@ -607,6 +615,7 @@ async fn replan(
         outcome.errors.extend(more.errors);
         outcome.refused.extend(more.refused);
         stale = more.stale;
+        deleted = more.deleted_meanwhile;
     }
     for (target, id) in stale {
         let message = format!(

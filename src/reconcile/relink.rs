@@ -9,11 +9,12 @@
 //! under an epic that now exists there, and a later run read that as a person clearing its epic.
 //!
 //! An epic with no link on a target that this run neither links nor creates there (its file
-//! unreadable, or missing, after the state was lost; `removed` after its deletion there) has no
-//! item a story could be put under: a story showing no parent there is not sent the epic. It
-//! could not land, and every run planned (and counted) the same change again (finding 65). The
-//! story's `epic` is held on that target, its base stays what the target shows, and once the
-//! epic is linked there the file's epic reads as a change to send.
+//! unreadable, or missing, after the state was lost) has no item a story could be put under: a
+//! story showing no parent there is not sent the epic (a `removed` epic is left to the write,
+//! whose base keeps the epic sent: finding 63). It could not land, and every run planned (and
+//! counted) the same change again (finding 65). The story's `epic` is held on that target, its
+//! base stays what the target shows, and once the epic is linked there the file's epic reads as a
+//! change to send.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -119,12 +120,21 @@ pub(super) fn unsendable_parents(input: &PlanInput, actions: &mut Vec<Action>) {
     }
     let targets: HashMap<&str, &TargetInput> = input.targets.iter().map(|t| (t.name.as_str(), t)).collect();
     let files: HashMap<&ItemId, &FieldMap> = input.items.iter().map(|i| (&i.id, &i.fields)).collect();
+    // An epic whose file reads `removed` is left to the write: its stories' base keeps the epic
+    // sent (finding 63, `apply`'s `keep_epic_shown_as_none`), so they settle as they are.
+    let removed: BTreeSet<&ItemId> = input
+        .items
+        .iter()
+        .filter(|i| i.kind == Kind::Epic && i.fields.get("state").is_some_and(|s| s == State::Removed.as_str()))
+        .map(|i| &i.id)
+        .collect();
     let mut out = Vec::with_capacity(actions.len());
     for mut a in actions.drain(..) {
         if let Action::UpdateRemote { target, id, remote_id, kind: Kind::Story, changes, fields, held_base } = &mut a
             && let Some(epic) = changes.get("epic").filter(|e| !e.is_empty()).and_then(|e| e.parse::<ItemId>().ok())
             && !reachable.contains(&(target.as_str(), &epic))
             && !adopted.contains(&(target.clone(), epic.clone()))
+            && !removed.contains(&&epic)
             && let Some(t) = targets.get(target.as_str())
         {
             let link = t.links.get(id);
@@ -137,6 +147,11 @@ pub(super) fn unsendable_parents(input: &PlanInput, actions: &mut Vec<Action>) {
                 if changes.is_empty() {
                     let mut base = fields.clone();
                     base.extend(held_base.clone());
+                    // A link saved while its parent was unknown there (no `epic` in its base,
+                    // finding 51) stays so: showing no parent still says nothing.
+                    if link.is_some_and(|l| !l.base.contains_key("epic")) {
+                        base.remove("epic");
+                    }
                     // As the plan's own rebase: a base that moved, a create still open, or a
                     // held owner whose link does not yet record the file's owner beside it.
                     let owner = |m: &FieldMap| m.get("owner").cloned().unwrap_or_default();

@@ -203,6 +203,11 @@ async fn settled(world: &World<'_>, model: &mut Model, checks: Checks, figures: 
     if verbose() || !checks.settled {
         eprintln!("    unsettled: {planned:?}");
     }
+    if verbose()
+        && let Ok(report) = world.plan().await
+    {
+        eprintln!("    unsettled plan: {}", serde_json::to_string(&report.plan.actions).unwrap_or_default());
+    }
     if checks.settled {
         model.violation(format!(
             "the sides did not settle: after a clean run with no edit since, `plan` plans {planned:?}"
