@@ -18,9 +18,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::plan::TargetInput;
-
-use super::plan::{Action, PlanInput};
+use super::plan::{Action, PlanInput, TargetInput};
 use crate::mapping::FieldMap;
 use crate::model::{ItemId, Kind, State};
 
@@ -112,10 +110,12 @@ pub(super) fn unsendable_parents(input: &PlanInput, actions: &mut Vec<Action>) {
     for t in &input.targets {
         reachable.extend(t.links.keys().map(|id| (t.name.as_str(), id)));
     }
-    let mut adopted: BTreeSet<(String, ItemId)> = BTreeSet::new();
+    // Epics this run links (found by their marker) or creates on a target: linked by the time the
+    // stories' updates go out (adopts and creates come first).
+    let mut linked_now: BTreeSet<(String, ItemId)> = BTreeSet::new();
     for a in actions.iter() {
         if let Action::Adopt { target, id, .. } | Action::CreateRemote { target, id, kind: Kind::Epic, .. } = a {
-            adopted.insert((target.clone(), id.clone()));
+            linked_now.insert((target.clone(), id.clone()));
         }
     }
     let targets: HashMap<&str, &TargetInput> = input.targets.iter().map(|t| (t.name.as_str(), t)).collect();
@@ -133,7 +133,7 @@ pub(super) fn unsendable_parents(input: &PlanInput, actions: &mut Vec<Action>) {
         if let Action::UpdateRemote { target, id, remote_id, kind: Kind::Story, changes, fields, held_base } = &mut a
             && let Some(epic) = changes.get("epic").filter(|e| !e.is_empty()).and_then(|e| e.parse::<ItemId>().ok())
             && !reachable.contains(&(target.as_str(), &epic))
-            && !adopted.contains(&(target.clone(), epic.clone()))
+            && !linked_now.contains(&(target.clone(), epic.clone()))
             && !removed.contains(&&epic)
             && let Some(t) = targets.get(target.as_str())
         {
