@@ -186,6 +186,22 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// An epic about to be created (again) on `target`: no story there is under its new issue or
+    /// work item yet. A story whose base kept the epic while it was gone there (finding 63) shows
+    /// no parent; its base says so before the create, so that a run killed after the epic is
+    /// linked and before its stories are moved under it (finding 46 moves them later in the same
+    /// run) does not read their showing no parent as a person clearing their epic (finding 70).
+    fn no_story_under_yet(&self, target: &str, epic: &ItemId) -> Result<(), SyncError> {
+        let epic = epic.to_string();
+        for mut link in self.store.links(target)? {
+            if link.base.get("epic") == Some(&epic) {
+                link.base.insert("epic".into(), String::new());
+                self.store.upsert_link(&link)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the epic named `epic` reads `removed` in its file and has no link on `target`.
     fn removed_and_unlinked(&self, target: &str, epic: &str) -> Result<bool, SyncError> {
         let Ok(id) = epic.parse::<ItemId>() else { return Ok(false) };
@@ -472,6 +488,9 @@ async fn one(ctx: &mut Ctx<'_>, action: &Action) -> Result<(), SyncError> {
             let since =
                 ctx.store.intents(target)?.into_iter().find(|i| i.item_id == id.to_string()).map(|i| i.created_at);
             ctx.store.record_intent(target, &id.to_string(), &sent_fields(remote, fields))?;
+            if *kind == Kind::Epic {
+                ctx.no_story_under_yet(target, id)?;
+            }
             let parent = ctx.parent_link(target, fields)?;
             let w = remote
                 .create(ItemWrite { id, kind: *kind, fields, parent: parent.as_ref() }, since.unwrap_or_else(Utc::now))

@@ -1456,3 +1456,47 @@ fn a_work_item_found_deleted_when_written_closes_the_issue_in_the_same_run() {
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+/// Finding 69 (campaign 12, sequence 1286 of seed 2026), shrunk by hand: ST-3's work item is
+/// deleted in Boards and the deletion marks it `removed` (`reconcile`); the file brings ST-3 back
+/// and EP-2's work item is deleted too, unseen by the last, incremental `sync`. That `sync`
+/// restores ST-3's work item from the recycle bin and sends its parent, which Boards refuses
+/// (EP-2 is in the recycle bin): the base kept "" against the file's EP-2, and the next run
+/// planned the parent again. A create now keeps the epic of a parent refused as deleted, as an
+/// update does (finding 63).
+#[test]
+fn a_story_restored_under_an_epic_deleted_in_boards_settles() {
+    const EP_2: usize = 1;
+    let ops = [
+        Op::Sync,
+        Op::Boards(ST_3, BoardsEdit::Delete),
+        Op::Reconcile,
+        Op::File(ST_3, FileEdit::State(1)),
+        Op::Boards(EP_2, BoardsEdit::Delete),
+    ];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}
+
+/// Finding 70 (campaign 12, sequence 1254 of seed 2026, 38 operations), shrunk by hand: EP-1's
+/// issue is deleted on GitHub and the deletion marks it `removed` (`reconcile`; its stories keep
+/// EP-1, and their base on GitHub keeps it, finding 63); a person revives EP-1 on Boards; the
+/// next `sync` creates EP-1 on GitHub again and is killed after linking it, before its stories
+/// are moved under the new issue (finding 46). The run after read ST-5 showing no parent under
+/// a linked EP-1 as a person clearing its epic and cleared it everywhere. The kill point depends
+/// on the requests before it, so the points around it are each tried.
+#[test]
+fn a_story_under_an_epic_created_again_by_a_killed_run_keeps_its_epic() {
+    const EP_1: usize = 0;
+    for ms in (15..=75).step_by(3) {
+        let ops = [
+            Op::Sync,
+            Op::Github(EP_1, GithubEdit::Delete),
+            Op::Reconcile,
+            Op::Boards(EP_1, BoardsEdit::State(3)),
+            Op::Kill(ms),
+        ];
+        assert_eq!(replay(0, &ops), Vec::<String>::new(), "killed after {ms} ms");
+    }
+}

@@ -334,6 +334,8 @@ impl AzureBoardsTracker {
         let parents = parents_of(parent);
         let mut written = self.written(kind, &created, &parents);
         self.settle_form(kind, id, fields, &mut written);
+        // A create sends the epic: a parent refused as deleted keeps it (finding 69).
+        self.keep_epic_of_deleted_parent(item, fields, &mut written);
         let owner_known = fields.get("owner").is_none_or(|o| self.carries_owner(o));
         let rest: FieldMap = fields
             .iter()
@@ -426,6 +428,9 @@ impl AzureBoardsTracker {
                     self.remember(&updated);
                     let mut written = self.written(p.kind, &updated, &parents_of(p.parent.as_ref()));
                     self.settle_form(p.kind, &p.id, &p.fields, &mut written);
+                    // The create sent the epic, whatever this write holds of it (finding 69).
+                    let item = ItemWrite { id: &p.id, kind: p.kind, fields: &p.fields, parent: p.parent.as_ref() };
+                    self.keep_epic_of_deleted_parent(item, &p.fields, &mut written);
                     out.push((p.id, p.fields, written));
                 }
                 Err(e) => {
