@@ -95,7 +95,7 @@ pub async fn run(args: &Args, config: Option<&PathBuf>, full: bool) -> anyhow::R
         RunFormat::Table if args.dry_run => super::output::print(&format!(
             "{}{}",
             render_notes(&report),
-            render_plan(&report.plan, super::output::width())
+            render_plan(&report.plan, report.skipped.len(), super::output::width())
         ))?,
         RunFormat::Table => super::output::print(&format!("{}{}", render_report(&report), render_git(git.as_ref())))?,
     }
@@ -134,7 +134,7 @@ pub async fn plan(args: &PlanArgs, config: Option<&PathBuf>) -> anyhow::Result<O
         RunFormat::Table => super::output::print(&format!(
             "{}{}",
             render_notes(&report),
-            render_plan(&report.plan, super::output::width())
+            render_plan(&report.plan, report.skipped.len(), super::output::width())
         ))?,
     }
     Ok(if report.plan.blocked.is_some() { Outcome::Findings } else { Outcome::Ok })
@@ -201,8 +201,9 @@ fn diff(changes: &crate::mapping::FieldMap) -> String {
         .join("\n")
 }
 
-/// The plan as a table: direction, target, item, action, field-level changes.
-pub fn render_plan(plan: &Plan, width: u16) -> String {
+/// The plan as a table: direction, target, item, action, field-level changes; `skipped` files
+/// (unreadable, listed above it) keep an empty plan from reading as every side agreeing.
+pub fn render_plan(plan: &Plan, skipped: usize, width: u16) -> String {
     if let Some(reason) = &plan.blocked {
         return format!("blocked: {reason}\n");
     }
@@ -259,6 +260,14 @@ pub fn render_plan(plan: &Plan, width: u16) -> String {
         .collect();
     let open: usize =
         plan.actions.iter().map(|a| if let Action::Conflicts { open, .. } = a { open.len() } else { 0 }).sum();
+    if rows.is_empty() && skipped > 0 {
+        // The skipped files' items are left out, not in agreement: saying "every target agrees"
+        // would hide them (issue 13's unreadable file).
+        return format!(
+            "no changes for the items that read; {skipped} file(s) skipped (above) until they read again\n{}",
+            open_conflicts_line(open)
+        );
+    }
     if rows.is_empty() {
         return format!("no changes: the backlog and every target agree\n{}", open_conflicts_line(open));
     }

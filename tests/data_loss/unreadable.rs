@@ -1,4 +1,4 @@
-//! An unreadable file: the run says it skipped it and why, does not say "no changes" with exit 0,
+//! An unreadable file: the run (and `plan`) says it skipped it and why, does not say "no changes" with exit 0,
 //! and the item's remote edits arrive once the file reads again — by `sync`, not only `reconcile`.
 
 use serde_json::json;
@@ -27,6 +27,11 @@ async fn an_unreadable_file_is_reported_and_its_remote_edit_arrives_once_it_read
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
     assert!(!text.contains("no changes"), "{text}");
     assert!(text.contains("skipped") && text.contains("ST-6.md"), "{text}");
+    // `plan` too: an empty plan beside a skipped file is no agreement.
+    let out = w.cli(&["plan"]).await;
+    let text = stdout(&out);
+    assert!(!text.contains("every target agree"), "{text}");
+    assert!(text.contains("ST-6.md") && text.contains("1 file(s) skipped"), "{text}");
 
     w.write("stories/ST-6.md", &good);
     let report = w.sync().await;
