@@ -530,6 +530,7 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
     // Under `manual`, a field in conflict anywhere is taken from no target: the file keeps its
     // value and every target that changed it keeps its own, each named by a conflict.
     let contested = manual::in_conflict(&input.policies, &merged, &seen);
+    let deleted_elsewhere = vanished && item.fields.get("state").map(String::as_str) != Some(State::Removed.as_str());
     let canonical_before = merged.clone();
     let mut from = Vec::new();
     let mut held: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
@@ -600,6 +601,13 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
                 settled: Settled::Manual,
                 others,
             });
+        }
+        // Deleted on another target, the item is marked `removed` in this run everywhere: the
+        // deletion settles its state, so no target's state is held in conflict against the
+        // file's, which the run then replaces (finding 71).
+        if deleted_elsewhere {
+            m.held.remove("state");
+            m.conflicts.retain(|c| c.field != "state");
         }
         if weighed {
             taken_owner |= m.fields.get("owner") != merged.get("owner");

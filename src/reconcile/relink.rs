@@ -120,14 +120,24 @@ pub(super) fn unsendable_parents(input: &PlanInput, actions: &mut Vec<Action>) {
     }
     let targets: HashMap<&str, &TargetInput> = input.targets.iter().map(|t| (t.name.as_str(), t)).collect();
     let files: HashMap<&ItemId, &FieldMap> = input.items.iter().map(|i| (&i.id, &i.fields)).collect();
-    // An epic whose file reads `removed` is left to the write: its stories' base keeps the epic
-    // sent (finding 63, `apply`'s `keep_epic_shown_as_none`), so they settle as they are.
-    let removed: BTreeSet<&ItemId> = input
+    // An epic whose file reads `removed`, or that this run marks `removed` (deleted on a target),
+    // is left to the write: its stories' base keeps the epic sent (finding 63, `apply`'s
+    // `keep_epic_shown_as_none`, which reads the file as the run left it), so they settle as they
+    // are (finding 72).
+    let mut removed: BTreeSet<&ItemId> = input
         .items
         .iter()
         .filter(|i| i.kind == Kind::Epic && i.fields.get("state").is_some_and(|s| s == State::Removed.as_str()))
         .map(|i| &i.id)
         .collect();
+    let marked: Vec<ItemId> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::MarkRemoved { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    removed.extend(marked.iter());
     let mut out = Vec::with_capacity(actions.len());
     for mut a in actions.drain(..) {
         if let Action::UpdateRemote { target, id, remote_id, kind: Kind::Story, changes, fields, held_base } = &mut a
