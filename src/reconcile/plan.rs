@@ -558,7 +558,10 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
         let assigned = |f: &str| {
             f == "owner"
                 && !contested.contains_key(f)
-                && side.listed.is_some_and(|r| r.fields.get(f).is_some_and(|o| !o.is_empty()))
+                && (side.listed.is_some_and(|r| r.fields.get(f).is_some_and(|o| !o.is_empty()))
+                    // Not listed this run, with the conflict still open: the person it names is
+                    // still assigned there (finding 73).
+                    || side.link.is_some_and(|l| l.conflicts.get(f).is_some_and(|o| !o.is_empty())))
                 && side.view.get(f) != side.base(f)
         };
         let file_newer = item.modified.zip(t.synced_at.get(&item.id)).is_some_and(|(m, s)| m > *s);

@@ -1531,3 +1531,21 @@ fn stories_under_an_epic_a_run_marks_removed_after_a_lost_state_settle() {
         assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
     }
 }
+
+/// Finding 73 (campaign 12 on `3c43691`, sequence 6993 of seed 2026, 32 operations, `manual`),
+/// shrunk by hand: EP-2.md names dana (whom no target knows) and Boards assigns EP-2 to alice;
+/// `sync` opens an `owner` conflict on Boards; a GitHub label edit of EP-2, with Boards' EP-2 not
+/// listed, and the last `sync` dropped the conflict (the person it names read as no assignment),
+/// and the run after took alice into the file. An open conflict keeps its person assigned there.
+#[test]
+fn an_owner_conflict_on_a_target_not_listed_stays_open_under_manual() {
+    const EP_2: usize = 1;
+    let ops = [
+        Op::Sync,
+        Op::File(EP_2, FileEdit::Owner(2)),
+        Op::Boards(EP_2, BoardsEdit::Owner(1)),
+        Op::Sync,
+        Op::Github(EP_2, GithubEdit::Tags(1)),
+    ];
+    assert_eq!(replay(3, &ops), Vec::<String>::new());
+}
