@@ -1549,3 +1549,21 @@ fn an_owner_conflict_on_a_target_not_listed_stays_open_under_manual() {
     ];
     assert_eq!(replay(3, &ops), Vec::<String>::new());
 }
+
+/// Finding 74 (campaign 12 on `3c43691`, sequence 9806 of seed 2026, 33 operations, `manual`),
+/// shrunk by removing operations one at a time while it still failed: ST-4's description is
+/// itself its story sentence; ST-3.md is made unreadable (so Boards is read in full again), the
+/// state is lost and ST-4.md's benefit changed. The `sync` finds ST-4 again with no base, holds
+/// the benefit in conflict on both targets and stores its base as "" (unknown); the next run read
+/// Boards' benefit through the rich-text restore, which writes that base and reads it back: the
+/// description alone reads as the sentence, so Boards' "small claims are paid the same day" was
+/// taken for the base's "", the conflict dropped there and the file's benefit sent a run late
+/// (under `manual`, to a target whose value nobody chose to replace). A field the base leaves
+/// empty is never restored.
+#[test]
+fn a_benefit_held_after_a_lost_state_stays_in_conflict_when_the_description_is_the_sentence() {
+    let ops = [Op::Sync, Op::File(ST_3, FileEdit::Break(2)), Op::LoseState, Op::File(ST_4, FileEdit::Benefit(3))];
+    for policy in 0..4 {
+        assert_eq!(replay(policy, &ops), Vec::<String>::new(), "policy {policy}");
+    }
+}

@@ -160,7 +160,11 @@ impl AzureMapping {
     /// back gives is the meant text: the file keeps the person's own form and no echo write
     /// follows. A Boards edit changes the HTML, hence the text read, and is still seen; a file
     /// edit changes `meant`. One conversion is compared, so this holds whether or not the
-    /// converter settles after one pass.
+    /// converter settles after one pass. A field `meant` holds empty is never restored: no
+    /// conversion makes text of nothing, so a value the round trip shows for it was read out of
+    /// another field (a description that begins with a story sentence reads as persona, activity
+    /// and benefit when the sentence parts are empty: a base left unknown by a lost state must
+    /// not hide what the target shows; finding 74 of the model checker).
     pub fn restore_rich_text(&self, meant: &FieldMap, read: &mut FieldMap) {
         let differs = |f: &String, v: &String| self.through_rich_text(f) && meant.get(f).is_some_and(|m| m != v);
         if !read.iter().any(|(f, v)| differs(f, v)) {
@@ -172,7 +176,7 @@ impl AzureMapping {
         for (field, value) in read.iter_mut() {
             if self.through_rich_text(field)
                 && shown.get(field) == Some(value)
-                && let Some(m) = meant.get(field)
+                && let Some(m) = meant.get(field).filter(|m| !m.is_empty())
             {
                 value.clone_from(m);
             }
@@ -398,6 +402,28 @@ mod tests {
         let epic: FieldMap = fields_of(Kind::Epic).iter().map(|k| (k.to_string(), String::new())).collect();
         assert_eq!(kind_of_fields(&epic), Some(Kind::Epic));
         assert_eq!(kind_of_fields(&story("", "")), Some(Kind::Story));
+    }
+
+    /// Finding 74: a base with the sentence parts unknown ("", the state was lost) and a
+    /// description that is itself a story sentence: writing that base reads the sentence back as
+    /// persona, activity and benefit, which is also what Boards shows; the target's value stays.
+    #[test]
+    fn a_sentence_part_the_base_leaves_empty_is_not_restored_from_the_description() {
+        for markdown in [false, true] {
+            let m = mapping(markdown);
+            let sentence = "As an adjuster, I can approve small claims, so that they are paid the same day.";
+            let mut held = story(sentence, "");
+            held.insert("persona".into(), "adjuster".into());
+            held.insert("activity".into(), "approve small claims".into());
+            held.insert("benefit".into(), "they are paid the same day".into());
+            let mut read = shown(&m, &held);
+            let mut unknown = held.clone();
+            unknown.insert("benefit".into(), String::new());
+            assert_eq!(shown(&m, &unknown)["benefit"], "they are paid the same day", "the trap: markdown {markdown}");
+            m.restore(&unknown, &mut read);
+            assert_eq!(read["benefit"], "they are paid the same day", "markdown {markdown}");
+            assert_eq!(read["description"], sentence, "markdown {markdown}");
+        }
     }
 
     #[test]
