@@ -207,6 +207,7 @@ async fn the_first_hour_runs_from_init_to_a_settled_conflict_without_config_or_c
     assert!(sync.contains("1 open conflict(s)"), "{sync}");
     let plan = expect(&cli(dir, &["plan"]), 0, "plan with a conflict");
     assert!(plan.contains("1 open conflict(s)"), "{plan}");
+    assert!(plan.contains("left for a person") && plan.contains("\n0 change(s);"), "a conflict is no change:\n{plan}");
     let status = expect(&cli(dir, &["status"]), 1, "status with a conflict");
     assert!(status.contains("open conflicts: 1"), "{status}");
     assert!(status.contains("conflicts"), "the run is recorded as `conflicts`, not `success`:\n{status}");

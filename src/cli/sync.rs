@@ -284,7 +284,9 @@ pub fn render_plan(plan: &Plan, skipped: usize, width: u16) -> String {
         }
     }
     let settled = plan.conflicts.iter().filter(|c| c.conflict.settled != crate::reconcile::Settled::Manual).count();
-    format!("{t}\n{} change(s); {} conflict(s) settled by policy\n{}", rows.len(), settled, open_conflicts_line(open))
+    // A conflict left for a person is a row, not a change: nothing is written for it.
+    let changes = rows.iter().filter(|r| r[0] != "conflict").count();
+    format!("{t}\n{changes} change(s); {settled} conflict(s) settled by policy\n{}", open_conflicts_line(open))
 }
 
 /// The last line of `plan` and `sync`: how many conflicts wait for a person, and how to settle them.
