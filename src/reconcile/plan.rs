@@ -530,7 +530,8 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
     // Under `manual`, a field in conflict anywhere is taken from no target: the file keeps its
     // value and every target that changed it keeps its own, each named by a conflict.
     let contested = manual::in_conflict(&input.policies, &merged, &seen);
-    let deleted_elsewhere = vanished && item.fields.get("state").map(String::as_str) != Some(State::Removed.as_str());
+    let was_removed = item.fields.get("state").map(String::as_str) == Some(State::Removed.as_str());
+    let deleted_elsewhere = vanished && !was_removed;
     let canonical_before = merged.clone();
     let mut from = Vec::new();
     let mut held: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
@@ -667,10 +668,9 @@ fn plan_item(input: &PlanInput, item: &CanonicalItem, out: &mut Plan, removed: &
             kept.remove("owner");
         }
     }
-    let was_removed = item.fields.get("state").map(String::as_str) == Some(State::Removed.as_str());
     // A deletion on one target reaches the others in the same run; the file is marked by
     // `MarkRemoved`.
-    if vanished && !was_removed {
+    if deleted_elsewhere {
         merged.insert("state".into(), State::Removed.as_str().into());
     }
     if !was_removed && merged.get("state").map(String::as_str) == Some(State::Removed.as_str()) && !vanished {

@@ -124,27 +124,23 @@ pub(super) fn unsendable_parents(input: &PlanInput, actions: &mut Vec<Action>) {
     // is left to the write: its stories' base keeps the epic sent (finding 63, `apply`'s
     // `keep_epic_shown_as_none`, which reads the file as the run left it), so they settle as they
     // are (finding 72).
-    let mut removed: BTreeSet<&ItemId> = input
+    let removed: BTreeSet<ItemId> = input
         .items
         .iter()
         .filter(|i| i.kind == Kind::Epic && i.fields.get("state").is_some_and(|s| s == State::Removed.as_str()))
-        .map(|i| &i.id)
-        .collect();
-    let marked: Vec<ItemId> = actions
-        .iter()
-        .filter_map(|a| match a {
+        .map(|i| i.id.clone())
+        .chain(actions.iter().filter_map(|a| match a {
             Action::MarkRemoved { id, .. } => Some(id.clone()),
             _ => None,
-        })
+        }))
         .collect();
-    removed.extend(marked.iter());
     let mut out = Vec::with_capacity(actions.len());
     for mut a in actions.drain(..) {
         if let Action::UpdateRemote { target, id, remote_id, kind: Kind::Story, changes, fields, held_base } = &mut a
             && let Some(epic) = changes.get("epic").filter(|e| !e.is_empty()).and_then(|e| e.parse::<ItemId>().ok())
             && !reachable.contains(&(target.as_str(), &epic))
             && !linked_now.contains(&(target.clone(), epic.clone()))
-            && !removed.contains(&&epic)
+            && !removed.contains(&epic)
             && let Some(t) = targets.get(target.as_str())
         {
             let link = t.links.get(id);
