@@ -67,6 +67,15 @@ async fn long_labels_and_bodies_are_refused_like_github() {
     assert_eq!(refused.body["errors"][0]["field"], "body");
     let at_limit = api.post(&format!("{R}/issues"), json!({"title": "t", "body": "é".repeat(65_536)})).await;
     assert_eq!(at_limit.status, StatusCode::CREATED, "the limit counts characters, not bytes");
+    let refused = api.post(&format!("{R}/issues"), json!({"title": "t".repeat(257)})).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.body["errors"][0]["message"], "title is too long (maximum is 256 characters)");
+    assert_eq!(refused.body["errors"][0]["field"], "title");
+    let issue = api.post(&format!("{R}/issues"), json!({"title": "é".repeat(256)})).await;
+    assert_eq!(issue.status, StatusCode::CREATED, "the limit counts characters, not bytes");
+    let number = issue.body["number"].as_u64().unwrap();
+    let refused = api.patch(&format!("{R}/issues/{number}"), json!({"title": "t".repeat(257)})).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "an edit is checked too");
 }
 
 #[tokio::test]

@@ -110,6 +110,8 @@ pub enum Happened {
 
 /// The longest issue body GitHub stores, in characters.
 pub const MAX_BODY_CHARS: usize = 65_536;
+/// The longest issue title GitHub accepts, in characters.
+pub const MAX_TITLE_CHARS: usize = 256;
 /// The longest label name GitHub accepts, in characters.
 pub const MAX_LABEL_CHARS: usize = 50;
 
@@ -121,10 +123,20 @@ pub fn check_label_name(name: &str, docs: &'static str) -> Result<(), ApiError> 
     Ok(())
 }
 
-/// Checks what GitHub checks before it changes anything: the body's length, label names, that
+/// Checks what GitHub checks before it changes anything: the title's and body's length, label names, that
 /// every assignee can be assigned (a collaborator; one refused assignee fails the whole write),
 /// and that the milestone and type exist; answers the type's id change.
 pub fn validate(repo: &Repo, changes: &Changes, docs: &'static str) -> Result<Option<Option<u64>>, ApiError> {
+    if let Some(title) = &changes.title
+        && title.chars().count() > MAX_TITLE_CHARS
+    {
+        return Err(ApiError::custom(
+            "Issue",
+            "title",
+            &format!("title is too long (maximum is {MAX_TITLE_CHARS} characters)"),
+            docs,
+        ));
+    }
     if let Some(Some(body)) = &changes.body
         && body.chars().count() > MAX_BODY_CHARS
     {
